@@ -1,0 +1,45 @@
+# おでかけマップ (odekake). Two commands for a newcomer: `make run` and `make test`.
+PY ?= /usr/bin/python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PGURL ?= postgresql+psycopg://postgres@127.0.0.1:5432/odekake_test
+
+.PHONY: help setup run test test-sqlite test-postgis lint fmt clean db demo bench
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	./scripts/setup-system.sh
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)  ## system packages, .venv, the app installed in it
+
+db: setup  ## create/upgrade the embedded database and load the sample city
+	$(BIN)/odekake init-db
+	$(BIN)/odekake load-demo
+
+run: db  ## set up, create the embedded database with the sample city, serve on http://127.0.0.1:5000
+	$(BIN)/odekake reindex --quiet
+	$(BIN)/odekake run --host 127.0.0.1 --port 5000
+
+test: setup  ## set up, then the whole suite on SpatiaLite and on PostGIS
+	./scripts/prepare-postgis.sh
+	$(BIN)/ruff check .
+	ODEKAKE_TEST_POSTGIS_URL=$(PGURL) $(BIN)/pytest -p no:cacheprovider
+
+lint: setup  ## ruff
+	$(BIN)/ruff check .
+
+fmt: setup
+	$(BIN)/ruff check --fix .
+
+bench: setup  ## benchmarks (print figures)
+	for f in bench/*.py; do $(BIN)/python $$f; done
+
+clean:  ## remove the virtualenv and local instance data
+	rm -rf $(VENV) instance .pytest_cache
