@@ -22,6 +22,7 @@ __all__ = [
     "next_occurrences",
     "occurrence_dates",
     "occurs_on",
+    "rule_dates",
     "weekdays",
 ]
 
@@ -71,7 +72,7 @@ def _bounded_value(parts: dict[str, str], hi: date) -> str:
     return ";".join(f"{k}={v}" for k, v in parts.items())
 
 
-def _rule_dates(s: Schedule, lo: date, hi: date) -> list[date]:
+def rule_dates(s: Schedule, lo: date, hi: date) -> list[date]:
     """Dates in [lo, hi] produced by the RRULE alone (no exdates, rdates or holidays)."""
     if s.rrule is None:
         return []
@@ -94,7 +95,7 @@ def occurrence_dates(s: Schedule, lo: date, hi: date) -> list[date]:
     """
     if hi < lo:
         return []
-    days = set(_rule_dates(s, lo, hi))
+    days = set(rule_dates(s, lo, hi))
     if s.skip_holidays:
         days = {d for d in days if not is_holiday(d)}
     days.update(d for d in s.rdates if lo <= d <= hi)
