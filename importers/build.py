@@ -1,0 +1,509 @@
+"""Raw row (field → cell text) → ActivityRecord + RowIssues.  Shared by every reader.
+
+Readers only find rows and map headers to fields; every value rule lives here so that a CSV
+row, an xlsx row, a GeoJSON feature and a KML placemark are judged the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from gis.coords import check_point, parse_coordinate
+from importers.columns import CANONICAL_HEADER
+from importers.issues import issue
+from importers.records import ActivityRecord, GeocodeLevel, ReadResult, RowIssue
+from importers.values import parse_bool, parse_capacity, parse_cost, parse_date, valid_email, valid_url
+from importers.vocab import SPLIT_RE, load_vocab
+from jatext.normalize import clean, fold, normalize_phone, normalize_postcode
+from schedule.model import Schedule
+from schedule.parse_ja import parse_schedule_text, parse_time
+
+__all__ = ["RawRow", "build_records", "stable_id"]
+
+GEOCODE_LEVELS: tuple[GeocodeLevel, ...] = ("file", "gaiku", "chome", "oaza")
+
+
+@dataclass
+class RawRow:
+    """One row as a reader found it.
+
+    ``values`` is field → cell text; ``columns`` is field → the header as written in the file
+    (for messages); ``extra`` keeps unknown columns.  ``present`` lists fields whose column
+    exists in the file even when this row's cell is empty (our export's RRULE column).
+    """
+
+    row: int
+    values: dict[str, str]
+    columns: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, str] = field(default_factory=dict)
+    present: frozenset[str] = frozenset()
+
+    def col(self, fld: str) -> str:
+        return self.columns.get(fld) or CANONICAL_HEADER.get(fld, fld)
+
+    def get(self, fld: str) -> str:
+        return clean(self.values.get(fld, ""))
+
+    def get_multiline(self, fld: str) -> str:
+        return clean(self.values.get(fld, ""), multiline=True)
+
+
+def stable_id(name: str, address: str | None) -> str:
+    """ID for files without one: short sha1 of fold(name)|fold(address) (stable across re-imports)."""
+    key = f"{fold(name)}|{fold(address or '')}"
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+
+
+def build_records(
+    rows: Iterable[RawRow],
+    *,
+    geocoder: Any = None,
+    encoding: str | None = None,
+    unknown_columns: list[str] | None = None,
+    header_issues: list[RowIssue] | None = None,
+) -> ReadResult:
+    records: list[ActivityRecord] = []
+    issues: list[RowIssue] = list(header_issues or [])
+    rejected: set[int] = set()
+    seen_ids: dict[str, int] = {}
+    total = 0
+    for raw in rows:
+        if not any(v and str(v).strip() for v in raw.values.values()) and not any(
+            v.strip() for v in raw.extra.values()
+        ):
+            continue  # blank line: not a row
+        total += 1
+        record, row_issues = build_record(raw, geocoder=geocoder)
+        if record is not None:
+            first = seen_ids.get(record.source_id)
+            if first is not None:
+                row_issues.append(
+                    issue("duplicate_id", raw.row, raw.col("id"), value=record.source_id, first=first)
+                )
+                record = None
+            else:
+                seen_ids[record.source_id] = raw.row
+        issues.extend(row_issues)
+        if record is None:
+            rejected.add(raw.row)
+        else:
+            records.append(record)
+    return ReadResult(
+        records=records,
+        issues=issues,
+        rejected_rows=rejected,
+        unknown_columns=list(unknown_columns or []),
+        encoding=encoding,
+        total_rows=total,
+    )
+
+
+def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord | None, list[RowIssue]]:
+    issues: list[RowIssue] = []
+    errors = False
+    vocab = load_vocab()
+    n = raw.row
+
+    name = raw.get("name")
+    if not name:
+        issues.append(issue("missing_name", n, raw.col("name")))
+        errors = True
+
+    address = _address(raw)
+    source_id = raw.get("id") or stable_id(name, address)
+    draft: list[str] = []
+
+    # 種別
+    category_text = raw.get("category") or None
+    category = None
+    if category_text:
+        category = vocab.category(category_text)
+        if category is None:
+            issues.append(issue("unknown_category", n, raw.col("category"), value=category_text))
+            draft.append("unknown_category")
+    else:
+        issues.append(issue("missing_category", n, raw.col("category")))
+        draft.append("missing_category")
+
+    tags = _split(raw.get("tags"))
+    audiences: list[str] = []
+    for part in _split(raw.get("audience")):
+        code = vocab.audience(part)
+        if code is None:
+            issues.append(issue("unknown_audience", n, raw.col("audience"), value=part))
+            if part not in tags:
+                tags.append(part)
+        elif code not in audiences:
+            audiences.append(code)
+
+    notes = raw.get_multiline("notes") or None
+    accessibility: list[str] = []
+    unknown_access: list[str] = []
+    for part in _split(raw.get("accessibility")):
+        code = vocab.accessibility_code(part)
+        if code is None:
+            issues.append(issue("unknown_accessibility", n, raw.col("accessibility"), value=part))
+            unknown_access.append(part)
+        elif code not in accessibility:
+            accessibility.append(code)
+    if unknown_access:
+        joined = f"{CANONICAL_HEADER['accessibility']}: " + "、".join(unknown_access)
+        notes = f"{notes}\n{joined}" if notes else joined
+
+    extra = {k: clean(v, multiline=True) for k, v in raw.extra.items() if v and clean(v)}
+
+    postcode = None
+    if raw.get("postcode"):
+        postcode = normalize_postcode(raw.get("postcode"))
+        if postcode is None:
+            issues.append(issue("invalid_postcode", n, raw.col("postcode"), value=raw.get("postcode")))
+            extra.setdefault(raw.col("postcode"), raw.get("postcode"))
+
+    phone, extension = None, raw.get("extension") or None
+    phone_text = raw.get("phone")
+    if phone_text:
+        phone = normalize_phone(phone_text)
+        m = re.search(r"内線\s*[:：]?\s*([0-9]+)", phone_text)
+        if m and not extension:
+            extension = m.group(1)
+        if phone is None:
+            issues.append(issue("invalid_phone", n, raw.col("phone"), value=phone_text))
+            extra.setdefault(raw.col("phone"), phone_text)
+
+    email = raw.get("email") or None
+    if email and not valid_email(email):
+        issues.append(issue("invalid_email", n, raw.col("email"), value=email))
+        extra.setdefault(raw.col("email"), email)
+        email = None
+
+    url = raw.get("url") or None
+    if url and not valid_url(url):
+        if url.startswith("www.") and valid_url("https://" + url):
+            url = "https://" + url
+        else:
+            issues.append(issue("invalid_url", n, raw.col("url"), value=url))
+            extra.setdefault(raw.col("url"), url)
+            url = None
+
+    lat, lon, level, coord_issues, coord_error = _coordinates(raw, address, geocoder)
+    issues.extend(coord_issues)
+    errors = errors or coord_error
+    if lat is None:
+        draft.append("no_location")
+
+    schedule, schedule_text, needs_review, sched_issues = _schedule(raw)
+    issues.extend(sched_issues)
+
+    cost_parts = [p for p in (raw.get("cost"), raw.get("cost_detail")) if p]
+    cost_text = " ".join(cost_parts) or None
+    cost_yen = None
+    if cost_text:
+        cost_yen, ok = parse_cost(cost_text)
+        if not ok:
+            issues.append(issue("cost_not_understood", n, raw.col("cost"), value=cost_text))
+
+    bools: dict[str, bool | None] = {}
+    for fld in ("booking", "first_timers", "visit_ok", "solo_ok"):
+        text = raw.get(fld)
+        value = parse_bool(text) if text else None
+        if text and value is None:
+            issues.append(issue("invalid_boolean", n, raw.col(fld), value=text))
+            extra.setdefault(raw.col(fld), text)
+        bools[fld] = value
+
+    capacity = None
+    if raw.get("capacity"):
+        capacity, ok = parse_capacity(raw.get("capacity"))
+        if not ok:
+            issues.append(issue("invalid_capacity", n, raw.col("capacity"), value=raw.get("capacity")))
+            extra.setdefault(raw.col("capacity"), raw.get("capacity"))
+
+    if errors:
+        return None, issues
+
+    record = ActivityRecord(
+        source_id=source_id,
+        name=name,
+        name_kana=raw.get("name_kana") or None,
+        category=category,
+        category_text=category_text,
+        audiences=audiences,
+        tags=tags,
+        description=raw.get_multiline("description") or None,
+        organization_name=raw.get("organization") or None,
+        organization_kana=raw.get("organization_kana") or None,
+        place_name=raw.get("place_name") or None,
+        address=address,
+        postcode=postcode,
+        lat=lat,
+        lon=lon,
+        geocode_level=level,
+        schedule=schedule,
+        schedule_text=schedule_text,
+        schedule_needs_review=needs_review,
+        cost_yen=cost_yen,
+        cost_text=cost_text,
+        booking_required=bools["booking"],
+        contact_phone=phone,
+        extension=extension,
+        contact_email=email,
+        url=url,
+        welcomes_first_timers=bools["first_timers"],
+        visit_ok=bools["visit_ok"],
+        solo_ok=bools["solo_ok"],
+        capacity=capacity,
+        accessibility=accessibility,
+        notes=notes,
+        extra=extra,
+        status_hint="draft" if draft else "published",
+        row=n,
+        draft_reasons=draft,
+    )
+    return record, issues
+
+
+def _split(text: str) -> list[str]:
+    out: list[str] = []
+    for part in SPLIT_RE.split(text or ""):
+        part = part.strip()
+        if part and part not in out:
+            out.append(part)
+    return out
+
+
+def _address(raw: RawRow) -> str | None:
+    address = raw.get("address")
+    if not address:
+        address = "".join(raw.get(f) for f in ("address_pref", "address_city", "address_town", "address_rest"))
+    extra = raw.get("address_extra")
+    if extra and extra not in address:
+        address = f"{address} {extra}".strip()
+    return address or None
+
+
+_PLAIN_DECIMAL_RE = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+
+
+def _coordinates(
+    raw: RawRow, address: str | None, geocoder: Any
+) -> tuple[float | None, float | None, GeocodeLevel | None, list[RowIssue], bool]:
+    n = raw.row
+    issues: list[RowIssue] = []
+    lat_text, lon_text = raw.get("lat"), raw.get("lon")
+    parsed: dict[str, float] = {}
+    error = False
+    for fld, text in (("lat", lat_text), ("lon", lon_text)):
+        if not text:
+            continue
+        try:
+            parsed[fld] = parse_coordinate(text)
+        except (ValueError, TypeError, OverflowError):
+            issues.append(issue("not_a_number", n, raw.col(fld), value=text))
+            error = True
+            continue
+        if not _PLAIN_DECIMAL_RE.match(text):
+            issues.append(issue("coord_converted", n, raw.col(fld), value=text))
+    if error:
+        return None, None, None, issues, True
+
+    if len(parsed) == 1:
+        issues.append(issue("coord_incomplete", n, raw.col("lat" if "lon" in parsed else "lon")))
+    if len(parsed) == 2:
+        expected = None
+        if geocoder is not None and address:
+            hit = _geocode(geocoder, address)
+            if hit is not None:
+                expected = (hit.lat, hit.lon)
+        check = check_point(parsed["lat"], parsed["lon"], expected=expected)
+        usable = True
+        for code in check.issues:
+            mapped, keep = _coord_issue_code(code)
+            value = f"{parsed['lat']}, {parsed['lon']}"
+            if mapped == "coord_tokyo_datum" and check.suggested is not None:
+                value += f" → {check.suggested[0]:.6f}, {check.suggested[1]:.6f}"
+            issues.append(issue(mapped, n, raw.col("lat"), value=value if mapped != "coord_check" else code))
+            usable = usable and keep
+        if usable and check.lat is not None and check.lon is not None:
+            level = raw.get("geocode_level")
+            return check.lat, check.lon, (level if level in GEOCODE_LEVELS else "file"), issues, False  # type: ignore[return-value]
+
+    if geocoder is not None and address:
+        hit = _geocode(geocoder, address)
+        if hit is not None and hit.level in GEOCODE_LEVELS:
+            issues.append(issue("geocoded", n, raw.col("address"), value=hit.level))
+            return hit.lat, hit.lon, hit.level, issues, False
+    issues.append(issue("no_location", n, raw.col("lat")))
+    return None, None, None, issues, False
+
+
+def _geocode(geocoder: Any, address: str) -> Any:
+    try:
+        return geocoder.geocode(address)
+    except (ValueError, LookupError):
+        return None
+
+
+def _coord_issue_code(code: str) -> tuple[str, bool]:
+    """gis.coords issue → (our code, coordinates still usable)."""
+    c = code.lower()
+    if "swap" in c:
+        return "coord_swapped", True
+    if "outside" in c or "japan" in c or "range" in c:
+        return "coord_outside_japan", False
+    if "tokyo" in c or "datum" in c:
+        return "coord_tokyo_datum", True
+    if "null" in c:
+        return "coord_outside_japan", False
+    return "coord_check", True
+
+
+def _fmt_time(t: Any) -> str:
+    return t.strftime("%H:%M") if t is not None else ""
+
+
+def _schedule(raw: RawRow) -> tuple[Schedule | None, str | None, bool, list[RowIssue]]:
+    n = raw.row
+    issues: list[RowIssue] = []
+    times: dict[str, Any] = {}
+    for fld in ("start_time", "end_time"):
+        text = raw.get(fld)
+        if text:
+            value = _parse_time(text)
+            if value is None:
+                issues.append(issue("invalid_time", n, raw.col(fld), value=text))
+            times[fld] = value
+    start, end = times.get("start_time"), times.get("end_time")
+    start_cell, end_cell = raw.get("start_time") or None, raw.get("end_time") or None
+    dates: dict[str, Any] = {}
+    for fld in ("start_date", "end_date", "dtstart"):
+        text = raw.get(fld)
+        if text:
+            value = parse_date(text)
+            if value is None:
+                issues.append(issue("invalid_date", n, raw.col(fld), value=text))
+            dates[fld] = value
+
+    text = raw.get("schedule_text")
+    weekdays = raw.get("weekdays")
+    note = raw.get("schedule_note")
+
+    # Our own export (or a city that writes RRULE): authoritative, no text parsing.
+    rrule = raw.get("rrule")
+    if rrule or ("rrule" in raw.present and raw.get("needs_review")):
+        if not rrule:
+            return None, text or None, bool(parse_bool(raw.get("needs_review"))), issues
+        try:
+            sched = Schedule(
+                rrule=rrule,
+                start=start,
+                end=end,
+                dtstart=dates.get("dtstart"),
+                exdates=tuple(_dates(raw.get("exdates"))),
+                rdates=tuple(_dates(raw.get("rdates"))),
+                skip_holidays=bool(parse_bool(raw.get("skip_holidays"))),
+                text=text,
+            )
+        except ValueError as exc:
+            issues.append(issue("invalid_rrule", n, raw.col("rrule"), value=f"{rrule}: {exc}"))
+            return None, text or rrule, True, issues
+        return sched, text or None, bool(parse_bool(raw.get("needs_review"))), issues
+
+    if weekdays:
+        composed = " ".join(p for p in (weekdays, _range_text(start, end), note) if p)
+        shown = text or composed
+        column = raw.col("weekdays")
+        parsed = parse_schedule_text(
+            f"{weekdays}（{note}）" if note else weekdays, start=start_cell, end=end_cell
+        )
+        if parsed.schedule is not None and not parsed.needs_review:
+            return _with_text(parsed.schedule, shown), shown, False, issues
+        if note:
+            plain = parse_schedule_text(weekdays, start=start_cell, end=end_cell)
+            if plain.schedule is not None and not plain.needs_review:
+                issues.append(issue("schedule_needs_review", n, raw.col("schedule_note"), value=note, reason="特記事項を解釈できません"))
+                return _with_text(plain.schedule, shown), shown, True, issues
+        issues.append(issue("schedule_needs_review", n, column, value=composed, reason=parsed.reason or "不明"))
+        sched = _with_text(parsed.schedule, shown) if parsed.schedule is not None else None
+        return sched, shown, True, issues
+
+    if text:
+        parsed = parse_schedule_text(text, start=start_cell, end=end_cell)
+        sched = _with_text(parsed.schedule, text) if parsed.schedule is not None else None
+        if sched is not None and dates.get("start_date") and sched.dtstart is None:
+            sched = dataclasses.replace(sched, dtstart=dates["start_date"])
+        if parsed.needs_review or sched is None:
+            issues.append(
+                issue("schedule_needs_review", n, raw.col("schedule_text"), value=text, reason=parsed.reason or "不明")
+            )
+            return sched, text, True, issues
+        return sched, text, False, issues
+
+    start_date = dates.get("start_date")
+    if start_date:
+        end_date = dates.get("end_date") or start_date
+        shown = " ".join(
+            p
+            for p in (
+                start_date.isoformat() + (f"〜{end_date.isoformat()}" if end_date != start_date else ""),
+                _range_text(start, end),
+                note,
+            )
+            if p
+        )
+        if end_date < start_date:
+            issues.append(issue("invalid_date", n, raw.col("end_date"), value=raw.get("end_date")))
+            end_date = start_date
+        try:
+            if end_date == start_date:
+                # A one-day event is a single date, not a rule.
+                sched = Schedule(rrule=None, start=start, end=end, rdates=(start_date,), text=shown)
+            else:
+                sched = Schedule(
+                    rrule=f"FREQ=DAILY;UNTIL={end_date:%Y%m%d}", start=start, end=end,
+                    dtstart=start_date, text=shown,
+                )
+        except ValueError as exc:  # end time before start time
+            issues.append(issue("invalid_time", n, raw.col("end_time"), value=str(exc)))
+            return None, shown, True, issues
+        if note:
+            issues.append(issue("schedule_needs_review", n, raw.col("schedule_note"), value=note, reason="特記事項を解釈できません"))
+        return sched, shown, bool(note), issues
+
+    if start or end or note:
+        shown = " ".join(p for p in (_range_text(start, end), note) if p)
+        issues.append(issue("schedule_needs_review", n, raw.col("start_time"), value=shown, reason="曜日・日付がありません"))
+        return None, shown, True, issues
+    return None, None, False, issues
+
+
+def _parse_time(text: str) -> Any:
+    try:
+        return parse_time(text)
+    except ValueError:  # parse_time returns None for junk; be safe if that changes
+        return None
+
+
+def _range_text(start: Any, end: Any) -> str:
+    if start is None and end is None:
+        return ""
+    return f"{_fmt_time(start)}〜{_fmt_time(end)}"
+
+
+def _dates(text: str) -> list[Any]:
+    out = []
+    for part in re.split(r"[\s,、;]+", text or ""):
+        d = parse_date(part) if part else None
+        if d is not None:
+            out.append(d)
+    return out
+
+
+def _with_text(sched: Schedule, text: str | None) -> Schedule:
+    """Our records keep one wording: the schedule's text is the record's schedule_text."""
+    text = text or ""
+    return sched if sched.text == text else dataclasses.replace(sched, text=text)

@@ -1,0 +1,216 @@
+"""Column names: the 自治体標準オープンデータセット headers, their variants, and mapping files.
+
+A header is matched on a *key*: jatext.normalize.fold() (width, kana, punctuation → space) with
+spaces and underscores then removed, so 「名称_カナ」「名称（カナ）」「名称 カナ」「ﾒｲｼｮｳ」-style
+variants meet.  Each internal field has a canonical header (what our CSV export writes) and
+aliases seen in city files and in the older 推奨データセット lists.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from importers.records import UnreadableFile
+from jatext.normalize import fold
+
+__all__ = [
+    "CANONICAL_HEADER",
+    "FIELD_ALIASES",
+    "IGNORED_STANDARD",
+    "MappingError",
+    "header_key",
+    "load_mapping",
+    "resolve_headers",
+]
+
+# field → aliases; the first alias is the header our export writes.
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("ID", "識別子", "施設ID", "イベントID", "source_id"),
+    "name": ("名称", "施設名", "施設名称", "イベント名", "活動名", "団体・活動名", "事業所名", "事業所の名称", "サロン名", "name", "タイトル"),
+    "name_kana": ("名称_カナ", "名称_かな", "名称カナ", "施設名カナ", "イベント名_カナ", "事業所名カナ", "事業所の名称_かな", "フリガナ", "ふりがな", "よみがな", "name_kana"),
+    "category": ("種別", "種類", "分類", "施設分類", "種別名", "カテゴリ", "カテゴリー", "サービスの種類", "category_text", "category"),
+    "audience": ("対象", "対象者", "参加対象", "利用対象", "対象年齢", "audiences"),
+    "tags": ("タグ", "キーワード", "活動内容分類", "tags"),
+    "description": ("説明", "概要", "内容", "活動内容", "イベント説明", "説明文", "紹介文", "description"),
+    "organization": ("主催者", "運営主体", "運営団体", "団体名", "実施主体", "事業者名", "法人の名称", "法人名", "organization_name"),
+    "organization_kana": ("主催者_カナ", "運営主体_カナ", "団体名_カナ", "事業者名_カナ", "法人の名称_かな", "organization_kana"),
+    "place_name": ("場所名称", "会場名", "開催場所", "場所", "会場", "place_name"),
+    "address": ("所在地_連結表記", "住所", "所在地", "開催場所住所", "会場住所", "所在地_全国地方公共団体コード_連結表記", "address"),
+    "address_extra": ("方書", "所在地_方書", "建物名"),
+    "address_pref": ("所在地_都道府県",),
+    "address_city": ("所在地_市区町村",),
+    "address_town": ("所在地_町字",),
+    "address_rest": ("所在地_番地以下",),
+    "postcode": ("郵便番号", "postcode"),
+    "lat": ("緯度", "lat", "latitude", "緯度_世界測地系", "y"),
+    "lon": ("経度", "lon", "lng", "long", "longitude", "経度_世界測地系", "x"),
+    "geocode_level": ("位置精度", "geocode_level"),
+    "phone": ("電話番号", "連絡先電話番号", "問い合わせ先電話番号", "TEL", "電話", "contact_phone"),
+    "extension": ("内線番号", "内線", "extension"),
+    "email": ("メールアドレス", "連絡先メールアドレス", "問い合わせ先メールアドレス", "Eメール", "email", "contact_email"),
+    "url": ("URL", "ホームページ", "ホームページURL", "ウェブサイト", "website", "url"),
+    "weekdays": ("利用可能曜日", "開催曜日", "曜日", "開館曜日", "営業曜日"),
+    "start_time": ("開始時間", "開始時刻", "利用開始時間", "開館時間", "start_time"),
+    "end_time": ("終了時間", "終了時刻", "利用終了時間", "閉館時間", "end_time"),
+    "start_date": ("開始日", "開催日", "開始日付", "start_date"),
+    "end_date": ("終了日", "終了日付", "end_date"),
+    "schedule_note": ("利用可能日時特記事項", "開催日時特記事項", "日時特記事項"),
+    "schedule_text": ("開催日時", "日時", "開催頻度", "活動日", "活動日時", "開催日時_テキスト", "schedule_text"),
+    "rrule": ("RRULE", "繰り返しルール", "rrule"),
+    "dtstart": ("DTSTART", "繰り返し開始日", "dtstart"),
+    "exdates": ("EXDATE", "除外日", "exdates"),
+    "rdates": ("RDATE", "追加日", "rdates"),
+    "skip_holidays": ("祝日除外", "祝日を除く", "skip_holidays"),
+    "needs_review": ("開催日時要確認", "schedule_needs_review"),
+    "cost": ("料金", "参加費", "費用", "料金_基本", "利用料金", "cost_text"),
+    "cost_detail": ("料金_詳細",),
+    "booking": ("予約", "要予約", "予約の要否", "申込", "申し込み", "booking_required"),
+    "first_timers": ("初参加歓迎", "初めての方歓迎", "welcomes_first_timers"),
+    "visit_ok": ("見学可", "見学", "visit_ok"),
+    "solo_ok": ("一人参加可", "1人参加可", "おひとりで参加可", "solo_ok"),
+    "capacity": ("定員", "収容人数", "受入人数", "capacity"),
+    "accessibility": ("バリアフリー情報", "バリアフリー", "設備", "アクセシビリティ", "accessibility"),
+    "notes": ("備考", "その他", "notes"),
+}
+
+CANONICAL_HEADER: dict[str, str] = {f: aliases[0] for f, aliases in FIELD_ALIASES.items()}
+
+# Standard-dataset columns we do not model but expect: kept in `extra`, never reported unknown.
+IGNORED_STANDARD: tuple[str, ...] = (
+    "地方公共団体コード", "全国地方公共団体コード", "都道府県名", "市区町村名", "NO", "No.", "連番",
+    "名称_英字", "名称_通称", "イベント名_英字", "所在地_町字ID", "地域コード", "FAX番号", "FAX",
+    "画像", "画像_ライセンス", "設置者", "法人番号", "事業所番号", "介護サービスの種類", "更新日",
+    "最終更新日", "データ作成日", "駐車場情報", "アクセス方法", "交通アクセス", "開始日時", "終了日時",
+    "座標系", "測地系", "高さ", "団体名_英字", "団体コード", "利用可能時間特記事項", "施設ID_関連",
+    "extra", "row", "status_hint", "draft_reasons", "lat_lon",
+)
+
+_KEY_DROP_RE = re.compile(r"[\s_]+")
+
+
+def header_key(text: str) -> str:
+    """Matching key for a header cell."""
+    return _KEY_DROP_RE.sub("", fold(text))
+
+
+_ALIAS_INDEX: dict[str, str] = {}
+for _field, _aliases in FIELD_ALIASES.items():
+    for _alias in _aliases:
+        _ALIAS_INDEX.setdefault(header_key(_alias), _field)
+_IGNORED_KEYS = frozenset(header_key(h) for h in IGNORED_STANDARD)
+
+
+def field_for(header: str) -> str | None:
+    return _ALIAS_INDEX.get(header_key(header))
+
+
+def is_ignored_standard(header: str) -> bool:
+    return header_key(header) in _IGNORED_KEYS
+
+
+class MappingError(UnreadableFile):
+    """The --map file is unreadable or names columns we do not know."""
+
+
+def _resolve_target(target: str) -> str | None:
+    if target in FIELD_ALIASES:
+        return target
+    return field_for(target)
+
+
+def load_mapping(path: Path) -> dict[str, str]:
+    """Read a mapping file: ``[columns]`` table of "the city's header" = "our header or field".
+
+    Targets may be a standard header (「名称」), any known variant, or a field name (``name``).
+    Returns {city header: field name}.  Raises MappingError (an UnreadableFile) when the file
+    cannot be parsed or a target is unknown, naming every bad entry.
+    """
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise MappingError(
+            f"対応表ファイルを読めません: {path}（{exc}）",
+            f"cannot read the mapping file {path} ({exc})",
+        ) from exc
+    columns = data.get("columns")
+    if not isinstance(columns, dict):
+        raise MappingError(
+            f"対応表ファイルに [columns] 表がありません: {path}",
+            f"the mapping file {path} has no [columns] table",
+        )
+    out: dict[str, str] = {}
+    bad: list[str] = []
+    for source, target in columns.items():
+        resolved = _resolve_target(target) if isinstance(target, str) else None
+        if resolved is None:
+            bad.append(f"{source} = {target!r}")
+        else:
+            out[str(source)] = resolved
+    if bad:
+        raise MappingError(
+            "対応表の列名が分かりません: " + "、".join(bad),
+            "unknown target column(s) in the mapping file: " + ", ".join(bad),
+        )
+    return out
+
+
+def _normalise_mapping(mapping: dict[str, str] | None) -> dict[str, str]:
+    """{header key: field}; accepts both load_mapping() output and raw header → header dicts."""
+    if not mapping:
+        return {}
+    out: dict[str, str] = {}
+    for source, target in mapping.items():
+        resolved = _resolve_target(target)
+        if resolved is None:
+            raise MappingError(
+                f"対応表の列名が分かりません: {source} = {target!r}",
+                f"unknown target column in the mapping: {source} = {target!r}",
+            )
+        out[header_key(source)] = resolved
+    return out
+
+
+def resolve_headers(
+    headers: list[str], mapping: dict[str, str] | None = None
+) -> tuple[dict[int, str], dict[int, str], list[tuple[int, str]]]:
+    """Map header cells to fields.
+
+    Returns (index → field for known columns, index → original header for extra columns,
+    [(index, header)] duplicates — a second column meaning an already-mapped field).
+    Blank header cells (trailing commas) are skipped.
+    """
+    user = _normalise_mapping(mapping)
+    known: dict[int, str] = {}
+    extra: dict[int, str] = {}
+    dupes: list[tuple[int, str]] = []
+    taken: set[str] = set()
+    for i, raw in enumerate(headers):
+        header = (raw or "").strip()
+        if not header:
+            continue
+        key = header_key(header)
+        fld = user.get(key) or _ALIAS_INDEX.get(key)
+        if fld is None:
+            extra[i] = header
+        elif fld in taken:
+            dupes.append((i, header))
+            extra[i] = header
+        else:
+            taken.add(fld)
+            known[i] = fld
+    return known, extra, dupes
+
+
+def header_score(cells: list[str], mapping: dict[str, str] | None = None) -> int:
+    """How much a row looks like a header row: number of cells that are known header names."""
+    user = _normalise_mapping(mapping)
+    score = 0
+    for cell in cells:
+        if not cell or len(cell) > 40:
+            continue
+        key = header_key(cell)
+        if key in user or key in _ALIAS_INDEX or key in _IGNORED_KEYS:
+            score += 1
+    return score

@@ -1,0 +1,465 @@
+"""Open Referral HSDS 3 (Human Services Data Specification): reader and writer.
+
+JSON: a list of compiled Service objects (also accepted: {"contents": [...]} as the HSDS API
+returns it, {"services": [...]}, or one Service).  CSV: a directory or .zip with
+services.csv, organizations.csv, locations.csv, service_at_locations.csv, schedules.csv and,
+optionally, phones.csv and addresses.csv.
+
+Mapping: service → activity; organization → 主催者; first service_at_location's location →
+place, point and address; phones[0] → 電話番号/内線番号; schedules (freq, interval, byday,
+bymonthday, wkst, dtstart, until, count, opens_at, closes_at, description) ↔ Schedule;
+attributes' taxonomy terms → 種別/対象/バリアフリー; cost_options → 料金.
+
+What HSDS has no field for (EXDATE/RDATE, 祝日除外, 要確認, our yes/no columns, extra columns)
+travels in ``x_odekake`` (JSON object; a JSON text column in services.csv), so our own
+export → import round-trips exactly.  Other HSDS producers simply lack it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from importers.columns import CANONICAL_HEADER as H
+from importers.export import record_to_row
+from importers.keyed import KeyedItem, read_keyed, to_text
+from importers.records import ActivityRecord, ReadResult, UnreadableFile
+from importers.textfile import decode_bytes, read_bytes
+from importers.vocab import load_vocab
+from schedule.model import WEEKDAY_CODES, Schedule, parse_rrule_parts
+
+__all__ = ["HsdsReader", "read_hsds", "schedule_from_hsds", "schedule_to_hsds", "write_hsds"]
+
+TAXONOMY_CATEGORY = "odekake:category"
+TAXONOMY_AUDIENCE = "odekake:audience"
+TAXONOMY_ACCESSIBILITY = "odekake:accessibility"
+
+# Columns carried in x_odekake: everything record_to_row writes that HSDS core does not carry.
+_CORE_HEADERS = {H[f] for f in ("id", "name", "name_kana", "description", "url", "email", "organization",
+                                "organization_kana", "place_name", "postcode", "address", "lat", "lon",
+                                "phone", "extension", "cost", "capacity")}
+
+MAX_CSV_MEMBER = 50 * 1024 * 1024
+
+
+# ── schedule mapping ───────────────────────────────────────────────────────────────────────
+
+
+def schedule_to_hsds(schedule: Schedule, *, sid: str, service_id: str) -> dict[str, Any]:
+    """Our Schedule → an HSDS schedule object (rrule parts as HSDS fields)."""
+    out: dict[str, Any] = {"id": sid, "service_id": service_id}
+    if schedule.rrule:
+        parts = parse_rrule_parts(schedule.rrule)
+        out["freq"] = parts["FREQ"]
+        if "INTERVAL" in parts:
+            out["interval"] = int(parts["INTERVAL"])
+        for key in ("BYDAY", "BYMONTHDAY", "BYWEEKNO", "BYYEARDAY"):
+            if key in parts:
+                out[key.lower()] = parts[key]
+        out["wkst"] = parts.get("WKST", "MO")
+        if "COUNT" in parts:
+            out["count"] = int(parts["COUNT"])
+        if "UNTIL" in parts:
+            u = parts["UNTIL"]
+            out["until"] = f"{u[:4]}-{u[4:6]}-{u[6:8]}"
+    if schedule.dtstart:
+        out["dtstart"] = schedule.dtstart.isoformat()
+    elif schedule.rdates and not schedule.rrule and len(schedule.rdates) == 1:
+        out["dtstart"] = schedule.rdates[0].isoformat()
+        out["freq"], out["count"] = "DAILY", 1
+    if schedule.start:
+        out["opens_at"] = schedule.start.strftime("%H:%M")
+    if schedule.end:
+        out["closes_at"] = schedule.end.strftime("%H:%M")
+    if schedule.text:
+        out["description"] = schedule.text
+    out["timezone"] = 9
+    return out
+
+
+def schedule_from_hsds(item: dict[str, Any]) -> dict[str, str]:
+    """HSDS schedule → our schedule columns (RRULE, DTSTART, 開始時間, 終了時間, 開催日時)."""
+    out: dict[str, str] = {}
+    freq = to_text(item.get("freq")).upper()
+    if freq:
+        parts = [f"FREQ={freq}"]
+        interval = to_text(item.get("interval"))
+        if interval and interval != "1":
+            parts.append(f"INTERVAL={interval}")
+        for key in ("byday", "bymonthday", "byweekno", "byyearday"):
+            value = to_text(item.get(key)).replace(" ", "").upper()
+            if value:
+                parts.append(f"{key.upper()}={value}")
+        count = to_text(item.get("count"))
+        until = to_text(item.get("until")).replace("-", "")[:8]
+        if count:
+            parts.append(f"COUNT={count}")
+        elif until:
+            parts.append(f"UNTIL={until}")
+        wkst = to_text(item.get("wkst")).upper()
+        if wkst and wkst != "MO" and wkst in WEEKDAY_CODES:
+            parts.append(f"WKST={wkst}")
+        out[H["rrule"]] = ";".join(parts)
+    for src, dst in (("dtstart", "dtstart"), ("opens_at", "start_time"), ("closes_at", "end_time")):
+        value = to_text(item.get(src))
+        if value:
+            out[H[dst]] = value[:10] if src == "dtstart" else value[:5]
+    if item.get("description"):
+        out[H["schedule_text"]] = to_text(item["description"])
+    return out
+
+
+def _merge_schedules(items: list[dict[str, Any]]) -> dict[str, str]:
+    if not items:
+        return {}
+    first = schedule_from_hsds(items[0])
+    if len(items) == 1:
+        return first
+    # Weekly schedules with the same hours on different days are one rule to us.
+    rows = [schedule_from_hsds(i) for i in items]
+    rules = [parse_rrule_parts(r.get(H["rrule"], "") or "FREQ=NONE") for r in rows]
+    same_hours = len({(r.get(H["start_time"]), r.get(H["end_time"])) for r in rows}) == 1
+    if same_hours and all(p.get("FREQ") == "WEEKLY" and set(p) <= {"FREQ", "BYDAY"} for p in rules):
+        days = sorted({d for p in rules for d in p.get("BYDAY", "").split(",") if d}, key=WEEKDAY_CODES.index)
+        first[H["rrule"]] = f"FREQ=WEEKLY;BYDAY={','.join(days)}"
+        return first
+    texts = [r.get(H["schedule_text"]) or r.get(H["rrule"], "") for r in rows]
+    return {H["schedule_text"]: " / ".join(t for t in texts if t), H["needs_review"]: "はい"}
+
+
+# ── reading ────────────────────────────────────────────────────────────────────────────────
+
+
+def _terms(service: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for attr in service.get("attributes") or []:
+        if isinstance(attr, dict) and isinstance(attr.get("taxonomy_term"), dict):
+            out.append(attr["taxonomy_term"])
+    return out
+
+
+def _service_props(service: dict[str, Any]) -> tuple[dict[str, str], str | None, str | None]:
+    """HSDS service → (our column → text, lat, lon)."""
+    props: dict[str, str] = {}
+
+    def put(header: str, value: Any) -> None:
+        text = to_text(value)
+        if text:
+            props[header] = text
+
+    put(H["id"], service.get("id"))
+    put(H["name"], service.get("name"))
+    put(H["name_kana"], service.get("alternate_name"))
+    put(H["description"], service.get("description"))
+    put(H["url"], service.get("url"))
+    put(H["email"], service.get("email"))
+    org = service.get("organization") if isinstance(service.get("organization"), dict) else {}
+    put(H["organization"], org.get("name"))
+    put(H["organization_kana"], org.get("alternate_name"))
+    phones = [p for p in service.get("phones") or [] if isinstance(p, dict)]
+    if phones:
+        put(H["phone"], phones[0].get("number"))
+        put(H["extension"], phones[0].get("extension"))
+    costs = [c for c in service.get("cost_options") or [] if isinstance(c, dict)]
+    if costs:
+        c = costs[0]
+        put(H["cost"], c.get("option") or (f"{c['amount']}円" if c.get("amount") is not None else None))
+    elif service.get("fees_description"):
+        put(H["cost"], service.get("fees_description"))
+    if service.get("capacity") is not None:
+        put(H["capacity"], service.get("capacity"))
+
+    # taxonomy terms: ours by taxonomy name, others tried against the vocabularies
+    vocab = load_vocab()
+    by_kind: dict[str, list[str]] = {"category": [], "audience": [], "accessibility": []}
+    for term in _terms(service):
+        taxonomy = to_text(term.get("taxonomy"))
+        code, name = to_text(term.get("code")), to_text(term.get("name"))
+        if taxonomy == TAXONOMY_CATEGORY:
+            by_kind["category"].append(name or code)
+        elif taxonomy == TAXONOMY_AUDIENCE:
+            by_kind["audience"].append(code or name)
+        elif taxonomy == TAXONOMY_ACCESSIBILITY:
+            by_kind["accessibility"].append(code or name)
+        elif vocab.category(name or code):
+            by_kind["category"].append(name or code)
+    if by_kind["category"]:
+        props[H["category"]] = by_kind["category"][0]
+    if by_kind["audience"]:
+        props[H["audience"]] = "、".join(by_kind["audience"])
+    if by_kind["accessibility"]:
+        props[H["accessibility"]] = "、".join(by_kind["accessibility"])
+
+    lat = lon = None
+    sals = [s for s in service.get("service_at_locations") or [] if isinstance(s, dict)]
+    if sals:
+        loc = sals[0].get("location") if isinstance(sals[0].get("location"), dict) else {}
+        put(H["place_name"], loc.get("name"))
+        if loc.get("latitude") not in (None, "") and loc.get("longitude") not in (None, ""):
+            lat, lon = to_text(loc.get("latitude")), to_text(loc.get("longitude"))
+        addresses = [a for a in loc.get("addresses") or [] if isinstance(a, dict)]
+        if addresses:
+            a = next((x for x in addresses if x.get("address_type") == "physical"), addresses[0])
+            put(H["postcode"], a.get("postal_code"))
+            # Japanese addresses are written big-to-small; address_1 usually holds all of it.
+            parts = [to_text(a.get(k)) for k in ("state_province", "region", "city", "address_1", "address_2")]
+            address = to_text(a.get("address_1"))
+            if a.get("city") and to_text(a.get("city")) not in address:
+                address = "".join(p for p in parts[:4] if p)
+            if a.get("address_2"):
+                address = f"{address} {to_text(a.get('address_2'))}"
+            put(H["address"], address)
+    schedules = [s for s in service.get("schedules") or [] if isinstance(s, dict)]
+    props.update(_merge_schedules(schedules))
+    ext = service.get("x_odekake")
+    if isinstance(ext, str):
+        try:
+            ext = json.loads(ext)
+        except json.JSONDecodeError:
+            ext = None
+    if isinstance(ext, dict):
+        for key, value in ext.items():
+            props[str(key)] = to_text(value)
+    return props, lat, lon
+
+
+def _items_from_services(services: list[Any], rows: list[int] | None = None) -> list[KeyedItem]:
+    items = []
+    for index, service in enumerate(services, start=1):
+        if not isinstance(service, dict):
+            continue
+        props, lat, lon = _service_props(service)
+        items.append(KeyedItem(row=rows[index - 1] if rows else index, props=props, lat=lat, lon=lon))
+    return items
+
+
+def _services_from_json(doc: Any) -> list[Any]:
+    if isinstance(doc, list):
+        return doc
+    if isinstance(doc, dict):
+        for key in ("contents", "services"):
+            if isinstance(doc.get(key), list):
+                return doc[key]
+        if "name" in doc and "id" in doc:
+            return [doc]
+    raise UnreadableFile(
+        "HSDS の Service 一覧（JSON 配列または contents）ではありません",
+        "not an HSDS list of services (a JSON array or an object with contents)",
+    )
+
+
+def _csv_tables(path: Path) -> tuple[dict[str, list[tuple[int, dict[str, str]]]], str]:
+    """name → rows (line, dict) for a directory or zip of HSDS CSV files."""
+    raw: dict[str, bytes] = {}
+    if path.is_dir():
+        for f in path.iterdir():
+            if f.suffix.lower() == ".csv":
+                raw[f.stem.lower()] = read_bytes(f)
+    else:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                for info in zf.infolist():
+                    if info.filename.lower().endswith(".csv") and not info.is_dir():
+                        if info.file_size > MAX_CSV_MEMBER:
+                            raise UnreadableFile(
+                                f"ZIP 内のファイルが大きすぎます: {info.filename}", f"{info.filename} in the zip is too large"
+                            )
+                        raw[Path(info.filename).stem.lower()] = zf.read(info)
+        except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+            raise UnreadableFile(f"ZIP を開けません: {path.name}（{exc}）", f"cannot open the zip {path.name} ({exc})") from exc
+    if "services" not in raw:
+        raise UnreadableFile(
+            "HSDS の services.csv がありません", "no services.csv in the HSDS directory or zip"
+        )
+    tables: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    encoding = ""
+    for name, data in raw.items():
+        text, enc = decode_bytes(data, f"{name}.csv")
+        if name == "services":
+            encoding = enc
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        try:
+            tables[name] = [(reader.line_num, {k: v or "" for k, v in row.items() if k}) for row in reader]
+        except csv.Error as exc:
+            raise UnreadableFile(f"{name}.csv を読めません（{exc}）", f"cannot read {name}.csv ({exc})") from exc
+    return tables, encoding
+
+
+def _services_from_tables(tables: dict[str, list[tuple[int, dict[str, str]]]]) -> tuple[list[dict[str, Any]], list[int]]:
+    def by(table: str, key: str) -> dict[str, list[dict[str, str]]]:
+        out: dict[str, list[dict[str, str]]] = {}
+        for _line, row in tables.get(table, []):
+            out.setdefault(row.get(key, ""), []).append(row)
+        return out
+
+    orgs = {row.get("id", ""): row for _l, row in tables.get("organizations", [])}
+    locations = {row.get("id", ""): dict(row) for _l, row in tables.get("locations", [])}
+    addresses = by("addresses", "location_id")
+    for loc_id, loc in locations.items():
+        loc["addresses"] = addresses.get(loc_id, [])  # type: ignore[assignment]
+    sal = by("service_at_locations", "service_id")
+    schedules = by("schedules", "service_id")
+    phones = by("phones", "service_id")
+    services = []
+    lines = []
+    for line, row in tables["services"]:
+        service: dict[str, Any] = dict(row)
+        service["organization"] = orgs.get(row.get("organization_id", ""), {})
+        service["service_at_locations"] = [
+            {"id": s.get("id"), "location": locations.get(s.get("location_id", ""), {})} for s in sal.get(row.get("id", ""), [])
+        ]
+        service["schedules"] = schedules.get(row.get("id", ""), [])
+        service["phones"] = phones.get(row.get("id", ""), [])
+        services.append(service)
+        lines.append(line)
+    return services, lines
+
+
+def read_hsds(path: Path, *, mapping: dict[str, str] | None = None, geocoder: Any = None) -> ReadResult:
+    path = Path(path)
+    if path.is_dir() or path.suffix.lower() == ".zip":
+        tables, encoding = _csv_tables(path)
+        services, lines = _services_from_tables(tables)
+        items = _items_from_services(services, lines)
+        return read_keyed(items, mapping=mapping, geocoder=geocoder, encoding=encoding)
+    text, encoding = decode_bytes(read_bytes(path), path.name)
+    try:
+        doc = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise UnreadableFile(f"JSON として読めません（{exc}）", f"not valid JSON ({exc})") from exc
+    items = _items_from_services(_services_from_json(doc))
+    return read_keyed(items, mapping=mapping, geocoder=geocoder, encoding=encoding)
+
+
+class HsdsReader:
+    format_name = "hsds"
+
+    def read(self, path: Path, *, mapping: dict[str, str] | None = None, geocoder: Any = None) -> ReadResult:
+        return read_hsds(path, mapping=mapping, geocoder=geocoder)
+
+
+# ── writing ────────────────────────────────────────────────────────────────────────────────
+
+
+def _service(r: ActivityRecord) -> dict[str, Any]:
+    sid = r.source_id
+    service: dict[str, Any] = {
+        "id": sid,
+        "name": r.name,
+        "alternate_name": r.name_kana,
+        "description": r.description,
+        "url": r.url,
+        "email": r.contact_email,
+        "status": "active" if r.status_hint == "published" else "inactive",
+        "organization": {"id": f"org-{sid}", "name": r.organization_name, "alternate_name": r.organization_kana}
+        if r.organization_name
+        else None,
+        "phones": [{"id": f"phone-{sid}", "service_id": sid, "number": r.contact_phone, "extension": r.extension, "type": "voice"}]
+        if r.contact_phone
+        else [],
+        "schedules": [schedule_to_hsds(r.schedule, sid=f"sched-{sid}", service_id=sid)] if r.schedule else [],
+        "cost_options": [{"id": f"cost-{sid}", "service_id": sid, "amount": r.cost_yen, "currency": "JPY", "option": r.cost_text}]
+        if r.cost_text or r.cost_yen is not None
+        else [],
+        "attributes": [
+            {"id": f"attr-{sid}-{tax}-{code}", "link_id": sid, "link_type": "service", "taxonomy_term": {"id": f"{tax}/{code}", "code": code, "name": name, "taxonomy": tax}}
+            for tax, code, name in (
+                [(TAXONOMY_CATEGORY, r.category or "", r.category_text or r.category or "")] if (r.category or r.category_text) else []
+            )
+            + [(TAXONOMY_AUDIENCE, a, a) for a in r.audiences]
+            + [(TAXONOMY_ACCESSIBILITY, a, a) for a in r.accessibility]
+        ],
+        "service_at_locations": [],
+    }
+    if r.capacity is not None:
+        service["capacity"] = r.capacity
+    if r.place_name or r.address or r.lat is not None:
+        loc_id = f"loc-{sid}"
+        service["service_at_locations"] = [
+            {
+                "id": f"sal-{sid}",
+                "service_id": sid,
+                "location_id": loc_id,
+                "location": {
+                    "id": loc_id,
+                    "location_type": "physical",
+                    "name": r.place_name,
+                    "latitude": r.lat,
+                    "longitude": r.lon,
+                    "addresses": [
+                        {"id": f"addr-{sid}", "location_id": loc_id, "address_1": r.address, "postal_code": r.postcode, "country": "JP", "address_type": "physical"}
+                    ]
+                    if r.address or r.postcode
+                    else [],
+                },
+            }
+        ]
+    row = record_to_row(r)
+    service["x_odekake"] = {k: v for k, v in row.items() if k not in _CORE_HEADERS and v}
+    # An empty RRULE with 開催日時要確認 tells the reader not to re-parse the schedule text.
+    service["x_odekake"].setdefault(H["rrule"], "")
+    return service
+
+
+def write_hsds(records: Iterable[ActivityRecord], path: Path) -> None:
+    """``.json`` → JSON array of services; ``.zip`` → zip of CSV tables; otherwise a directory of CSVs."""
+    path = Path(path)
+    services = [_service(r) for r in records]
+    if path.suffix.lower() == ".json":
+        path.write_text(json.dumps(services, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        return
+    tables = _to_tables(services)
+    if path.suffix.lower() == ".zip":
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, text in tables.items():
+                zf.writestr(f"{name}.csv", text.encode("utf-8"))
+        return
+    path.mkdir(parents=True, exist_ok=True)
+    for name, text in tables.items():
+        (path / f"{name}.csv").write_text(text, encoding="utf-8", newline="")
+
+
+_TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "organizations": ("id", "name", "alternate_name"),
+    "services": ("id", "organization_id", "name", "alternate_name", "description", "url", "email", "status", "fees_description", "capacity", "x_odekake"),
+    "locations": ("id", "location_type", "name", "latitude", "longitude"),
+    "addresses": ("id", "location_id", "address_1", "postal_code", "country", "address_type"),
+    "service_at_locations": ("id", "service_id", "location_id"),
+    "schedules": ("id", "service_id", "freq", "interval", "byday", "bymonthday", "byweekno", "byyearday", "wkst", "count", "until", "dtstart", "opens_at", "closes_at", "description", "timezone"),
+    "phones": ("id", "service_id", "number", "extension", "type"),
+}
+
+
+def _to_tables(services: list[dict[str, Any]]) -> dict[str, str]:
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in _TABLE_COLUMNS}
+    for s in services:
+        org = s.get("organization")
+        if org:
+            rows["organizations"].append(org)
+        flat = dict(s)
+        flat["organization_id"] = org["id"] if org else ""
+        costs = s.get("cost_options") or []
+        flat["fees_description"] = costs[0]["option"] if costs and costs[0].get("option") else ""
+        flat["x_odekake"] = json.dumps(s["x_odekake"], ensure_ascii=False, sort_keys=True)
+        rows["services"].append(flat)
+        for sal in s["service_at_locations"]:
+            loc = sal["location"]
+            rows["service_at_locations"].append(sal)
+            rows["locations"].append(loc)
+            rows["addresses"].extend(loc.get("addresses") or [])
+        rows["schedules"].extend(s["schedules"])
+        rows["phones"].extend(s["phones"])
+    out: dict[str, str] = {}
+    for name, columns in _TABLE_COLUMNS.items():
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
+        writer.writeheader()
+        for row in rows[name]:
+            writer.writerow({k: "" if row.get(k) is None else (repr(row[k]) if isinstance(row[k], float) else row[k]) for k in columns})
+        out[name] = buf.getvalue()
+    return out

@@ -1,0 +1,106 @@
+"""Shared logic for sheet-like sources (CSV, xlsx): find the header row, map columns, build rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from importers.build import RawRow, build_records
+from importers.columns import header_score, is_ignored_standard, resolve_headers
+from importers.issues import issue
+from importers.records import ReadResult, RowIssue, UnreadableFile
+
+__all__ = ["HEADER_SCAN_ROWS", "read_table"]
+
+# City files put a title, a date and notes above the header; ten rows covers what we have seen.
+HEADER_SCAN_ROWS = 10
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def find_header(
+    rows: Sequence[tuple[int, Sequence[str]]], mapping: dict[str, str] | None
+) -> int:
+    """Index into rows of the header row: the best-scoring of the first non-blank rows."""
+    best_index, best_score = -1, 0
+    seen = 0
+    for index, (_line, cells) in enumerate(rows):
+        if not any(c.strip() for c in cells):
+            continue
+        seen += 1
+        score = header_score([c.strip() for c in cells], mapping)
+        if score > best_score:
+            best_index, best_score = index, score
+        if seen >= HEADER_SCAN_ROWS:
+            break
+    if best_index < 0 or best_score < 2:
+        raise UnreadableFile(
+            "見出し行が見つかりません（最初の10行に「名称」「住所」「緯度」などの列名がありません）",
+            "no header row found (the first 10 rows have no known column names such as 名称, 住所, 緯度)",
+        )
+    return best_index
+
+
+def read_table(
+    rows: Sequence[tuple[int, Sequence[Any]]],
+    *,
+    mapping: dict[str, str] | None,
+    geocoder: Any,
+    encoding: str | None,
+) -> ReadResult:
+    """rows: (1-based line in the file, cells)."""
+    text_rows = [(line, [_cell(c) for c in cells]) for line, cells in rows]
+    h = find_header(text_rows, mapping)
+    header_line, headers = text_rows[h]
+    headers = [c.strip() for c in headers]
+    known, extra_cols, dupes = resolve_headers(headers, mapping)
+    if "name" not in known.values():
+        raise UnreadableFile(
+            f"{header_line}行目の見出しに「名称」の列がありません（--map で列名を対応付けてください）",
+            f"the header row (line {header_line}) has no 名称 (name) column; map one with --map",
+        )
+    header_issues: list[RowIssue] = []
+    unknown: list[str] = []
+    for i, header in extra_cols.items():
+        if any(i == d for d, _ in dupes):
+            continue
+        if not is_ignored_standard(header):
+            unknown.append(header)
+            header_issues.append(issue("unknown_column", header_line, header))
+    for i, header in dupes:
+        first = next(headers[j] for j, f in known.items() if f == _field_of(i, headers, mapping))
+        header_issues.append(issue("duplicate_column", header_line, header, value=first))
+    columns = {fld: headers[i] for i, fld in known.items()}
+    present = frozenset(known.values())
+
+    def raws() -> Any:
+        for line, cells in text_rows[h + 1 :]:
+            values = {fld: cells[i] if i < len(cells) else "" for i, fld in known.items()}
+            extra = {header: cells[i] for i, header in extra_cols.items() if i < len(cells) and cells[i].strip()}
+            for i in range(len(headers), len(cells)):
+                if cells[i].strip() and any(c.strip() for c in cells[: len(headers)]):
+                    header_issues.append(issue("extra_cells", line, f"列{i + 1}", value=cells[i].strip()))
+                    extra[f"列{i + 1}"] = cells[i]
+            yield RawRow(row=line, values=values, columns=columns, extra=extra, present=present)
+
+    raw_rows = list(raws())
+    result = build_records(
+        raw_rows, geocoder=geocoder, encoding=encoding, unknown_columns=unknown, header_issues=header_issues
+    )
+    return result
+
+
+def _field_of(index: int, headers: list[str], mapping: dict[str, str] | None) -> str | None:
+    from importers.columns import field_for, header_key
+
+    if mapping:
+        for source, target in mapping.items():
+            if header_key(source) == header_key(headers[index]):
+                return field_for(target) or target
+    return field_for(headers[index])
