@@ -61,8 +61,11 @@ def _chunks(text: str) -> list[str]:
     out: list[str] = []
     for line in text.splitlines(keepends=True):
         while len(line) > _MAX_CHUNK:
-            out.append(line[:_MAX_CHUNK])
-            line = line[_MAX_CHUNK:]
+            # Cut after punctuation or a space so no word is split; hard cut only as last resort.
+            cut = max(line.rfind(c, 0, _MAX_CHUNK) for c in "。、．，,. 　!?！？")
+            cut = cut + 1 if cut > 0 else _MAX_CHUNK
+            out.append(line[:cut])
+            line = line[cut:]
         if line:
             out.append(line)
     return out
