@@ -18,13 +18,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)  ## system packages, .venv, the app installed in it
+	$(BIN)/pybabel compile -d translations >/dev/null
 
 db: setup  ## create/upgrade the embedded database and load the sample city
 	$(BIN)/odekake init-db
 	$(BIN)/odekake load-demo
 
 run: db  ## set up, create the embedded database with the sample city, serve on http://127.0.0.1:5000
-	$(BIN)/odekake reindex --quiet
 	$(BIN)/odekake run --host 127.0.0.1 --port 5000
 
 test: setup  ## set up, then the whole suite on SpatiaLite and on PostGIS

@@ -1,0 +1,117 @@
+"""odekake web application: create_app() is a list of small init_* steps, nothing at import time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from webapp.config import PROJECT_ROOT, Settings, load_settings
+
+
+def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
+    settings = config if isinstance(config, Settings) else load_settings(config)
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_dir),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.extensions["odekake_settings"] = settings
+    init_flask_config(app, settings)
+    init_database(app, settings)
+    init_i18n(app)
+    init_security(app, settings)
+    init_auth(app)
+    init_blueprints(app)
+    init_errors(app)
+    init_templates(app)
+    init_request_boundary(app)
+    return app
+
+
+def init_flask_config(app: Flask, settings: Settings) -> None:
+    secure = settings.session_cookie_secure
+    if secure is None:
+        secure = settings.env == "production"
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.env == "testing",
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=secure,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_HEADERS_ENABLED=True,
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+
+def init_database(app: Flask, settings: Settings) -> None:
+    from webapp.db import make_engine
+    from webapp.extensions import db
+
+    db.configure(make_engine(settings))
+
+
+def init_i18n(app: Flask) -> None:
+    from webapp.i18n import init_i18n as _init
+
+    _init(app)
+
+
+def init_security(app: Flask, settings: Settings) -> None:
+    from webapp.extensions import csrf, limiter
+    from webapp.security.headers import init_headers
+    from webapp.security.permissions import enforce_declared_access
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_headers(app)
+    app.before_request(enforce_declared_access)
+
+
+def init_auth(app: Flask) -> None:
+    from webapp.auth import init_login
+
+    init_login(app)
+
+
+def init_blueprints(app: Flask) -> None:
+    from webapp.auth.views import bp as auth_bp
+    from webapp.organizer.views import bp as organizer_bp
+    from webapp.public.views import bp as public_bp
+    from webapp.staff.views import bp as staff_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(organizer_bp)
+    app.register_blueprint(staff_bp)
+
+
+def init_errors(app: Flask) -> None:
+    from webapp.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def init_templates(app: Flask) -> None:
+    from webapp.templating import register_template_helpers
+
+    register_template_helpers(app)
+
+
+def init_request_boundary(app: Flask) -> None:
+    from webapp.boundary import register_boundary
+
+    register_boundary(app)
+
+
+__all__ = ["create_app"]

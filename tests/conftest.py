@@ -1,0 +1,113 @@
+"""Shared fixtures: one app per database backend, a savepoint per test, a real CSRF token helper."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+POSTGIS_URL = os.environ.get("ODEKAKE_TEST_POSTGIS_URL", "")
+BACKENDS = ["sqlite", "postgis"]
+
+_apps: dict[str, tuple[Flask, Engine]] = {}
+
+
+def _build_app(backend: str, tmp_root: Path) -> tuple[Flask, Engine]:
+    from webapp import create_app
+    from webapp.extensions import db
+    from webapp.migrate import upgrade_to_head
+
+    instance = tmp_root / f"instance-{backend}"
+    config: dict[str, object] = {"instance_dir": instance, "env": "testing"}
+    if backend == "postgis":
+        if not POSTGIS_URL:
+            if os.environ.get("CI"):
+                pytest.fail("ODEKAKE_TEST_POSTGIS_URL is not set in CI")
+            pytest.skip("set ODEKAKE_TEST_POSTGIS_URL to run PostGIS tests (make test does)")
+        config["database_url"] = POSTGIS_URL
+    app = create_app(config)
+    assert db.engine is not None
+    with app.app_context():
+        upgrade_to_head()
+    return app, db.engine
+
+
+@pytest.fixture(scope="session")
+def _tmp_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("odekake")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def _backend_app(backend: str, _tmp_root: Path) -> tuple[Flask, Engine]:
+    if backend not in _apps:
+        _apps[backend] = _build_app(backend, _tmp_root)
+    return _apps[backend]
+
+
+@pytest.fixture()
+def app(_backend_app: tuple[Flask, Engine]) -> Iterator[Flask]:
+    """The app for this backend, with every test inside an outer transaction rolled back after it."""
+    from webapp.extensions import db
+
+    flask_app, engine = _backend_app
+    db.configure(engine)
+    connection = engine.connect()
+    outer = connection.begin()
+    db.session_factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        # No app context is held open here: requests must each get their own `g`, as in production.
+        yield flask_app
+    finally:
+        db.session.remove()
+        outer.rollback()
+        connection.close()
+        db.session_factory.configure(bind=engine, join_transaction_mode="conditional_savepoint")
+        from webapp.extensions import limiter
+
+        limiter.reset()
+
+
+@pytest.fixture()
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture()
+def session(app: Flask) -> Session:
+    from webapp.extensions import db
+
+    return db.session()
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def make_user(session: Session):  # type: ignore[no-untyped-def]
+    from webapp.services.accounts import create_user
+
+    def _make(email: str, *roles: str, office: str | None = None, password: str = "correct horse battery") -> object:
+        return create_user(session, email, password, list(roles), office)
+
+    return _make
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # Close every pooled SpatiaLite connection while the interpreter is whole; letting the garbage
+    # collector finalise them at exit aborts inside the extension ("double free").
+    for _, engine in _apps.values():
+        engine.dispose()

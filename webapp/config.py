@@ -1,0 +1,167 @@
+"""Typed settings: defaults → instance/config.toml → ODEKAKE_* environment; fail fast."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message is one line meant for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"  # development | production | testing
+    instance_dir: Path = PROJECT_ROOT / "instance"
+    database_url: str = ""  # empty → SQLite+SpatiaLite file in instance_dir
+    secret_key: str = ""
+    index_dir: Path | None = None
+    upload_dir: Path | None = None
+    spatialite_path: str = "mod_spatialite"
+    sqlite_busy_timeout_ms: int = 10_000
+    tile_url: str = "https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png"
+    tile_attribution: str = (
+        '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>'
+    )
+    max_content_length: int = 10 * 1024 * 1024
+    ratelimit_storage_uri: str = "memory://"
+    session_cookie_secure: bool | None = None  # None → secure outside development/testing
+    staff_idle_minutes: int = 30
+    staff_absolute_hours: int = 12
+    stale_after_days: int = 183
+    default_locale: str = "ja"
+    locales: tuple[str, ...] = ("ja", "en")
+    encryption_key: str = ""  # Fernet key for encrypted case fields (staff side)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return _normalise_db_url(self.database_url)
+        return f"sqlite:///{self.instance_dir / 'odekake.sqlite3'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+    @property
+    def resolved_index_dir(self) -> Path:
+        return self.index_dir or self.instance_dir / "index"
+
+    @property
+    def resolved_upload_dir(self) -> Path:
+        return self.upload_dir or self.instance_dir / "uploads"
+
+
+def _normalise_db_url(url: str) -> str:
+    # People paste libpq-style URLs; SQLAlchemy needs the driver named to pick psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+_BOOL_TRUE = {"1", "true", "yes", "on"}
+_BOOL_FALSE = {"0", "false", "no", "off"}
+
+
+def _coerce(name: str, raw: Any, target: Any) -> Any:
+    """Coerce a value from TOML or the environment into the dataclass field's type."""
+    type_text = str(target)
+    try:
+        if "bool" in type_text:
+            if isinstance(raw, bool) or raw is None:
+                return raw
+            text = str(raw).strip().lower()
+            if text in _BOOL_TRUE:
+                return True
+            if text in _BOOL_FALSE:
+                return False
+            raise ValueError(text)
+        if type_text == "int":
+            return int(raw)
+        if "Path" in type_text:
+            return Path(raw) if raw not in (None, "") else None
+        if "tuple" in type_text:
+            if isinstance(raw, str):
+                return tuple(p.strip() for p in raw.split(",") if p.strip())
+            return tuple(raw)
+        if "dict" in type_text:
+            return dict(raw)
+        return str(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"setting {name!r} has an invalid value: {raw!r}") from None
+
+
+def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Build Settings from defaults, then instance/config.toml, then ODEKAKE_* env, then overrides."""
+    environ = dict(os.environ) if environ is None else environ
+    known = {f.name: f for f in fields(Settings)}
+    values: dict[str, Any] = {}
+
+    instance_dir = Path(
+        (overrides or {}).get("instance_dir") or environ.get("ODEKAKE_INSTANCE_DIR") or Settings.instance_dir
+    )
+    config_file = instance_dir / "config.toml"
+    if config_file.exists():
+        try:
+            data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{config_file}: not valid TOML ({exc})") from None
+        for key, raw in data.items():
+            if key not in known:
+                raise ConfigError(f"{config_file}: unknown setting {key!r}")
+            values[key] = _coerce(key, raw, known[key].type)
+
+    for key, f in known.items():
+        env_key = "ODEKAKE_" + key.upper()
+        if env_key in environ:
+            values[key] = _coerce(key, environ[env_key], f.type)
+
+    for key, raw in (overrides or {}).items():
+        if key not in known:
+            raise ConfigError(f"unknown setting {key!r}")
+        values[key] = raw if not isinstance(raw, str) else _coerce(key, raw, known[key].type)
+
+    values["instance_dir"] = instance_dir
+    settings = replace(Settings(), **values)
+    return _finish(settings)
+
+
+def _finish(settings: Settings) -> Settings:
+    if settings.env not in ("development", "production", "testing"):
+        raise ConfigError(f"ODEKAKE_ENV must be development, production or testing, not {settings.env!r}")
+    if settings.is_production:
+        if not settings.secret_key:
+            raise ConfigError("ODEKAKE_SECRET_KEY is required when ODEKAKE_ENV=production")
+        if not settings.database_url:
+            raise ConfigError("ODEKAKE_DATABASE_URL is required when ODEKAKE_ENV=production")
+        if len(settings.secret_key) < 32:
+            raise ConfigError("ODEKAKE_SECRET_KEY must be at least 32 characters")
+        return settings
+    if not settings.secret_key:
+        settings = replace(settings, secret_key=_dev_secret(settings.instance_dir))
+    return settings
+
+
+def _dev_secret(instance_dir: Path) -> str:
+    """Generate a development secret once and keep it in instance/, so sessions survive restarts."""
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key, encoding="ascii")
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,115 @@
+"""Activity (活動・集いの場): what a resident joins."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.models.base import Base, TimestampMixin
+
+if TYPE_CHECKING:
+    from schedule.model import Schedule
+    from webapp.models.organization import Organization
+    from webapp.models.place import Place
+
+STATUSES = ("draft", "pending", "published", "archived")
+
+
+class Activity(TimestampMixin, Base):
+    __tablename__ = "activity"
+    __table_args__ = (
+        UniqueConstraint("source", "source_id"),
+        CheckConstraint("status IN ('draft', 'pending', 'published', 'archived')", name="status"),
+        CheckConstraint("cost_yen IS NULL OR cost_yen >= 0", name="cost_yen"),
+        Index("ix_activity_status_category", "status", "category"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(50), default="manual")
+    source_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    name_kana: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str | None] = mapped_column(String(40))
+    category_text: Mapped[str] = mapped_column(String(100), default="")
+    audiences: Mapped[list[str]] = mapped_column(default=list)
+    tags: Mapped[list[str]] = mapped_column(default=list)
+
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id", ondelete="SET NULL"))
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id", ondelete="SET NULL"))
+
+    # Schedule: RFC 5545 RRULE + times + exceptions; the original Japanese text is always kept.
+    schedule_rrule: Mapped[str | None] = mapped_column(String(300))
+    schedule_dtstart: Mapped[date | None] = mapped_column(Date)
+    start_time: Mapped[time | None] = mapped_column(Time)
+    end_time: Mapped[time | None] = mapped_column(Time)
+    schedule_exdates: Mapped[list[str]] = mapped_column(default=list)
+    schedule_rdates: Mapped[list[str]] = mapped_column(default=list)
+    skip_holidays: Mapped[bool] = mapped_column(default=False)
+    schedule_text: Mapped[str] = mapped_column(String(500), default="")
+    schedule_needs_review: Mapped[bool] = mapped_column(default=False)
+
+    cost_yen: Mapped[int | None] = mapped_column()
+    cost_text: Mapped[str] = mapped_column(String(200), default="")
+    booking_required: Mapped[bool | None] = mapped_column()
+    booking_text: Mapped[str] = mapped_column(String(300), default="")
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    contact_extension: Mapped[str] = mapped_column(String(20), default="")
+    contact_email: Mapped[str] = mapped_column(String(200), default="")
+    url: Mapped[str] = mapped_column(String(500), default="")
+
+    # Newcomer flags (初参加歓迎, 見学可, 一人参加OK): None means "not stated".
+    welcomes_first_timers: Mapped[bool | None] = mapped_column()
+    visit_ok: Mapped[bool | None] = mapped_column()
+    solo_ok: Mapped[bool | None] = mapped_column()
+    capacity: Mapped[int | None] = mapped_column()
+    accessibility: Mapped[list[str]] = mapped_column(default=list)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    last_confirmed_at: Mapped[datetime | None] = mapped_column()
+    published_at: Mapped[datetime | None] = mapped_column()
+
+    organization: Mapped[Organization | None] = relationship(back_populates="activities")
+    place: Mapped[Place | None] = relationship(back_populates="activities")
+
+    @property
+    def is_free(self) -> bool:
+        return self.cost_yen == 0
+
+    @property
+    def schedule(self) -> Schedule:
+        from schedule.model import Schedule
+
+        return Schedule(
+            rrule=self.schedule_rrule,
+            start=self.start_time,
+            end=self.end_time,
+            dtstart=self.schedule_dtstart,
+            exdates=tuple(date.fromisoformat(d) for d in self.schedule_exdates or ()),
+            rdates=tuple(date.fromisoformat(d) for d in self.schedule_rdates or ()),
+            skip_holidays=self.skip_holidays,
+            text=self.schedule_text,
+        )
+
+    def set_schedule(self, schedule: Schedule | None) -> None:
+        if schedule is None:
+            self.schedule_rrule = None
+            self.start_time = self.end_time = self.schedule_dtstart = None
+            self.schedule_exdates, self.schedule_rdates = [], []
+            self.skip_holidays = False
+            return
+        self.schedule_rrule = schedule.rrule
+        self.start_time = schedule.start
+        self.end_time = schedule.end
+        self.schedule_dtstart = schedule.dtstart
+        self.schedule_exdates = [d.isoformat() for d in schedule.exdates]
+        self.schedule_rdates = [d.isoformat() for d in schedule.rdates]
+        self.skip_holidays = schedule.skip_holidays
+        if schedule.text:
+            self.schedule_text = schedule.text

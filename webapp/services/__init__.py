@@ -1,0 +1,1 @@
+"""Operations on models: validate, flush, never commit, no request objects."""

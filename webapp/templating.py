@@ -1,0 +1,37 @@
+"""Template globals and filters shared by every blueprint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, request, url_for
+from flask_login import current_user
+
+from webapp.i18n import current_lang
+from webapp.security.permissions import has_permission
+from webapp.taxonomy import taxonomy
+
+
+def _lang_url(lang: str) -> str:
+    args = dict(request.args)
+    args["lang"] = lang
+    return url_for(request.endpoint or "public.index", **(request.view_args or {}), **args)
+
+
+def _context() -> dict[str, Any]:
+    from webapp.services.demo import sample_data_loaded
+
+    settings = current_app.extensions["odekake_settings"]
+    return {
+        "lang": current_lang(),
+        "lang_url": _lang_url,
+        "taxonomy": taxonomy(),
+        "can": lambda permission: has_permission(current_user, permission),
+        "sample_data": sample_data_loaded(),
+        "tile_url": settings.tile_url,
+        "tile_attribution": settings.tile_attribution,
+    }
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.context_processor(_context)
