@@ -93,6 +93,8 @@ def build_records(
             rejected.add(raw.row)
         else:
             records.append(record)
+    # Header issues first, then row by row (stable: within a row, in column order).
+    issues.sort(key=lambda i: i.row)
     return ReadResult(
         records=records,
         issues=issues,

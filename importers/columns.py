@@ -79,7 +79,7 @@ CANONICAL_HEADER: dict[str, str] = {f: aliases[0] for f, aliases in FIELD_ALIASE
 
 # Standard-dataset columns we do not model but expect: kept in `extra`, never reported unknown.
 IGNORED_STANDARD: tuple[str, ...] = (
-    "地方公共団体コード", "全国地方公共団体コード", "都道府県名", "市区町村名", "NO", "No.", "連番",
+    "地方公共団体コード", "全国地方公共団体コード", "都道府県コード又は市区町村コード", "都道府県名", "市区町村名", "NO", "No.", "連番",
     "名称_英字", "名称_通称", "イベント名_英字", "所在地_町字ID", "地域コード", "FAX番号", "FAX",
     "画像", "画像_ライセンス", "設置者", "法人番号", "事業所番号", "介護サービスの種類", "更新日",
     "最終更新日", "データ作成日", "駐車場情報", "アクセス方法", "交通アクセス", "開始日時", "終了日時",
