@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)  ## system packages, .venv, the app installed in it
-	$(BIN)/pybabel compile -d translations >/dev/null
+	$(BIN)/python scripts/i18n.py compile
 
 db: setup  ## create/upgrade the embedded database and load the sample city
 	$(BIN)/odekake init-db

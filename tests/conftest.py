@@ -106,6 +106,17 @@ def make_user(session: Session):  # type: ignore[no-untyped-def]
     return _make
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Pages are tested in ja and en: build the English catalog from its parts first.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("odekake_i18n", Path(__file__).parent.parent / "scripts" / "i18n.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.compile_catalog()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # Close every pooled SpatiaLite connection while the interpreter is whole; letting the garbage
     # collector finalise them at exit aborts inside the extension ("double free").
