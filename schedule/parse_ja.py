@@ -183,8 +183,11 @@ _COUNT_ONLY_RE = re.compile(r"(?:月|年|週)\s*\d+\s*回")
 # Closed days: 「祝日を除く」「祝日休み」「(土日祝休み)」「月曜休館」.  Matched before the open days so
 # that the 土日 of 「土日祝休み」 is not read as opening days.
 _CLOSED_DAY = rf"(?:[{_WD}](?:曜日|曜)?|祝祭日|祝休日|祝日|祭日|祝)"
+_CLOSED_FIRST = rf"(?:(?<![週第0-9〜~\-曜{_WD}])[{_WD}](?:曜日|曜)?|祝祭日|祝休日|祝日|祭日|祝)"
 _CLOSED_RE = re.compile(
-    rf"(?P<days>{_CLOSED_DAY}(?:\s*(?:[・,、/]|及び|および)?\s*{_CLOSED_DAY})*)\s*(?:は|を|も)?\s*"
+    # No bare spaces inside the list and not right after 毎週/第n: in 「毎週月曜日 祝日休み」 only
+    # 祝日 is closed, 月曜日 is the opening day.
+    rf"(?P<days>{_CLOSED_FIRST}(?:(?:[・,、/]|及び|および)?{_CLOSED_DAY})*)\s*(?:は|を|も)?\s*"
     r"(?:除く|除き|休み|お休み|休業|休館|休所|定休日?|休)"
 )
 _HOLIDAYS_INCLUDED_RE = re.compile(r"祝日?\s*(?:も|含む)|土日祝|[土日]・?祝")

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+
+from schedule import Schedule, describe, format_date, format_date_ja
+
+CASES = [
+    (Schedule("FREQ=WEEKLY;BYDAY=TU", time(10), time(11, 30)), "毎週火曜日 10:00〜11:30", "Every Tuesday, 10:00–11:30"),
+    (
+        Schedule("FREQ=MONTHLY;BYDAY=2TH,4TH", time(13, 30), time(15, 30), skip_holidays=True),
+        "毎月第2・第4木曜日 13:30〜15:30（祝日はお休み）",
+        "2nd and 4th Thursday of each month, 13:30–15:30 (closed on public holidays)",
+    ),
+    (
+        Schedule("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", time(9), time(17)),
+        "月〜金曜日 9:00〜17:00",
+        "Weekdays, 9:00–17:00",
+    ),
+    (Schedule("FREQ=WEEKLY;INTERVAL=2;BYDAY=WE", None, None), "隔週水曜日", "Every other Wednesday"),
+    (Schedule("FREQ=MONTHLY;BYDAY=1SA", None, None), "毎月第1土曜日", "1st Saturday of each month"),
+    (Schedule("FREQ=MONTHLY;BYDAY=-1FR", None, None), "毎月最終金曜日", "last Friday of each month"),
+    (Schedule("FREQ=WEEKLY;BYDAY=MO,WE,FR", None, None), "毎週月・水・金曜日", "Every Monday, Wednesday and Friday"),
+    (Schedule("FREQ=WEEKLY;BYDAY=SA,SU", None, None), "毎週土・日曜日", "Every Saturday and Sunday"),
+    (Schedule("FREQ=WEEKLY;BYDAY=MO,TU,WE", None, None), "月〜水曜日", "Monday to Wednesday"),
+    (Schedule("FREQ=DAILY", None, None), "毎日", "Every day"),
+    (Schedule("FREQ=MONTHLY;BYMONTHDAY=15", time(10), None), "毎月15日 10:00〜", "15th of each month, from 10:00"),
+    (Schedule("FREQ=MONTHLY;BYMONTHDAY=1,15", None, None), "毎月1日・15日", "1st and 15th of each month"),
+    (Schedule("FREQ=WEEKLY;INTERVAL=3;BYDAY=TH", None, None), "3週ごとの木曜日", "Every 3 weeks on Thursday"),
+]
+
+
+@pytest.mark.parametrize(("s", "ja", "en"), CASES)
+def test_describe(s: Schedule, ja: str, en: str) -> None:
+    assert describe(s) == ja
+    assert describe(s, "ja") == ja
+    assert describe(s, "en") == en
+    assert describe(s, "en_US") == en
+
+
+@pytest.mark.parametrize(
+    "rrule",
+    ["FREQ=WEEKLY;BYDAY=TU;COUNT=4", "FREQ=YEARLY;BYMONTH=8;BYMONTHDAY=1", "FREQ=MONTHLY;INTERVAL=2;BYDAY=1MO"],
+)
+def test_falls_back_to_text(rrule: str) -> None:
+    s = Schedule(rrule, time(10), None, text="夏休み期間のみ")
+    assert describe(s) == "夏休み期間のみ"
+    assert describe(s, "en") == "夏休み期間のみ"
+
+
+def test_no_rule_and_no_dates_gives_text() -> None:
+    assert describe(Schedule(None, None, None, text="不定期")) == "不定期"
+    assert describe(Schedule(None, None, None)) == ""
+
+
+def test_one_off_dates() -> None:
+    s = Schedule(None, time(10), time(12), rdates=(date(2026, 11, 27), date(2026, 12, 4)))
+    assert describe(s) == "11月27日(金)、12月4日(金) 10:00〜12:00"
+    assert describe(s, "en") == "Fri 27 Nov, Fri 4 Dec, 10:00–12:00"
+
+
+def test_weekly_without_byday_uses_dtstart() -> None:
+    assert describe(Schedule("FREQ=WEEKLY", None, None, dtstart=date(2026, 11, 27))) == "毎週金曜日"
+
+
+def test_format_date() -> None:
+    assert format_date_ja(date(2026, 11, 27)) == "11月27日(金)"
+    assert format_date(date(2026, 11, 27), "en") == "Fri 27 Nov"
+    assert format_date(date(2027, 1, 1)) == "1月1日(金)"
