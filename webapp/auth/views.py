@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from webapp.auth.blueprint import bp
 from webapp.extensions import db, limiter
 from webapp.security.permissions import public
 from webapp.services.accounts import authenticate
-
-bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def safe_next(target: str | None) -> str | None:
@@ -53,3 +52,7 @@ def logout() -> Response:
     session.clear()
     flash(_("ログアウトしました。"), "info")
     return redirect(url_for("public.index"))
+
+
+# Account self-service (sign-up, e-mail verification, password reset) adds routes to `bp` here.
+from webapp.auth import signup  # noqa: E402, F401

@@ -1,15 +1,21 @@
-"""Staff pages: matching board, moderation, reports. Strict CSP, no-store, noindex (security.headers)."""
+"""Staff pages: matching board, moderation, reports. Strict CSP, no-store, noindex (security.headers).
+
+Each area has its own module adding routes to the one staff blueprint.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 
 from webapp.security.permissions import require
-
-bp = Blueprint("staff", __name__, url_prefix="/staff")
+from webapp.staff.blueprint import bp
 
 
 @bp.route("/")
 @require("staff:access")
 def home() -> str:
     return render_template("staff/home.html")
+
+
+# Route modules of each staff area; imported for their side effect of adding routes to `bp`.
+from webapp.staff import board, moderation, reports  # noqa: E402, F401
