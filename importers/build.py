@@ -164,7 +164,7 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
         postcode = normalize_postcode(raw.get("postcode"))
         if postcode is None:
             issues.append(issue("invalid_postcode", n, raw.col("postcode"), value=raw.get("postcode")))
-            extra.setdefault(raw.col("postcode"), raw.get("postcode"))
+            extra.setdefault(_original(raw, "postcode"), raw.get("postcode"))
 
     phone, extension = None, raw.get("extension") or None
     phone_text = raw.get("phone")
@@ -175,12 +175,12 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
             extension = m.group(1)
         if phone is None:
             issues.append(issue("invalid_phone", n, raw.col("phone"), value=phone_text))
-            extra.setdefault(raw.col("phone"), phone_text)
+            extra.setdefault(_original(raw, "phone"), phone_text)
 
     email = raw.get("email") or None
     if email and not valid_email(email):
         issues.append(issue("invalid_email", n, raw.col("email"), value=email))
-        extra.setdefault(raw.col("email"), email)
+        extra.setdefault(_original(raw, "email"), email)
         email = None
 
     url = raw.get("url") or None
@@ -189,7 +189,7 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
             url = "https://" + url
         else:
             issues.append(issue("invalid_url", n, raw.col("url"), value=url))
-            extra.setdefault(raw.col("url"), url)
+            extra.setdefault(_original(raw, "url"), url)
             url = None
 
     lat, lon, level, coord_issues, coord_error = _coordinates(raw, address, geocoder)
@@ -215,7 +215,7 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
         value = parse_bool(text) if text else None
         if text and value is None:
             issues.append(issue("invalid_boolean", n, raw.col(fld), value=text))
-            extra.setdefault(raw.col(fld), text)
+            extra.setdefault(_original(raw, fld), text)
         bools[fld] = value
 
     capacity = None
@@ -223,7 +223,7 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
         capacity, ok = parse_capacity(raw.get("capacity"))
         if not ok:
             issues.append(issue("invalid_capacity", n, raw.col("capacity"), value=raw.get("capacity")))
-            extra.setdefault(raw.col("capacity"), raw.get("capacity"))
+            extra.setdefault(_original(raw, "capacity"), raw.get("capacity"))
 
     if errors:
         return None, issues
@@ -267,6 +267,12 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
         draft_reasons=draft,
     )
     return record, issues
+
+
+def _original(raw: RawRow, fld: str) -> str:
+    """extra key for a value we could not use: 「電話番号（原文）」, so it survives export (the
+    電話番号 column itself is then empty) and is visibly not the normalised value."""
+    return f"{raw.col(fld)}（原文）"
 
 
 def _split(text: str) -> list[str]:
@@ -396,17 +402,18 @@ def _schedule(raw: RawRow) -> tuple[Schedule | None, str | None, bool, list[RowI
 
     # Our own export (or a city that writes RRULE): authoritative, no text parsing.
     rrule = raw.get("rrule")
-    if rrule or ("rrule" in raw.present and raw.get("needs_review")):
-        if not rrule:
+    rdates = raw.get("rdates")
+    if rrule or rdates or ("rrule" in raw.present and raw.get("needs_review")):
+        if not rrule and not rdates:
             return None, text or None, bool(parse_bool(raw.get("needs_review"))), issues
         try:
             sched = Schedule(
-                rrule=rrule,
+                rrule=rrule or None,
                 start=start,
                 end=end,
                 dtstart=dates.get("dtstart"),
                 exdates=tuple(_dates(raw.get("exdates"))),
-                rdates=tuple(_dates(raw.get("rdates"))),
+                rdates=tuple(_dates(rdates)),
                 skip_holidays=bool(parse_bool(raw.get("skip_holidays"))),
                 text=text,
             )

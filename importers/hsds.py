@@ -44,6 +44,9 @@ _CORE_HEADERS = {H[f] for f in ("id", "name", "name_kana", "description", "url",
                                 "organization_kana", "place_name", "postcode", "address", "lat", "lon",
                                 "phone", "extension", "cost", "capacity")}
 
+_SCHEDULE_HEADERS = {H[f] for f in ("schedule_text", "rrule", "dtstart", "start_time", "end_time", "exdates",
+                                     "rdates", "skip_holidays", "needs_review")}
+
 MAX_CSV_MEMBER = 50 * 1024 * 1024
 
 
@@ -400,9 +403,10 @@ def _service(r: ActivityRecord) -> dict[str, Any]:
             }
         ]
     row = record_to_row(r)
-    service["x_odekake"] = {k: v for k, v in row.items() if k not in _CORE_HEADERS and v}
-    # An empty RRULE with 開催日時要確認 tells the reader not to re-parse the schedule text.
-    service["x_odekake"].setdefault(H["rrule"], "")
+    # Schedule columns always travel, even empty: they override what the reader would derive
+    # from the HSDS schedule (a one-off date is FREQ=DAILY;COUNT=1 there, rdates here), and an
+    # empty RRULE with 開催日時要確認 tells the reader not to re-parse the schedule text.
+    service["x_odekake"] = {k: v for k, v in row.items() if k not in _CORE_HEADERS and (v or k in _SCHEDULE_HEADERS)}
     return service
 
 

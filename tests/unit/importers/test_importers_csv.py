@@ -248,7 +248,7 @@ def test_booleans_capacity_accessibility_and_bad_values_are_warnings() -> None:
     assert b.booking_required is None and b.capacity is None and b.contact_email is None
     assert b.url is None and b.contact_phone is None and b.postcode is None
     # nothing is lost: the original text of a rejected value stays in extra
-    assert b.extra["電話番号"] == "12345"
+    assert b.extra["電話番号（原文）"] == "12345"
     assert set(codes(result, 3)) >= {
         "invalid_boolean", "invalid_capacity", "invalid_email", "invalid_url", "invalid_phone", "invalid_postcode",
     }
