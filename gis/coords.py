@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pyproj import Transformer
-
+from gis._proj import transformer as _transformer
 from gis.distance import BBox, geodesic_m
 from jatext.normalize import clean
 
@@ -136,19 +134,6 @@ def parse_coordinate(text: str, axis: Literal["lat", "lon"] | None = None) -> fl
 
 # --------------------------------------------------------------------------------------------
 # Tokyo datum
-
-_local = threading.local()
-
-
-def _transformer(src: str, dst: str) -> Transformer:
-    # pyproj Transformers are not safe to share between threads; keep one per thread.
-    cache: dict[tuple[str, str], Transformer] = _local.__dict__.setdefault("cache", {})
-    key = (src, dst)
-    if key not in cache:
-        # only_best=False: the NTv2 grid (tky2jgd.gsb) is not shipped with pyproj and there is no
-        # network, so PROJ uses its published fallback operation; only_best=None would warn.
-        cache[key] = Transformer.from_crs(src, dst, always_xy=True, only_best=False)
-    return cache[key]
 
 
 def tokyo_to_jgd2011(lat: float, lon: float) -> tuple[float, float]:
