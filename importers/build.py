@@ -361,7 +361,7 @@ def _coord_issue_code(code: str) -> tuple[str, bool]:
     c = code.lower()
     if "swap" in c:
         return "coord_swapped", True
-    if "outside" in c or "japan" in c or "range" in c:
+    if "outside" in c or "japan" in c or "range" in c or "finite" in c:
         return "coord_outside_japan", False
     if "tokyo" in c or "datum" in c:
         return "coord_tokyo_datum", True
