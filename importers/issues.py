@@ -22,7 +22,6 @@ CODES: dict[str, tuple[Severity, str, str]] = {
         "ID「{value}」が{first}行目と重複しています",
         'ID "{value}" duplicates row {first}',
     ),
-    "invalid_record": ("error", "読み取れないデータです（{value}）", "cannot read this entry ({value})"),
     # ── warnings: the row is kept (perhaps as draft) ───────────────────────────────────────
     "unknown_column": (
         "warning",
