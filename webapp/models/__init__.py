@@ -5,16 +5,19 @@ from webapp.models.audit import AuditEvent
 from webapp.models.base import Base
 from webapp.models.organization import ORGANIZATION_KINDS, Organization
 from webapp.models.place import District, Place
+from webapp.models.report import REPORT_STATUSES, ErrorReport
 from webapp.models.user import ROLES, Office, RoleMembership, User
 
 __all__ = [
     "ORGANIZATION_KINDS",
+    "REPORT_STATUSES",
     "ROLES",
     "STATUSES",
     "Activity",
     "AuditEvent",
     "Base",
     "District",
+    "ErrorReport",
     "Office",
     "Organization",
     "Place",
