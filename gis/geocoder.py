@@ -509,6 +509,9 @@ class Geocoder:
             # "東生駒1-2" in a town with 丁目 means 1丁目2番, not 1番2号.
             first_rest = rest.split("-", 1)[0].split(" ", 1)[0]
             readings.append((int(block), first_rest if first_rest.isdigit() else None))
+        elif chome is not None and (city, town) not in self._has_chome:
+            # "東新町8-38-201" where the town has no 丁目: 番-号-room, so 8 is the block.
+            readings.append((None, str(chome)))
         for c, b in readings:
             if b is not None:
                 e = self._gaiku.get((city, town, c, b))

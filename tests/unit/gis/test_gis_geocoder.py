@@ -84,6 +84,7 @@ def test_reads_cp932_and_utf8_bom(geo: Geocoder) -> None:
         "東新町八番三十八号",
         "東新町8",
         "生駒市東新町8番地",
+        "生駒市東新町8-38-201",
     ],
 )
 def test_geocode_gaiku(geo: Geocoder, text: str) -> None:
@@ -246,3 +247,13 @@ def test_sample_city_files() -> None:
     assert r is not None and r.level == "gaiku"
     assert g.geocode("生駒市元町1-1") == r
     assert g.geocode("生駒市東新町").level in ("oaza", "chome", "gaiku")  # type: ignore[union-attr]
+
+
+def test_representative_row_wins_whatever_the_order() -> None:
+    def row(lat: str, rep: str) -> dict[str, str]:
+        values = ["奈良県", "生駒市", "北新町", "", "5", "6", "", "", lat, "135.7", "1", rep, "0", "0"]
+        return dict(zip(GAIKU_COLUMNS, values, strict=True))
+
+    for rows in ([row("34.1", "0"), row("34.2", "1")], [row("34.2", "1"), row("34.1", "0")]):
+        r = Geocoder.from_rows(rows).geocode("生駒市北新町5")
+        assert r is not None and r.lat == 34.2
