@@ -39,6 +39,13 @@ class Settings:
     default_locale: str = "ja"
     locales: tuple[str, ...] = ("ja", "en")
     encryption_key: str = ""  # Fernet key for encrypted case fields (staff side)
+    smtp_host: str = ""  # empty → mail is only written to the outbox table (development, tests)
+    smtp_port: int = 587
+    mail_from: str = "odekake@localhost"
+    reconfirm_months: int = 6
+    reconfirm_grace_days: int = 30
+    max_photo_bytes: int = 8 * 1024 * 1024
+    max_photo_pixels: int = 40_000_000
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -149,9 +156,13 @@ def _finish(settings: Settings) -> Settings:
             raise ConfigError("ODEKAKE_DATABASE_URL is required when ODEKAKE_ENV=production")
         if len(settings.secret_key) < 32:
             raise ConfigError("ODEKAKE_SECRET_KEY must be at least 32 characters")
+        if not settings.encryption_key:
+            raise ConfigError("ODEKAKE_ENCRYPTION_KEY (a Fernet key) is required when ODEKAKE_ENV=production")
         return settings
     if not settings.secret_key:
         settings = replace(settings, secret_key=_dev_secret(settings.instance_dir))
+    if not settings.encryption_key:
+        settings = replace(settings, encryption_key=_dev_encryption_key(settings.instance_dir))
     return settings
 
 
@@ -162,6 +173,20 @@ def _dev_secret(instance_dir: Path) -> str:
         return path.read_text(encoding="ascii").strip()
     instance_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
+    path.write_text(key, encoding="ascii")
+    path.chmod(0o600)
+    return key
+
+
+def _dev_encryption_key(instance_dir: Path) -> str:
+    """Like the secret key: a Fernet key made once into instance/, so encrypted case fields stay readable."""
+    from cryptography.fernet import Fernet
+
+    path = instance_dir / "encryption_key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key().decode("ascii")
     path.write_text(key, encoding="ascii")
     path.chmod(0o600)
     return key

@@ -1,5 +1,6 @@
 """All models, imported here so metadata is complete for migrations and create_all."""
 
+from webapp.models import organizer  # noqa: F401  (organizer-side tables: memberships, revisions, photos, mail)
 from webapp.models.activity import STATUSES, Activity
 from webapp.models.audit import AuditEvent
 from webapp.models.base import Base
