@@ -22,7 +22,7 @@ setup: $(STAMP)  ## system packages, .venv, the app installed in it
 
 db: setup  ## create/upgrade the embedded database and load the sample city
 	$(BIN)/odekake init-db
-	$(BIN)/odekake load-demo
+	$(BIN)/odekake load-demo --if-empty
 
 run: db  ## set up, create the embedded database with the sample city, serve on http://127.0.0.1:5000
 	$(BIN)/odekake run --host 127.0.0.1 --port 5000

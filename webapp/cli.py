@@ -38,12 +38,16 @@ def init_db() -> None:
 
 
 @cli.command("load-demo")
-def load_demo() -> None:
+@click.option("--if-empty", is_flag=True, help="do nothing (exit 0) when the sample city is already loaded")
+def load_demo(if_empty: bool) -> None:
     """Load the sample city (サンプル) into an initialised database."""
     from webapp.extensions import db
-    from webapp.services.demo import load_sample_city
+    from webapp.services.demo import load_sample_city, sample_data_loaded
 
     with db.transaction() as session:
+        if if_empty and sample_data_loaded(session):
+            click.echo("sample city already loaded; nothing to do")
+            return
         counts = load_sample_city(session)
     click.echo(
         "loaded sample city (サンプル): "
@@ -83,3 +87,6 @@ def main() -> None:
     except Exception as exc:  # the operator gets one line; the traceback is for the developer log
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         fail(first, 1)
+
+# Commands that live in their own modules; imported for their side effect of adding to `cli`.
+from webapp import cli_import  # noqa: E402, F401

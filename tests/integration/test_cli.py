@@ -32,6 +32,8 @@ def test_init_and_load_demo_then_duplicate_rejected(instance: Path) -> None:
     again = run(instance, "load-demo")
     assert again.returncode == 1
     assert again.stderr.count("\n") == 1 and "already loaded" in again.stderr and "Traceback" not in again.stderr
+    skip = run(instance, "load-demo", "--if-empty")
+    assert skip.returncode == 0 and "already loaded" in skip.stdout
     # init-db is idempotent
     assert run(instance, "init-db").returncode == 0
 
