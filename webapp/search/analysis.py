@@ -1,0 +1,168 @@
+"""The Japanese analysis chain for the search index, built on jatext (the one normaliser).
+
+Every string goes through the same steps at index time and at query time:
+
+* ``words``: SudachiPy (via :func:`jatext.tokens`, mode C) over ``clean()`` text with kanji
+  numerals turned into digits (百歳→100歳); each morpheme gives its folded normalized form
+  (子ども/こども→子供, ｻﾛﾝ→さろん), its folded surface and its folded reading.  Because the
+  reading is a token too, a query typed in hiragana as one word (「こそだて」, which Sudachi
+  itself would split into こそ/だて) still hits the kanji word 子育て.
+* ``yomi``: character trigrams of the hiragana reading of each run of text (reading computed
+  without the numeral rewrite, so 百歳体操 also reads ひゃくさいたいそう).  Used for kana
+  queries of 3+ characters: 「こそだてひろば」「しかのだい」.
+* ``gram``: character unigrams and bigrams of the folded text, so 1–2 character queries
+  (碁, 囲碁, 体操) and words Sudachi splits differently still match.
+
+Tokens are produced here, in Python, and handed to Whoosh joined by spaces (the schema's fields
+use a whitespace tokenizer), so Whoosh never needs to know about Japanese.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from jatext import fold, kanji_numerals_to_digits, tokens
+from jatext.normalize import clean
+
+__all__ = [
+    "QueryTerm",
+    "char_grams",
+    "is_kana",
+    "query_terms",
+    "reading_runs",
+    "town_of",
+    "word_tokens",
+    "yomi_grams",
+]
+
+YOMI_N = 3
+_KANA_RE = re.compile("^[\u3041-\u3096\u309d\u309e\u30fcー]+$")
+_SPACE_RE = re.compile(r"\s+")
+_KANJI_NUMERAL_RE = re.compile("[〇零一二三四五六七八九十百千万]")
+# 奈良県生駒市鹿ノ台東1丁目11-15 → 鹿ノ台東; the town is what follows the city, up to a digit.
+_TOWN_RE = re.compile(r"^(?:.{2,4}?[都道府県])?(?:.{1,6}?郡)?.{1,8}?[市町村](?:.{1,4}?区)?(?P<town>[^0-9\s-]{1,12}?)(?:[0-9一二三四五六七八九十]+丁目|[0-9]|$)")
+_DIRECTION_SUFFIX = "東西南北中上下"
+
+
+def is_kana(text: str) -> bool:
+    """True when ``text`` (already folded) is hiragana and long-vowel marks only."""
+    return bool(_KANA_RE.match(text))
+
+
+def _numerals(text: str) -> str:
+    return kanji_numerals_to_digits(text) if _KANJI_NUMERAL_RE.search(text) else text
+
+
+def word_tokens(text: str | None) -> list[str]:
+    """Folded word tokens (normalized form, surface and reading of each morpheme), in order."""
+    if not text:
+        return []
+    s = _numerals(clean(text))
+    out: list[str] = []
+    for t in tokens(s):
+        surface = fold(t.surface)
+        if not surface:
+            continue  # whitespace and punctuation: Sudachi even gives a space the reading きごう
+        for form in (fold(t.normalized_form), surface, fold(t.reading_hiragana)):
+            # A form can fold to several words (normalized forms with spaces); keep them all.
+            for piece in form.split():
+                if piece not in out[-3:]:
+                    out.append(piece)
+    return out
+
+
+def reading_runs(text: str | None) -> list[str]:
+    """Folded hiragana readings of the text's runs (split at spaces and punctuation)."""
+    if not text:
+        return []
+    runs: list[str] = []
+    current: list[str] = []
+    for t in tokens(clean(text)):
+        surface = fold(t.surface)
+        if not surface:
+            if current:
+                runs.append("".join(current))
+                current = []
+            continue
+        current.append(fold(t.reading_hiragana).replace(" ", ""))
+    if current:
+        runs.append("".join(current))
+    return [r for r in runs if r]
+
+
+def _grams(s: str, n: int) -> list[str]:
+    if len(s) <= n:
+        return [s] if s else []
+    return [s[i : i + n] for i in range(len(s) - n + 1)]
+
+
+def yomi_grams(runs: Iterable[str]) -> list[str]:
+    """Trigrams of each reading run; runs shorter than 3 are kept whole."""
+    out: list[str] = []
+    for run in runs:
+        out.extend(_grams(run, YOMI_N))
+    return out
+
+
+def char_grams(text: str | None) -> list[str]:
+    """Unigrams and bigrams of the folded text (numerals as digits), per space-separated run."""
+    if not text:
+        return []
+    out: list[str] = []
+    for run in fold(_numerals(clean(text))).split():
+        out.extend(run)
+        out.extend(_grams(run, 2) if len(run) > 1 else [])
+    return out
+
+
+def town_of(address: str | None) -> list[str]:
+    """The town (町名) of an address, and its base without a direction suffix: 鹿ノ台東 → [鹿ノ台東, 鹿ノ台]."""
+    if not address:
+        return []
+    m = _TOWN_RE.match(clean(address))
+    if not m or not m.group("town"):
+        return []
+    town = m.group("town")
+    out = [town]
+    if len(town) > 2 and town[-1] in _DIRECTION_SUFFIX:
+        out.append(town[:-1])
+    return out
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    """One alternative spelling of one word of the query, analysed like the index."""
+
+    text: str  # folded, numerals as digits
+    words: tuple[str, ...]  # Sudachi normalized forms (folded), in order
+    kana: bool
+
+
+def _normalized_words(text: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for t in tokens(text):
+        surface = fold(t.surface)
+        if not surface:
+            continue
+        # Only the normalized form: surface/reading alternatives of a *query* word would widen
+        # the match (こそだて → こそ AND だて) instead of narrowing it.
+        for piece in fold(t.normalized_form).split():
+            out.append(piece)
+    return tuple(out)
+
+
+def query_terms(raw: str) -> list[str]:
+    """Split a query into folded words (space separated after folding); empty for punctuation only."""
+    return [w for w in fold(_numerals(clean(raw))).split() if w]
+
+
+def analyse_term(word: str) -> QueryTerm:
+    """Analyse one folded query word (or synonym) for the three fields."""
+    folded = fold(_numerals(clean(word))).replace(" ", "")
+    return QueryTerm(text=folded, words=_normalized_words(_numerals(clean(word))), kana=is_kana(folded))
+
+
+def compact(text: str) -> str:
+    return _SPACE_RE.sub("", text)

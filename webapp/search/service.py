@@ -1,0 +1,402 @@
+"""Activity search: text (Whoosh) + place (spatial index) + filters (SQL) + schedules (RRULE).
+
+The one entry point for the public API and the resident pages::
+
+    result = search_activities(session, parse_activity_query(request.args))
+
+Text matching runs in the Whoosh index (ids + scores only); everything else is checked against
+the database, so an activity that is no longer published never appears even if the index lags.
+Order: relevance when there is text, else distance when a point is given, else kana order.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time as _time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from gis.distance import bbox_around
+from schedule import TZ, Schedule, is_open_at, next_occurrences, occurs_on, weekdays
+from webapp.models import Activity, District, Place
+from webapp.search.analysis import query_terms
+from webapp.search.index import SearchIndex
+from webapp.search.synonyms import expand
+from webapp.services.activity_query import ActivityQuery
+from webapp.services.spatial import places_in_bbox_query
+
+__all__ = ["Hit", "SearchResult", "activity_to_feature", "activity_to_json", "search_activities"]
+
+# Above this many text hits, the ids are not sent to SQL as an IN list: the filtered rows are
+# read and intersected in Python instead.
+_MAX_IN_IDS = 2000
+_CACHE_SIZE = 256
+_CACHE_TTL_S = 60.0
+_FLAG_COLUMNS = {
+    "first_timers": Activity.welcomes_first_timers,
+    "visit_ok": Activity.visit_ok,
+    "solo_ok": Activity.solo_ok,
+}
+
+
+@dataclass
+class Hit:
+    activity: Activity
+    distance_m: float | None = None
+    score: float | None = None
+    next_occurrences: list[datetime] = field(default_factory=list)
+
+
+@dataclass
+class SearchResult:
+    total: int
+    page: int
+    per_page: int
+    hits: list[Hit]
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    id: int
+    distance_m: float | None
+    score: float | None
+
+
+# --------------------------------------------------------------------------------------------
+# geometry
+
+
+def _distances(lat0: float, lon0: float, points: Sequence[tuple[float, float]]) -> list[float]:
+    """Geodesic (WGS84) distances, vectorised: the reference distance, exact at the radius edge."""
+    if not points:
+        return []
+    import numpy as np
+
+    from gis.distance import _GEOD
+
+    lats = np.fromiter((p[0] for p in points), dtype=float, count=len(points))
+    lons = np.fromiter((p[1] for p in points), dtype=float, count=len(points))
+    _, _, dist = _GEOD.inv(np.full_like(lons, lon0), np.full_like(lats, lat0), lons, lats)
+    return [float(d) for d in dist]
+
+
+# --------------------------------------------------------------------------------------------
+# schedules (cached per rule: many listings share "毎週月曜 13:30〜15:00")
+
+
+def _schedule(row: Any) -> Schedule:
+    return Schedule(
+        rrule=row.schedule_rrule,
+        start=row.start_time,
+        end=row.end_time,
+        dtstart=row.schedule_dtstart,
+        exdates=tuple(date.fromisoformat(d) for d in row.schedule_exdates or ()),
+        rdates=tuple(date.fromisoformat(d) for d in row.schedule_rdates or ()),
+        skip_holidays=bool(row.skip_holidays),
+        text="",
+    )
+
+
+def _sched_key(row: Any) -> tuple[Any, ...]:
+    return (
+        row.schedule_rrule,
+        row.start_time,
+        row.end_time,
+        row.schedule_dtstart,
+        tuple(row.schedule_exdates or ()),
+        tuple(row.schedule_rdates or ()),
+        bool(row.skip_holidays),
+    )
+
+
+@lru_cache(maxsize=8192)
+def _weekdays(key: tuple[Any, ...]) -> frozenset[int]:
+    rrule, start, end, dtstart, exdates, rdates, skip = key
+    s = Schedule(
+        rrule=rrule,
+        start=start,
+        end=end,
+        dtstart=dtstart,
+        exdates=tuple(date.fromisoformat(d) for d in exdates),
+        rdates=tuple(date.fromisoformat(d) for d in rdates),
+        skip_holidays=skip,
+    )
+    return frozenset(weekdays(s))
+
+
+@lru_cache(maxsize=8192)
+def _occurs(key: tuple[Any, ...], day: date) -> bool:
+    rrule, start, end, dtstart, exdates, rdates, skip = key
+    s = Schedule(
+        rrule=rrule,
+        start=start,
+        end=end,
+        dtstart=dtstart,
+        exdates=tuple(date.fromisoformat(d) for d in exdates),
+        rdates=tuple(date.fromisoformat(d) for d in rdates),
+        skip_holidays=skip,
+    )
+    return occurs_on(s, day)
+
+
+def _schedule_ok(row: Any, query: ActivityQuery, now: datetime) -> bool:
+    if row.schedule_rrule is None and not row.schedule_rdates:
+        return False
+    key = _sched_key(row)
+    if isinstance(query.day, int) and query.day not in _weekdays(key):
+        return False
+    if isinstance(query.day, date) and not _occurs(key, query.day):
+        return False
+    if query.open_now:
+        if row.start_time is None or row.end_time is None:
+            return False
+        local = now.astimezone(TZ)
+        if not (row.start_time <= local.time().replace(tzinfo=None) < row.end_time):
+            return False
+        return is_open_at(_schedule(row), local)
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# the search
+
+
+def _candidate_stmt(session: Session, query: ActivityQuery, text_ids: list[int] | None) -> Any:
+    cols: list[Any] = [Activity.id, Activity.name_kana, Activity.name, Place.lat, Place.lon]
+    if query.day is not None or query.open_now:
+        cols += [
+            Activity.schedule_rrule,
+            Activity.schedule_dtstart,
+            Activity.start_time,
+            Activity.end_time,
+            Activity.schedule_exdates,
+            Activity.schedule_rdates,
+            Activity.skip_holidays,
+        ]
+    if query.audiences:
+        cols.append(Activity.audiences)
+    if query.accessibility:
+        cols += [Activity.accessibility.label("a_access"), Place.accessibility.label("p_access")]
+    stmt = (
+        select(*cols)
+        .select_from(Activity)
+        .outerjoin(Place, Activity.place_id == Place.id)
+        .where(Activity.status == "published")
+    )
+    if text_ids is not None:
+        stmt = stmt.where(Activity.id.in_(text_ids))
+    if query.categories:
+        stmt = stmt.where(Activity.category.in_(query.categories))
+    if query.free:
+        stmt = stmt.where(Activity.cost_yen == 0)
+    for flag in query.flags:
+        stmt = stmt.where(_FLAG_COLUMNS[flag].is_(True))
+    if query.district:
+        stmt = stmt.join(District, Place.district_id == District.id).where(
+            or_(District.code == query.district, District.name == query.district)
+        )
+    boxes = []
+    if query.bbox is not None:
+        boxes.append(query.bbox)
+    if query.has_point:
+        assert query.lat is not None and query.lon is not None
+        boxes.append(bbox_around(query.lat, query.lon, query.radius_m))
+    for box in boxes:
+        inside = places_in_bbox_query(session, box.minlon, box.minlat, box.maxlon, box.maxlat).subquery()
+        stmt = stmt.where(Activity.place_id.in_(select(inside.c.id)))
+    return stmt
+
+
+def _rank(
+    session: Session, query: ActivityQuery, now: datetime, index: SearchIndex | None
+) -> list[_Ranked]:
+    scores: dict[int, float] | None = None
+    if query.q.strip():
+        words = query_terms(query.q)
+        if not words:
+            return []  # only punctuation or spaces: a valid, empty result
+        if index is None:
+            from webapp.search.index import current_index
+
+            index = current_index()
+        scores = index.match(expand(words))
+        if not scores:
+            return []
+    text_ids = sorted(scores) if scores is not None and len(scores) <= _MAX_IN_IDS else None
+    rows = session.execute(_candidate_stmt(session, query, text_ids)).all()
+    if scores is not None and text_ids is None:
+        rows = [r for r in rows if r.id in scores]
+    if query.audiences:
+        wanted = set(query.audiences)
+        rows = [r for r in rows if wanted & set(r.audiences or ())]
+    if query.accessibility:
+        need = set(query.accessibility)
+        rows = [r for r in rows if need <= set(r.a_access or ()) | set(r.p_access or ())]
+    if query.bbox is not None:
+        box = query.bbox
+        rows = [r for r in rows if r.lat is not None and box.contains(r.lat, r.lon)]
+    dist: dict[int, float] = {}
+    if query.has_point:
+        assert query.lat is not None and query.lon is not None
+        located = [r for r in rows if r.lat is not None and r.lon is not None]
+        for r, d in zip(located, _distances(query.lat, query.lon, [(r.lat, r.lon) for r in located]), strict=True):
+            if d <= query.radius_m:
+                dist[r.id] = d
+        rows = [r for r in located if r.id in dist]
+    if query.day is not None or query.open_now:
+        rows = [r for r in rows if _schedule_ok(r, query, now)]
+
+    ranked = [_Ranked(r.id, dist.get(r.id), scores.get(r.id) if scores else None) for r in rows]
+    kana = {r.id: (r.name_kana or r.name or "") for r in rows}
+    if scores is not None:
+        ranked.sort(key=lambda h: (-(h.score or 0.0), h.distance_m or 0.0, kana[h.id], h.id))
+    elif query.has_point:
+        ranked.sort(key=lambda h: (h.distance_m or 0.0, h.id))
+    else:
+        from jatext import fold
+
+        ranked.sort(key=lambda h: (fold(kana[h.id]), h.id))
+    return ranked
+
+
+class _Cache:
+    """A small LRU for whole rankings (chip and near-me queries repeat a lot).
+
+    Keyed by the query, the index generation and the minute (open_now and day depend on the
+    clock); entries expire after a minute so DB-only changes are seen soon.
+    """
+
+    def __init__(self, size: int = _CACHE_SIZE, ttl: float = _CACHE_TTL_S) -> None:
+        self.size, self.ttl = size, ttl
+        self._data: OrderedDict[Any, tuple[float, list[_Ranked]]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: Any) -> list[_Ranked] | None:
+        with self._lock:
+            item = self._data.get(key)
+            if item is None or _time.monotonic() - item[0] > self.ttl:
+                self.misses += 1
+                return None
+            self._data.move_to_end(key)
+            self.hits += 1
+            return item[1]
+
+    def put(self, key: Any, value: list[_Ranked]) -> None:
+        with self._lock:
+            self._data[key] = (_time.monotonic(), value)
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+result_cache = _Cache()
+
+
+def search_activities(
+    session: Session,
+    query: ActivityQuery,
+    now: datetime | None = None,
+    *,
+    index: SearchIndex | None = None,
+    use_cache: bool = False,
+    with_occurrences: bool = True,
+) -> SearchResult:
+    """Find published activities for ``query``; ``now`` (default: current Tokyo time) drives
+    ``open_now`` and ``next_occurrences``.  ``index`` defaults to the app's index directory."""
+    now = now.astimezone(TZ) if now is not None and now.tzinfo is not None else (now.replace(tzinfo=TZ) if now else datetime.now(TZ))
+    ranked: list[_Ranked] | None = None
+    key = None
+    if use_cache:
+        idx = index
+        if idx is None and query.q.strip():
+            from webapp.search.index import current_index
+
+            idx = current_index()
+        gen = idx.generation() if idx is not None and query.q.strip() else None
+        key = (query.cache_key(), gen, now.replace(second=0, microsecond=0), id(session.get_bind()))
+        ranked = result_cache.get(key)
+    if ranked is None:
+        ranked = _rank(session, query, now, index)
+        if key is not None:
+            result_cache.put(key, ranked)
+    page_items = ranked[query.offset : query.offset + query.per_page]
+    hits: list[Hit] = []
+    if page_items:
+        objects = {
+            a.id: a
+            for a in session.scalars(
+                select(Activity)
+                .where(Activity.id.in_([h.id for h in page_items]), Activity.status == "published")
+                .options(selectinload(Activity.place), selectinload(Activity.organization))
+            )
+        }
+        for h in page_items:
+            activity = objects.get(h.id)
+            if activity is None:
+                continue
+            occ = next_occurrences(activity.schedule, now, 3) if with_occurrences and _has_schedule(activity) else []
+            hits.append(Hit(activity, h.distance_m, h.score, occ))
+    return SearchResult(total=len(ranked), page=query.page, per_page=query.per_page, hits=hits)
+
+
+def _has_schedule(activity: Activity) -> bool:
+    return bool(activity.schedule_rrule or activity.schedule_rdates)
+
+
+# --------------------------------------------------------------------------------------------
+# JSON
+
+
+def activity_to_json(item: Hit | Activity, *, now: datetime | None = None) -> dict[str, Any]:
+    """The public API's item shape (also the GeoJSON feature properties)."""
+    if isinstance(item, Hit):
+        hit = item
+    else:
+        occ = next_occurrences(item.schedule, now or datetime.now(TZ), 3) if _has_schedule(item) else []
+        hit = Hit(item, None, None, occ)
+    a = hit.activity
+    place = a.place
+    return {
+        "id": a.id,
+        "source": a.source,
+        "source_id": a.source_id,
+        "name": a.name,
+        "name_kana": a.name_kana,
+        "category": a.category,
+        "audience": list(a.audiences or []),
+        "address": place.address if place is not None else "",
+        "lat": place.lat if place is not None else None,
+        "lon": place.lon if place is not None else None,
+        "distance_m": round(hit.distance_m, 1) if hit.distance_m is not None else None,
+        "schedule_text": a.schedule_text,
+        "next_occurrences": [d.isoformat() for d in hit.next_occurrences],
+        "url": a.url or None,
+        "free": a.is_free,
+        "cost_text": a.cost_text,
+        "place_name": place.name if place is not None else "",
+        "organization": a.organization.name if a.organization is not None else "",
+    }
+
+
+def activity_to_feature(item: Hit | Activity, *, now: datetime | None = None) -> dict[str, Any]:
+    props = activity_to_json(item, now=now)
+    lat, lon = props["lat"], props["lon"]
+    geometry = {"type": "Point", "coordinates": [lon, lat]} if lat is not None and lon is not None else None
+    return {"type": "Feature", "id": props["id"], "geometry": geometry, "properties": props}
