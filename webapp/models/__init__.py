@@ -4,6 +4,7 @@ from webapp.models import organizer  # noqa: F401  (organizer-side tables: membe
 from webapp.models.activity import STATUSES, Activity
 from webapp.models.audit import AuditEvent
 from webapp.models.base import Base
+from webapp.models.case import Person  # noqa: F401  (staff case records register with the metadata)
 from webapp.models.organization import ORGANIZATION_KINDS, Organization
 from webapp.models.place import District, Place
 from webapp.models.report import REPORT_STATUSES, ErrorReport
