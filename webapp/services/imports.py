@@ -1,0 +1,619 @@
+"""Import activity records (importers.READERS output) into the database: upsert by (source, source_id).
+
+The readers are pure (file → records + row issues); this module is the DB half. One call is one
+transaction's worth of work inside a SAVEPOINT: a failure half-way rolls the savepoint back and
+leaves the caller's transaction as it was; ``dry_run`` rolls it back on purpose after counting, so
+the dry-run report is exactly what the real run would do. The caller commits (CLI: db.transaction;
+web: the request boundary) and then calls :func:`after_import_commit` for the search index.
+
+Change detection compares the values the record asks for with what is stored, field by field,
+and only assigns changed attributes: re-importing the same file is 0 created / 0 updated and
+writes nothing, which keeps updated_at meaningful and lets an export → import round-trip be a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from importers import READERS, ActivityRecord, ReadResult, RowIssue, UnreadableFile, load_mapping
+from jatext.normalize import clean, fold
+from webapp.config import PROJECT_ROOT, Settings
+from webapp.models import Activity, Organization, Place
+from webapp.services.spatial import set_location
+
+__all__ = [
+    "BATCH_SIZE",
+    "DRAFT_REASONS_KEY",
+    "ImportReport",
+    "UnknownFormat",
+    "after_import_commit",
+    "default_geocoder",
+    "import_file",
+    "import_records",
+    "read_import_file",
+    "validate_source",
+]
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+DRAFT_REASONS_KEY = "draft_reasons"
+RESERVED_SOURCES = frozenset({"manual"})
+_SOURCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,49}$")
+
+Progress = Callable[[int], None]
+
+
+class UnknownFormat(UnreadableFile):
+    """FORMAT is not one of importers.READERS (CLI exit 2, like an unreadable file)."""
+
+    def __init__(self, fmt: str, known: Iterable[str]) -> None:
+        names = ", ".join(sorted(known))
+        super().__init__(f"形式「{fmt}」には対応していません（対応形式: {names}）", f"unknown format {fmt!r} (known: {names})")
+
+
+def validate_source(source: str) -> str:
+    """A source name: ASCII letters/digits/_.:- up to 50 characters; "manual" is hand-entered data."""
+    source = (source or "").strip()
+    if not _SOURCE_RE.match(source):
+        raise ValueError(
+            "source must be 1–50 ASCII letters, digits or _ . : - (it is stored with every listing)"
+        )
+    if source in RESERVED_SOURCES:
+        raise ValueError(f"source {source!r} is reserved for listings entered by hand")
+    return source
+
+
+def default_source_for(path: Path) -> str:
+    """The source name used when none is given: the file name without suffix, made ASCII-safe."""
+    stem = re.sub(r"[^A-Za-z0-9_.:-]+", "-", Path(path).stem).strip("-.")[:50]
+    if not stem or not stem[0].isalnum():
+        stem = "import-" + hashlib.sha1(Path(path).name.encode("utf-8")).hexdigest()[:8]
+    return stem
+
+
+# ── the report ─────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass
+class ImportReport:
+    format: str
+    source: str
+    path: str
+    dry_run: bool
+    total_rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    archived: int = 0
+    rejected: int = 0
+    encoding: str | None = None
+    unknown_columns: list[str] = field(default_factory=list)
+    issues: list[RowIssue] = field(default_factory=list)
+    rejected_rows: list[int] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (ja, en) about the run as a whole
+    changed_ids: list[int] = field(default_factory=list)  # activity ids created/updated/archived
+    changed_place_ids: list[int] = field(default_factory=list)  # places whose fields changed
+
+    @property
+    def errors(self) -> list[RowIssue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[RowIssue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.rejected else 0
+
+    def rejections(self) -> list[RowIssue]:
+        """The reason(s) each rejected row was rejected: its errors (row, column, ja, en)."""
+        rejected = set(self.rejected_rows)
+        return [i for i in self.issues if i.severity == "error" and i.row in rejected]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "source": self.source,
+            "path": self.path,
+            "dry_run": self.dry_run,
+            "encoding": self.encoding,
+            "total_rows": self.total_rows,
+            "counts": {
+                "created": self.created,
+                "updated": self.updated,
+                "unchanged": self.unchanged,
+                "archived": self.archived,
+                "rejected": self.rejected,
+            },
+            "rejected_rows": [i.to_dict() for i in self.rejections()],
+            "unknown_columns": list(self.unknown_columns),
+            "issues": [i.to_dict() for i in self.issues],
+            "notes": [{"message_ja": ja, "message_en": en} for ja, en in self.notes],
+        }
+
+
+# ── reading ────────────────────────────────────────────────────────────────────────────────
+
+
+@lru_cache(maxsize=4)
+def _geocoder_from(paths: tuple[str, ...]) -> Any:
+    from gis.geocoder import Geocoder
+
+    return Geocoder.from_files(paths)
+
+
+def default_geocoder(settings: Settings | None = None) -> Any:
+    """The shipped geocoder: instance/geocoder/*.csv when present, else the sample 位置参照情報.
+
+    webapp.services.geocoding keeps one per process; without it (or without settings) the sample
+    tables are loaded here, cached per process too.
+    """
+    if settings is not None:
+        try:
+            from webapp.services.geocoding import get_geocoder
+        except ImportError:
+            pass
+        else:
+            return get_geocoder(settings)
+    dirs = [settings.instance_dir / "geocoder"] if settings is not None else []
+    dirs.append(PROJECT_ROOT / "data" / "sample" / "geocoder")
+    for d in dirs:
+        files = tuple(sorted(str(p) for p in d.glob("*.csv")))
+        if files:
+            return _geocoder_from(files)
+    return None
+
+
+def read_import_file(
+    fmt: str, path: Path, *, mapping_path: Path | None = None, geocoder: Any = None
+) -> ReadResult:
+    """Run the reader for FORMAT. Raises UnreadableFile (incl. UnknownFormat, MappingError)."""
+    reader = READERS.get(fmt)
+    if reader is None:
+        raise UnknownFormat(fmt, READERS)
+    path = Path(path)
+    if not path.exists():
+        raise UnreadableFile(f"ファイルがありません: {path}", f"no such file: {path}")
+    mapping = load_mapping(mapping_path) if mapping_path else None
+    return reader.read(path, mapping=mapping, geocoder=geocoder)
+
+
+# ── record → column values ─────────────────────────────────────────────────────────────────
+
+# Column length limits (from the models); longer values reject the row instead of failing the file.
+_LIMITS: tuple[tuple[str, str, int], ...] = (
+    ("source_id", "ID", 200),
+    ("name", "名称", 200),
+    ("name_kana", "名称_カナ", 200),
+    ("category_text", "種別", 100),
+    ("organization_name", "主催者", 200),
+    ("organization_kana", "主催者_カナ", 200),
+    ("place_name", "場所名称", 200),
+    ("address", "所在地_連結表記", 300),
+    ("postcode", "郵便番号", 10),
+    ("schedule_text", "開催日時", 500),
+    ("cost_text", "料金", 200),
+    ("contact_phone", "電話番号", 40),
+    ("extension", "内線番号", 20),
+    ("contact_email", "メールアドレス", 200),
+    ("url", "URL", 500),
+)
+
+
+def _too_long(record: ActivityRecord) -> list[RowIssue]:
+    out = []
+    for attr, column, limit in _LIMITS:
+        value = getattr(record, attr)
+        if value is not None and len(value) > limit:
+            out.append(
+                RowIssue(
+                    row=record.row,
+                    column=column,
+                    code="too_long",
+                    message_ja=f"{record.row}行目「{column}」: 長すぎます（{len(value)}文字、上限{limit}文字）",
+                    message_en=f"Row {record.row}, column {column}: too long ({len(value)} characters, at most {limit})",
+                    severity="error",
+                )
+            )
+    if record.schedule is not None and record.schedule.rrule and len(record.schedule.rrule) > 300:
+        out.append(
+            RowIssue(
+                row=record.row, column="RRULE", code="too_long",
+                message_ja=f"{record.row}行目「RRULE」: 長すぎます（上限300文字）",
+                message_en=f"Row {record.row}, column RRULE: too long (at most 300 characters)",
+                severity="error",
+            )
+        )
+    return out
+
+
+def _category_text(record: ActivityRecord) -> str:
+    # Our export writes the code when no original wording was kept; storing that code back as
+    # "the city's wording" would turn a round trip into a change.
+    text = record.category_text or ""
+    return "" if text == (record.category or "") else text
+
+
+def activity_values(record: ActivityRecord) -> dict[str, Any]:
+    """Activity attribute → value the record asks for (only the attributes an import owns)."""
+    s = record.schedule
+    extra: dict[str, Any] = dict(record.extra)
+    status = "draft" if record.status_hint == "draft" else "published"
+    if status == "draft" and record.draft_reasons:
+        extra[DRAFT_REASONS_KEY] = list(record.draft_reasons)
+    return {
+        "name": record.name,
+        "name_kana": record.name_kana or "",
+        "description": record.description or "",
+        "category": record.category,
+        "category_text": _category_text(record),
+        "audiences": list(record.audiences),
+        "tags": list(record.tags),
+        "schedule_rrule": s.rrule if s else None,
+        "schedule_dtstart": s.dtstart if s else None,
+        "start_time": s.start if s else None,
+        "end_time": s.end if s else None,
+        "schedule_exdates": [d.isoformat() for d in s.exdates] if s else [],
+        "schedule_rdates": [d.isoformat() for d in s.rdates] if s else [],
+        "skip_holidays": bool(s.skip_holidays) if s else False,
+        "schedule_text": record.schedule_text or "",
+        "schedule_needs_review": bool(record.schedule_needs_review),
+        "cost_yen": record.cost_yen,
+        "cost_text": record.cost_text or "",
+        "booking_required": record.booking_required,
+        "contact_phone": record.contact_phone or "",
+        "contact_extension": record.extension or "",
+        "contact_email": record.contact_email or "",
+        "url": record.url or "",
+        "welcomes_first_timers": record.welcomes_first_timers,
+        "visit_ok": record.visit_ok,
+        "solo_ok": record.solo_ok,
+        "capacity": record.capacity,
+        "accessibility": list(record.accessibility),
+        "notes": record.notes or "",
+        "extra": extra,
+        "status": status,
+    }
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as stored values: floats to 1e-9°, text after jatext.clean (width, dashes, spaces)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return abs(a - b) <= 1e-9
+    if a is None or b is None:
+        return a is b
+    if a == b:
+        return True
+    if isinstance(a, str) and isinstance(b, str):
+        # Hand-entered or older rows may hold 「（」 where the reader gives "(": not a change.
+        return clean(a, multiline=True) == clean(b, multiline=True)
+    return False
+
+
+def _assign(obj: Any, values: dict[str, Any]) -> bool:
+    """Set only the attributes whose value differs; True when anything changed."""
+    changed = False
+    for name, value in values.items():
+        if not _same(getattr(obj, name), value):
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def place_name_of(record: ActivityRecord) -> str:
+    return record.place_name or record.name
+
+
+def place_key(record: ActivityRecord) -> str | None:
+    """Stable key of the record's place: folded place name + address (or the point if no address)."""
+    if not (record.address or record.place_name or record.lat is not None):
+        return None
+    where = record.address or ("" if record.lat is None else f"{record.lat:.6f},{record.lon:.6f}")
+    digest = hashlib.sha1(f"{fold(place_name_of(record))}|{fold(where)}".encode()).hexdigest()[:16]
+    return f"p-{digest}"
+
+
+def organization_key(name: str) -> str:
+    return "o-" + hashlib.sha1(fold(name).encode("utf-8")).hexdigest()[:16]
+
+
+def _place_values(record: ActivityRecord) -> dict[str, Any]:
+    return {
+        "name": place_name_of(record),
+        "address": record.address or "",
+        "postcode": record.postcode or "",
+        "geocode_level": (record.geocode_level or "") if record.lat is not None else "",
+    }
+
+
+def _place_matches(place: Place, record: ActivityRecord) -> bool:
+    return fold(place.name) == fold(place_name_of(record)) and fold(place.address or "") == fold(record.address or "")
+
+
+# ── the loader ─────────────────────────────────────────────────────────────────────────────
+
+
+class _Loader:
+    def __init__(self, session: Session, source: str, report: ImportReport) -> None:
+        self.session = session
+        self.source = source
+        self.report = report
+        self.now = datetime.now(UTC)
+        # One query each: what this source already has (source_id → id).
+        self.activity_ids: dict[str, int] = dict(
+            session.execute(select(Activity.source_id, Activity.id).where(Activity.source == source)).all()
+        )
+        self.place_ids: dict[str, int] = dict(
+            session.execute(select(Place.source_id, Place.id).where(Place.source == source)).all()
+        )
+        self.org_ids: dict[str, int] = dict(
+            session.execute(
+                select(Organization.source_id, Organization.id).where(Organization.source == source)
+            ).all()
+        )
+        self.places: dict[str, Place] = {}  # key → Place touched or created in this import
+        self.orgs: dict[str, Organization] = {}
+        self.touched_places: set[int] = set()  # id() of places whose fields this import already set
+        self.touched_orgs: set[int] = set()
+        self.seen: set[str] = set()
+        self.changed: list[Activity] = []
+        self.changed_places: list[Place] = []
+
+    # Batches: load the stored rows this batch needs in three queries, then decide row by row.
+    def load_batch(self, records: list[ActivityRecord]) -> dict[str, Activity]:
+        ids = [self.activity_ids[r.source_id] for r in records if r.source_id in self.activity_ids]
+        existing: dict[str, Activity] = {}
+        if ids:
+            rows = self.session.scalars(
+                select(Activity)
+                .where(Activity.id.in_(ids))
+                .options(joinedload(Activity.place), joinedload(Activity.organization))
+            ).unique()
+            existing = {a.source_id: a for a in rows}
+        place_keys = {k for r in records if (k := place_key(r)) and k not in self.places and k in self.place_ids}
+        if place_keys:
+            for p in self.session.scalars(select(Place).where(Place.id.in_([self.place_ids[k] for k in place_keys]))):
+                self.places[p.source_id] = p
+        org_keys = {
+            k for r in records if r.organization_name
+            for k in [organization_key(r.organization_name)] if k not in self.orgs and k in self.org_ids
+        }
+        if org_keys:
+            for o in self.session.scalars(
+                select(Organization).where(Organization.id.in_([self.org_ids[k] for k in org_keys]))
+            ):
+                self.orgs[o.source_id] = o
+        return existing
+
+    def place_for(self, record: ActivityRecord, current: Activity | None) -> tuple[Place | None, bool]:
+        """(place, whether its fields changed)."""
+        key = place_key(record)
+        if key is None:
+            return None, False
+        place: Place | None = None
+        if current is not None and current.place is not None and _place_matches(current.place, record):
+            place = current.place  # keep the stored place (e.g. one loaded with its own key)
+        if place is None:
+            place = self.places.get(key)
+        created = place is None
+        if place is None:
+            place = Place(source=self.source, source_id=key, accessibility=list(record.accessibility))
+            self.session.add(place)
+            self.places[key] = place
+        if id(place) in self.touched_places:
+            return place, False  # the first row naming a place decides its fields for this import
+        self.touched_places.add(id(place))
+        changed = _assign(place, _place_values(record))
+        if place.point is None and record.lat is None:
+            moved = False
+        else:
+            moved = not (_same(place.lat, record.lat) and _same(place.lon, record.lon))
+        if moved or (created and record.lat is not None):
+            set_location(place, record.lat, record.lon)
+            changed = True
+        if changed and not created:
+            self.changed_places.append(place)
+        return place, changed and not created
+
+    def organization_for(self, record: ActivityRecord, current: Activity | None) -> tuple[Organization | None, bool]:
+        name = record.organization_name
+        if not name:
+            return None, False
+        org: Organization | None = None
+        if current is not None and current.organization is not None and fold(current.organization.name) == fold(name):
+            org = current.organization
+        key = organization_key(name)
+        if org is None:
+            org = self.orgs.get(key)
+        created = org is None
+        if org is None:
+            org = Organization(source=self.source, source_id=key, name=name, name_kana=record.organization_kana or "")
+            self.session.add(org)
+            self.orgs[key] = org
+        if created or id(org) in self.touched_orgs:
+            self.touched_orgs.add(id(org))
+            return org, False
+        self.touched_orgs.add(id(org))
+        values: dict[str, Any] = {"name": name}
+        if record.organization_kana:
+            values["name_kana"] = record.organization_kana
+        return org, _assign(org, values)
+
+    def apply(self, record: ActivityRecord, current: Activity | None) -> str:
+        """Create or update one activity; returns "created", "updated" or "unchanged"."""
+        self.seen.add(record.source_id)
+        values = activity_values(record)
+        place, place_changed = self.place_for(record, current)
+        org, org_changed = self.organization_for(record, current)
+        if current is None:
+            activity = Activity(source=self.source, source_id=record.source_id, **values)
+            activity.place = place
+            activity.organization = org
+            activity.last_confirmed_at = self.now
+            if activity.status == "published":
+                activity.published_at = self.now
+            self.session.add(activity)
+            self.changed.append(activity)
+            return "created"
+        was_published = current.status == "published"
+        changed = _assign(current, values)
+        if current.place is not place:
+            current.place = place
+            changed = True
+        if current.organization is not org:
+            current.organization = org
+            changed = True
+        if changed or place_changed or org_changed:
+            current.last_confirmed_at = self.now
+            if current.status == "published" and not was_published:
+                current.published_at = self.now
+            self.changed.append(current)
+            return "updated"
+        return "unchanged"
+
+    def archive_missing(self) -> int:
+        missing = [i for sid, i in self.activity_ids.items() if sid not in self.seen]
+        count = 0
+        for start in range(0, len(missing), BATCH_SIZE):
+            chunk = missing[start : start + BATCH_SIZE]
+            for a in self.session.scalars(
+                select(Activity).where(Activity.id.in_(chunk), Activity.status != "archived")
+            ):
+                a.status = "archived"
+                self.changed.append(a)
+                count += 1
+        return count
+
+
+def import_records(
+    session: Session,
+    result: ReadResult,
+    *,
+    source: str,
+    fmt: str = "",
+    path: str = "",
+    dry_run: bool = False,
+    archive_missing: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Upsert the records of one read file. Flushes inside a savepoint; never commits."""
+    source = validate_source(source)
+    report = ImportReport(
+        format=fmt, source=source, path=path, dry_run=dry_run, total_rows=result.total_rows,
+        encoding=result.encoding, unknown_columns=list(result.unknown_columns),
+    )
+    issues = list(result.issues)
+    rejected = set(result.rejected_rows)
+    records: list[ActivityRecord] = []
+    for r in result.records:
+        long_issues = _too_long(r)
+        if long_issues:
+            issues.extend(long_issues)
+            rejected.add(r.row)
+        else:
+            records.append(r)
+    issues.sort(key=lambda i: i.row)
+    report.issues = issues
+    report.rejected_rows = sorted(rejected)
+    report.rejected = len(rejected)
+
+    savepoint = session.begin_nested()
+    try:
+        loader = _Loader(session, source, report)
+        for start in range(0, len(records), BATCH_SIZE):
+            batch = records[start : start + BATCH_SIZE]
+            existing = loader.load_batch(batch)
+            for record in batch:
+                outcome = _apply_record(loader, record, existing.get(record.source_id))
+                setattr(report, outcome, getattr(report, outcome) + 1)
+            session.flush()
+            if progress is not None:
+                progress(len(batch))
+        if archive_missing:
+            if rejected:
+                report.notes.append((
+                    "却下された行があるため、ファイルにない活動の非公開化（--archive-missing）は行いませんでした",
+                    "some rows were rejected, so listings missing from the file were not archived (--archive-missing)",
+                ))
+            else:
+                report.archived = loader.archive_missing()
+                session.flush()
+        report.changed_ids = sorted({a.id for a in loader.changed if a.id is not None})
+        report.changed_place_ids = sorted({p.id for p in loader.changed_places if p.id is not None})
+    except BaseException:
+        savepoint.rollback()
+        raise
+    if dry_run:
+        savepoint.rollback()
+        report.changed_ids, report.changed_place_ids = [], []
+    else:
+        savepoint.commit()
+    return report
+
+
+def _apply_record(loader: _Loader, record: ActivityRecord, current: Activity | None) -> str:
+    # A seam on purpose: tests make it raise half-way to prove the file is one transaction.
+    return loader.apply(record, current)
+
+
+def import_file(
+    session: Session,
+    fmt: str,
+    path: Path,
+    *,
+    source: str,
+    mapping_path: Path | None = None,
+    dry_run: bool = False,
+    archive_missing: bool = False,
+    geocoder: Any = None,
+    progress: Progress | None = None,
+    on_read: Callable[[ReadResult], None] | None = None,
+) -> ImportReport:
+    """Read PATH as FORMAT and upsert it. Raises UnreadableFile (exit 2) before touching the DB."""
+    result = read_import_file(fmt, path, mapping_path=mapping_path, geocoder=geocoder)
+    if on_read is not None:
+        on_read(result)
+    return import_records(
+        session, result, source=source, fmt=fmt, path=str(path), dry_run=dry_run,
+        archive_missing=archive_missing, progress=progress,
+    )
+
+
+def after_import_commit(session: Session, report: ImportReport) -> str | None:
+    """Bring the search index up to date once the import's transaction has committed.
+
+    Re-indexes the activities created, updated or archived, and every activity at a place whose
+    name, address or point changed. Returns a one-line note when the index could not be updated
+    (the DB is the source of truth; `odekake reindex --check` repairs the index).
+    """
+    if report.dry_run or not (report.changed_ids or report.changed_place_ids):
+        return None
+    try:
+        from webapp.search.index import current_index
+        from webapp.search.sync import index_activities
+    except ImportError:
+        return "search index not updated: webapp.search is not available (run `odekake reindex`)"
+    ids = set(report.changed_ids)
+    place_ids = sorted(report.changed_place_ids)
+    for start in range(0, len(place_ids), BATCH_SIZE):
+        chunk = place_ids[start : start + BATCH_SIZE]
+        ids.update(session.scalars(select(Activity.id).where(Activity.place_id.in_(chunk))))
+    try:
+        index_activities(session, current_index(), ids)
+    except Exception as exc:  # committed already: report, do not fail the import
+        log.exception("search index update after import failed")
+        return f"search index not updated ({type(exc).__name__}: {exc}); run `odekake reindex --check`"
+    return None
