@@ -1,39 +1,201 @@
-"""Resident pages (no login). The full search UI builds on the search service."""
+"""Resident pages (no login): search, activity pages, calendar files, print list, help desks.
+
+Views stay thin: parse the request, call the finder / services, render.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
-from sqlalchemy import func, select
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from webapp.extensions import db
-from webapp.models import Activity
+from schedule import describe, next_occurrences
+from schedule.ical import calendar, vevent
+from webapp.extensions import db, limiter
+from webapp.i18n import current_lang
+from webapp.models import Activity, Place
+from webapp.public import display, finder
+from webapp.public.forms import ErrorReportForm
+from webapp.public.locate import geocode_town
 from webapp.security.permissions import public
+from webapp.services.error_reports import create_error_report
+from webapp.services.errors import ServiceError
+from webapp.services.qr import qr_data_uri
 
 bp = Blueprint("public", __name__)
+display.register(bp)
 
-PER_PAGE = 50
+PER_PAGE = finder.PER_PAGE
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from flask import current_app
+
+    return current_app.extensions["odekake_settings"]
+
+
+def _search_context(filters: finder.Filters) -> dict[str, object]:
+    now = finder.tokyo_now()
+    return {
+        "filters": filters,
+        "day_options": finder.day_options(now),
+        "districts": finder.district_options(db.session()),
+        "radii": finder.RADII,
+    }
 
 
 @bp.route("/")
 @public
-def index() -> str:
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        abort(400)
-    page_no = int(page)
-    session = db.session()
-    published = select(Activity).where(Activity.status == "published")
-    total = session.scalar(select(func.count()).select_from(published.subquery())) or 0
-    activities = session.scalars(
-        published.options(selectinload(Activity.place))
-        .order_by(Activity.name_kana, Activity.id)
-        .limit(PER_PAGE)
-        .offset((page_no - 1) * PER_PAGE)
-    ).all()
-    return render_template(
-        "public/index.html", activities=activities, total=total, page=page_no, per_page=PER_PAGE
+def index() -> tuple[str, int] | str:
+    filters = finder.parse_filters(request.args, geocode=geocode_town)
+    results = finder.search(db.session(), filters)
+    geojson_url = "/api/v1/activities.geojson?" + filters.api_query()
+    body = render_template(
+        "public/index.html",
+        results=results,
+        geojson_url=geojson_url,
+        print_url=url_for("public.print_list", **filters.link_args()),
+        **_search_context(filters),
     )
+    # A tampered filter still renders the page (errors beside the fields), as a 400.
+    return (body, 400) if filters.errors else body
+
+
+def _activity_or_404(activity_id: int) -> Activity:
+    activity = db.session().scalar(
+        select(Activity)
+        .where(Activity.id == activity_id)
+        .options(selectinload(Activity.place).selectinload(Place.district), selectinload(Activity.organization))
+    )
+    if activity is None or activity.status not in ("published", "archived"):
+        abort(404)
+    return activity
+
+
+def _is_stale(activity: Activity) -> bool:
+    confirmed = activity.last_confirmed_at
+    if confirmed is None:
+        return True
+    return datetime.now(UTC) - confirmed > timedelta(days=_settings().stale_after_days)
+
+
+def _render_detail(activity: Activity, form: ErrorReportForm, status: int = 200) -> tuple[str, int]:
+    schedule = activity.schedule
+    detail_url = url_for("public.activity", activity_id=activity.id, _external=True)
+    body = render_template(
+        "public/activity.html",
+        a=activity,
+        category=finder.taxonomy().categories.get(activity.category or ""),
+        schedule_sentence=describe(schedule, current_lang()),
+        next_dates=next_occurrences(schedule, finder.tokyo_now(), 5),
+        stale=_is_stale(activity),
+        form=form,
+        qr=qr_data_uri(detail_url),
+        detail_url=detail_url,
+        has_ics=bool(schedule.rrule or schedule.rdates),
+    )
+    return body, status
+
+
+@bp.route("/activities/<int:activity_id>")
+@public
+def activity(activity_id: int) -> tuple[str, int]:
+    a = _activity_or_404(activity_id)
+    if a.status == "archived":
+        nearby = finder.similar_nearby(db.session(), a)
+        return render_template("public/gone.html", a=a, nearby=nearby), 410
+    return _render_detail(a, ErrorReportForm())
+
+
+@bp.route("/activities/<int:activity_id>/report", methods=["POST"])
+@public
+@limiter.limit("5 per hour;20 per day", methods=["POST"])
+def report(activity_id: int) -> Response | tuple[str, int]:
+    a = _activity_or_404(activity_id)
+    if a.status != "published":
+        abort(410)
+    form = ErrorReportForm()
+    if not form.validate_on_submit():
+        return _render_detail(a, form, 400)
+    try:
+        create_error_report(db.session(), a, form.message.data or "", form.contact.data or "")
+    except ServiceError as exc:
+        getattr(form, exc.field or "message").errors = [_("内容を確かめてください。")]
+        return _render_detail(a, form, 400)
+    flash(_("お知らせありがとうございました。担当者が確認します。"), "success")
+    return redirect(url_for("public.activity", activity_id=a.id) + "#report")
+
+
+@bp.route("/activities/<int:activity_id>.ics")
+@public
+def activity_ics(activity_id: int) -> Response:
+    a = _activity_or_404(activity_id)
+    if a.status != "published":
+        abort(410)
+    place = a.place
+    url = url_for("public.activity", activity_id=a.id, _external=True)
+    try:
+        event = vevent(
+            uid=f"activity-{a.id}@{request.host.split(':')[0]}",
+            summary=a.name,
+            schedule=a.schedule,
+            location=" ".join(p for p in (place.name, place.address) if p) if place else None,
+            description=describe(a.schedule, "ja") + (f"\n{a.contact_phone}" if a.contact_phone else ""),
+            url=url,
+            lat=place.lat if place else None,
+            lon=place.lon if place else None,
+        )
+    except ValueError:
+        abort(404)
+    body = calendar([event], name=a.name)
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="odekake-{a.id}.ics"'
+    return response
+
+
+@bp.route("/print")
+@public
+def print_list() -> tuple[str, int] | str:
+    filters = finder.parse_filters(request.args, geocode=geocode_town)
+    results = finder.search(db.session(), filters, limit=finder.PRINT_LIMIT)
+    qrs = {h.activity.id: qr_data_uri(url_for("public.activity", activity_id=h.activity.id, _external=True))
+           for h in results.hits}
+    body = render_template(
+        "public/print.html",
+        results=results,
+        qrs=qrs,
+        printed_on=finder.tokyo_now(),
+        back_url=url_for("public.index", **filters.link_args()),
+        **_search_context(filters),
+    )
+    return (body, 400) if filters.errors else body
+
+
+@bp.route("/consult")
+@public
+def consult() -> str:
+    desks = db.session().scalars(
+        select(Activity)
+        .where(Activity.status == "published", Activity.category == "consultation")
+        .options(selectinload(Activity.place), selectinload(Activity.organization))
+        .order_by(Activity.name_kana, Activity.id)
+    ).all()
+    return render_template("public/consult.html", desks=desks, describe=describe)
+
+
+@bp.route("/about")
+@public
+def about() -> str:
+    return render_template("public/about.html")
+
+
+@bp.route("/for-organizers")
+@public
+def organizers() -> str:
+    return render_template("public/organizers.html")
 
 
 @bp.route("/healthz")

@@ -1,0 +1,102 @@
+/* おでかけマップ search page: "near me" (geolocation) and the map, both optional extras.
+   Without JavaScript the form and the list do everything; this file only adds to them. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var msg = function (name) { return (script && script.getAttribute("data-msg-" + name)) || ""; };
+
+  Array.prototype.forEach.call(document.querySelectorAll(".js-only"), function (el) {
+    el.hidden = false;
+  });
+
+  var form = document.getElementById("search-form");
+  var button = document.getElementById("near-me");
+  var status = document.getElementById("near-status");
+  var nearInput = document.getElementById("near");
+
+  function setHidden(name, value) {
+    var input = form.querySelector("input[type=hidden][name=" + name + "]");
+    if (!input) {
+      input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      form.appendChild(input);
+    }
+    input.value = value;
+  }
+
+  function fallback(text) {
+    status.textContent = text;
+    button.disabled = false;
+    if (nearInput) { nearInput.focus(); }
+  }
+
+  if (button && form) {
+    button.addEventListener("click", function () {
+      if (!("geolocation" in navigator)) { fallback(msg("unsupported")); return; }
+      button.disabled = true;
+      status.textContent = msg("locating");
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        setHidden("lat", pos.coords.latitude.toFixed(6));
+        setHidden("lon", pos.coords.longitude.toFixed(6));
+        if (nearInput) { nearInput.value = ""; }
+        form.submit();
+      }, function () {
+        fallback(msg("denied"));
+      }, { enableHighAccuracy: false, timeout: 15000, maximumAge: 300000 });
+    });
+  }
+
+  /* The map: loaded straight away on wide screens, on a phone only when asked for, so an old
+     phone on a slow line does not download Leaflet just to read the list. */
+  var mapEl = document.getElementById("map");
+  var panel = document.getElementById("map-panel");
+  var toggle = document.getElementById("map-toggle");
+  if (!mapEl) { return; }
+  var loading = null;
+
+  function loadCss(href) {
+    var link = document.createElement("link");
+    link.rel = "stylesheet";
+    link.href = href;
+    document.head.appendChild(link);
+  }
+  function loadJs(src) {
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.src = src;
+      s.onload = resolve;
+      s.onerror = reject;
+      document.head.appendChild(s);
+    });
+  }
+  function loadMap() {
+    if (loading) { return loading; }
+    var d = mapEl.dataset;
+    loadCss(d.leafletCss);
+    loadCss(d.clusterCss);
+    loading = loadJs(d.leafletJs)
+      .then(function () { return loadJs(d.clusterJs); })
+      .then(function () { return loadJs(d.mapJs); })
+      .then(function () { return window.OdekakeMap.init(mapEl); })
+      .catch(function () { panel.classList.add("map-panel--failed"); });
+    return loading;
+  }
+
+  var wide = window.matchMedia && window.matchMedia("(min-width: 60em)");
+  if (wide && wide.matches) {
+    panel.classList.add("map-panel--open");
+    loadMap();
+  }
+  if (toggle) {
+    toggle.addEventListener("click", function () {
+      var open = !panel.classList.contains("map-panel--open");
+      panel.classList.toggle("map-panel--open", open);
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      toggle.textContent = open ? mapEl.dataset.closeLabel : mapEl.dataset.openLabel;
+      if (open) {
+        loadMap().then(function () { if (window.OdekakeMap) { window.OdekakeMap.refresh(mapEl); } });
+      }
+    });
+  }
+})();

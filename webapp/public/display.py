@@ -1,0 +1,191 @@
+"""Template helpers for resident pages: furigana, category icons, Japanese-style dates, distances.
+
+Furigana is a GET parameter (``ruby=1`` / ``ruby=0``) remembered in a cookie, so the toggle is a
+plain link that works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from flask import Blueprint, Response, g, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+from jatext.normalize import normalize_phone
+from jatext.reading import ruby_segments
+from schedule import describe, format_date
+from schedule.describe import format_time
+from webapp.config import PROJECT_ROOT
+from webapp.i18n import current_lang
+from webapp.taxonomy import taxonomy
+
+RUBY_COOKIE = "ruby"
+ICON_DIR = PROJECT_ROOT / "static" / "icons"
+_SVG_RE = re.compile(r"<svg\b([^>]*)>(.*)</svg>", re.S)
+_VIEWBOX_RE = re.compile(r'viewBox="([^"]+)"')
+
+
+def ruby_on() -> bool:
+    return bool(g.get("ruby_on", False))
+
+
+def _read_ruby() -> None:
+    asked = request.args.get("ruby")
+    if asked in ("0", "1"):
+        g.ruby_on = asked == "1"
+        g.set_ruby_cookie = asked
+    else:
+        g.ruby_on = request.cookies.get(RUBY_COOKIE) == "1"
+
+
+def _remember_ruby(response: Response) -> Response:
+    value = g.pop("set_ruby_cookie", None)
+    if value is not None:
+        response.set_cookie(RUBY_COOKIE, value, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+def rb(text: Any) -> Markup:
+    """Text with <ruby> furigana over kanji when furigana is on (Japanese pages only)."""
+    if text is None or text == "":
+        return Markup("")
+    if isinstance(text, Markup) or not ruby_on() or current_lang() != "ja":
+        return escape(text)
+    out = []
+    for run, reading in ruby_segments(str(text)):
+        if reading:
+            out.append(f"<ruby>{escape(run)}<rp>(</rp><rt>{escape(reading)}</rt><rp>)</rp></ruby>")
+        else:
+            out.append(str(escape(run)))
+    return Markup("".join(out))
+
+
+def url_with(**changes: Any) -> str:
+    """The current page's URL with some query parameters changed (None removes one)."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint or "public.index", **(request.view_args or {}), **args)
+
+
+@cache
+def _symbols() -> str:
+    parts = []
+    for path in sorted(ICON_DIR.glob("*.svg")):
+        m = _SVG_RE.search(path.read_text(encoding="utf-8"))
+        if not m:
+            continue
+        vb = _VIEWBOX_RE.search(m.group(1))
+        view_box = vb.group(1) if vb else "0 0 24 24"
+        parts.append(f'<symbol id="i-{path.stem}" viewBox="{view_box}">{m.group(2)}</symbol>')
+    return "".join(parts)
+
+
+def icon_sprite() -> Markup:
+    """All category icons once per page as <symbol>s: no extra requests, reused by <use>."""
+    return Markup(f'<svg class="icon-sprite" aria-hidden="true" focusable="false">{_symbols()}</svg>')
+
+
+def icon(name: str, extra_class: str = "") -> Markup:
+    stem = name.removesuffix(".svg")
+    return Markup(
+        f'<svg class="icon {escape(extra_class)}" aria-hidden="true" focusable="false">'
+        f'<use href="#i-{escape(stem)}"></use></svg>'
+    )
+
+
+def category_icon(code: str | None) -> Markup:
+    term = taxonomy().categories.get(code or "")
+    return icon(term.icon) if term and term.icon else Markup("")
+
+
+def fmt_date(d: date | datetime) -> str:
+    day = d.date() if isinstance(d, datetime) else d
+    return format_date(day, current_lang())
+
+
+def fmt_datetime(dt: datetime, with_time: bool = True) -> str:
+    """11月27日(金) 10:00 / Fri 27 Nov, 10:00 (no time when the schedule has none)."""
+    text = format_date(dt.date(), current_lang())
+    if with_time:
+        text += (", " if current_lang() == "en" else " ") + format_time(dt.time())
+    return text
+
+
+def fmt_full_date(d: date | datetime) -> str:
+    """2026年11月27日 / 27 Nov 2026 (最終確認日)."""
+    day = d.date() if isinstance(d, datetime) else d
+    if current_lang() == "en":
+        return day.strftime("%-d %b %Y")
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def fmt_distance(metres: float | None) -> str:
+    if metres is None:
+        return ""
+    if metres < 1000:
+        return _("約%(n)sm", n=int(round(metres / 10.0) * 10))
+    return _("約%(n)skm", n=f"{metres / 1000:.1f}")
+
+
+def tel_href(phone: str) -> str:
+    digits = re.sub(r"[^0-9+]", "", normalize_phone(phone) or phone)
+    return f"tel:{digits}"
+
+
+def fmt_yen(value: int | None) -> str:
+    if value is None:
+        return ""
+    if value == 0:
+        return _("無料")
+    return _("%(n)s円", n=f"{value:,}")
+
+
+def describe_schedule(a: Any) -> str:
+    """「毎週火曜日 10:00〜11:30」 in the page language; the organiser's text when not describable."""
+    return describe(a.schedule, current_lang()) or a.schedule_text
+
+
+def categories_json() -> str:
+    """Category colours and labels for map markers (read by static/js/map.js)."""
+    lang = current_lang()
+    return json.dumps(
+        {c.code: {"color": c.color, "label": c.label(lang)} for c in taxonomy().categories.values()},
+        ensure_ascii=False,
+    )
+
+
+def _context() -> dict[str, Any]:
+    return {
+        "rb": rb,
+        "ruby_on": ruby_on(),
+        "url_with": url_with,
+        "icon": icon,
+        "icon_sprite": icon_sprite,
+        "category_icon": category_icon,
+        "fmt_date": fmt_date,
+        "fmt_datetime": fmt_datetime,
+        "fmt_full_date": fmt_full_date,
+        "fmt_distance": fmt_distance,
+        "fmt_yen": fmt_yen,
+        "tel_href": tel_href,
+        "describe_schedule": describe_schedule,
+        "categories_json": categories_json(),
+    }
+
+
+def register(bp: Blueprint) -> None:
+    """Helpers for every page (base.html shows the furigana toggle on all of them)."""
+    bp.before_app_request(_read_ruby)
+    bp.after_app_request(_remember_ruby)
+    bp.app_context_processor(_context)
+    bp.add_app_template_filter(rb, "rb")
+
