@@ -90,3 +90,4 @@ def main() -> None:
 
 # Commands that live in their own modules; imported for their side effect of adding to `cli`.
 from webapp import cli_import  # noqa: E402, F401
+from webapp.search import cli as search_cli  # noqa: E402, F401

@@ -109,7 +109,7 @@ class QueryError(Exception):
         return {"error": {"code": self.code, "field": self.field, "message": self.message}}
 
 
-def _t(message: str, **params: Any) -> str:
+def _(message: str, **params: Any) -> str:
     """gettext inside a request (message in the resident's language), plain formatting outside."""
     try:
         from flask import has_request_context
@@ -143,7 +143,7 @@ def _one(args: Mapping[str, Any], name: str) -> str | None:
     if not values:
         return None
     if len(values) > 1 and len(set(values)) > 1:
-        raise QueryError("repeated", name, _t("%(name)s は1回だけ指定してください。", name=name))
+        raise QueryError("repeated", name, _("%(name)s は1回だけ指定してください。", name=name))
     return values[0].strip()
 
 
@@ -154,12 +154,12 @@ def _float(args: Mapping[str, Any], name: str, lo: float, hi: float) -> float | 
     try:
         value = float(text)
     except ValueError:
-        raise QueryError("not_a_number", name, _t("%(name)s は数値で指定してください。", name=name)) from None
+        raise QueryError("not_a_number", name, _("%(name)s は数値で指定してください。", name=name)) from None
     if not math.isfinite(value) or not lo <= value <= hi:
         raise QueryError(
             "out_of_range",
             name,
-            _t("%(name)s は %(lo)s から %(hi)s の範囲で指定してください。", name=name, lo=f"{lo:g}", hi=f"{hi:g}"),
+            _("%(name)s は %(lo)s から %(hi)s の範囲で指定してください。", name=name, lo=f"{lo:g}", hi=f"{hi:g}"),
         )
     return value
 
@@ -169,13 +169,13 @@ def _int(args: Mapping[str, Any], name: str, default: int, lo: int, hi: int) -> 
     if text is None or text == "":
         return default
     if not re.fullmatch(r"[0-9]{1,9}", text):
-        raise QueryError("not_an_integer", name, _t("%(name)s は整数で指定してください。", name=name))
+        raise QueryError("not_an_integer", name, _("%(name)s は整数で指定してください。", name=name))
     value = int(text)
     if not lo <= value <= hi:
         raise QueryError(
             "out_of_range",
             name,
-            _t("%(name)s は %(lo)s から %(hi)s の範囲で指定してください。", name=name, lo=lo, hi=hi),
+            _("%(name)s は %(lo)s から %(hi)s の範囲で指定してください。", name=name, lo=lo, hi=hi),
         )
     return value
 
@@ -189,7 +189,7 @@ def _bool(args: Mapping[str, Any], name: str) -> bool:
         return True
     if low in _FALSE:
         return False
-    raise QueryError("not_a_flag", name, _t("%(name)s は 1 か 0 で指定してください。", name=name))
+    raise QueryError("not_a_flag", name, _("%(name)s は 1 か 0 で指定してください。", name=name))
 
 
 def _codes(args: Mapping[str, Any], name: str, known: Iterable[str]) -> tuple[str, ...]:
@@ -203,7 +203,7 @@ def _codes(args: Mapping[str, Any], name: str, known: Iterable[str]) -> tuple[st
                 continue
             if code not in allowed:
                 raise QueryError(
-                    "unknown_code", name, _t("%(name)s に不明なコードがあります: %(code)s", name=name, code=code[:40])
+                    "unknown_code", name, _("%(name)s に不明なコードがあります: %(code)s", name=name, code=code[:40])
                 )
             if code not in out:
                 out.append(code)
@@ -222,7 +222,7 @@ def _day(args: Mapping[str, Any]) -> date | int | None:
             return date.fromisoformat(text)
         except ValueError:
             pass
-    raise QueryError("bad_day", "day", _t("day は mon〜sun か YYYY-MM-DD で指定してください。"))
+    raise QueryError("bad_day", "day", _("day は mon〜sun か YYYY-MM-DD で指定してください。"))
 
 
 def _taxonomy_codes() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
@@ -239,14 +239,14 @@ def parse_activity_query(args: Mapping[str, Any]) -> ActivityQuery:
     q = _one(args, "q") or ""
     if len(q) > MAX_Q_LENGTH:
         raise QueryError(
-            "too_long", "q", _t("検索語は %(max)s 文字以内で入力してください。", max=MAX_Q_LENGTH)
+            "too_long", "q", _("検索語は %(max)s 文字以内で入力してください。", max=MAX_Q_LENGTH)
         )
 
     lat = _float(args, "lat", -90.0, 90.0)
     lon = _float(args, "lon", -180.0, 180.0)
     if (lat is None) != (lon is None):
         missing = "lon" if lon is None else "lat"
-        raise QueryError("missing", missing, _t("lat と lon は両方指定してください。"))
+        raise QueryError("missing", missing, _("lat と lon は両方指定してください。"))
     radius_text = _one(args, "radius")
     radius = DEFAULT_RADIUS_M
     if radius_text not in (None, ""):
@@ -256,7 +256,7 @@ def parse_activity_query(args: Mapping[str, Any]) -> ActivityQuery:
             raise QueryError(
                 "out_of_range",
                 "radius",
-                _t("radius は 1 から %(max)s メートルの範囲で指定してください。", max=MAX_RADIUS_M),
+                _("radius は 1 から %(max)s メートルの範囲で指定してください。", max=MAX_RADIUS_M),
             )
         radius = math.ceil(value)
 
@@ -265,12 +265,15 @@ def parse_activity_query(args: Mapping[str, Any]) -> ActivityQuery:
     if bbox_text not in (None, ""):
         try:
             bbox = BBox.parse(bbox_text)
-        except ValueError as exc:
-            raise QueryError("bad_bbox", "bbox", _t("bbox が正しくありません: %(reason)s", reason=str(exc))) from None
+        except ValueError:
+            # gis explains in English which part is wrong; residents get one translated sentence.
+            raise QueryError(
+                "bad_bbox", "bbox", _("bbox は minlon,minlat,maxlon,maxlat の順に、範囲内の数値で指定してください。")
+            ) from None
 
     district = _one(args, "district") or None
     if district is not None and not _DISTRICT_RE.match(district):
-        raise QueryError("bad_district", "district", _t("district の形式が正しくありません。"))
+        raise QueryError("bad_district", "district", _("district の形式が正しくありません。"))
 
     flags = tuple(f for f in FLAGS if _bool(args, f))
     return ActivityQuery(

@@ -1,0 +1,107 @@
+"""Public read-only JSON API: /api/v1/activities (JSON and GeoJSON) and /api/v1/activities/<id>.
+
+No login, no cookies needed; responses are cacheable (ETag, Last-Modified, 304 on
+If-None-Match) and readable from any origin (CORS ``*``).  Bad parameters give HTTP 400 with
+``{"error": {"code", "field", "message"}}``; unknown or unpublished ids give 404.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Flask, Response, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from webapp.errors import api_error
+from webapp.extensions import db
+from webapp.models import Activity
+from webapp.search.service import SearchResult, activity_to_feature, activity_to_json, search_activities
+from webapp.security.permissions import public
+from webapp.services.activity_query import QueryError, parse_activity_query
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_AGE_S = 60
+
+
+def _json(payload: dict[str, Any], *, mimetype: str = "application/json", modified: datetime | None = None) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+    response = Response(body, mimetype=mimetype)
+    response.headers["Cache-Control"] = f"public, max-age={MAX_AGE_S}"
+    if modified is not None:
+        response.last_modified = modified if modified.tzinfo else modified.replace(tzinfo=UTC)
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _latest(result: SearchResult) -> datetime | None:
+    stamps = [h.activity.updated_at for h in result.hits if getattr(h.activity, "updated_at", None)]
+    return max(stamps) if stamps else None
+
+
+def _search() -> SearchResult | Response:
+    try:
+        query = parse_activity_query(request.args)
+    except QueryError as exc:
+        return api_error(400, exc.code, exc.message, exc.field)  # type: ignore[no-any-return]
+    return search_activities(db.session(), query, use_cache=True)
+
+
+@bp.route("/activities")
+@public
+def activities() -> Any:
+    result = _search()
+    if not isinstance(result, SearchResult):
+        return result
+    payload = {
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "items": [activity_to_json(h) for h in result.hits],
+    }
+    return _json(payload, modified=_latest(result))
+
+
+@bp.route("/activities.geojson")
+@public
+def activities_geojson() -> Any:
+    result = _search()
+    if not isinstance(result, SearchResult):
+        return result
+    payload = {
+        "type": "FeatureCollection",
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "features": [activity_to_feature(h) for h in result.hits],
+    }
+    return _json(payload, mimetype="application/geo+json", modified=_latest(result))
+
+
+@bp.route("/activities/<int:activity_id>")
+@public
+def activity(activity_id: int) -> Any:
+    found = db.session().scalar(
+        select(Activity)
+        .where(Activity.id == activity_id, Activity.status == "published")
+        .options(selectinload(Activity.place), selectinload(Activity.organization))
+    )
+    if found is None:
+        return api_error(404, "not_found", _("活動が見つかりません。"), "id")
+    return _json(activity_to_json(found), modified=found.updated_at)
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified"
+    response.headers.setdefault("Vary", "Accept-Language")
+    return response
+
+
+def init_api(app: Flask) -> None:
+    app.register_blueprint(bp)
