@@ -89,5 +89,6 @@ def main() -> None:
         fail(first, 1)
 
 # Commands that live in their own modules; imported for their side effect of adding to `cli`.
+import webapp.cli_districts  # noqa: E402, F401
 from webapp import cli_import  # noqa: E402, F401
 from webapp.search import cli as search_cli  # noqa: E402, F401

@@ -19,6 +19,8 @@ from webapp.services.spatial import set_location
 
 SAMPLE_SOURCE = "sample"
 SAMPLE_FILE = PROJECT_ROOT / "data" / "sample" / "city.json"
+SAMPLE_DISTRICTS = PROJECT_ROOT / "data" / "sample" / "districts.geojson"
+SAMPLE_OUTLINE = PROJECT_ROOT / "data" / "sample" / "city_outline.geojson"
 
 
 def sample_data_loaded(session: Session | None = None) -> bool:
@@ -140,4 +142,19 @@ def load_sample_city(session: Session, path: Path = SAMPLE_FILE) -> dict[str, in
             activity.published_at = activity.last_confirmed_at or datetime.now(UTC)
         session.add(activity)
     session.flush()
-    return {"organizations": len(orgs), "places": len(places), "activities": len(data["activities"])}
+    districts = _load_sample_districts(session)
+    return {
+        "organizations": len(orgs),
+        "places": len(places),
+        "activities": len(data["activities"]),
+        "districts": districts,
+    }
+
+
+def _load_sample_districts(session: Session) -> int:
+    """The SAMPLE 小学校区 and city outline (source "sample"), then every place's district."""
+    from webapp.services.districts import import_district_file
+
+    schools = import_district_file(session, SAMPLE_DISTRICTS, kind="school", source=SAMPLE_SOURCE)
+    import_district_file(session, SAMPLE_OUTLINE, kind="city", source=SAMPLE_SOURCE)
+    return len(schools.codes)
