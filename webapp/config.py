@@ -46,6 +46,8 @@ class Settings:
     reconfirm_grace_days: int = 30
     max_photo_bytes: int = 8 * 1024 * 1024
     max_photo_pixels: int = 40_000_000
+    coverage_walk_m: int = 800  # reports: "within walking distance" of a category (straight line)
+    kpi_placement_target_pct: int = 50  # reports: 参加支援につなげた割合 target (門真市 plan: 50 %)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
