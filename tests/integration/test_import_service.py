@@ -1,0 +1,228 @@
+"""webapp.services.imports on both databases: upsert, re-import no-op, updates, archive, drafts,
+rejected rows, one transaction per file, dry run, encodings, geocoding."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from importers import UnreadableFile
+from webapp.models import Activity, Organization, Place
+from webapp.services import imports
+from webapp.services.imports import ImportReport, default_geocoder, import_file
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
+
+HEADER = ["ID", "名称", "種別", "所在地_連結表記", "緯度", "経度", "電話番号", "開催日時", "料金", "対象", "備考"]
+ROWS = [
+    ["T1", "ひまわりサロン", "サロン", "奈良県生駒市東新町8-38", "34.6918", "135.7007", "0743-74-1111", "毎週火曜日 10時～11時半", "200円", "高齢者", ""],
+    ["T2", "さくら百歳体操", "いきいき百歳体操", "奈良県生駒市さくら台1-2", "34.7001", "135.7102", "", "毎月第2・第4木曜日 13時30分～15時", "無料", "高齢者", ""],
+    ["T3", "オレンジカフェ", "認知症カフェ", "奈良県生駒市北新町3-4", "34.7050", "135.6950", "", "第1土曜日 午前10時～正午", "100円", "", "飲み物代込み"],
+]
+
+
+def write_csv(path: Path, rows: list[list[str]], *, encoding: str = "utf-8", header: list[str] = HEADER) -> Path:
+    with path.open("w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def counts(session: Session) -> tuple[int, int, int]:
+    return (
+        session.scalar(select(func.count()).select_from(Activity)) or 0,
+        session.scalar(select(func.count()).select_from(Place)) or 0,
+        session.scalar(select(func.count()).select_from(Organization)) or 0,
+    )
+
+
+def run(session: Session, path: Path, fmt: str = "municipal-csv", **kw: object) -> ImportReport:
+    kw.setdefault("source", "test")
+    return import_file(session, fmt, path, **kw)  # type: ignore[arg-type]
+
+
+def by_id(session: Session, source_id: str, source: str = "test") -> Activity:
+    return session.scalars(select(Activity).where(Activity.source == source, Activity.source_id == source_id)).one()
+
+
+def test_fixture_import_reports_rejects_drafts_and_reimport_is_noop(session: Session) -> None:
+    path = FIXTURES / "kayoi_utf8bom_crlf.csv"
+    report = run(session, path, source="kayoi")
+    assert (report.created, report.updated, report.unchanged, report.rejected) == (4, 0, 0, 1)
+    assert report.exit_code == 1
+    (rejection,) = report.rejections()
+    assert rejection.row == 11 and rejection.column == "名称"
+    assert rejection.message_ja and rejection.message_en
+    draft = by_id(session, "K004", "kayoi")
+    assert draft.status == "draft" and draft.extra["draft_reasons"] == ["unknown_category"]
+    himawari = by_id(session, "K001", "kayoi")
+    assert himawari.status == "published" and himawari.place is not None
+    assert himawari.place.point is not None and himawari.contact_extension == "213"
+    assert himawari.extra.get("世話人メモ") == "鍵は会長宅"
+    before = counts(session)
+    again = run(session, path, source="kayoi")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 4)
+    assert counts(session) == before
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "expected"),
+    [
+        ("municipal-csv", "kosodate_cp932.csv", 3),
+        ("municipal-csv", "events_utf8_lf.csv", 2),
+        ("kml", "ibasho_mymaps.kml", None),
+        ("geojson", "dementia_cafe.geojson", None),
+        ("hsds", "hsds_services.json", None),
+    ],
+)
+def test_every_fixture_format_imports_and_reimports_unchanged(
+    session: Session, fmt: str, name: str, expected: int | None
+) -> None:
+    report = run(session, FIXTURES / name, fmt)
+    assert report.created + report.rejected == report.total_rows
+    if expected is not None:
+        assert report.created == expected
+    again = run(session, FIXTURES / name, fmt)
+    assert (again.created, again.updated) == (0, 0)
+    assert again.unchanged == report.created
+
+
+def test_changed_file_updates_only_changed_rows_and_archives_missing(session: Session, tmp_path: Path) -> None:
+    run(session, write_csv(tmp_path / "v1.csv", ROWS))
+    t2 = by_id(session, "T2")
+    stamp = t2.updated_at
+    changed = [list(r) for r in ROWS[:2]]
+    changed[0][8] = "300円"  # T1 cost changes; T2 same; T3 gone
+    v2 = write_csv(tmp_path / "v2.csv", changed)
+    report = run(session, v2, archive_missing=True)
+    assert (report.created, report.updated, report.unchanged, report.archived) == (0, 1, 1, 1)
+    assert by_id(session, "T1").cost_yen == 300
+    assert by_id(session, "T2").updated_at == stamp
+    assert by_id(session, "T3").status == "archived"  # archived, never deleted
+    # Without --archive-missing nothing is archived; with the row back it is restored.
+    back = run(session, write_csv(tmp_path / "v3.csv", ROWS))
+    assert (back.updated, back.archived) == (2, 0)
+    assert by_id(session, "T3").status == "published"
+
+
+def test_moved_point_and_new_place_are_updates(session: Session, tmp_path: Path) -> None:
+    run(session, write_csv(tmp_path / "v1.csv", ROWS))
+    moved = [list(r) for r in ROWS]
+    moved[0][4] = "34.6920"
+    moved[1][3] = "奈良県生駒市さくら台9-9"
+    report = run(session, write_csv(tmp_path / "v2.csv", moved))
+    assert (report.updated, report.unchanged) == (2, 1)
+    t1 = by_id(session, "T1")
+    assert t1.place is not None and t1.place.lat == pytest.approx(34.6920)
+    assert by_id(session, "T2").place.address == "奈良県生駒市さくら台9-9"  # type: ignore[union-attr]
+
+
+def test_bad_rows_are_reported_and_stored_rows_survive(session: Session, tmp_path: Path) -> None:
+    run(session, write_csv(tmp_path / "v1.csv", ROWS))
+    before = {a.source_id: (a.name, a.status, a.place_id) for a in session.scalars(select(Activity))}
+    bad = [list(r) for r in ROWS]
+    bad[0][1] = ""  # T1 loses its name → rejected
+    bad[1][4] = "abc"  # T2 latitude not a number → rejected
+    bad[2][1] = "長" * 250  # T3 name too long for the column → rejected by the loader
+    report = run(session, write_csv(tmp_path / "bad.csv", bad), archive_missing=True)
+    assert report.rejected == 3 and report.exit_code == 1
+    where = {(i.row, i.column) for i in report.rejections()}
+    assert where == {(2, "名称"), (3, "緯度"), (4, "名称")}
+    assert all(i.message_ja and i.message_en for i in report.rejections())
+    assert report.archived == 0 and report.notes  # archive skipped: rejected rows are not "missing"
+    after = {a.source_id: (a.name, a.status, a.place_id) for a in session.scalars(select(Activity))}
+    assert after == before
+
+
+def test_crash_half_way_leaves_database_as_before(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(session, write_csv(tmp_path / "v1.csv", ROWS[:1]))
+    before = counts(session)
+    calls = {"n": 0}
+    real = imports._apply_record
+
+    def flaky(loader, record, current):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("disk on fire")
+        return real(loader, record, current)
+
+    monkeypatch.setattr(imports, "BATCH_SIZE", 1)  # rows 1 and 2 are flushed before the crash
+    monkeypatch.setattr(imports, "_apply_record", flaky)
+    changed = [list(r) for r in ROWS]
+    changed[0][1] = "ひまわりサロン（改）"
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        run(session, write_csv(tmp_path / "v2.csv", changed))
+    assert counts(session) == before
+    assert by_id(session, "T1").name == "ひまわりサロン"
+
+
+def test_dry_run_writes_nothing_but_counts_the_same(session: Session, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "v1.csv", ROWS)
+    before = counts(session)
+    dry = run(session, path, dry_run=True)
+    assert (dry.created, dry.dry_run) == (3, True)
+    assert counts(session) == before
+    real = run(session, path)
+    assert (real.created, real.updated, real.rejected) == (dry.created, dry.updated, dry.rejected)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
+def test_encodings_give_the_same_listings(session: Session, tmp_path: Path, encoding: str) -> None:
+    run(session, write_csv(tmp_path / "utf8.csv", ROWS), source="enc")
+    other = run(session, write_csv(tmp_path / f"{encoding}.csv", ROWS, encoding=encoding), source="enc")
+    assert (other.created, other.updated, other.unchanged) == (0, 0, 3)
+
+
+def test_missing_coordinates_are_geocoded_else_draft(session: Session, tmp_path: Path) -> None:
+    rows = [
+        ["G1", "まゆみサロン", "サロン", "奈良県生駒市真弓2丁目", "", "", "", "毎週月曜日", "", "", ""],
+        ["G2", "どこかサロン", "サロン", "北海道どこか町1-1", "", "", "", "毎週月曜日", "", "", ""],
+    ]
+    report = run(session, write_csv(tmp_path / "g.csv", rows), geocoder=default_geocoder())
+    assert report.created == 2
+    g1, g2 = by_id(session, "G1"), by_id(session, "G2")
+    assert g1.status == "published" and g1.place is not None and g1.place.point is not None
+    assert g1.place.geocode_level in {"gaiku", "chome", "oaza"}
+    assert g2.status == "draft" and "no_location" in g2.extra["draft_reasons"]
+    assert any(i.code == "geocoded" and i.row == 2 for i in report.warnings)
+
+
+def test_rows_without_id_get_stable_ids(session: Session, tmp_path: Path) -> None:
+    header = [h for h in HEADER if h != "ID"]
+    rows = [r[1:] for r in ROWS]
+    first = run(session, write_csv(tmp_path / "a.csv", rows, header=header))
+    again = run(session, write_csv(tmp_path / "b.csv", list(reversed(rows)), header=header))
+    assert first.created == 3 and (again.created, again.updated, again.unchanged) == (0, 0, 3)
+
+
+def test_unreadable_and_unknown_format_raise_before_touching_db(session: Session, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(b"\x00\x01\x02binary")
+    before = counts(session)
+    with pytest.raises(UnreadableFile):
+        run(session, junk)
+    with pytest.raises(UnreadableFile):
+        run(session, junk, "docx")
+    with pytest.raises(ValueError, match="reserved"):
+        run(session, write_csv(tmp_path / "x.csv", ROWS), source="manual")
+    assert counts(session) == before
+
+
+def test_shared_organization_and_place(session: Session, tmp_path: Path) -> None:
+    header = ["ID", "名称", "種別", "主催者", "場所名称", "所在地_連結表記", "緯度", "経度"]
+    rows = [
+        ["S1", "朝の体操", "体操", "東新町自治会", "東新町自治会館", "奈良県生駒市東新町8-38", "34.6918", "135.7007"],
+        ["S2", "午後のサロン", "サロン", "東新町自治会", "東新町自治会館", "奈良県生駒市東新町8-38", "34.6918", "135.7007"],
+    ]
+    report = run(session, write_csv(tmp_path / "s.csv", rows, header=header))
+    assert report.created == 2
+    s1, s2 = by_id(session, "S1"), by_id(session, "S2")
+    assert s1.place_id == s2.place_id and s1.organization_id == s2.organization_id
+    assert s1.organization is not None and s1.organization.name == "東新町自治会"
