@@ -54,8 +54,10 @@ def rb(text: Any) -> Markup:
     """Text with <ruby> furigana over kanji when furigana is on (Japanese pages only)."""
     if text is None or text == "":
         return Markup("")
-    if isinstance(text, Markup) or not ruby_on() or current_lang() != "ja":
+    if not ruby_on() or current_lang() != "ja" or (isinstance(text, Markup) and "<" in text):
         return escape(text)
+    # Translated strings arrive as Markup without tags; their text is read like any other.
+    text = text.unescape() if isinstance(text, Markup) else text
     out = []
     for run, reading in ruby_segments(str(text)):
         if reading:

@@ -1,0 +1,287 @@
+"""Resident pages: search form and filters, activity page, .ics, report form, print, consult, furigana."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask.testing import FlaskClient
+from icalendar import Calendar
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tests.helpers import csrf_token
+from webapp.models import Activity, ErrorReport
+from webapp.services.demo import load_sample_city
+
+
+@pytest.fixture()
+def city(session: Session) -> Session:
+    load_sample_city(session)
+    session.commit()
+    return session
+
+
+def _published(session: Session, **where: object) -> Activity:
+    stmt = select(Activity).where(Activity.status == "published")
+    for key, value in where.items():
+        stmt = stmt.where(getattr(Activity, key) == value)
+    activity = session.scalars(stmt.order_by(Activity.id)).first()
+    assert activity is not None
+    return activity
+
+
+def _ids(body: str) -> list[int]:
+    return [int(x) for x in re.findall(r'class="activity-card[^"]*" data-id="(\d+)"', body)]
+
+
+def test_index_lists_published_without_javascript(client: FlaskClient, city: Session) -> None:
+    r = client.get("/")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert '<form class="search-form" method="get"' in body
+    total = city.scalar(select(func.count()).select_from(Activity).where(Activity.status == "published"))
+    assert f"{total}件みつかりました" in body
+    assert len(_ids(body)) == 20
+    assert 'rel="next"' in body
+    # every result links to its page, shows when it happens next and where
+    assert body.count("次回</dt>") >= 15
+    # CSP: no inline scripts or style attributes
+    assert " style=" not in body
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body)
+
+
+def test_category_and_free_filters(client: FlaskClient, city: Session) -> None:
+    body = client.get("/?category=exercise&free=1").get_data(as_text=True)
+    ids = _ids(body)
+    assert ids
+    for activity in city.scalars(select(Activity).where(Activity.id.in_(ids))):
+        assert activity.category == "exercise" and activity.cost_yen == 0
+    # the chip stays checked so the search can be refined
+    assert re.search(r'value="exercise" checked', body)
+
+
+def test_keyword_search(client: FlaskClient, city: Session) -> None:
+    body = client.get("/?q=体操").get_data(as_text=True)
+    ids = _ids(body)
+    assert ids
+    names = city.scalars(select(Activity.name).where(Activity.id.in_(ids))).all()
+    assert any("体操" in n for n in names)
+
+
+def test_newcomer_flags_filter(client: FlaskClient, city: Session) -> None:
+    ids = _ids(client.get("/?first_timers=1&solo_ok=1").get_data(as_text=True))
+    assert ids
+    for a in city.scalars(select(Activity).where(Activity.id.in_(ids))):
+        assert a.welcomes_first_timers is True and a.solo_ok is True
+
+
+def test_near_typed_town_sorts_by_distance(client: FlaskClient, city: Session) -> None:
+    body = client.get("/?near=東生駒&radius=5000").get_data(as_text=True)
+    assert "東生駒から近い順" in body
+    distances = re.findall(r'class="distance">ここから 約([\d.]+)(k?m)', body)
+    assert distances
+    metres = [float(n) * (1000 if unit == "km" else 1) for n, unit in distances]
+    assert metres == sorted(metres)
+
+
+def test_near_coordinates_from_browser(client: FlaskClient, city: Session) -> None:
+    body = client.get("/?lat=34.6905&lon=135.716&radius=2000").get_data(as_text=True)
+    assert "現在地から近い順" in body
+    assert 'name="lat" value="34.690500"' in body
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "text"),
+    [
+        ("category=nonsense", "category", "選べない項目"),
+        ("day=funday", "day", "曜日または日付"),
+        ("day=2026-02-31", "day", "曜日または日付"),
+        ("lat=abc&lon=135.7", "near", "現在地の値"),
+        ("radius=-1", "radius", "距離を一覧から"),
+        ("page=0", "page", "ページ番号"),
+        ("free=maybe", "free", "値が正しくありません"),
+        ("q=" + "あ" * 300, "q", "200文字以内"),
+        ("near=どこでもない町", "near", "見つかりませんでした"),
+        ("audience=<script>", "audience", "選べない項目"),
+    ],
+)
+def test_tampered_filters_show_error_beside_field(
+    client: FlaskClient, city: Session, query: str, field: str, text: str
+) -> None:
+    r = client.get(f"/?{query}")
+    assert r.status_code == 400
+    body = r.get_data(as_text=True)
+    assert f'id="{field}-error"' in body
+    assert text in body
+    assert "<script>" not in body.split("<main", 1)[1]
+
+
+def test_tampered_filter_in_english(client: FlaskClient, city: Session) -> None:
+    body = client.get("/?day=funday&lang=en").get_data(as_text=True)
+    assert "Choose a day or date from the list." in body
+
+
+def test_activity_page(client: FlaskClient, city: Session) -> None:
+    a = _published(city, category="salon")
+    activity_id, name = a.id, a.name
+    body = client.get(f"/activities/{activity_id}").get_data(as_text=True)
+    assert name in body
+    assert "毎週" in body or "毎月" in body
+    assert 'href="tel:' in body
+    assert 'src="data:image/svg+xml' in body  # QR code
+    assert "カレンダーに追加" in body
+    assert "情報の誤りを知らせる" in body
+    assert "最終確認日" in body
+    assert "google.com/maps/dir/?api=1&amp;destination=" in body
+    en = client.get(f"/activities/{activity_id}?lang=en").get_data(as_text=True)
+    assert "Add to calendar" in en and "Every" in en
+
+
+def _set_confirmed(activity_id: int, days_ago: int) -> None:
+    # Requests close the shared scoped session, so each change uses a fresh one.
+    from webapp.extensions import db
+
+    session = db.session()
+    activity = session.get(Activity, activity_id)
+    assert activity is not None
+    activity.last_confirmed_at = datetime.now(UTC) - timedelta(days=days_ago)
+    session.commit()
+
+
+def test_stale_notice_after_six_months(client: FlaskClient, city: Session) -> None:
+    activity_id = _published(city).id
+    _set_confirmed(activity_id, 200)
+    assert "情報が古いかもしれません" in client.get(f"/activities/{activity_id}").get_data(as_text=True)
+    _set_confirmed(activity_id, 10)
+    assert "情報が古いかもしれません" not in client.get(f"/activities/{activity_id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("lang", "text"), [("ja", "ページが見つかりません"), ("en", "Page not found")])
+def test_unknown_and_draft_activity_404(client: FlaskClient, city: Session, lang: str, text: str) -> None:
+    r = client.get(f"/activities/999999?lang={lang}")
+    assert r.status_code == 404 and text in r.get_data(as_text=True)
+    draft = city.scalars(select(Activity).where(Activity.status == "draft")).first()
+    assert draft is not None
+    assert client.get(f"/activities/{draft.id}").status_code == 404
+    assert client.get(f"/activities/{draft.id}.ics").status_code == 404
+
+
+def test_archived_activity_410_with_similar_nearby(client: FlaskClient, city: Session) -> None:
+    archived = city.scalars(select(Activity).where(Activity.status == "archived")).first()
+    assert archived is not None
+    archived_id, category = archived.id, archived.category
+    r = client.get(f"/activities/{archived_id}")
+    assert r.status_code == 410
+    body = r.get_data(as_text=True)
+    assert "掲載を終了しました" in body
+    links = re.findall(r'href="/activities/(\d+)"', body)
+    assert links
+    for other in city.scalars(select(Activity).where(Activity.id.in_([int(x) for x in links]))):
+        assert other.status == "published" and other.category == category
+
+
+def test_ics_has_real_recurrence(client: FlaskClient, city: Session) -> None:
+    a = city.scalars(
+        select(Activity).where(Activity.status == "published", Activity.schedule_rrule.is_not(None),
+                               Activity.start_time.is_not(None))
+    ).first()
+    assert a is not None
+    activity_id, name, freq = a.id, a.name, (a.schedule_rrule or "").split(";")[0].split("=")[1]
+    r = client.get(f"/activities/{activity_id}.ics")
+    assert r.status_code == 200 and r.mimetype == "text/calendar"
+    assert "attachment" in r.headers["Content-Disposition"]
+    cal = Calendar.from_ical(r.data)
+    events = [c for c in cal.walk("VEVENT")]
+    assert len(events) == 1
+    event = events[0]
+    assert str(event["SUMMARY"]) == name
+    assert event["RRULE"]["FREQ"] == [freq]
+    assert event.decoded("DTSTART").tzinfo is not None
+    assert event["DTSTART"].params["TZID"] == "Asia/Tokyo"
+    assert [c for c in cal.walk("VTIMEZONE")]
+
+
+def test_ics_lists_exdates(client: FlaskClient, city: Session) -> None:
+    a = city.scalars(
+        select(Activity).where(Activity.status == "published", Activity.schedule_rrule == "FREQ=WEEKLY;BYDAY=MO")
+    ).first()
+    assert a is not None
+    a.schedule_exdates = ["2027-01-04"]
+    a.schedule_dtstart = datetime(2026, 12, 1).date()
+    activity_id = a.id
+    city.commit()
+    cal = Calendar.from_ical(client.get(f"/activities/{activity_id}.ics").data)
+    event = next(iter(cal.walk("VEVENT")))
+    exdates = [d.dt.date() for d in event["EXDATE"].dts]
+    assert datetime(2027, 1, 4).date() in exdates
+
+
+def test_report_form_needs_csrf_and_stores_report(client: FlaskClient, city: Session) -> None:
+    activity_id = _published(city).id
+    url = f"/activities/{activity_id}/report"
+    assert client.post(url, data={"message": "時間が違います"}).status_code == 400
+    token = csrf_token(client, f"/activities/{activity_id}")
+    r = client.post(url, data={"message": "", "csrf_token": token})
+    assert r.status_code == 400 and "内容を入力してください" in r.get_data(as_text=True)
+    r = client.post(url, data={"message": "開始は10時からです", "contact": "", "csrf_token": token})
+    assert r.status_code == 302
+    report = city.scalars(select(ErrorReport).where(ErrorReport.activity_id == activity_id)).one()
+    assert report.message == "開始は10時からです" and report.status == "open" and report.contact == ""
+    assert "ありがとうございました" in client.get(r.headers["Location"]).get_data(as_text=True)
+
+
+def test_report_form_is_rate_limited(client: FlaskClient, city: Session) -> None:
+    activity_id = _published(city).id
+    token = csrf_token(client, f"/activities/{activity_id}")
+    codes = [
+        client.post(f"/activities/{activity_id}/report", data={"message": f"誤り {i}", "csrf_token": token}).status_code
+        for i in range(7)
+    ]
+    assert codes[:5] == [302] * 5
+    assert codes[-1] == 429
+
+
+def test_print_list(client: FlaskClient, city: Session) -> None:
+    r = client.get("/print?category=consultation")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200
+    desks = city.scalars(
+        select(Activity).where(Activity.status == "published", Activity.category == "consultation")
+    ).all()
+    assert body.count('class="qr qr--print"') == len(desks)
+    for d in desks:
+        if d.contact_phone:
+            assert d.contact_phone in body
+    assert "検索画面に戻る" in body
+
+
+def test_consult_page_lists_desks_with_phone(client: FlaskClient, city: Session) -> None:
+    body = client.get("/consult").get_data(as_text=True)
+    desk = _published(city, category="consultation")
+    assert desk.name in body
+    assert 'href="tel:' in body
+    assert "困ったときは" in body
+
+
+@pytest.mark.parametrize("path", ["/about", "/for-organizers", "/consult", "/", "/print"])
+def test_pages_in_english(client: FlaskClient, city: Session, path: str) -> None:
+    r = client.get(f"{path}?lang=en")
+    assert r.status_code == 200
+    body = r.get_data(as_text=True)
+    assert '<html lang="en">' in body
+    assert "Sample data" in body
+
+
+def test_furigana_toggle_by_link_and_cookie(client: FlaskClient, city: Session) -> None:
+    activity_id = _published(city, category="salon").id
+    plain = client.get(f"/activities/{activity_id}").get_data(as_text=True)
+    assert "<ruby>" not in plain
+    with_ruby = client.get(f"/activities/{activity_id}?ruby=1")
+    assert "<ruby>" in with_ruby.get_data(as_text=True) and "<rt>" in with_ruby.get_data(as_text=True)
+    assert "ruby=1" in with_ruby.headers.get("Set-Cookie", "")
+    # remembered without the parameter
+    assert "<ruby>" in client.get("/about").get_data(as_text=True)
+    client.get("/about?ruby=0")
+    assert "<ruby>" not in client.get("/about").get_data(as_text=True)
