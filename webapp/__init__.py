@@ -87,6 +87,7 @@ def init_auth(app: Flask) -> None:
 def init_blueprints(app: Flask) -> None:
     from webapp.auth.views import bp as auth_bp
     from webapp.organizer.views import bp as organizer_bp
+    from webapp.public.opendata import bp as opendata_bp
     from webapp.public.api import bp as api_bp
     from webapp.public.views import bp as public_bp
     from webapp.staff.views import bp as staff_bp
@@ -95,6 +96,7 @@ def init_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(organizer_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(opendata_bp)
     app.register_blueprint(api_bp)
 
 
