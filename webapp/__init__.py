@@ -87,8 +87,8 @@ def init_auth(app: Flask) -> None:
 def init_blueprints(app: Flask) -> None:
     from webapp.auth.views import bp as auth_bp
     from webapp.organizer.views import bp as organizer_bp
-    from webapp.public.opendata import bp as opendata_bp
     from webapp.public.api import bp as api_bp
+    from webapp.public.opendata import bp as opendata_bp
     from webapp.public.views import bp as public_bp
     from webapp.staff.views import bp as staff_bp
 
