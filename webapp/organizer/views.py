@@ -17,7 +17,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -255,7 +254,9 @@ def photo(token: str, size: str) -> Response:
     path = photo_path(_settings(), token, size)
     if not path.exists():
         abort(404)
-    response = send_file(path, mimetype="image/webp", max_age=3600 if item.status == "published" else 0)
+    # Renditions are small (≤ ~200 KB); reading them whole keeps no file handle open past the response.
+    response = Response(path.read_bytes(), mimetype="image/webp")
+    response.headers["Cache-Control"] = "public, max-age=3600"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Disposition"] = f'inline; filename="{token}-{size}.webp"'
     if item.status != "published":
