@@ -278,11 +278,11 @@ def case_query(user: User, f: CaseFilter, today: date, now: datetime) -> Select[
     if f.scope != "office" or not has_permission(user, "staff:office:cases"):
         query = query.where(_assigned(user.id))
     if f.q:
-        from jatext import normalize
+        from jatext import fold
 
         # Names are encrypted (not searchable by design): search the case code, district and notes text.
         needle = f"%{f.q.strip()}%"
-        folded = f"%{normalize(f.q)}%"
+        folded = f"%{fold(f.q)}%"
         query = query.where(
             or_(
                 Person.case_code.ilike(needle),
@@ -441,7 +441,7 @@ def withdraw_consent(session: Session, user: User, person: Person, consent_id: i
 
 def live_consent(person: Person, purpose: str, recipient: str = "", activity_id: int | None = None) -> Consent | None:
     """A live consent for this purpose; for share_host it must name this host (listing or name)."""
-    from jatext import normalize
+    from jatext import fold
 
     for consent in reversed(person.consents):
         if consent.purpose != purpose or consent.withdrawn_at is not None:
@@ -450,7 +450,7 @@ def live_consent(person: Person, purpose: str, recipient: str = "", activity_id:
             return consent
         if activity_id is not None and consent.activity_id == activity_id:
             return consent
-        if recipient and consent.recipient and normalize(consent.recipient) == normalize(recipient):
+        if recipient and consent.recipient and fold(consent.recipient) == fold(recipient):
             return consent
     return None
 

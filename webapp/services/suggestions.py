@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from jatext import normalize
+from jatext import fold
 from schedule import Schedule, next_occurrences, weekdays
 
 WEEKDAYS_JA = "月火水木金土日"
@@ -200,18 +200,18 @@ def score(profile: Profile, c: Candidate, now: datetime | None = None) -> Sugges
 
     # Interests: taxonomy tags first, then labels and free words in the activity's text.
     labels = _interest_labels()
-    text = normalize(f"{c.name} {c.text}")
+    text = fold(f"{c.name} {c.text}")
     interest_points = 0
     for code in sorted(profile.interests):
         ja, en = labels.get(code, (code, code))
         if code in c.tags:
             interest_points += W_INTEREST_TAG
             add(Reason("interest", W_INTEREST_TAG, f"{ja}に関心", f"interested in {en}"))
-        elif any(normalize(part) in text for part in ja.split("・") if part):
+        elif any(fold(part) in text for part in ja.split("・") if part):
             interest_points += W_INTEREST_TEXT
             add(Reason("interest_text", W_INTEREST_TEXT, f"{ja}に関心", f"interested in {en}"))
     for word in _SPLIT.split(profile.interests_text):
-        if len(word) >= 2 and normalize(word) in text and interest_points < W_INTEREST_CAP:
+        if len(word) >= 2 and fold(word) in text and interest_points < W_INTEREST_CAP:
             interest_points += W_FREE_TEXT
             add(Reason("free_text", W_FREE_TEXT, f"「{word}」", f"“{word}”"))
 

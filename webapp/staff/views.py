@@ -14,7 +14,9 @@ from webapp.staff.blueprint import bp
 @bp.route("/")
 @require("staff:access")
 def home() -> str:
-    return render_template("staff/home.html")
+    from webapp.staff.board import home_context
+
+    return render_template("staff/home.html", **home_context())
 
 
 # Route modules of each staff area; imported for their side effect of adding routes to `bp`.
