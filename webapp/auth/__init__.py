@@ -1,4 +1,4 @@
-"""Login wiring: user loader with session versions, so sessions can be revoked."""
+"""Login wiring: user loader with session versions and server-side session records (revocable)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from webapp.models import User
 
 
 def load_user(user_id: str) -> User | None:
+    from webapp.auth import sessions
+
     try:
         raw_id, raw_version = user_id.split(":", 1)
         uid, version = int(raw_id), int(raw_version)
@@ -17,6 +19,9 @@ def load_user(user_id: str) -> User | None:
         return None
     user = db.session.get(User, uid)
     if user is None or user.session_version != version or not user.active:
+        return None
+    # The cookie alone is not enough: its server-side record must be live and within its age limits.
+    if not sessions.validate(user):
         return None
     return user
 

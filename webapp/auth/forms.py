@@ -10,3 +10,17 @@ class LoginForm(FlaskForm):
     email = EmailField(_l("メールアドレス"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     password = PasswordField(_l("パスワード"), validators=[DataRequired(), Length(max=1024)])
     next = StringField()
+
+
+class TotpForm(FlaskForm):
+    code = StringField(
+        _l("確認コード（6桁）または回復コード"), validators=[DataRequired(), Length(max=40)]
+    )
+
+
+class TotpSetupForm(FlaskForm):
+    code = StringField(_l("認証アプリに表示された6桁のコード"), validators=[DataRequired(), Length(max=20)])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes state: only the CSRF token."""

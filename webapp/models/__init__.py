@@ -8,6 +8,7 @@ from webapp.models.case import Person  # noqa: F401  (staff case records registe
 from webapp.models.organization import ORGANIZATION_KINDS, Organization
 from webapp.models.place import District, Place
 from webapp.models.report import REPORT_STATUSES, ErrorReport
+from webapp.models.security import LoginAttempt, PasswordResetToken, RecoveryCode, TotpCredential, UserSession  # noqa: F401
 from webapp.models.user import ROLES, Office, RoleMembership, User
 
 __all__ = [

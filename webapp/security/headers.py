@@ -1,12 +1,24 @@
-"""Security headers on every response; staff pages get no-store and noindex on top."""
+"""Security headers on every response (pages, JSON, static files, errors).
+
+Staff, admin and account pages also get `Cache-Control: no-store` and noindex; so does any page
+rendered for a signed-in user, so that a shared proxy or the browser's back button never shows one
+person's page (with its CSRF token) to the next. The Server header is dropped here and at the WSGI
+server (werkzeug's dev server and gunicorn both add their own).
+"""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, request, session
 
 STAFF_PREFIXES = ("/staff", "/admin")
+NO_STORE_PREFIXES = (*STAFF_PREFIXES, "/auth", "/organizer")
+NOINDEX_PREFIXES = (*STAFF_PREFIXES, "/auth", "/organizer")
+# Only the resident search page may ask for the browser's location ("near me").
+GEOLOCATION_ENDPOINTS = frozenset({"public.index", "public.search"})
+HSTS_VALUE = "max-age=63072000; includeSubDomains"
 
 
 def _tile_origin(tile_url: str) -> str:
@@ -14,43 +26,94 @@ def _tile_origin(tile_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-def content_security_policy(tile_url: str) -> str:
+def content_security_policy(tile_url: str, upgrade: bool = False) -> str:
     tiles = _tile_origin(tile_url)
     img = " ".join(filter(None, ["'self'", "data:", "blob:", tiles]))
-    return "; ".join(
-        [
-            "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self'",
-            f"img-src {img}",
-            "font-src 'self'",
-            "connect-src 'self'",
-            "object-src 'none'",
-            "base-uri 'none'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        ]
-    )
+    directives = [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        f"img-src {img}",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+    if upgrade:
+        directives.append("upgrade-insecure-requests")
+    return "; ".join(directives)
+
+
+def hsts_enabled(settings: Any) -> bool:
+    """`hsts` setting (or `[extra] hsts` in config.toml); unset → on in production only.
+
+    Turn it off only when the site is not served over TLS at all: browsers remember it for 2 years.
+    """
+    value = getattr(settings, "hsts", None)
+    if value is None:
+        value = settings.extra.get("hsts") if isinstance(getattr(settings, "extra", None), dict) else None
+    if value is None:
+        return bool(settings.is_production)
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
 
 
 def set_security_headers(response: Response) -> Response:
     settings = current_app.extensions["odekake_settings"]
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", content_security_policy(settings.tile_url))
+    hsts = hsts_enabled(settings)
+    headers.setdefault("Content-Security-Policy", content_security_policy(settings.tile_url, upgrade=hsts))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    geolocation = "(self)" if request.path == "/" else "()"
-    headers.setdefault("Permissions-Policy", f"geolocation={geolocation}, camera=(), microphone=(), payment=()")
-    if settings.is_production:
-        headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-    if request.path.startswith(STAFF_PREFIXES):
+    geolocation = "(self)" if request.endpoint in GEOLOCATION_ENDPOINTS else "()"
+    headers.setdefault(
+        "Permissions-Policy",
+        f"geolocation={geolocation}, camera=(), microphone=(), payment=(), usb=(), interest-cohort=()",
+    )
+    if hsts:
+        headers.setdefault("Strict-Transport-Security", HSTS_VALUE)
+    path = request.path
+    if path.startswith(NO_STORE_PREFIXES):
         headers["Cache-Control"] = "no-store"
+    elif request.endpoint != "static" and session.get("_user_id"):
+        headers["Cache-Control"] = "private, no-store"
+    if path.startswith(NOINDEX_PREFIXES):
         headers["X-Robots-Tag"] = "noindex, nofollow"
     headers.pop("Server", None)
+    headers.pop("X-Powered-By", None)
     return response
 
 
+def hide_server_software() -> None:
+    """Stop werkzeug's dev server and gunicorn from announcing themselves (and their versions)."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    def send_response(self: Any, code: int, message: str | None = None) -> None:
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
+
+    WSGIRequestHandler.send_response = send_response  # type: ignore[method-assign]
+    try:
+        from gunicorn.http import wsgi as gunicorn_wsgi
+    except ImportError:  # gunicorn is a production dependency, but the app must not need it
+        return
+    original = gunicorn_wsgi.Response.default_headers
+    if getattr(original, "_odekake", False):
+        return
+
+    def default_headers(self: Any) -> list[str]:
+        return [h for h in original(self) if not h.lower().startswith("server:")]
+
+    default_headers._odekake = True  # type: ignore[attr-defined]
+    gunicorn_wsgi.Response.default_headers = default_headers  # type: ignore[method-assign]
+
+
 def init_headers(app: Flask) -> None:
+    hide_server_software()
     app.after_request(set_security_headers)

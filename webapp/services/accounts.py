@@ -1,18 +1,48 @@
-"""User accounts: creation, authentication, offices and roles."""
+"""User accounts: creation, authentication (with throttling), passwords, reset tokens, offices and roles."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from webapp.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from webapp.auth.passwords import (
+    MAX_LENGTH,
+    MIN_LENGTH,
+    dummy_verify,
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_password,
+)
 from webapp.models import ROLES, Office, RoleMembership, User
 from webapp.models.base import utcnow
+from webapp.models.security import PasswordResetToken, UserSession
+from webapp.services import throttle
 from webapp.services.errors import ServiceError
+
+RESET_TOKEN_TTL = timedelta(hours=1)
+
+_PASSWORD_MESSAGES = {
+    "too_short": f"password must be at least {MIN_LENGTH} characters",
+    "too_long": f"password must be at most {MAX_LENGTH} characters",
+    "common": "this password is on the list of commonly used passwords; choose another",
+    "like_email": "the password must not contain the e-mail address",
+}
 
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def check_new_password(password: str, email: str = "") -> None:
+    """Raise ServiceError("weak_password", …, "password") when `password` may not be used."""
+    problem = password_problem(password, email)
+    if problem is not None:
+        raise ServiceError("weak_password", _PASSWORD_MESSAGES[problem], "password")
 
 
 def get_or_create_office(session: Session, name: str) -> Office:
@@ -38,9 +68,7 @@ def create_user(
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise ServiceError("unknown_role", f"unknown role {unknown[0]!r}; choose from {', '.join(ROLES)}", "role")
-    problem = password_problem(password)
-    if problem == "too_short":
-        raise ServiceError("weak_password", "password must be at least 10 characters", "password")
+    check_new_password(password, email)
     if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         raise ServiceError("duplicate_email", f"a user with e-mail {email} already exists", "email")
     user = User(email=email, password_hash=hash_password(password), display_name=display_name)
@@ -53,6 +81,7 @@ def create_user(
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
+    """Check a password. Unknown user and wrong password take the same time and both give None."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
@@ -60,5 +89,127 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
+    session.flush()
+    return user
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None = None
+    lock: throttle.Lock | None = None
+
+
+def attempt_login(session: Session, email: str, password: str, ip: str) -> LoginResult:
+    """authenticate() behind the per-account and per-IP throttle; every attempt is recorded.
+
+    A locked address is refused without looking at the password (and without saying whether the
+    account exists); the hash is still computed so a lock costs an attacker the same time.
+    """
+    email = normalise_email(email)[:254]
+    lock = throttle.check(session, email, ip)
+    if lock is not None:
+        dummy_verify(password)
+        return LoginResult(lock=lock)
+    user = authenticate(session, email, password)
+    throttle.record(session, email, ip, success=user is not None)
+    return LoginResult(user=user)
+
+
+def record_second_factor(session: Session, user: User, ip: str, success: bool) -> throttle.Lock | None:
+    """Count a TOTP attempt like a password attempt; returns the lock now in force, if any."""
+    throttle.record(session, user.email, ip, success=success)
+    return None if success else throttle.check(session, user.email, ip)
+
+
+def revoke_sessions(session: Session, user: User) -> None:
+    """Sign `user` out everywhere: bump the session version and revoke every session record."""
+    session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    user.session_version += 1
+    session.flush()
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Change a password (checked like a new one) and sign the user out of every session."""
+    check_new_password(password, user.email)
+    user.password_hash = hash_password(password)
+    revoke_sessions(session, user)
+
+
+def set_roles(session: Session, user: User, roles: list[str]) -> None:
+    """Change roles; a privilege change ends every session, so the new rights start at a new login."""
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise ServiceError("unknown_role", f"unknown role {unknown[0]!r}; choose from {', '.join(ROLES)}", "role")
+    wanted = list(dict.fromkeys(roles))
+    user.memberships = [m for m in user.memberships if m.role in wanted]
+    have = {m.role for m in user.memberships}
+    user.memberships.extend(RoleMembership(role=r) for r in wanted if r not in have)
+    revoke_sessions(session, user)
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    user.active = active
+    if not active:
+        revoke_sessions(session, user)
+    session.flush()
+
+
+def issue_reset_token(session: Session, user: User, ttl: timedelta = RESET_TOKEN_TTL) -> str:
+    """A single-use password reset token (to put in the e-mailed link); only its digest is stored.
+
+    Issuing a new token voids the user's earlier unused ones.
+    """
+    from webapp.auth.sessions import digest
+
+    now = utcnow()
+    session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    token = secrets.token_urlsafe(32)
+    session.add(PasswordResetToken(user_id=user.id, token_hash=digest(token), created_at=now, expires_at=now + ttl))
+    session.flush()
+    return token
+
+
+def peek_reset_token(session: Session, token: str) -> User | None:
+    """The user a still-valid token belongs to, without using it up (to show the reset form)."""
+    from webapp.auth.sessions import digest
+
+    if not token or len(token) > 200:
+        return None
+    row = session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == digest(token)))
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        return None
+    user = session.get(User, row.user_id)
+    return user if user is not None and user.active else None
+
+
+def consume_reset_token(session: Session, token: str) -> User | None:
+    """Use up a reset token: the user it was issued for, or None when unknown, used or expired.
+
+    Call set_password() on the returned user in the same transaction.
+    """
+    from webapp.auth.sessions import digest
+
+    user = peek_reset_token(session, token)
+    if user is None:
+        return None
+    # Conditional update: of two concurrent uses of the same token, exactly one matches a row.
+    result = session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.token_hash == digest(token), PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return None
     session.flush()
     return user
