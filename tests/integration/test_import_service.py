@@ -147,11 +147,11 @@ def test_crash_half_way_leaves_database_as_before(
     calls = {"n": 0}
     real = imports._apply_record
 
-    def flaky(loader, record, current):  # type: ignore[no-untyped-def]
+    def flaky(loader, row):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("disk on fire")
-        return real(loader, record, current)
+        return real(loader, row)
 
     monkeypatch.setattr(imports, "BATCH_SIZE", 1)  # rows 1 and 2 are flushed before the crash
     monkeypatch.setattr(imports, "_apply_record", flaky)

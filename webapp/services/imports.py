@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from importers import READERS, ActivityRecord, ReadResult, RowIssue, UnreadableFile, load_mapping
@@ -317,17 +317,21 @@ def place_name_of(record: ActivityRecord) -> str:
     return record.place_name or record.name
 
 
+# Folding is the costly part of matching; the same hall and organizer names repeat across rows.
+_fold = lru_cache(maxsize=100_000)(fold)
+
+
 def place_key(record: ActivityRecord) -> str | None:
     """Stable key of the record's place: folded place name + address (or the point if no address)."""
     if not (record.address or record.place_name or record.lat is not None):
         return None
     where = record.address or ("" if record.lat is None else f"{record.lat:.6f},{record.lon:.6f}")
-    digest = hashlib.sha1(f"{fold(place_name_of(record))}|{fold(where)}".encode()).hexdigest()[:16]
+    digest = hashlib.sha1(f"{_fold(place_name_of(record))}|{_fold(where)}".encode()).hexdigest()[:16]
     return f"p-{digest}"
 
 
 def organization_key(name: str) -> str:
-    return "o-" + hashlib.sha1(fold(name).encode("utf-8")).hexdigest()[:16]
+    return "o-" + hashlib.sha1(_fold(name).encode("utf-8")).hexdigest()[:16]
 
 
 def _place_values(record: ActivityRecord) -> dict[str, Any]:
@@ -340,10 +344,25 @@ def _place_values(record: ActivityRecord) -> dict[str, Any]:
 
 
 def _place_matches(place: Place, record: ActivityRecord) -> bool:
-    return fold(place.name) == fold(place_name_of(record)) and fold(place.address or "") == fold(record.address or "")
+    return _fold(place.name) == _fold(place_name_of(record)) and _fold(place.address or "") == _fold(
+        record.address or ""
+    )
 
 
 # ── the loader ─────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass
+class _Row:
+    """One record on its way in: the stored activity (if any) and its resolved place/organization."""
+
+    record: ActivityRecord
+    current: Activity | None
+    place_key: str | None
+    org_key: str | None
+    place: Place | None = None
+    org: Organization | None = None
+    related_changed: bool = False
 
 
 class _Loader:
@@ -369,11 +388,13 @@ class _Loader:
         self.touched_places: set[int] = set()  # id() of places whose fields this import already set
         self.touched_orgs: set[int] = set()
         self.seen: set[str] = set()
+        self.changed_ids: set[int] = set()
         self.changed: list[Activity] = []
         self.changed_places: list[Place] = []
+        self.new_rows: list[dict[str, Any]] = []
 
-    # Batches: load the stored rows this batch needs in three queries, then decide row by row.
-    def load_batch(self, records: list[ActivityRecord]) -> dict[str, Activity]:
+    def prepare(self, records: list[ActivityRecord]) -> list[_Row]:
+        """Load what this batch needs (three queries) and resolve places and organizations."""
         ids = [self.activity_ids[r.source_id] for r in records if r.source_id in self.activity_ids]
         existing: dict[str, Activity] = {}
         if ids:
@@ -383,24 +404,34 @@ class _Loader:
                 .options(joinedload(Activity.place), joinedload(Activity.organization))
             ).unique()
             existing = {a.source_id: a for a in rows}
-        place_keys = {k for r in records if (k := place_key(r)) and k not in self.places and k in self.place_ids}
-        if place_keys:
-            for p in self.session.scalars(select(Place).where(Place.id.in_([self.place_ids[k] for k in place_keys]))):
+        batch = [
+            _Row(
+                record=r,
+                current=existing.get(r.source_id),
+                place_key=place_key(r),
+                org_key=organization_key(r.organization_name) if r.organization_name else None,
+            )
+            for r in records
+        ]
+        wanted = {b.place_key for b in batch if b.place_key and b.place_key not in self.places} & self.place_ids.keys()
+        if wanted:
+            for p in self.session.scalars(select(Place).where(Place.id.in_([self.place_ids[k] for k in wanted]))):
                 self.places[p.source_id] = p
-        org_keys = {
-            k for r in records if r.organization_name
-            for k in [organization_key(r.organization_name)] if k not in self.orgs and k in self.org_ids
-        }
-        if org_keys:
+        wanted = {b.org_key for b in batch if b.org_key and b.org_key not in self.orgs} & self.org_ids.keys()
+        if wanted:
             for o in self.session.scalars(
-                select(Organization).where(Organization.id.in_([self.org_ids[k] for k in org_keys]))
+                select(Organization).where(Organization.id.in_([self.org_ids[k] for k in wanted]))
             ):
                 self.orgs[o.source_id] = o
-        return existing
+        for b in batch:
+            b.place, place_changed = self.place_for(b)
+            b.org, org_changed = self.organization_for(b)
+            b.related_changed = place_changed or org_changed
+        return batch
 
-    def place_for(self, record: ActivityRecord, current: Activity | None) -> tuple[Place | None, bool]:
-        """(place, whether its fields changed)."""
-        key = place_key(record)
+    def place_for(self, row: _Row) -> tuple[Place | None, bool]:
+        """(place, whether the fields of a stored place changed)."""
+        record, current, key = row.record, row.current, row.place_key
         if key is None:
             return None, False
         place: Place | None = None
@@ -428,14 +459,14 @@ class _Loader:
             self.changed_places.append(place)
         return place, changed and not created
 
-    def organization_for(self, record: ActivityRecord, current: Activity | None) -> tuple[Organization | None, bool]:
+    def organization_for(self, row: _Row) -> tuple[Organization | None, bool]:
+        record, current, key = row.record, row.current, row.org_key
         name = record.organization_name
-        if not name:
+        if not name or key is None:
             return None, False
         org: Organization | None = None
-        if current is not None and current.organization is not None and fold(current.organization.name) == fold(name):
+        if current is not None and current.organization is not None and _fold(current.organization.name) == _fold(name):
             org = current.organization
-        key = organization_key(name)
         if org is None:
             org = self.orgs.get(key)
         created = org is None
@@ -452,37 +483,38 @@ class _Loader:
             values["name_kana"] = record.organization_kana
         return org, _assign(org, values)
 
-    def apply(self, record: ActivityRecord, current: Activity | None) -> str:
-        """Create or update one activity; returns "created", "updated" or "unchanged"."""
+    def apply(self, row: _Row) -> str:
+        """Create (queued for a bulk INSERT) or update one activity: "created", "updated", "unchanged".
+
+        Places and organizations are flushed first, so links are plain foreign-key ids: no
+        relationship bookkeeping per row, which is most of the cost at 100k rows.
+        """
+        record, current = row.record, row.current
         self.seen.add(record.source_id)
         values = activity_values(record)
-        place, place_changed = self.place_for(record, current)
-        org, org_changed = self.organization_for(record, current)
+        values["place_id"] = row.place.id if row.place is not None else None
+        values["organization_id"] = row.org.id if row.org is not None else None
         if current is None:
-            activity = Activity(source=self.source, source_id=record.source_id, **values)
-            activity.place = place
-            activity.organization = org
-            activity.last_confirmed_at = self.now
-            if activity.status == "published":
-                activity.published_at = self.now
-            self.session.add(activity)
-            self.changed.append(activity)
+            values.update(source=self.source, source_id=record.source_id, last_confirmed_at=self.now,
+                          created_at=self.now, updated_at=self.now,
+                          published_at=self.now if values["status"] == "published" else None)
+            self.new_rows.append(values)
             return "created"
         was_published = current.status == "published"
-        changed = _assign(current, values)
-        if current.place is not place:
-            current.place = place
-            changed = True
-        if current.organization is not org:
-            current.organization = org
-            changed = True
-        if changed or place_changed or org_changed:
+        if _assign(current, values) or row.related_changed:
             current.last_confirmed_at = self.now
             if current.status == "published" and not was_published:
                 current.published_at = self.now
             self.changed.append(current)
             return "updated"
         return "unchanged"
+
+    def insert_new(self) -> None:
+        if not self.new_rows:
+            return
+        result = self.session.execute(insert(Activity).returning(Activity.id), self.new_rows)
+        self.changed_ids.update(result.scalars())
+        self.new_rows = []
 
     def archive_missing(self) -> int:
         missing = [i for sid, i in self.activity_ids.items() if sid not in self.seen]
@@ -534,11 +566,12 @@ def import_records(
     try:
         loader = _Loader(session, source, report)
         for start in range(0, len(records), BATCH_SIZE):
-            batch = records[start : start + BATCH_SIZE]
-            existing = loader.load_batch(batch)
-            for record in batch:
-                outcome = _apply_record(loader, record, existing.get(record.source_id))
+            batch = loader.prepare(records[start : start + BATCH_SIZE])
+            session.flush()  # new places and organizations get their ids
+            for row in batch:
+                outcome = _apply_record(loader, row)
                 setattr(report, outcome, getattr(report, outcome) + 1)
+            loader.insert_new()
             session.flush()
             if progress is not None:
                 progress(len(batch))
@@ -551,7 +584,7 @@ def import_records(
             else:
                 report.archived = loader.archive_missing()
                 session.flush()
-        report.changed_ids = sorted({a.id for a in loader.changed if a.id is not None})
+        report.changed_ids = sorted(loader.changed_ids | {a.id for a in loader.changed})
         report.changed_place_ids = sorted({p.id for p in loader.changed_places if p.id is not None})
     except BaseException:
         savepoint.rollback()
@@ -564,9 +597,9 @@ def import_records(
     return report
 
 
-def _apply_record(loader: _Loader, record: ActivityRecord, current: Activity | None) -> str:
+def _apply_record(loader: _Loader, row: _Row) -> str:
     # A seam on purpose: tests make it raise half-way to prove the file is one transaction.
-    return loader.apply(record, current)
+    return loader.apply(row)
 
 
 def import_file(
