@@ -31,7 +31,7 @@
   function marker(lat, lon, cat, name, url, cats, detailLabel) {
     var info = cats[cat] || {};
     var m = L.circleMarker([lat, lon], {
-      radius: 10, weight: 2, color: "#fff", fillColor: info.color || "#0b5394", fillOpacity: 1
+      radius: 14, weight: 2, color: "#fff", fillColor: info.color || "#0b5394", fillOpacity: 1
     });
     m.bindPopup(popup(name, url, info.label, detailLabel));
     return m;
@@ -64,7 +64,7 @@
     maps.set(el, map);
     L.tileLayer(d.tiles, { attribution: d.attribution || "", maxZoom: 18 }).addTo(map);
     var cats = categories(el);
-    var group = L.markerClusterGroup ? L.markerClusterGroup({ showCoverageOnHover: false }) : L.featureGroup();
+    var group = L.markerClusterGroup ? L.markerClusterGroup({ showCoverageOnHover: false, animate: false, animateAddingMarkers: false }) : L.featureGroup();
     map.addLayer(group);
     var centre = d.centerLat ? [parseFloat(d.centerLat), parseFloat(d.centerLon)] : DEFAULT_CENTER;
     map.setView(centre, 14);
