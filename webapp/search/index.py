@@ -31,10 +31,9 @@ from whoosh.writing import IndexWriter
 from webapp.search.analysis import (
     QueryTerm,
     analyse_term,
+    analyse_text,
     char_grams,
-    reading_runs,
     town_of,
-    word_tokens,
     yomi_grams,
 )
 
@@ -135,23 +134,28 @@ def fingerprint(src: SourceText) -> str:
 def make_document(src: SourceText) -> dict[str, str]:
     """Whoosh fields for one activity: space-joined tokens from the one analysis chain."""
     title = f"{src.name} {src.name_kana}"
-    body_parts = (src.category, src.organization, src.place, src.address, src.town, src.description)
-    doc = {
-        "id": str(src.id),
-        "stamp": fingerprint(src),
-        "w_name": " ".join(word_tokens(src.name)),
-        "w_kana": " ".join(word_tokens(src.name_kana)),
-        "w_category": " ".join(word_tokens(src.category)),
-        "w_town": " ".join(word_tokens(src.town)),
-        "w_place": " ".join(word_tokens(src.place)),
-        "w_org": " ".join(word_tokens(src.organization)),
-        "w_address": " ".join(word_tokens(src.address)),
-        "w_desc": " ".join(word_tokens(src.description)),
-        "y_title": " ".join(yomi_grams(reading_runs(title))),
-        "y_body": " ".join(yomi_grams(r for part in body_parts for r in reading_runs(part))),
-        "g_title": " ".join(char_grams(title)),
-        "g_body": " ".join(g for part in body_parts for g in char_grams(part)),
+    fields = {
+        "w_name": src.name,
+        "w_kana": src.name_kana,
+        "w_category": src.category,
+        "w_town": src.town,
+        "w_place": src.place,
+        "w_org": src.organization,
+        "w_address": src.address,
+        "w_desc": src.description,
     }
+    doc = {"id": str(src.id), "stamp": fingerprint(src)}
+    title_runs: list[str] = []
+    body_runs: list[str] = []
+    for name, text in fields.items():
+        words, runs = analyse_text(text)
+        doc[name] = " ".join(words)
+        (title_runs if name in ("w_name", "w_kana") else body_runs).extend(runs)
+    body_parts = (src.category, src.organization, src.place, src.address, src.town, src.description)
+    doc["y_title"] = " ".join(dict.fromkeys(yomi_grams(title_runs)))
+    doc["y_body"] = " ".join(yomi_grams(body_runs))
+    doc["g_title"] = " ".join(char_grams(title))
+    doc["g_body"] = " ".join(g for part in body_parts for g in char_grams(part))
     return doc
 
 
