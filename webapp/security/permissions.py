@@ -22,6 +22,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "admin:import",
             "moderation:review",
             "staff:reports:read",
+            "staff:reports:all_offices",
         }
     ),
     "moderator": frozenset({"staff:access", "moderation:review"}),
@@ -36,7 +37,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     "supporter": frozenset({"staff:access", "staff:case:read", "staff:case:write"}),
-    "viewer": frozenset({"staff:access", "staff:reports:read"}),
+    # viewer: the city's 担当課 reading reports across offices (aggregates only, no case pages).
+    "viewer": frozenset({"staff:access", "staff:reports:read", "staff:reports:all_offices"}),
     "organizer": frozenset({"organizer:listing:write"}),
 }
 
