@@ -486,3 +486,15 @@ def test_dev_outbox_and_geocode_endpoint(client: FlaskClient) -> None:
         "matched": "奈良県生駒市元町1丁目3番",
     }
     assert client.get("/organizer/geocode", query_string={"address": "火星1-1"}).json == {"found": False}
+
+
+def test_pages_render_in_english(client: FlaskClient, moderator: Any) -> None:
+    sign_up_and_verify(client, "en@example.org")
+    activity_id = new_listing(client)
+    page = client.get(f"/organizer/activities/{activity_id}/edit?lang=en").get_data(as_text=True)
+    assert "Save draft" in page and "Send for review" in page and "Closed on public holidays" in page
+    assert "Your activities" in client.get("/organizer/?lang=en").get_data(as_text=True)
+    logout(client)
+    assert "Organizer registration" in client.get("/auth/signup?lang=en").get_data(as_text=True)
+    login(client, "mod@example.org")
+    assert "Listing review" in client.get("/staff/moderation?lang=en").get_data(as_text=True)
