@@ -285,3 +285,33 @@ def test_furigana_toggle_by_link_and_cookie(client: FlaskClient, city: Session) 
     assert "<ruby>" in client.get("/about").get_data(as_text=True)
     client.get("/about?ruby=0")
     assert "<ruby>" not in client.get("/about").get_data(as_text=True)
+
+
+def test_district_filter(client: FlaskClient, city: Session) -> None:
+    from webapp.models import District, Place
+
+    row = city.execute(
+        select(District.code, District.name)
+        .join(Place, Place.district_id == District.id)
+        .join(Activity, Activity.place_id == Place.id)
+        .where(Activity.status == "published")
+        .limit(1)
+    ).first()
+    if row is None:
+        pytest.skip("the sample city was loaded without districts")
+    code, name = row
+    body = client.get(f"/?district={code}").get_data(as_text=True)
+    ids = _ids(body)
+    assert ids
+    for a in city.scalars(select(Activity).where(Activity.id.in_(ids))):
+        assert a.place is not None and a.place.district is not None and a.place.district.code == code
+    assert f"いまの条件: {name}" in body
+
+
+def test_search_form_folds_after_a_search(client: FlaskClient, city: Session) -> None:
+    first = client.get("/").get_data(as_text=True)
+    assert '<details class="search-details" open>' in first
+    after = client.get("/?category=salon&free=1").get_data(as_text=True)
+    assert '<details class="search-details">' in after
+    assert "いまの条件: サロン・通いの場、無料" in after
+    assert 'href="#results"' in after

@@ -288,6 +288,25 @@ def day_options(now: datetime) -> list[tuple[str, str]]:
     ]
 
 
+def active_labels(f: Filters, day_options: list[tuple[str, str]], district_names: dict[str, str]) -> list[str]:
+    """The conditions in force, in words, for the summary above a collapsed form."""
+    t = taxonomy()
+    lang = current_lang()
+    labels: list[str] = [f"「{f.q}」"] if f.q else []
+    labels += [t.categories[c].label(lang) for c in f.categories]
+    if f.near_label:
+        labels.append(_("%(place)sの近く", place=f.near_label))
+    if f.district:
+        labels.append(district_names.get(f.district, f.district))
+    labels += [label for value, label in day_options if value == f.day]
+    flag_labels = {"open_now": _("今やっている"), "free": _("無料"), "first": _("初参加歓迎"),
+                   "visit": _("見学可"), "solo": _("一人参加OK")}  # fmt: skip
+    labels += [label for key, label in flag_labels.items() if getattr(f, key)]
+    labels += [t.audiences[c].label(lang) for c in f.audiences]
+    labels += [t.accessibility[c].label(lang) for c in f.access]
+    return labels
+
+
 def _service() -> tuple[Any, Any, Any, bool] | None:
     """The search service (issue 5) once it is installed; None until then.
 

@@ -39,10 +39,13 @@ def _settings():  # type: ignore[no-untyped-def]
 
 def _search_context(filters: finder.Filters) -> dict[str, object]:
     now = finder.tokyo_now()
+    days = finder.day_options(now)
+    districts = finder.district_options(db.session())
     return {
         "filters": filters,
-        "day_options": finder.day_options(now),
-        "districts": finder.district_options(db.session()),
+        "active": finder.active_labels(filters, days, {d.code: d.name for d in districts}),
+        "day_options": days,
+        "districts": districts,
         "radii": finder.RADII,
     }
 
