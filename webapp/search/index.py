@@ -280,7 +280,11 @@ class SearchIndex:
                 self._searcher = ix.searcher(weighting=BM25F())
                 self._load_ids()
             elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
+                # Not Searcher.refresh(): it reuses segment readers by segment id, and a segment
+                # whose documents were only deleted keeps its id, so the deletions were missed.
+                # The old searcher is not closed here: another thread may still be reading it;
+                # it closes its files when the last reference goes.
+                self._searcher = ix.searcher(weighting=BM25F())
                 self._load_ids()
             return self._searcher
 
