@@ -1,16 +1,15 @@
 """Organizer accounts: self sign-up with e-mail verification, invitations, password reset.
 
-Links carry signed, expiring tokens (itsdangerous) instead of stored secrets:
-- a verification token names the user and e-mail; it only works while the account is unverified;
-- a reset token includes a fragment of the current password hash, so it dies once used;
-- an invitation names the e-mail and organization.
+Verification and invitation links carry signed, expiring tokens (itsdangerous): a verification token
+names the user and e-mail and only works while the account is unverified; an invitation names the
+e-mail and organization. Password reset uses the single-use, digest-stored tokens of
+webapp.services.accounts (issue/peek/consume_reset_token), and set_password() ends every session.
 An unverified account is simply `active=False`: login refuses it until the link is opened.
 Responses never reveal whether an e-mail address has an account.
 """
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -20,17 +19,15 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.auth.passwords import hash_password, password_problem
 from webapp.config import Settings
 from webapp.models import ORGANIZATION_KINDS, Organization, RoleMembership, User
 from webapp.security.audit import record
-from webapp.services.accounts import create_user, normalise_email
+from webapp.services.accounts import check_new_password, create_user, normalise_email
 from webapp.services.errors import ServiceError
 from webapp.services.mail import queue_mail
 from webapp.services.organizer import add_member, plain_text
 
 VERIFY_MAX_AGE = 3 * 24 * 3600
-RESET_MAX_AGE = 2 * 3600
 INVITE_MAX_AGE = 14 * 24 * 3600
 
 LinkFor = Callable[[str], str]
@@ -50,10 +47,6 @@ def read_token(settings: Settings, purpose: str, token: str, max_age: int) -> di
     except BadSignature:  # includes SignatureExpired
         return None
     return value if isinstance(value, dict) else None
-
-
-def _hash_tag(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -79,8 +72,7 @@ def sign_up(
     org_name = plain_text(organization_name, 200)
     if not org_name:
         raise ServiceError("organization_required", _("団体名を入力してください。"), "organization_name")
-    if password_problem(password):
-        raise ServiceError("weak_password", _("パスワードは10文字以上にしてください。"), "password")
+    check_new_password(password, email)
     existing = session.scalar(select(User).where(User.email == email))
     if existing is not None:
         queue_mail(
@@ -151,16 +143,19 @@ def verify_email(session: Session, settings: Settings, token: str) -> User | Non
 
 
 def request_password_reset(session: Session, settings: Settings, email: str, reset_link: LinkFor) -> None:
+    """Mail a single-use reset link (the token service of webapp.services.accounts stores its digest)."""
+    from webapp.services.accounts import issue_reset_token
+
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None or not user.active:
         return
-    token = make_token(settings, "reset", {"u": user.id, "h": _hash_tag(user.password_hash)})
+    token = issue_reset_token(session, user)
     queue_mail(
         session,
         settings,
         user.email,
         _("おでかけマップ: パスワードの再設定"),
-        _("次のリンクから新しいパスワードを設定してください（2時間有効、1回限り）。")
+        _("次のリンクから新しいパスワードを設定してください（1時間有効、1回限り）。")
         + "\n\n"
         + reset_link(token)
         + "\n\n"
@@ -171,24 +166,22 @@ def request_password_reset(session: Session, settings: Settings, email: str, res
 
 
 def user_for_reset(session: Session, settings: Settings, token: str) -> User | None:
-    payload = read_token(settings, "reset", token, RESET_MAX_AGE)
-    if not payload:
-        return None
-    user = session.get(User, payload.get("u"))
-    if user is None or not user.active or _hash_tag(user.password_hash) != payload.get("h"):
-        return None
-    return user
+    from webapp.services.accounts import peek_reset_token
+
+    return peek_reset_token(session, token)
 
 
 def reset_password(session: Session, settings: Settings, token: str, password: str) -> User:
-    user = user_for_reset(session, settings, token)
+    """Use up the token and set the password; every session of the user ends (set_password)."""
+    from webapp.services.accounts import consume_reset_token, set_password
+
+    if user_for_reset(session, settings, token) is None:
+        raise ServiceError("bad_token", _("リンクの有効期限が切れたか、すでに使われています。"), "token")
+    check_new_password(password, "")
+    user = consume_reset_token(session, token)
     if user is None:
         raise ServiceError("bad_token", _("リンクの有効期限が切れたか、すでに使われています。"), "token")
-    if password_problem(password):
-        raise ServiceError("weak_password", _("パスワードは10文字以上にしてください。"), "password")
-    user.password_hash = hash_password(password)
-    # Every other signed-in browser is logged out.
-    user.session_version += 1
+    set_password(session, user, password)
     record(session, "auth.password_reset", "user", user.id, user_id=user.id)
     session.flush()
     return user
@@ -245,8 +238,7 @@ def accept_invitation(
     user = session.scalar(select(User).where(User.email == email))
     created = False
     if user is None:
-        if password_problem(password):
-            raise ServiceError("weak_password", _("パスワードは10文字以上にしてください。"), "password")
+        check_new_password(password, email)
         user = create_user(session, email, password, ["organizer"], display_name=plain_text(display_name, 200))
         created = True
     elif "organizer" not in user.roles:
