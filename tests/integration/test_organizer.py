@@ -498,3 +498,27 @@ def test_pages_render_in_english(client: FlaskClient, moderator: Any) -> None:
     assert "Organizer registration" in client.get("/auth/signup?lang=en").get_data(as_text=True)
     login(client, "mod@example.org")
     assert "Listing review" in client.get("/staff/moderation?lang=en").get_data(as_text=True)
+
+
+def test_moderator_marks_organization_trusted(client: FlaskClient, session: Session, moderator: Any) -> None:
+    sign_up_and_verify(client, "tr@example.org", org="信頼の会")
+    first = new_listing(client)
+    assert post_listing(client, first, name="一つ目").status_code == 302
+    logout(client)
+    login(client, "mod@example.org")
+    rid = pending_revision_id(session, first)
+    url = f"/staff/moderation/revisions/{rid}"
+    org_id = session.scalar(select(Organization.id).where(Organization.name == "信頼の会"))
+    token = csrf_token(client, url)
+    r = client.post(
+        f"/staff/moderation/organizations/{org_id}/trust",
+        data={"csrf_token": token, "trusted": "1", "revision_id": str(rid)},
+    )
+    assert r.status_code == 302 and r.headers["Location"].endswith(url)
+    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "moderation.trust")) is not None
+    logout(client)
+    login(client, "tr@example.org")
+    second = new_listing(client)
+    assert post_listing(client, second, name="二つ目").status_code == 302
+    session.expire_all()
+    assert session.get(Activity, second).status == "published"  # type: ignore[union-attr]

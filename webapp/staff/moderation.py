@@ -119,3 +119,24 @@ def moderation_report(report_id: int) -> Response:
     session.flush()
     flash(_("報告を処理しました。"), "success")
     return redirect(url_for("staff.moderation_queue"))
+
+
+@bp.route("/moderation/organizations/<int:organization_id>/trust", methods=["POST"])
+@require(REVIEW)
+def moderation_trust(organization_id: int) -> Response:
+    """Trusted organizations publish their edits without review (e.g. 社協, 市の担当課)."""
+    from webapp.models import Organization
+
+    session = db.session()
+    organization = session.get(Organization, organization_id)
+    if organization is None:
+        abort(404)
+    trusted = request.form.get("trusted") == "1"
+    organization.trusted = trusted
+    record(session, "moderation.trust" if trusted else "moderation.untrust", "organization", organization.id)
+    session.flush()
+    flash(_("審査なしで公開する団体にしました。") if trusted else _("この団体の変更は審査が必要になりました。"), "success")
+    back = request.form.get("revision_id", "")
+    if back.isdigit():
+        return redirect(url_for("staff.moderation_revision", revision_id=int(back)))
+    return redirect(url_for("staff.moderation_queue"))
