@@ -1,8 +1,9 @@
 """参加支援 KPIs on a fixed fictional dataset, every figure worked out by hand (see the comments).
 
-Period 2026-04-01 … 2026-09-30, counted on 2026-10-15. Office 1 unless said otherwise.
+Period 2026-04-01 … 2026-09-30, counted on 2026-10-15. Office 1 unless said otherwise. Districts are
+the SAMPLE 小学校区 codes (Person.district holds District.code): 生駒, 真弓, 壱分.
 
-P1 elderly, contact 03-01, 生駒, [go, tea]:   proposed 03-10, participating 04-01 (31 days), still in
+P1 elderly, contact 03-01, 生駒, [go, tea_chat]:   proposed 03-10, participating 04-01 (31 days), still in
 P2 elderly, contact 04-10, 真弓, [handicraft]: proposed 04-15, participating 05-10 (30 days), ended 06-01
 P3 hikikomori, contact 05-01, 生駒, [go]:     no suitable activity 05-20; proposed 06-05, host no capacity 06-10
 P4 elderly, contact 06-01, 真弓, []:          proposed 06-03, participating 07-15 (44 days; 90 days later is after 09-30)
@@ -10,7 +11,7 @@ P5 elderly, contact 2025-10-01, closed 03-15: not supported in the period
 P6 elderly, contact 10-05:                    after the period: not supported
 P7 office 2, elderly, contact 04-01:          participating 04-20 (19 days), still in on 07-19
 P8 hikikomori, contact 02-01, no district, [walking]: no suitable activity 03-30 (before the period)
-P9 elderly, contact 01-15, 生駒, [tea]:       participating 02-15 (31 days), settled 05-15; host no capacity 04-05
+P9 elderly, contact 01-15, 生駒, [tea_chat]:     participating 02-15 (31 days), settled 05-15; host no capacity 04-05
 
 Office 1: supported P1 P2 P3 P4 P8 P9 = 6; proposed P1 P2 P3 P4 P9 = 5; participating P1 P2 P4 P9 = 4
 → 4/6 = 66.7 % ≥ 50 %. 3-month cohort (first participation + 90 ≤ 09-30): P1 (06-30), P2 (08-08),
@@ -18,7 +19,7 @@ P9 (05-16); still in then: P1, P9 → 2/3. Days to participation 30, 31, 31, 44 
 Person follow-ups due 04-01…09-30: FU1 on time, FU2 late, FU3 on time, FU4 open, FU9 on time, FU10 on
 time, FU11 late (done 10-02) → 4/7 on time, 2 late, 1 open. Host: FU5 done, FU6 not → 1/2.
 WHO-5 pairs: P1 10 → 16 (+6), P9 12 → 11 (−1): n 2, means 11.0 → 13.5, change +2.5. SWEMWBS: P2 has a
-baseline only → no pair. Unmet in the period: (生駒, go) no suitable P3, no capacity P3; (生駒, tea)
+baseline only → no pair. Unmet in the period: (生駒, go) no suitable P3, no capacity P3; (生駒, tea_chat)
 no capacity P9. P8's 03-30 record is before the period.
 """
 
@@ -50,20 +51,21 @@ from webapp.services.kpis import (
 )
 
 D = date
+IKOMA, MAYUMI, ICHIBU = "B129220900011", "B129220900071", "B129220900110"  # SAMPLE 生駒/真弓/壱分小学校
 PERIOD = KpiFilter(D(2026, 4, 1), D(2026, 9, 30), office_id=1)
 AS_OF = D(2026, 10, 15)
 
 # person: (id, office, field, first contact, closed, district, interests)
 PEOPLE = [
-    (1, 1, "elderly", D(2026, 3, 1), None, "生駒", ("go", "tea")),
-    (2, 1, "elderly", D(2026, 4, 10), None, "真弓", ("handicraft",)),
-    (3, 1, "hikikomori", D(2026, 5, 1), None, "生駒", ("go",)),
-    (4, 1, "elderly", D(2026, 6, 1), None, "真弓", ()),
-    (5, 1, "elderly", D(2025, 10, 1), D(2026, 3, 15), "生駒", ()),
-    (6, 1, "elderly", D(2026, 10, 5), None, "生駒", ()),
-    (7, 2, "elderly", D(2026, 4, 1), None, "壱分", ()),
+    (1, 1, "elderly", D(2026, 3, 1), None, IKOMA, ("go", "tea_chat")),
+    (2, 1, "elderly", D(2026, 4, 10), None, MAYUMI, ("handicraft",)),
+    (3, 1, "hikikomori", D(2026, 5, 1), None, IKOMA, ("go",)),
+    (4, 1, "elderly", D(2026, 6, 1), None, MAYUMI, ()),
+    (5, 1, "elderly", D(2025, 10, 1), D(2026, 3, 15), IKOMA, ()),
+    (6, 1, "elderly", D(2026, 10, 5), None, IKOMA, ()),
+    (7, 2, "elderly", D(2026, 4, 1), None, ICHIBU, ()),
     (8, 1, "hikikomori", D(2026, 2, 1), None, "", ("walking",)),
-    (9, 1, "elderly", D(2026, 1, 15), None, "生駒", ("tea",)),
+    (9, 1, "elderly", D(2026, 1, 15), None, IKOMA, ("tea_chat",)),
 ]
 # placement: (id, person, [(day, to_stage)…], outcome)  — the outcome is recorded on the last event's day
 PLACEMENTS = [
@@ -119,7 +121,9 @@ def check_office_one(r) -> None:  # type: ignore[no-untyped-def]
     w = r.wellbeing[0]
     assert (w.scale, w.pairs, w.mean_baseline, w.mean_latest, w.mean_change) == ("who5", 2, 11.0, 13.5, 2.5)
     assert (w.improved, w.unchanged, w.worse) == (1, 0, 1)
-    assert r.unmet == [UnmetRow("生駒", "go", 1, 1), UnmetRow("生駒", "tea", 0, 1)]
+    assert r.unmet == [UnmetRow(IKOMA, "go", 1, 1, 1), UnmetRow(IKOMA, "tea_chat", 0, 1, 1)]
+    # Per district, people are counted once whatever their interests: P3 (both outcomes) and P9.
+    assert r.unmet_by_district == {IKOMA: UnmetRow(IKOMA, "", 1, 2, 2)}
 
 
 def test_every_kpi_for_office_one() -> None:
@@ -132,7 +136,7 @@ def test_field_filter_and_other_office_and_all_offices() -> None:
     assert (hk.supported, hk.proposed, hk.participating) == (2, 1, 0)  # P3, P8; P3 was proposed
     assert hk.placement_rate.percent == 0.0 and hk.target_met is False
     assert hk.settled_3m == Rate(0, 0) and hk.median_days_to_participation is None
-    assert hk.unmet == [UnmetRow("生駒", "go", 1, 1)]
+    assert hk.unmet == [UnmetRow(IKOMA, "go", 1, 1, 1)]
     two = compute_kpis(rows, KpiFilter(PERIOD.start, PERIOD.end, 2), as_of=AS_OF)
     assert (two.supported, two.participating, two.settled_3m) == (1, 1, Rate(1, 1))
     assert two.median_days_to_participation == 19.0

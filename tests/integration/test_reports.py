@@ -24,6 +24,7 @@ PERIOD = {"start": "2026-04-01", "end": "2026-09-30"}
 @pytest.fixture()
 def dataset(session: Session, make_user, monkeypatch: pytest.MonkeyPatch) -> dict[int, int]:  # type: ignore[no-untyped-def]
     monkeypatch.setattr("webapp.staff.reports._today", lambda: date(2026, 10, 15))
+    load_sample_city(session)  # the SAMPLE 小学校区 that Person.district codes refer to
     offices = store_fixed_dataset(session)
     make_user("lead@example.jp", "office_lead", office="テスト事務所1")
     make_user("city@example.jp", "viewer")
@@ -94,7 +95,8 @@ def test_kpi_csv_is_excel_ready_and_suppressed(client: FlaskClient, session: Ses
     assert values["初回相談から初回参加までの日数（中央値）"][0] == "<5"
     unmet = _csv_rows(client.get("/staff/reports/unmet.csv", query_string=PERIOD).get_data())
     assert unmet[0] == ["地区", "興味・関心", "適当な活動が見つからない", "受け入れ先に余裕がない"]
-    assert ["生駒", "囲碁", "<5", "<5"] in unmet
+    assert ["生駒小学校", "囲碁", "<5", "<5"] in unmet
+    assert ["生駒小学校", "茶話会", "0", "<5"] in unmet
     exports = session.scalars(select(AuditEvent).where(AuditEvent.action == "reports.kpi.export")).all()
     assert {e.detail.get("format") for e in exports} == {"csv"}
 
@@ -116,6 +118,19 @@ def test_kpi_xlsx_reopens_with_openpyxl(client: FlaskClient, dataset: dict[int, 
     assert fields["ひきこもり"] == ("<5", 0, "<5")
     notes = [row[0] for row in wb["注記"].iter_rows(values_only=True)]
     assert any("<5" in n for n in notes) and "期間: 2026-04-01 〜 2026-09-30" in notes
+
+
+def test_unmet_needs_map_layer(client: FlaskClient, dataset: dict[int, int]) -> None:
+    login(client, "lead@example.jp")
+    page = client.get("/staff/reports", query_string=PERIOD).get_data(as_text=True)
+    assert 'id="unmet-map"' in page and "/staff/reports/unmet.geojson?" in page
+    layer = client.get("/staff/reports/unmet.geojson", query_string=PERIOD).get_json()
+    props = {f["properties"]["name"]: f["properties"] for f in layer["features"]}
+    assert len(props) == 12
+    # 生駒小学校: P3 (no suitable activity, then no capacity) and P9 (no capacity), each counted once.
+    assert props["生駒小学校"]["unmet"] == 2
+    assert (props["生駒小学校"]["no_suitable_activity"], props["生駒小学校"]["host_no_capacity"]) == (1, 2)
+    assert props["真弓小学校"]["unmet"] == 0 and layer["unmet_without_district"] == 0
 
 
 def test_reports_page_in_english(client: FlaskClient, dataset: dict[int, int]) -> None:

@@ -144,6 +144,7 @@ class UnmetRow:
     interest: str
     no_suitable_activity: int
     host_no_capacity: int
+    people: int = 0  # distinct people with either outcome (one person may have both)
 
     @property
     def total(self) -> int:
@@ -168,6 +169,8 @@ class KpiReport:
     host_followups_done: Rate
     wellbeing: list[WellbeingChange]
     unmet: list[UnmetRow]
+    # Distinct people per district (interest ignored), for the unmet-needs map layer.
+    unmet_by_district: dict[str, UnmetRow] = field(default_factory=dict)
 
     @property
     def target_met(self) -> bool | None:
@@ -228,22 +231,32 @@ def _wellbeing(persons: set[int], followups: Sequence[FollowUpRow], end: date) -
     return out
 
 
-def _unmet(persons: dict[int, PersonRow], placements: Sequence[PlacementRow], f: KpiFilter) -> list[UnmetRow]:
+def _unmet(
+    persons: dict[int, PersonRow], placements: Sequence[PlacementRow], f: KpiFilter
+) -> tuple[list[UnmetRow], dict[str, UnmetRow]]:
     seen: dict[tuple[str, str], dict[str, set[int]]] = defaultdict(lambda: {o: set() for o in UNMET_OUTCOMES})
+    per_district: dict[str, dict[str, set[int]]] = defaultdict(lambda: {o: set() for o in UNMET_OUTCOMES})
     for pl in placements:
         person = persons.get(pl.person_id)
         if person is None or pl.outcome not in UNMET_OUTCOMES or pl.outcome_on is None:
             continue
         if not (f.start <= pl.outcome_on <= f.end):
             continue
+        per_district[person.district][pl.outcome].add(person.id)
         for interest in person.interests or ("",):
             seen[(person.district, interest)][pl.outcome].add(person.id)
     rows = [
-        UnmetRow(district, interest, len(sets["no_suitable_activity"]), len(sets["host_no_capacity"]))
+        UnmetRow(district, interest, len(sets["no_suitable_activity"]), len(sets["host_no_capacity"]),
+                 len(sets["no_suitable_activity"] | sets["host_no_capacity"]))
         for (district, interest), sets in seen.items()
     ]
     rows.sort(key=lambda r: (-r.total, r.district, r.interest))
-    return rows
+    by_district = {
+        d: UnmetRow(d, "", len(sets["no_suitable_activity"]), len(sets["host_no_capacity"]),
+                    len(sets["no_suitable_activity"] | sets["host_no_capacity"]))
+        for d, sets in sorted(per_district.items())
+    }
+    return rows, by_district
 
 
 def compute_kpis(rows: KpiRows, f: KpiFilter, *, target: float = 0.5, as_of: date | None = None) -> KpiReport:
@@ -284,6 +297,7 @@ def compute_kpis(rows: KpiRows, f: KpiFilter, *, target: float = 0.5, as_of: dat
         if fu.person_id in supported and fu.target == "host" and f.start <= fu.due_on <= horizon
     ]
     host_done = sum(1 for fu in due_host if fu.done_on is not None and fu.done_on <= as_of)
+    unmet, unmet_by_district = _unmet(selected, rows.placements, f)
 
     return KpiReport(
         filter=f,
@@ -301,7 +315,8 @@ def compute_kpis(rows: KpiRows, f: KpiFilter, *, target: float = 0.5, as_of: dat
         followups_open=len(due_person) - on_time - late,
         host_followups_done=Rate(host_done, len(due_host)),
         wellbeing=_wellbeing(set(supported), rows.followups, f.end),
-        unmet=_unmet(selected, rows.placements, f),
+        unmet=unmet,
+        unmet_by_district=unmet_by_district,
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Response, abort, current_app, jsonify, render_template, request
+from flask import Response, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -329,6 +329,7 @@ def reports() -> str:
     lang = current_lang()
     return render_template(
         "staff/reports.html",
+        unmet_url=url_for("staff.reports_unmet_geojson", **form.args()),
         form=form,
         r=report,
         fields=fields,
@@ -338,6 +339,36 @@ def reports() -> str:
         field_names=FIELD_NAMES,
         scale_names=SCALE_NAMES,
     )
+
+
+@bp.route("/reports/unmet.geojson")
+@require("staff:reports:read")
+def reports_unmet_geojson() -> Response:
+    """Districts with the number of people for whom nothing suitable (or no room) was found."""
+    from shapely.geometry import mapping
+
+    from webapp.services.districts import load_districts
+
+    form = parse_kpi_form()
+    report, _fields = _kpis(form)
+    _audit("reports.kpi.view", form, table="unmet_map")
+    features = []
+    known = set()
+    for d in load_districts(db.session()):
+        known.add(d.code)
+        u = report.unmet_by_district.get(d.code)
+        features.append({
+            "type": "Feature",
+            "geometry": mapping(d.geometry),
+            "properties": {
+                "kind": "district", "code": d.code, "name": d.name,
+                "no_suitable_activity": u.no_suitable_activity if u else 0,
+                "host_no_capacity": u.host_no_capacity if u else 0,
+                "unmet": u.people if u else 0,
+            },
+        })
+    elsewhere = sum(u.people for code, u in report.unmet_by_district.items() if code not in known)
+    return jsonify({"type": "FeatureCollection", "features": features, "unmet_without_district": elsewhere})
 
 
 @bp.route("/reports/kpis.csv")
