@@ -314,4 +314,3 @@ def test_search_form_folds_after_a_search(client: FlaskClient, city: Session) ->
     after = client.get("/?category=salon&free=1").get_data(as_text=True)
     assert '<details class="search-details">' in after
     assert "いまの条件: サロン・通いの場、無料" in after
-    assert 'href="#results"' in after

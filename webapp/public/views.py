@@ -85,6 +85,14 @@ def _is_stale(activity: Activity) -> bool:
     return datetime.now(UTC) - confirmed > timedelta(days=_settings().stale_after_days)
 
 
+def _photos(activity: Activity) -> list[object]:
+    try:
+        from webapp.services.photos import published_photos
+    except ImportError:  # photos arrive with the organizer area
+        return []
+    return list(published_photos(db.session(), activity.id))
+
+
 def _render_detail(activity: Activity, form: ErrorReportForm, status: int = 200) -> tuple[str, int]:
     schedule = activity.schedule
     detail_url = url_for("public.activity", activity_id=activity.id, _external=True)
@@ -99,6 +107,7 @@ def _render_detail(activity: Activity, form: ErrorReportForm, status: int = 200)
         qr=qr_data_uri(detail_url),
         detail_url=detail_url,
         has_ics=bool(schedule.rrule or schedule.rdates),
+        photos=_photos(activity),
     )
     return body, status
 
