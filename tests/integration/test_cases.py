@@ -417,3 +417,47 @@ def test_idle_and_absolute_timeouts(world: World, client: FlaskClient) -> None:
         s["staff_started_at"] = _time.time() - 13 * 3600
     r = client.get("/staff/cases")
     assert r.status_code == 302 and "/auth/login" in r.headers["Location"]
+
+
+# ── fictional demo data ─────────────────────────────────────────────────────────────────────────
+
+
+def test_staff_demo_loads_is_fictional_and_refuses_twice(app: Flask, session: Session) -> None:
+    from webapp.services.cases_demo import STAFF_DEMO_FILE, load_staff_demo
+    from webapp.services.demo import load_sample_city
+
+    assert "架空" in json.loads(STAFF_DEMO_FILE.read_text(encoding="utf-8"))["notice"]
+    with app.app_context():
+        load_sample_city(session)
+        counts = load_staff_demo(session, PASSWORD)
+        assert counts == {"users": 5, "people": 4, "placements": 2}
+        notes = list(session.scalars(select(CaseNote)))
+        assert notes and all("架空" in n.body for n in notes)
+        assert flow.outcome_counts(session)["no_suitable_activity"] == 1
+        with pytest.raises(ServiceError, match="already loaded"):
+            load_staff_demo(session, PASSWORD)
+
+
+def test_load_demo_staff_command(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    odekake = str(Path(sys.executable).parent / "odekake")
+    env = {**os.environ, "ODEKAKE_INSTANCE_DIR": str(tmp_path), "ODEKAKE_ENV": "development"}
+    env.pop("ODEKAKE_DATABASE_URL", None)
+    for args in (["init-db"], ["load-demo"]):
+        done = subprocess.run([odekake, *args], capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+    done = subprocess.run(
+        [odekake, "load-demo-staff", "--password-stdin"], input=PASSWORD + "\n", capture_output=True, text=True,
+        env=env, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "架空" in done.stdout
+    again = subprocess.run(
+        [odekake, "load-demo-staff", "--password-stdin"], input=PASSWORD + "\n", capture_output=True, text=True,
+        env=env, timeout=300,
+    )  # fmt: skip
+    assert again.returncode == 1 and "already loaded" in again.stderr
