@@ -522,3 +522,61 @@ def test_moderator_marks_organization_trusted(client: FlaskClient, session: Sess
     assert post_listing(client, second, name="二つ目").status_code == 302
     session.expire_all()
     assert session.get(Activity, second).status == "published"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("rrule", "text", "expected"),
+    [
+        ("FREQ=MONTHLY;BYMONTHDAY=15", "", "毎月15日 10:00〜12:00"),
+        # the form's text goes through jatext.clean (NFKC): full-width brackets become ASCII
+        (None, "月に一度（日程はお問い合わせください）", "月に一度(日程はお問い合わせください)"),
+    ],
+)
+def test_invited_organizer_edits_an_imported_listing(
+    client: FlaskClient, session: Session, make_user: Any, rrule: str | None, text: str, expected: str
+) -> None:
+    """Open-data listings keep schedules the builder cannot express; an edit leaves them intact."""
+    from datetime import time
+
+    from webapp.models import Place
+    from webapp.services.organizer import add_member
+    from webapp.services.spatial import set_location
+
+    org = Organization(source="opendata", source_id="o-1", name="北新町自治会")
+    place = Place(source="opendata", source_id="p-1", name="北新町集会所", address="生駒市北新町")
+    set_location(place, 34.6962, 135.7012)
+    session.add_all([org, place])
+    session.flush()
+    activity = Activity(
+        source="opendata", source_id="a-1", name="北新町いきいき体操", category="exercise", audiences=["elderly"],
+        organization_id=org.id, place_id=place.id, status="published", schedule_rrule=rrule,
+        start_time=time(10) if rrule else None, end_time=time(12) if rrule else None, schedule_text=text,
+        contact_phone="0743-00-9999",
+    )
+    session.add(activity)
+    session.flush()
+    user = make_user("kita@example.org", "organizer")
+    add_member(session, user, org)
+    make_user("mod@example.org", "moderator")
+    login(client, "kita@example.org")
+    page = client.get(f"/organizer/activities/{activity.id}/edit").get_data(as_text=True)
+    assert 'value="keep" checked' in page and 'name="place_id"' in page
+    url = f"/organizer/activities/{activity.id}/edit"
+    token = csrf_token(client, url)
+    form = {
+        "csrf_token": token, "action": "submit", "name": "北新町いきいき百歳体操", "category": "exercise",
+        "audiences": ["elderly"], "schedule_kind": "keep", "start": "10:00" if rrule else "", "end": "12:00" if rrule else "",
+        "schedule_note": "" if rrule else text, "place_mode": "existing", "place_id": str(place.id),
+        "contact_phone": "0743-00-9999",
+    }
+    assert client.post(url, data=form).status_code == 302
+    logout(client)
+    login(client, "mod@example.org")
+    rid = pending_revision_id(session, activity.id)
+    detail = client.get(f"/staff/moderation/revisions/{rid}").get_data(as_text=True)
+    assert re.search(r'diff--same">\s*<th scope="row">開催日時', detail), detail
+    assert approve(client, rid).status_code == 302
+    session.expire_all()
+    done = session.get(Activity, activity.id)
+    assert done is not None and done.name == "北新町いきいき百歳体操" and done.place_id == place.id
+    assert done.schedule_rrule == rrule and done.schedule_text == expected

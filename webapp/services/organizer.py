@@ -237,7 +237,8 @@ def snapshot(activity: Activity) -> dict[str, Any]:
         category=activity.category or "",
         audiences=list(activity.audiences or []),
         schedule=_schedule_fields(activity),
-        schedule_note=activity.schedule_text if activity.schedule_rrule is None and not activity.schedule_rdates else "",
+        # Without a rule the wording is the schedule; it is cleaned as the form would clean it.
+        schedule_note=clean(activity.schedule_text) if activity.schedule_rrule is None and not activity.schedule_rdates else "",
         cost_yen=activity.cost_yen,
         cost_text=activity.cost_text,
         booking_required=activity.booking_required,
@@ -622,9 +623,10 @@ def _apply(session: Session, settings: Settings, activity: Activity, data: Mappi
     activity.category = data["category"]
     activity.audiences = list(data["audiences"])
     activity.set_schedule(schedule)
-    activity.schedule_text = describe(schedule, "ja") or schedule.text
-    if data.get("schedule_note"):
-        activity.schedule_text = f"{activity.schedule_text}（{data['schedule_note']}）"[:500]
+    sentence = describe(schedule, "ja") or schedule.text
+    note = data.get("schedule_note") or ""
+    # An undescribable rule falls back to the note itself: do not repeat it in brackets.
+    activity.schedule_text = (f"{sentence}（{note}）" if note and note != sentence else sentence)[:500]
     activity.schedule_needs_review = False
     activity.cost_yen = data.get("cost_yen")
     activity.cost_text = data.get("cost_text") or ""
@@ -787,8 +789,9 @@ def display_values(data: Mapping[str, Any], lang: str = "ja") -> dict[str, str]:
         cost = _("無料") if data["cost_yen"] == 0 else f"{data['cost_yen']}円"
     booking = {True: _("申込が必要"), False: _("申込不要"), None: ""}[data.get("booking_required")]
     schedule = schedule_sentence(data, lang)
-    if data.get("schedule_note"):
-        schedule = f"{schedule}（{data['schedule_note']}）"
+    note = data.get("schedule_note") or ""
+    if note and note != schedule:
+        schedule = f"{schedule}（{note}）"
     return {
         "name": data.get("name") or "",
         "category": tax.categories[data["category"]].label(lang) if data.get("category") in tax.categories else "",
