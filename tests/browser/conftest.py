@@ -56,6 +56,20 @@ class LiveServer:
         return self.url + path
 
 
+def _build_search_index(app: Flask) -> None:
+    """Index the sample city so keyword searches go through the search service, as in production."""
+    try:
+        from webapp.search.index import current_index
+        from webapp.search.sync import rebuild
+    except ImportError:
+        return
+    from webapp.extensions import db
+
+    with app.app_context():
+        rebuild(db.session(), current_index())
+        db.session.remove()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     from werkzeug.serving import make_server
@@ -73,6 +87,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         upgrade_to_head()
         with db.transaction() as session:
             load_sample_city(session)
+        _build_search_index(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
