@@ -362,7 +362,8 @@ def _keep_local(a: Activity, f: Filters, now: datetime) -> bool:
 def _keep_basic(a: Activity, f: Filters, now: datetime, words: list[str]) -> bool:
     if f.categories and a.category not in f.categories:
         return False
-    if f.audiences and not set(f.audiences) & set(a.audiences or []) and "everyone" not in (a.audiences or []):
+    # Same rule as the search service (and so the map): one of the chosen audiences is listed.
+    if f.audiences and not set(f.audiences) & set(a.audiences or []):
         return False
     if f.free and a.cost_yen != 0:
         return False
