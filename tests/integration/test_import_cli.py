@@ -1,0 +1,104 @@
+"""`odekake import` / `odekake export` as real processes on a fresh embedded database: exit codes,
+one-line errors, the printed and JSON report, dry run, and export → import → export on fresh DBs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ODEKAKE = str(Path(sys.executable).parent / "odekake")
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
+
+
+def run(instance: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("ODEKAKE_")}
+    environ["ODEKAKE_INSTANCE_DIR"] = str(instance)
+    return subprocess.run([ODEKAKE, *args], capture_output=True, text=True, env=environ, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("import-cli")
+    assert run(path, "init-db").returncode == 0
+    return path
+
+
+def one_line_error(r: subprocess.CompletedProcess[str]) -> None:
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+
+
+def test_import_exit_codes_report_and_reimport(instance: Path, tmp_path: Path) -> None:
+    clean = run(instance, "import", "municipal-csv", str(FIXTURES / "kosodate_cp932.csv"), "--source", "kosodate")
+    assert clean.returncode == 0, clean.stderr
+    assert "created 3" in clean.stdout and "新規 3" in clean.stdout
+
+    report_path = tmp_path / "report.json"
+    messy = run(instance, "import", "municipal-csv", str(FIXTURES / "kayoi_utf8bom_crlf.csv"),
+                "--source", "kayoi", "--report", str(report_path))
+    assert messy.returncode == 1, messy.stderr
+    assert "row 11\t名称\t11行目「名称」: 名称がありません\tRow 11, column 名称: name is missing" in messy.stdout
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert report["counts"] == {"created": 4, "updated": 0, "unchanged": 0, "archived": 0, "rejected": 1}
+    (rejected,) = report["rejected_rows"]
+    assert (rejected["row"], rejected["column"]) == (11, "名称")
+    assert rejected["message_ja"] and rejected["message_en"]
+    assert any(i["code"] == "unknown_category" for i in report["issues"])
+
+    again = run(instance, "import", "municipal-csv", str(FIXTURES / "kayoi_utf8bom_crlf.csv"), "--source", "kayoi")
+    assert again.returncode == 1  # the same row is still rejected
+    assert "created 0, updated 0, unchanged 4" in again.stdout
+
+
+def test_mapping_file_and_dry_run(instance: Path) -> None:
+    args = ["import", "municipal-csv", str(FIXTURES / "own_columns.csv"), "--source", "own",
+            "--map", str(FIXTURES / "own_columns_mapping.toml")]
+    dry = run(instance, *args, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "dry run" in dry.stdout and "created 1" in dry.stdout
+    real = run(instance, *args)
+    assert "created 1" in real.stdout  # the dry run wrote nothing
+
+
+def test_unreadable_unknown_and_bad_options_exit_2(instance: Path, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(b"\x00\x01binary\x00")
+    nohead = tmp_path / "nohead.csv"
+    nohead.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
+    badmap = tmp_path / "map.toml"
+    badmap.write_text("[columns]\n所在 = \"何か\"\n", encoding="utf-8")
+    cases = [
+        ("import", "municipal-csv", str(junk)),
+        ("import", "municipal-csv", str(nohead)),
+        ("import", "municipal-csv", str(tmp_path / "missing.csv")),
+        ("import", "docx", str(nohead)),
+        ("import", "municipal-csv", str(FIXTURES / "own_columns.csv"), "--map", str(badmap)),
+        ("import", "municipal-csv", str(nohead), "--source", "manual"),
+        ("export", "pdf", str(tmp_path / "x.pdf")),
+    ]
+    for args in cases:
+        r = run(instance, *args)
+        assert r.returncode == 2, (args, r.stdout, r.stderr)
+        one_line_error(r)
+
+
+def test_export_import_export_on_fresh_databases(tmp_path: Path) -> None:
+    first_db, second_db = tmp_path / "a", tmp_path / "b"
+    for db in (first_db, second_db):
+        assert run(db, "init-db").returncode == 0
+    assert run(first_db, "load-demo").returncode == 0
+    for fmt, name in (("municipal-csv", "city.csv"), ("geojson", "city.geojson")):
+        one, two = tmp_path / f"1-{name}", tmp_path / f"2-{name}"
+        r = run(first_db, "export", fmt, str(one))
+        assert r.returncode == 0, r.stderr
+        imported = run(second_db, "import", fmt, str(one), "--source", "sample")
+        assert imported.returncode == 0, imported.stderr
+        assert run(second_db, "export", fmt, str(two)).returncode == 0
+        assert two.read_bytes() == one.read_bytes()
+        again = run(second_db, "import", fmt, str(one), "--source", "sample")
+        assert "created 0, updated 0" in again.stdout, again.stdout
+    assert (tmp_path / "1-city.csv").read_bytes().startswith(b"\xef\xbb\xbf")
