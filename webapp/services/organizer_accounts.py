@@ -91,7 +91,7 @@ def sign_up(
         source_id=uuid.uuid4().hex,
         name=org_name,
         kind=organization_kind if organization_kind in ORGANIZATION_KINDS else "other",
-        email=email,
+        # The sign-up address is a person's login, not the organization's public contact.
     )
     session.add(organization)
     session.flush()
