@@ -84,9 +84,20 @@
       show(fromList(cats, d.detailLabel));
       return Promise.resolve(map);
     }
-    return fetch(d.geojson, { headers: { Accept: "application/geo+json" } })
-      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-      .then(function (data) { show(fromGeoJSON(data, cats, d.detailLabel)); })
+    var features = [];
+    function fetchPage(page) {
+      return fetch(d.geojson + "&page=" + page, { headers: { Accept: "application/geo+json" } })
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+        .then(function (data) {
+          var got = data.features || [];
+          features = features.concat(got);
+          // Walk the API's pages (at most 20, i.e. 2,000 markers) until every match is on the map.
+          if (got.length && features.length < (data.total || 0) && page < 20) { return fetchPage(page + 1); }
+          return null;
+        });
+    }
+    return fetchPage(1)
+      .then(function () { show(fromGeoJSON({ features: features }, cats, d.detailLabel)); })
       .catch(function () { show(fromList(cats, d.detailLabel)); })
       .then(function () { return map; });
   }

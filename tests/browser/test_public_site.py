@@ -162,9 +162,20 @@ def test_list_works_with_javascript_off(new_context: Callable[..., Any], live_se
 
 
 def test_map_loads_from_local_files_on_desktop(page: Any, live_server: LiveServer, artifacts: Path) -> None:
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
     page.goto(live_server("/?category=salon"))
     page.wait_for_selector("#map .leaflet-container, #map.leaflet-container")
     page.locator("#map .leaflet-interactive, #map .marker-cluster").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    # every listed match is on the map (single markers + the counts in cluster bubbles)
+    total = int(re.sub(r"\D", "", page.locator("#results-heading").inner_text().split("件")[0]))
+    on_map = page.evaluate(
+        """() => document.querySelectorAll('#map path.leaflet-interactive').length +
+           [...document.querySelectorAll('#map .marker-cluster')].reduce((n, el) => n + parseInt(el.textContent, 10), 0)"""
+    )
+    assert on_map == total
+    assert all(u.startswith(live_server.url) for u in requested if "leaflet" in u)
     page.screenshot(path=str(artifacts / "desktop-results.png"), full_page=False)
 
 

@@ -117,11 +117,12 @@ class Filters:
         return out
 
     def api_query(self) -> str:
-        """The filters as a query string for the GeoJSON API (all matches, no paging)."""
+        """The filters as a query string for the GeoJSON API (100 markers a page)."""
         from urllib.parse import urlencode
 
         args = self.service_args(1, 100)
-        return urlencode([(k, v) for k, v in args.items(multi=True) if k not in ("page", "per_page")])
+        # The API pages its answers; the map asks for the largest page and walks the rest.
+        return urlencode([(k, v) for k, v in args.items(multi=True) if k != "page"])
 
     def link_args(self, **changes: Any) -> dict[str, Any]:
         """Query parameters reproducing this search (for pagination, print and map links)."""
