@@ -16,7 +16,7 @@ from datetime import datetime, time
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from jatext import fold
@@ -39,10 +39,10 @@ FIELD_AUDIENCES = {
     "other": set(),
 }
 
-W_INTEREST_TAG = 20
-W_INTEREST_TEXT = 10
+W_INTEREST_TAG = 25
+W_INTEREST_TEXT = 12
 W_FREE_TEXT = 8
-W_INTEREST_CAP = 45
+W_INTEREST_CAP = 50
 W_AUDIENCE = 10
 W_DISTANCE = 20
 W_SCHEDULE = 20
@@ -51,8 +51,8 @@ W_COST = 5
 P_COST_OVER = -20
 W_ACCESS = 5
 P_ACCESS_MISSING = -10
-W_NEWCOMER = 5
-W_NEWCOMER_NEEDED = 10
+W_NEWCOMER = 4
+W_NEWCOMER_NEEDED = 8
 
 
 @dataclass(frozen=True)
@@ -273,7 +273,8 @@ def _sample_districts_file() -> Path:
 
 @cache
 def _sample_district_centroids() -> dict[str, tuple[str, float, float]]:
-    """district_key → (name, lat, lon) from the sample 小学校区 file, used when the DB has no districts."""
+    """district_key (and A27 school code) → (name, lat, lon) from the sample 小学校区 file, used when the
+    DB has no district of that code."""
     from shapely.geometry import shape
     from shapely.ops import unary_union
 
@@ -283,6 +284,7 @@ def _sample_district_centroids() -> dict[str, tuple[str, float, float]]:
     data = json.loads(path.read_text(encoding="utf-8"))
     groups: dict[str, list[object]] = {}
     names: dict[str, str] = {}
+    aliases: dict[str, str] = {}
     for feature in data.get("features", []):
         props = feature.get("properties", {})
         key = props.get("district_key")
@@ -290,20 +292,26 @@ def _sample_district_centroids() -> dict[str, tuple[str, float, float]]:
             continue
         groups.setdefault(key, []).append(shape(feature["geometry"]))
         names[key] = props.get("district_name", key)
+        if props.get("A27_003"):
+            aliases[props["A27_003"]] = key
     out = {}
     for key, shapes in groups.items():
         centre = unary_union(shapes).centroid  # type: ignore[arg-type]
         out[key] = (names[key], centre.y, centre.x)
-    return out
+    return out | {alias: out[key] for alias, key in aliases.items()}
 
 
 def district_choices(session: Session) -> list[tuple[str, str]]:
     from webapp.models import District
 
-    rows = list(session.execute(select(District.code, District.name).order_by(District.name)))
+    # Elementary-school districts (小学校区), not the city outline that load-demo also stores.
+    rows = list(
+        session.execute(select(District.code, District.name).where(District.kind != "city").order_by(District.name))
+    )
     if rows:
         return [(str(code), str(name)) for code, name in rows]
-    return sorted(((k, v[0]) for k, v in _sample_district_centroids().items()), key=lambda kv: kv[1])
+    keys = {v[0]: k for k, v in _sample_district_centroids().items() if not k[:1].isupper()}
+    return sorted(((k, name) for name, k in keys.items()), key=lambda kv: kv[1])
 
 
 def district_centroid(session: Session, code: str) -> tuple[float, float] | None:
@@ -357,7 +365,12 @@ def suggest(
     if origin is not None:
         distances = {n.place_id: n.distance_m for n in places_near(session, origin[0], origin[1], radius)}
     activities = session.scalars(
-        select(Activity).where(Activity.status == "published").options(selectinload(Activity.place)).order_by(Activity.id)
+        select(Activity)
+        .where(Activity.status == "published")
+        # 相談窓口 are where people come from, not somewhere to take part.
+        .where(or_(Activity.category.is_(None), Activity.category != "consultation"))
+        .options(selectinload(Activity.place))
+        .order_by(Activity.id)
     )
     candidates = []
     for a in activities:

@@ -1,0 +1,126 @@
+"""The matching board in chromium: a supporter creates a person, gets suggestions with reasons, makes
+one a candidate, records consent, moves the placement up the ladder and completes a follow-up.
+Screenshots in test-artifacts/ (board-suggestions.png, board-case.png, board-kanban.png)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.browser.conftest import DESKTOP, LiveServer
+
+PASSWORD = "correct horse battery"
+EMAIL = "board-supporter@example.jp"
+
+
+def _seed(live_server: LiveServer) -> None:
+    from sqlalchemy import select
+
+    from webapp.extensions import db
+    from webapp.models import User
+    from webapp.services.accounts import create_user
+
+    with live_server.app.app_context(), db.transaction() as session:
+        if session.scalar(select(User.id).where(User.email == EMAIL)) is None:
+            create_user(session, EMAIL, PASSWORD, ["supporter"], "ブラウザ試験 参加支援センター")
+
+
+def _login(page: Any, live_server: LiveServer) -> None:
+    page.goto(live_server("/auth/login?next=/staff/"))
+    page.get_by_label("メールアドレス").fill(EMAIL)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url(re.compile(r"/staff/$"))
+
+
+def _flash(page: Any) -> str:
+    return str(page.locator(".flashes").inner_text())
+
+
+def test_supporter_matches_a_person_through_the_ladder(
+    new_context: Callable[..., Any], live_server: LiveServer, artifacts: Path
+) -> None:
+    _seed(live_server)
+    page = new_context(**DESKTOP).new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "net::" not in m.text else None)
+    _login(page, live_server)
+
+    # 1. a new person: pseudonymous, interests and free time only
+    page.get_by_role("link", name="新しいケース").click()
+    page.get_by_label("年代").select_option("60s")
+    page.get_by_label("地区（小学校区）").select_option(label="生駒小学校")
+    page.get_by_label("分野", exact=True).select_option("elderly")
+    page.get_by_label("囲碁", exact=True).check()
+    page.get_by_label("水午前", exact=True).check()
+    page.get_by_label("木午後", exact=True).check()
+    page.get_by_label("移動できる距離（m）").fill("4000")
+    page.get_by_label("一人での参加に不安がある").check()
+    page.get_by_role("button", name="保存").click()
+    assert "ケースを登録しました" in _flash(page)
+    case_url = page.url
+
+    # 2. suggestions, each with its reasons
+    page.get_by_role("link", name="おすすめの活動").click()
+    suggestions = page.locator("li.suggestion")
+    assert suggestions.count() > 0
+    first = suggestions.first
+    why = first.locator(".why").inner_text()
+    assert "囲碁に関心" in why, why
+    page.screenshot(path=str(artifacts / "board-suggestions.png"), full_page=True)
+    activity_name = first.locator("h2 a").inner_text()
+    first.get_by_role("button", name=re.compile("候補にする")).click()
+    assert "候補に追加しました" in _flash(page)
+    placement = page.locator("article.placement").first
+    assert activity_name in placement.inner_text() and "候補" in placement.inner_text()
+
+    # 3. without consent, 打診 is refused; with consent for this host it goes through
+    placement.get_by_label("次の段階").select_option("proposed")
+    placement.get_by_label("理由（必須）").fill("世話人に電話で打診")
+    placement.get_by_role("button", name="段階を変更").click()
+    assert "同意" in _flash(page)
+    page.locator("#consents summary", has_text="同意を記録する").click()
+    page.get_by_label("目的").select_option("share_host")
+    page.get_by_label("受け入れ先（候補の活動）").select_option(label=activity_name)
+    page.get_by_role("button", name="同意を記録", exact=True).click()
+    assert "同意を記録しました" in _flash(page)
+
+    for stage, reason in (
+        ("proposed", "世話人に電話で打診"),
+        ("accompanied_visit", "支援員が同行して見学"),
+        ("trial", "本人が体験を希望"),
+        ("participating", "毎週の参加を開始"),
+    ):
+        placement = page.locator("article.placement").first
+        placement.get_by_label("次の段階").select_option(stage)
+        placement.get_by_label("理由（必須）").fill(reason)
+        placement.get_by_role("button", name="段階を変更").click()
+        assert "段階を" in _flash(page), _flash(page)
+    placement = page.locator("article.placement").first
+    assert "参加中" in placement.locator("h3").inner_text()
+    assert placement.locator("ol.events li").count() == 5
+    assert "毎週の参加を開始" in placement.inner_text()
+
+    # 4. participation scheduled follow-ups (1 week, 1 month, 3 months); complete the first one
+    followups = page.locator("ul.followups > li")
+    assert followups.count() == 5
+    item = followups.first
+    item.locator("summary", has_text="完了を記録").click()
+    item.get_by_label("記録").fill("本人から電話。楽しく通えている。")
+    item.get_by_label("ウェルビーイング尺度").select_option("who5")
+    item.get_by_label("スコア").fill("15")
+    item.get_by_role("button", name="完了にする").click()
+    assert "フォローアップを完了しました" in _flash(page)
+    assert "完了" in page.locator("ul.followups > li").first.inner_text()
+    assert "WHO-5" in page.locator("#timeline").inner_text()
+    page.screenshot(path=str(artifacts / "board-case.png"), full_page=True)
+
+    # 5. the kanban shows the card in 参加中
+    page.get_by_role("link", name="つなぎボード").click()
+    column = page.locator(".kanban__column[data-stage=participating]")
+    assert column.locator(".kanban__card").count() == 1
+    page.screenshot(path=str(artifacts / "board-kanban.png"), full_page=True)
+    page.goto(case_url)
+    assert errors == []
