@@ -1,5 +1,6 @@
 /* Leaflet map for the search results and activity pages. Markers come from the GeoJSON API
-   (same filters as the list) or, when that is not available, from the list on the page itself. */
+   (same filters as the list) or, when that is not available, from the list on the page itself.
+   An element with data-lat/data-lon (activity page) gets one marker. Loaded by search.js. */
 (function () {
   "use strict";
   var DEFAULT_CENTER = [34.692, 135.700];
@@ -72,7 +73,7 @@
     function show(markers) {
       markers.forEach(function (m) { group.addLayer(m); });
       if (markers.length && !d.centerLat) {
-        map.fitBounds(L.featureGroup(markers).getBounds().pad(0.1), { maxZoom: 16 });
+        map.fitBounds(L.featureGroup(markers).getBounds().pad(0.1), { maxZoom: 16, animate: false });
       }
     }
     if (d.lat && d.lon) {
@@ -109,10 +110,4 @@
 
   window.OdekakeMap = { init: init, refresh: refresh };
 
-  // Activity pages load this file directly (no list, one marker).
-  var single = document.getElementById("place-map");
-  if (single && window.L) {
-    single.hidden = false;
-    init(single);
-  }
 })();

@@ -1,5 +1,5 @@
-/* おでかけマップ search page: "near me" (geolocation) and the map, both optional extras.
-   Without JavaScript the form and the list do everything; this file only adds to them. */
+/* おでかけマップ search and activity pages: "near me" (geolocation) and the map, both optional
+   extras. Without JavaScript the form, the list and the address do everything; this only adds. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -74,9 +74,9 @@
     if (loading) { return loading; }
     var d = mapEl.dataset;
     loadCss(d.leafletCss);
-    loadCss(d.clusterCss);
+    if (d.clusterCss) { loadCss(d.clusterCss); }
     loading = loadJs(d.leafletJs)
-      .then(function () { return loadJs(d.clusterJs); })
+      .then(function () { return d.clusterJs ? loadJs(d.clusterJs) : null; })
       .then(function () { return loadJs(d.mapJs); })
       .then(function () { return window.OdekakeMap.init(mapEl); })
       .catch(function () { panel.classList.add("map-panel--failed"); });

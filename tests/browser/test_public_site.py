@@ -245,6 +245,7 @@ def test_axe_no_serious_violations(
         if viewport == "desktop" and page.locator("#map").count() and not page.locator(".error-summary").count():
             # scan the map as residents meet it: loaded, not mid-way through drawing markers
             page.locator("#map .leaflet-interactive, #map .marker-cluster").first.wait_for()
+            page.wait_for_load_state("networkidle")
         violations = _axe(page, live_server)
         if violations:
             found[path] = violations

@@ -51,10 +51,18 @@ def _remember_ruby(response: Response) -> Response:
 
 
 def rb(text: Any) -> Markup:
-    """Text with <ruby> furigana over kanji when furigana is on (Japanese pages only)."""
+    """Text with <ruby> furigana over kanji when furigana is on (Japanese pages only).
+
+    Plain strings are listing data, written in Japanese: on English pages they are marked
+    ``lang="ja"`` so screen readers switch voice (translated strings arrive as Markup).
+    """
     if text is None or text == "":
         return Markup("")
-    if not ruby_on() or current_lang() != "ja" or (isinstance(text, Markup) and "<" in text):
+    if current_lang() != "ja":
+        if isinstance(text, Markup):
+            return text
+        return Markup('<span lang="ja">%s</span>') % text
+    if not ruby_on() or (isinstance(text, Markup) and "<" in text):
         return escape(text)
     # Translated strings arrive as Markup without tags; their text is read like any other.
     text = text.unescape() if isinstance(text, Markup) else text
@@ -151,9 +159,16 @@ def fmt_yen(value: int | None) -> str:
     return _("%(n)s円", n=f"{value:,}")
 
 
-def describe_schedule(a: Any) -> str:
-    """「毎週火曜日 10:00〜11:30」 in the page language; the organiser's text when not describable."""
-    return describe(a.schedule, current_lang()) or a.schedule_text
+def describe_schedule(a: Any) -> str | Markup:
+    """「毎週火曜日 10:00〜11:30」 in the page language; the organiser's text when not describable.
+
+    A sentence made here is in the page language (Markup, so :func:`rb` does not mark it as
+    Japanese); the organiser's own wording stays a plain (Japanese) string.
+    """
+    sentence = describe(a.schedule, current_lang())
+    if sentence and sentence != a.schedule_text:
+        return escape(sentence)
+    return sentence or a.schedule_text
 
 
 def categories_json() -> str:

@@ -15,7 +15,6 @@ from sqlalchemy.orm import selectinload
 from schedule import describe, next_occurrences
 from schedule.ical import calendar, vevent
 from webapp.extensions import db, limiter
-from webapp.i18n import current_lang
 from webapp.models import Activity, Place
 from webapp.public import display, finder
 from webapp.public.forms import ErrorReportForm
@@ -100,7 +99,7 @@ def _render_detail(activity: Activity, form: ErrorReportForm, status: int = 200)
         "public/activity.html",
         a=activity,
         category=finder.taxonomy().categories.get(activity.category or ""),
-        schedule_sentence=describe(schedule, current_lang()),
+        schedule_sentence=display.describe_schedule(activity),
         next_dates=next_occurrences(schedule, finder.tokyo_now(), 5),
         stale=_is_stale(activity),
         form=form,
@@ -195,7 +194,7 @@ def consult() -> str:
         .options(selectinload(Activity.place), selectinload(Activity.organization))
         .order_by(Activity.name_kana, Activity.id)
     ).all()
-    return render_template("public/consult.html", desks=desks, describe=describe)
+    return render_template("public/consult.html", desks=desks)
 
 
 @bp.route("/about")
