@@ -272,3 +272,17 @@ def test_keyboard_reaches_search_and_results(page: Any, live_server: LiveServer)
         page.keyboard.press("Tab")
         focused.append(page.evaluate("document.activeElement.id || document.activeElement.name || ''"))
     assert "q" in focused
+
+
+def test_activity_map_on_demand_on_phone(phone_page: Any, live_server: LiveServer, artifacts: Path) -> None:
+    requested: list[str] = []
+    phone_page.on("request", lambda r: requested.append(r.url))
+    phone_page.goto(live_server("/?category=exercise"))
+    phone_page.locator("#result-list > li h3 a").first.click()
+    phone_page.wait_for_url(re.compile(r"/activities/\d+$"))
+    assert not any("leaflet" in u for u in requested)
+    # the address and a directions link are there without the map
+    assert phone_page.get_by_role("link", name="道順を調べる（地図アプリ）").is_visible()
+    phone_page.locator("#map-toggle").click()
+    phone_page.locator("#map path.leaflet-interactive").first.wait_for()
+    phone_page.screenshot(path=str(artifacts / "phone-detail-map.png"), full_page=False)
