@@ -93,4 +93,4 @@ import webapp.cli_districts  # noqa: E402, F401
 from webapp import cli_backup, cli_import  # noqa: E402, F401
 from webapp.organizer import cli as organizer_cli  # noqa: E402, F401
 from webapp.search import cli as search_cli  # noqa: E402, F401
-from webapp.services import cases_demo  # noqa: E402, F401  (load-demo-staff)
+from webapp.services import cases_cli  # noqa: E402, F401  (load-demo-staff, purge-cases)

@@ -461,3 +461,31 @@ def test_load_demo_staff_command(tmp_path) -> None:  # type: ignore[no-untyped-d
         env=env, timeout=300,
     )  # fmt: skip
     assert again.returncode == 1 and "already loaded" in again.stderr
+    purge = subprocess.run([odekake, "purge-cases", "--dry-run"], capture_output=True, text=True, env=env, timeout=300)
+    assert purge.returncode == 0 and "0 closed cases" in purge.stdout, purge.stderr
+    purge = subprocess.run([odekake, "purge-cases"], capture_output=True, text=True, env=env, timeout=300)
+    assert purge.returncode == 0 and "deleted 0" in purge.stdout, purge.stderr
+
+
+def test_overdue_proposal_reminder_on_home(world: World, client: FlaskClient, session: Session, app: Flask) -> None:
+    sup = world.users["supporter_a"]
+    p, pl = world.own_case, world.placement
+    assert p is not None and pl is not None
+    with app.app_context():
+        svc.grant_consent(session, sup, p, "share_host", "written", activity_id=pl.activity_id)
+        flow.move_stage(session, sup, pl, "proposed", "打診", now=datetime.now(UTC) - timedelta(days=20))
+    session.flush()
+    login(client, "supporter_a@example.jp")
+    page = client.get("/staff/").get_data(as_text=True)
+    reminder = page.split("返答のない打診")[1]
+    assert p.case_code in reminder and "囲碁サロン" in reminder
+
+
+def test_case_page_renders_in_english(world: World, client: FlaskClient) -> None:
+    p = world.own_case
+    assert p is not None
+    login(client, "supporter_a@example.jp")
+    page = client.get(f"/staff/cases/{p.id}?lang=en").get_data(as_text=True)
+    for label in ("Profile", "Consent", "Follow-ups", "Change stage", "Suggested activities"):
+        assert label in page, label
+    assert "プロフィール" not in page

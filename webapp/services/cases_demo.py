@@ -1,4 +1,4 @@
-"""`odekake load-demo-staff`: fictional staff accounts and cases for the board demo (架空のデータ).
+"""Fictional staff accounts and cases for the board demo (架空のデータ); `odekake load-demo-staff`.
 
 Needs the sample city (`odekake load-demo`) for the activities it connects people to. Every case
 note says 架空; the notice in data/sample/staff_demo.json says the same.
@@ -7,16 +7,13 @@ note says 架空; the notice in data/sample/staff_demo.json says the same.
 from __future__ import annotations
 
 import json
-import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.cli import cli
 from webapp.config import PROJECT_ROOT
 from webapp.models import Activity, User
 from webapp.models.base import utcnow
@@ -70,20 +67,3 @@ def load_staff_demo(session: Session, password: str, path: Path = STAFF_DEMO_FIL
     session.flush()
     return {"users": len(users), "people": len(data["people"]), "placements": placements}
 
-
-@cli.command("load-demo-staff")
-@click.option("--password-stdin", is_flag=True, help="read the demo accounts' password from standard input")
-def load_demo_staff(password_stdin: bool) -> None:
-    """Load fictional staff accounts and cases (架空) for the matching-board demo."""
-    from webapp.extensions import db
-
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("password for the demo accounts", hide_input=True, confirmation_prompt=True)
-    with db.transaction() as session:
-        counts = load_staff_demo(session, password)
-    click.echo(
-        f"loaded fictional staff demo (架空): {counts['users']} accounts, {counts['people']} cases, "
-        f"{counts['placements']} placements"
-    )

@@ -337,3 +337,28 @@ def outcome_counts(session: Session) -> dict[str, int]:
         select(Placement.outcome, func.count()).where(Placement.outcome != "").group_by(Placement.outcome)
     )
     return {str(o): int(n) for o, n in rows}
+
+
+def overdue_proposals(session: Session, user: User, now: datetime | None = None) -> list[Placement]:
+    """打診 with no answer for longer than proposal_overdue_days, among the cases this user works on:
+    the reminder list on the staff home page."""
+    from webapp.security.permissions import has_permission
+    from webapp.services.cases import CaseFilter, case_query
+
+    if not has_permission(user, "staff:case:read"):
+        return []
+    now = now or utcnow()
+    scope = "office" if has_permission(user, "staff:office:cases") else "mine"
+    people = case_query(user, CaseFilter(scope=scope), tokyo_today(now), now).with_only_columns(Person.id)
+    limit = now - timedelta(days=int(case_setting("proposal_overdue_days")))
+    rows = list(
+        session.scalars(
+            select(Placement)
+            .where(Placement.person_id.in_(people), Placement.stage == "proposed", Placement.proposed_at < limit)
+            .order_by(Placement.proposed_at)
+            .limit(200)
+        )
+    )
+    if rows:
+        record(session, "case.list", "person", "", {"ids": sorted({p.person_id for p in rows}), "view": "proposals"}, user_id=user.id)
+    return rows

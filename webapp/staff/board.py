@@ -319,8 +319,9 @@ def cases_list() -> str:
         overdue=request.args.get("overdue") == "1",
     )
     people = svc.list_cases(db.session(), _me(), f)
+    districts = district_choices(db.session())
     return render_template(
-        "staff/cases.html", people=people, f=f, districts=district_choices(db.session()),
+        "staff/cases.html", people=people, f=f, districts=districts, district_names=dict(districts),
         can_office=has_permission(_me(), "staff:office:cases"),
     )  # fmt: skip
 
@@ -777,6 +778,7 @@ def home_context() -> dict[str, Any]:
     """For the staff home page: follow-ups due this week and overdue, for users who work on cases."""
     me = _me()
     if not has_permission(me, "staff:case:read"):
-        return {"due_week": [], "due_overdue": [], "case_worker": False}
+        return {"due_week": [], "due_overdue": [], "proposals_overdue": [], "case_worker": False}
     week, overdue = svc.followups_due(db.session(), me, flow.tokyo_today())
-    return {"due_week": week, "due_overdue": overdue, "case_worker": True, "form": ActionForm()}
+    proposals = flow.overdue_proposals(db.session(), me)
+    return {"due_week": week, "due_overdue": overdue, "proposals_overdue": proposals, "case_worker": True}
