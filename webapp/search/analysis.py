@@ -30,7 +30,6 @@ from jatext.normalize import clean
 
 __all__ = [
     "QueryTerm",
-    "char_grams",
     "is_kana",
     "query_terms",
     "reading_runs",
@@ -138,17 +137,6 @@ def yomi_grams(runs: Iterable[str]) -> list[str]:
     return out
 
 
-def char_grams(text: str | None) -> list[str]:
-    """Unigrams and bigrams of the folded text (numerals as digits), per space-separated run."""
-    if not text:
-        return []
-    out: list[str] = []
-    for run in fold(_numerals(clean(text))).split():
-        out.extend(run)
-        out.extend(_grams(run, 2) if len(run) > 1 else [])
-    return out
-
-
 def town_of(address: str | None) -> list[str]:
     """The town (町名) of an address, and its base without a direction suffix: 鹿ノ台東 → [鹿ノ台東, 鹿ノ台]."""
     if not address:
@@ -188,6 +176,19 @@ def _normalized_words(text: str) -> tuple[str, ...]:
 def query_terms(raw: str) -> list[str]:
     """Split a query into folded words (space separated after folding); empty for punctuation only."""
     return [w for w in fold(_numerals(clean(raw))).split() if w]
+
+
+def query_words(raw: str) -> list[tuple[str, str]]:
+    """The query's words as (as typed, folded key).  Sudachi must see the typed script: folded
+    hiragana 「からおけ」 splits as から/おけ, while カラオケ is one word."""
+    out: list[tuple[str, str]] = []
+    for chunk in _numerals(clean(raw)).split():
+        pieces = fold(chunk).split()
+        if len(pieces) == 1:
+            out.append((chunk, pieces[0]))
+        else:  # punctuation inside the chunk (囲碁・将棋): the folded pieces are the words
+            out.extend((p, p) for p in pieces)
+    return out
 
 
 def analyse_term(word: str) -> QueryTerm:

@@ -15,6 +15,7 @@ import logging
 import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,8 +24,9 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import SpaceSeparatedTokenizer
-from whoosh.fields import ID, STORED, TEXT, Schema
-from whoosh.query import And, Or, Query, Term
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
+from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.writing import IndexWriter
 
@@ -32,7 +34,6 @@ from webapp.search.analysis import (
     QueryTerm,
     analyse_term,
     analyse_text,
-    char_grams,
     town_of,
     yomi_grams,
 )
@@ -41,34 +42,45 @@ log = logging.getLogger(__name__)
 
 # Bump when the analysis chain or the document shape changes: every stored fingerprint then
 # differs, and `odekake reindex --check` reports all documents as stale.
-ANALYSIS_VERSION = "1"
+ANALYSIS_VERSION = "2"
 INDEX_NAME = "activities"
 WRITE_TIMEOUT_S = 30.0
 
-# Word fields and their boosts: a hit in the name outranks the same hit in a description.
-WORD_FIELDS: dict[str, float] = {
-    "w_name": 4.0,
-    "w_kana": 3.0,
-    "w_category": 2.0,
-    "w_town": 1.5,
-    "w_place": 1.5,
-    "w_org": 1.0,
-    "w_address": 1.0,
-    "w_desc": 0.6,
-}
-YOMI_FIELDS: dict[str, float] = {"y_title": 2.0, "y_body": 0.6}
-GRAM_FIELDS: dict[str, float] = {"g_title": 2.0, "g_body": 0.6}
+# Fields (all pre-tokenised, space separated, no positions):
+#   w_title  words of the name and its kana          (a match here ranks highest)
+#   w_body   words of category labels, organisation, place, address, town, description
+#   y_title  reading trigrams of the name and kana    (kana queries: こそだてひろば)
+#   y_body   reading trigrams of the short body fields (town, place, address, category,
+#            organisation — not the description, whose readings would triple the postings)
+# A character n-gram field was measured and dropped: at 2,000 listings it held ~425 postings per
+# listing (15 ms/listing to index, 100s of ms per query in pure-Python Whoosh).  Short and
+# unknown words are matched instead by substring over the *term dictionary* of w_title/w_body
+# (a few thousand distinct words), which finds 碁 in 囲碁 and 子育て in 子育て支援センター.
+FIELDS = ("w_title", "w_body", "y_title", "y_body")
+# Match strength per field; a document's score for a query word is its best tier.
+TIER_TITLE_WORD = 4.0
+TIER_TITLE_OTHER = 3.0
+TIER_BODY_WORD = 2.0
+TIER_BODY_OTHER = 1.0
+MAX_SUBSTRING_TERMS = 400
+TYPED_BONUS = 0.5
 
 
-def _ws_field(boost: float) -> TEXT:
+def _ws_field() -> TEXT:
     # Tokens are already folded by analysis.py; positions are not needed (no phrase queries).
-    return TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=False, field_boost=boost)
+    return TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=False)
 
 
 def make_schema() -> Schema:
-    fields: dict[str, Any] = {"id": ID(stored=True, unique=True, sortable=True), "stamp": STORED()}
-    for name, boost in {**WORD_FIELDS, **YOMI_FIELDS, **GRAM_FIELDS}.items():
-        fields[name] = _ws_field(boost)
+    fields: dict[str, Any] = {
+        "id": ID(stored=True, unique=True, sortable=True),
+        "stamp": STORED(),
+        # Kana sort key as a column (not indexed): ties in relevance are broken in kana order
+        # without a trip to the database.
+        "kana": COLUMN(VarBytesColumn()),
+    }
+    for name in FIELDS:
+        fields[name] = _ws_field()
     return Schema(**fields)
 
 
@@ -131,75 +143,172 @@ def fingerprint(src: SourceText) -> str:
     return hashlib.sha1(payload.encode("utf-8")).hexdigest()[:16]
 
 
-def make_document(src: SourceText) -> dict[str, str]:
+def make_document(src: SourceText) -> dict[str, Any]:
     """Whoosh fields for one activity: space-joined tokens from the one analysis chain."""
-    title = f"{src.name} {src.name_kana}"
-    fields = {
-        "w_name": src.name,
-        "w_kana": src.name_kana,
-        "w_category": src.category,
-        "w_town": src.town,
-        "w_place": src.place,
-        "w_org": src.organization,
-        "w_address": src.address,
-        "w_desc": src.description,
-    }
-    doc = {"id": str(src.id), "stamp": fingerprint(src)}
+    title_words: list[str] = []
     title_runs: list[str] = []
-    body_runs: list[str] = []
-    for name, text in fields.items():
+    for text in (src.name, src.name_kana):
         words, runs = analyse_text(text)
-        doc[name] = " ".join(words)
-        (title_runs if name in ("w_name", "w_kana") else body_runs).extend(runs)
-    body_parts = (src.category, src.organization, src.place, src.address, src.town, src.description)
-    doc["y_title"] = " ".join(dict.fromkeys(yomi_grams(title_runs)))
-    doc["y_body"] = " ".join(yomi_grams(body_runs))
-    doc["g_title"] = " ".join(char_grams(title))
-    doc["g_body"] = " ".join(g for part in body_parts for g in char_grams(part))
-    return doc
+        title_words += words
+        title_runs += runs
+    body_words: list[str] = []
+    body_runs: list[str] = []
+    for text in (src.category, src.organization, src.place, src.address, src.town):
+        words, runs = analyse_text(text)
+        body_words += words
+        body_runs += runs
+    body_words += analyse_text(src.description)[0]
+    return {
+        "id": str(src.id),
+        "stamp": fingerprint(src),
+        "kana": (src.name_kana or src.name).encode("utf-8"),
+        "w_title": " ".join(dict.fromkeys(title_words)),
+        "w_body": " ".join(dict.fromkeys(body_words)),
+        "y_title": " ".join(dict.fromkeys(yomi_grams(title_runs))),
+        "y_body": " ".join(dict.fromkeys(yomi_grams(body_runs))),
+    }
 
 
 # --------------------------------------------------------------------------------------------
-# query building
+# matching: set algebra over posting lists (fast in Python, unlike Whoosh's scored matchers)
 
 
-def _any_field(fields: Iterable[str], token: str) -> Query:
-    return Or([Term(f, token) for f in fields])
+class _Postings:
+    """Per-searcher access to posting lists as sets of global docnums, with a small cache."""
+
+    def __init__(self, reader: Any) -> None:
+        self.leaves = [(leaf, offset) for leaf, offset in reader.leaf_readers()]
+        self._cache: OrderedDict[tuple[str, str], frozenset[int]] = OrderedDict()
+        self._vocab: dict[str, tuple[list[str], dict[str, list[int]]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, field: str, token: str) -> frozenset[int]:
+        key = (field, token)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        docs: set[int] = set()
+        for leaf, offset in self.leaves:
+            try:
+                matcher = leaf.postings(field, token)
+            except TermNotFound:
+                continue
+            if offset:
+                docs.update(d + offset for d in matcher.all_ids())
+            else:
+                docs.update(matcher.all_ids())
+        result = frozenset(docs)
+        with self._lock:
+            self._cache[key] = result
+            while len(self._cache) > 1024:
+                self._cache.popitem(last=False)
+        return result
+
+    def vocabulary(self, field: str) -> tuple[list[str], dict[str, list[int]]]:
+        """The field's distinct terms and a character → term positions map (for substrings)."""
+        with self._lock:
+            cached = self._vocab.get(field)
+        if cached is not None:
+            return cached
+        terms: set[str] = set()
+        for leaf, _ in self.leaves:
+            for raw in leaf.lexicon(field):
+                terms.add(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+        ordered = sorted(terms)
+        by_char: dict[str, list[int]] = {}
+        for i, term in enumerate(ordered):
+            for ch in set(term):
+                by_char.setdefault(ch, []).append(i)
+        with self._lock:
+            self._vocab[field] = (ordered, by_char)
+        return ordered, by_char
+
+    def containing(self, field: str, text: str) -> list[str]:
+        """Terms of ``field`` that contain ``text`` (but are not ``text`` itself)."""
+        terms, by_char = self.vocabulary(field)
+        lists = [by_char.get(ch, []) for ch in set(text)]
+        if not lists or not all(lists):
+            return []
+        rarest = min(lists, key=len)
+        out = [terms[i] for i in rarest if text in terms[i] and terms[i] != text]
+        out.sort(key=len)  # shortest (closest) words first when capped
+        return out[:MAX_SUBSTRING_TERMS]
+
+    def union(self, field: str, tokens: Iterable[str]) -> set[int]:
+        out: set[int] = set()
+        for t in tokens:
+            out |= self.get(field, t)
+        return out
+
+    def all_of(self, field: str, tokens: Iterable[str]) -> set[int]:
+        sets = sorted((self.get(field, t) for t in tokens), key=len)
+        if not sets:
+            return set()
+        out = set(sets[0])
+        for other in sets[1:]:
+            out &= other
+            if not out:
+                break
+        return out
 
 
-def term_query(term: QueryTerm) -> Query | None:
-    """All the ways one spelling can match: words, whole kana word, reading trigrams, n-grams."""
-    alternatives: list[Query] = []
-    if term.words:
-        alternatives.append(And([_any_field(WORD_FIELDS, w) for w in term.words]))
-    if term.kana and term.text not in term.words:
-        # A kana word typed whole matches the reading token of a kanji word (こそだて → 子育て).
-        alternatives.append(_any_field(WORD_FIELDS, term.text))
-    if term.kana and len(term.text) >= 3:
-        grams = sorted({term.text[i : i + 3] for i in range(len(term.text) - 2)})
-        alternatives.append(Or([And([Term(f, g) for g in grams]) for f in YOMI_FIELDS]))
+def _raise(scores: dict[int, float], docs: Iterable[int], tier: float) -> None:
+    for d in docs:
+        if scores.get(d, 0.0) < tier:
+            scores[d] = tier
+
+
+def spelling_scores(p: _Postings, term: QueryTerm) -> dict[int, float]:
+    """docnum → best tier for one spelling of one query word."""
+    scores: dict[int, float] = {}
+    if not term.text:
+        return scores
+    words = list(term.words)
+    if term.kana and term.text not in words:
+        # A kana word typed whole hits the reading token of a kanji word (こそだて → 子育て),
+        # which Sudachi itself would split (こそ/だて).
+        whole = [term.text]
+        _raise(scores, p.all_of("w_body", whole) | p.all_of("w_title", whole), TIER_BODY_WORD)
+        _raise(scores, p.all_of("w_title", whole), TIER_TITLE_WORD)
+    if words:
+        title = p.all_of("w_title", words)
+        if len(words) == 1:
+            anywhere = title | p.get("w_body", words[0])
+        else:
+            # Each word of the spelling in the title or the body.
+            sets = [p.get("w_title", w) | p.get("w_body", w) for w in words]
+            anywhere = set.intersection(*map(set, sets))
+        _raise(scores, anywhere, TIER_BODY_WORD)
+        _raise(scores, title, TIER_TITLE_WORD)
     n = len(term.text)
-    if 0 < n <= 2:
-        alternatives.append(_any_field(GRAM_FIELDS, term.text))
-    elif n > 2 and not term.kana:
-        # Substring fallback for words Sudachi splits differently in the document (compounds).
-        grams = sorted({term.text[i : i + 2] for i in range(n - 1)})
-        alternatives.append(Or([And([Term(f, g) for g in grams]) for f in GRAM_FIELDS]))
-    if not alternatives:
-        return None
-    return Or(alternatives) if len(alternatives) > 1 else alternatives[0]
+    if term.kana and n >= 3:
+        grams = {term.text[i : i + 3] for i in range(n - 2)}
+        _raise(scores, p.all_of("y_body", grams), TIER_BODY_OTHER)
+        _raise(scores, p.all_of("y_title", grams), TIER_TITLE_OTHER)
+    if not term.kana:
+        # Substring of a longer dictionary word: 碁 → 囲碁, 子育て → 子育て支援センター.
+        _raise(scores, p.union("w_body", p.containing("w_body", term.text)), TIER_BODY_OTHER)
+        _raise(scores, p.union("w_title", p.containing("w_title", term.text)), TIER_TITLE_OTHER)
+    return scores
 
 
-def build_query(groups: list[list[str]]) -> Query | None:
-    """AND over the query's words; each word is an OR over its spellings (synonyms)."""
-    parts: list[Query] = []
+def match_groups(p: _Postings, groups: list[list[str]]) -> dict[int, float]:
+    """AND over the query's words; each word scores its best spelling (synonyms)."""
+    total: dict[int, float] | None = None
     for spellings in groups:
-        alts = [q for q in (term_query(analyse_term(s)) for s in spellings) if q is not None]
-        if alts:
-            parts.append(Or(alts) if len(alts) > 1 else alts[0])
-    if not parts:
-        return None
-    return And(parts) if len(parts) > 1 else parts[0]
+        word: dict[int, float] = {}
+        for n, s in enumerate(spellings):
+            # The spelling as typed ranks a little above its synonyms (居場所 for ひきこもり).
+            bonus = TYPED_BONUS if n == 0 else 0.0
+            for d, tier in spelling_scores(p, analyse_term(s)).items():
+                if word.get(d, 0.0) < tier + bonus:
+                    word[d] = tier + bonus
+        total = word if total is None else {d: sc + word[d] for d, sc in total.items() if d in word}
+        if not total:
+            return {}
+    return total or {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -215,6 +324,8 @@ class SearchIndex:
         self._ix: Any = None
         self._searcher: Any = None
         self._ids: list[int] = []
+        self._kana: list[str] = []
+        self._postings: _Postings | None = None
 
     # -- opening
 
@@ -289,14 +400,24 @@ class SearchIndex:
             return self._searcher
 
     def _load_ids(self) -> None:
-        # docnum → activity id, read once per searcher generation (stored-field reads per hit are slow).
+        # docnum → activity id, read once per searcher generation (stored-field reads per hit are
+        # slow); deleted documents map to 0 and are skipped.
         reader = self._searcher.reader()
         column = reader.column_reader("id")
+        kana_column = reader.column_reader("kana")
         ids = [0] * reader.doc_count_all()
+        kana = [""] * len(ids)
+        deleted = reader.has_deletions()
         for docnum in range(len(ids)):
+            if deleted and reader.is_deleted(docnum):
+                continue
             value = column[docnum]
             ids[docnum] = int(value) if value else 0
+            key = kana_column[docnum]
+            kana[docnum] = key.decode("utf-8") if isinstance(key, bytes) else str(key or "")
         self._ids = ids
+        self._kana = kana
+        self._postings = _Postings(reader)
 
     def reset(self) -> None:
         with self._lock:
@@ -308,23 +429,34 @@ class SearchIndex:
     def generation(self) -> int:
         return int(self.searcher().reader().generation() or 0) if self.exists() else -1
 
+    def _snapshot(self) -> tuple[_Postings, list[int], list[str]]:
+        # Postings and ids of one searcher generation, taken together under the lock.
+        self.searcher()
+        with self._lock:
+            assert self._postings is not None
+            return self._postings, self._ids, self._kana
+
     def match(self, groups: list[list[str]]) -> dict[int, float]:
         """Activity id → score for documents matching every word (any spelling) of the query."""
-        query = build_query(groups)
-        if query is None:
-            return {}
+        return {i: sc for i, sc, _ in self.match_ranked(groups)}
+
+    def match_ranked(self, groups: list[list[str]]) -> list[tuple[int, float, str]]:
+        """(activity id, score, kana key), best first, ties in kana order."""
+        if not groups:
+            return []
         for attempt in range(2):
             try:
-                searcher = self.searcher()
-                results = searcher.search(query, limit=None)
-                ids = self._ids
-                return {ids[docnum]: float(score) for docnum, score in results.items() if ids[docnum]}
-            except (OSError, whoosh_index.IndexError):
+                postings, ids, kana = self._snapshot()
+                scores = match_groups(postings, groups)
+                out = [(ids[d], sc, kana[d]) for d, sc in scores.items() if d < len(ids) and ids[d]]
+                out.sort(key=lambda t: (-t[1], t[2], t[0]))
+                return out
+            except OSError:
                 # Another process merged segments away under an old searcher: reopen once.
                 if attempt:
                     raise
                 self.reset()
-        return {}
+        return []
 
     def stored(self) -> dict[int, str]:
         """Activity id → fingerprint for every live document (for reconcile)."""

@@ -27,9 +27,8 @@ from sqlalchemy.orm import Session, selectinload
 from gis.distance import bbox_around
 from schedule import TZ, Schedule, is_open_at, next_occurrences, occurs_on, weekdays
 from webapp.models import Activity, District, Place
-from webapp.search.analysis import query_terms
 from webapp.search.index import SearchIndex
-from webapp.search.synonyms import expand
+from webapp.search.synonyms import expand_query
 from webapp.services.activity_query import ActivityQuery
 from webapp.services.spatial import places_in_bbox_query
 
@@ -219,21 +218,43 @@ def _candidate_stmt(session: Session, query: ActivityQuery, text_ids: list[int] 
     return stmt
 
 
+def _needs_db(query: ActivityQuery) -> bool:
+    """True when anything beyond the text decides membership (filters, place, schedule)."""
+    return bool(
+        query.categories
+        or query.audiences
+        or query.free
+        or query.flags
+        or query.district
+        or query.accessibility
+        or query.bbox is not None
+        or query.has_point
+        or query.day is not None
+        or query.open_now
+    )
+
+
 def _rank(
     session: Session, query: ActivityQuery, now: datetime, index: SearchIndex | None
 ) -> list[_Ranked]:
     scores: dict[int, float] | None = None
+    order: dict[int, int] = {}
     if query.q.strip():
-        words = query_terms(query.q)
-        if not words:
+        groups = expand_query(query.q)
+        if not groups:
             return []  # only punctuation or spaces: a valid, empty result
         if index is None:
             from webapp.search.index import current_index
 
             index = current_index()
-        scores = index.match(expand(words))
-        if not scores:
+        text = index.match_ranked(groups)
+        if not text:
             return []
+        if not _needs_db(query):
+            # Text only: the index ranks; the DB is asked only for the page (published check there).
+            return [_Ranked(i, None, sc) for i, sc, _ in text]
+        scores = {i: sc for i, sc, _ in text}
+        order = {i: n for n, (i, _, _) in enumerate(text)}
     text_ids = sorted(scores) if scores is not None and len(scores) <= _MAX_IN_IDS else None
     rows = session.execute(_candidate_stmt(session, query, text_ids)).all()
     if scores is not None and text_ids is None:
@@ -259,15 +280,14 @@ def _rank(
         rows = [r for r in rows if _schedule_ok(r, query, now)]
 
     ranked = [_Ranked(r.id, dist.get(r.id), scores.get(r.id) if scores else None) for r in rows]
-    kana = {r.id: (r.name_kana or r.name or "") for r in rows}
     if scores is not None:
-        ranked.sort(key=lambda h: (-(h.score or 0.0), h.distance_m or 0.0, kana[h.id], h.id))
+        # Relevance, then distance (when a point is given), then the index's kana order.
+        ranked.sort(key=lambda h: (-(h.score or 0.0), h.distance_m or 0.0, order[h.id]))
     elif query.has_point:
         ranked.sort(key=lambda h: (h.distance_m or 0.0, h.id))
     else:
-        from jatext import fold
-
-        ranked.sort(key=lambda h: (fold(kana[h.id]), h.id))
+        kana = {r.id: (r.name_kana or r.name or "") for r in rows}
+        ranked.sort(key=lambda h: (kana[h.id], h.id))
     return ranked
 
 
