@@ -124,3 +124,10 @@ def test_ties_are_stable() -> None:
     person = Profile()
     ranked = rank(person, [cand(3), cand(1), cand(2)], NOW)
     assert [s.candidate.activity_id for s in ranked] == [1, 2, 3]
+
+
+def test_search_service_matches_count_for_free_text() -> None:
+    # the index matched a free-text word (via a reading or synonym) the activity text lacks verbatim
+    person = Profile(interests_text="ぼーどげーむ")
+    s = score(person, cand(1, search_matches=frozenset({"ぼーどげーむ"})), NOW)
+    assert "free_text" in codes(s)

@@ -94,6 +94,8 @@ class Candidate:
     visit_ok: bool | None = None
     solo_ok: bool | None = None
     distance_m: float | None = None
+    # Interest words the search service (synonyms, readings) found for this activity.
+    search_matches: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -207,11 +209,12 @@ def score(profile: Profile, c: Candidate, now: datetime | None = None) -> Sugges
         if code in c.tags:
             interest_points += W_INTEREST_TAG
             add(Reason("interest", W_INTEREST_TAG, f"{ja}に関心", f"interested in {en}"))
-        elif any(fold(part) in text for part in ja.split("・") if part):
+        elif ja in c.search_matches or any(fold(part) in text for part in ja.split("・") if part):
             interest_points += W_INTEREST_TEXT
             add(Reason("interest_text", W_INTEREST_TEXT, f"{ja}に関心", f"interested in {en}"))
     for word in _SPLIT.split(profile.interests_text):
-        if len(word) >= 2 and fold(word) in text and interest_points < W_INTEREST_CAP:
+        found = word in c.search_matches or fold(word) in text
+        if len(word) >= 2 and found and interest_points < W_INTEREST_CAP:
             interest_points += W_FREE_TEXT
             add(Reason("free_text", W_FREE_TEXT, f"「{word}」", f"“{word}”"))
 
@@ -346,6 +349,38 @@ def profile_of(person: object) -> Profile:
     )
 
 
+def interest_words(profile: Profile) -> list[str]:
+    """Free-text interest words. Taxonomy interests are matched by tag and label instead: the
+    search index is tuned for recall (readings, n-grams) and would explain too much."""
+    words = [w for w in _SPLIT.split(profile.interests_text) if len(w) >= 2]
+    return list(dict.fromkeys(words))[:10]
+
+
+SEARCH_SCORE_SHARE = 0.75
+
+
+def search_matches(session: Session, words: list[str]) -> dict[int, set[str]]:
+    """activity id → the free-text interest words the search service matched strongly (within
+    SEARCH_SCORE_SHARE of the best hit): its synonyms and readings find spellings that plain
+    substring matching misses, while weak fuzzy hits are not offered as a reason."""
+    from webapp.search.service import search_activities
+    from webapp.services.activity_query import ActivityQuery
+
+    found: dict[int, set[str]] = {}
+    for word in words:
+        try:
+            # A savepoint: whatever goes wrong in the search leaves the request's transaction usable.
+            with session.begin_nested():
+                result = search_activities(session, ActivityQuery(q=word, per_page=500), with_occurrences=False)
+        except Exception:  # the index is derived data; without it plain text matching remains
+            return found
+        best = max((h.score or 0.0 for h in result.hits), default=0.0)
+        for hit in result.hits:
+            if best and (hit.score or 0.0) >= SEARCH_SCORE_SHARE * best:
+                found.setdefault(hit.activity.id, set()).add(word)
+    return found
+
+
 def suggest(
     session: Session,
     person: object,
@@ -372,6 +407,7 @@ def suggest(
         .options(selectinload(Activity.place))
         .order_by(Activity.id)
     )
+    matches = search_matches(session, interest_words(profile))
     candidates = []
     for a in activities:
         access = set(a.accessibility or []) | set((a.place.accessibility if a.place else None) or [])
@@ -393,6 +429,7 @@ def suggest(
                 visit_ok=a.visit_ok,
                 solo_ok=a.solo_ok,
                 distance_m=distance,
+                search_matches=frozenset(matches.get(a.id, ())),
             )
         )
     return rank(profile, candidates, now, limit), origin
