@@ -109,6 +109,8 @@ def import_command(
         fail(str(exc), 2)
     settings = current_app.extensions["odekake_settings"]
     bar = _Bar()
+    if sys.stderr.isatty():
+        click.echo(f"reading {path}…", err=True)
     try:
         with db.transaction() as session:
             report = import_file(
@@ -121,6 +123,8 @@ def import_command(
         fail(f"{exc.message_en} / {exc.message_ja}", 2)
     finally:
         bar.stop()
+    if sys.stderr.isatty() and not report.dry_run and report.changed_ids:
+        click.echo(f"updating the search index ({len(report.changed_ids)} listings)…", err=True)
     note = after_import_commit(db.session(), report)
     _print_report(report)
     if note:
