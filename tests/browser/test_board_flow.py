@@ -35,6 +35,19 @@ def _login(page: Any, live_server: LiveServer) -> None:
     page.wait_for_url(re.compile(r"/staff/$"))
 
 
+def _axe(page: Any, live_server: LiveServer) -> list[dict[str, Any]]:
+    page.add_script_tag(url=live_server("/static/vendor/axe-core/axe.min.js"))
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {runOnly: {type: 'tag', values:
+              ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+            return r.violations.map(v => ({id: v.id, impact: v.impact,
+              nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+        }"""
+    )
+    return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
 def _flash(page: Any) -> str:
     return str(page.locator(".flashes").inner_text())
 
@@ -122,5 +135,8 @@ def test_supporter_matches_a_person_through_the_ladder(
     column = page.locator(".kanban__column[data-stage=participating]")
     assert column.locator(".kanban__card").count() == 1
     page.screenshot(path=str(artifacts / "board-kanban.png"), full_page=True)
-    page.goto(case_url)
+    for url in (case_url, case_url + "/suggestions", live_server("/staff/board"), live_server("/staff/"),
+                live_server("/staff/cases"), case_url + "/edit"):  # fmt: skip
+        page.goto(url)
+        assert _axe(page, live_server) == [], url
     assert errors == []
