@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from importers import READERS, ActivityRecord, ReadResult, RowIssue, UnreadableFile, load_mapping
 from jatext.normalize import clean, fold
@@ -366,11 +366,21 @@ _ORG_INSERT_COLUMNS = ("source", "source_id", "name", "name_kana")
 
 
 @dataclass
+class _Stored:
+    """A stored activity as plain column values (no ORM object: most re-imported rows are
+    unchanged, and building 100k instrumented objects just to compare them is the slow part)."""
+
+    values: Any  # RowMapping of the activity table
+    place: Place | None
+    organization: Organization | None
+
+
+@dataclass
 class _Row:
     """One record on its way in: the stored activity (if any) and its resolved place/organization."""
 
     record: ActivityRecord
-    current: Activity | None
+    current: _Stored | None
     place_key: str | None
     org_key: str | None
     place: Place | None = None
@@ -405,6 +415,7 @@ class _Loader:
         self.changed: list[Activity] = []
         self.changed_places: list[Place] = []
         self.new_rows: list[dict[str, Any]] = []
+        self.updates: dict[int, dict[str, Any]] = {}
         self.pending_places: list[Place] = []
         self.pending_orgs: list[Organization] = []
 
@@ -436,14 +447,16 @@ class _Loader:
     def prepare(self, records: list[ActivityRecord]) -> list[_Row]:
         """Load what this batch needs (three queries) and resolve places and organizations."""
         ids = [self.activity_ids[r.source_id] for r in records if r.source_id in self.activity_ids]
-        existing: dict[str, Activity] = {}
+        existing: dict[str, _Stored] = {}
         if ids:
-            rows = self.session.scalars(
-                select(Activity)
-                .where(Activity.id.in_(ids))
-                .options(joinedload(Activity.place), joinedload(Activity.organization))
-            ).unique()
-            existing = {a.source_id: a for a in rows}
+            table = Activity.__table__
+            stored = self.session.execute(select(table).where(table.c.id.in_(ids))).mappings().all()
+            place_by_id = self._load_by_id(Place, {r["place_id"] for r in stored if r["place_id"]})
+            org_by_id = self._load_by_id(Organization, {r["organization_id"] for r in stored if r["organization_id"]})
+            existing = {
+                r["source_id"]: _Stored(r, place_by_id.get(r["place_id"]), org_by_id.get(r["organization_id"]))
+                for r in stored
+            }
         batch = [
             _Row(
                 record=r,
@@ -468,6 +481,16 @@ class _Loader:
             b.org, org_changed = self.organization_for(b)
             b.related_changed = place_changed or org_changed
         return batch
+
+    def _load_by_id(self, model: Any, ids: set[int]) -> dict[int, Any]:
+        if not ids:
+            return {}
+        objs = self.session.scalars(select(model).where(model.id.in_(sorted(ids)))).all()
+        for obj in objs:
+            # Also findable by key, so a later row naming the same place gets this very object.
+            if obj.source == self.source:
+                (self.places if model is Place else self.orgs).setdefault(obj.source_id, obj)
+        return {obj.id: obj for obj in objs}
 
     def place_for(self, row: _Row) -> tuple[Place | None, bool]:
         """(place, whether the fields of a stored place changed)."""
@@ -541,14 +564,25 @@ class _Loader:
                           published_at=self.now if values["status"] == "published" else None)
             self.new_rows.append(values)
             return "created"
-        was_published = current.status == "published"
-        if _assign(current, values) or row.related_changed:
-            current.last_confirmed_at = self.now
-            if current.status == "published" and not was_published:
-                current.published_at = self.now
-            self.changed.append(current)
+        stored = current.values
+        if row.related_changed or any(not _same(stored[k], v) for k, v in values.items()):
+            self.updates[stored["id"]] = values
             return "updated"
         return "unchanged"
+
+    def apply_updates(self) -> None:
+        """Write the batch's changed activities: one query loads them, only changed attributes are set."""
+        if not self.updates:
+            return
+        for activity in self.session.scalars(select(Activity).where(Activity.id.in_(list(self.updates)))):
+            values = self.updates[activity.id]
+            was_published = activity.status == "published"
+            _assign(activity, values)
+            activity.last_confirmed_at = self.now
+            if activity.status == "published" and not was_published:
+                activity.published_at = self.now
+            self.changed.append(activity)
+        self.updates = {}
 
     def insert_new(self) -> None:
         if not self.new_rows:
@@ -619,6 +653,7 @@ def import_records(
                 outcome = _apply_record(loader, row)
                 setattr(report, outcome, getattr(report, outcome) + 1)
             loader.insert_new()
+            loader.apply_updates()
             session.flush()
             if progress is not None:
                 progress(len(batch))
