@@ -86,6 +86,12 @@ def test_near_typed_town_sorts_by_distance(client: FlaskClient, city: Session) -
     assert metres == sorted(metres)
 
 
+def test_near_town_typed_in_hiragana(client: FlaskClient, city: Session) -> None:
+    body = client.get("/?near=しかのだい&radius=2000").get_data(as_text=True)
+    assert "しかのだいから近い順" in body
+    assert _ids(body)
+
+
 def test_near_coordinates_from_browser(client: FlaskClient, city: Session) -> None:
     body = client.get("/?lat=34.6905&lon=135.716&radius=2000").get_data(as_text=True)
     assert "現在地から近い順" in body
