@@ -209,9 +209,20 @@ def build_odekake(rows: list[Row], path: Path) -> tuple[Any, float]:
                 address=r.address,
                 town=" ".join(dict.fromkeys(_towns(r.address))),
                 description=r.description,
+                lat=r.lat,
+                lon=r.lon,
+                category_code=r.category,
+                free=r.cost == 0,
+                weekdays=_mask(r.rrule),
             )
             w.add_document(**make_document(src))
     return index, time.perf_counter() - t
+
+
+def _mask(rrule: str) -> int:
+    from schedule import Schedule, weekdays
+
+    return sum(1 << d for d in weekdays(Schedule(rrule=rrule, start=None, end=None)))
 
 
 def _towns(address: str) -> list[str]:

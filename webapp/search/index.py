@@ -24,7 +24,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import SpaceSeparatedTokenizer
-from whoosh.columns import VarBytesColumn
+from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 # Bump when the analysis chain or the document shape changes: every stored fingerprint then
 # differs, and `odekake reindex --check` reports all documents as stale.
-ANALYSIS_VERSION = "2"
+ANALYSIS_VERSION = "3"
 INDEX_NAME = "activities"
 WRITE_TIMEOUT_S = 30.0
 
@@ -78,6 +78,12 @@ def make_schema() -> Schema:
         # Kana sort key as a column (not indexed): ties in relevance are broken in kana order
         # without a trip to the database.
         "kana": COLUMN(VarBytesColumn()),
+        # Facets for the in-memory prefilter (see webapp.search.facets): place and the cheap filters.
+        "lat": COLUMN(NumericColumn("d", default=float("nan"))),
+        "lon": COLUMN(NumericColumn("d", default=float("nan"))),
+        "cat": COLUMN(VarBytesColumn()),
+        "free": COLUMN(NumericColumn("B", default=0)),
+        "wdays": COLUMN(NumericColumn("B", default=0)),
     }
     for name in FIELDS:
         fields[name] = _ws_field()
@@ -101,6 +107,24 @@ class SourceText:
     address: str = ""
     town: str = ""  # 町名 (and district name)
     description: str = ""
+    # Facets (not searched as text): where, category code, free, weekdays bitmask (bit 0 = Monday).
+    lat: float | None = None
+    lon: float | None = None
+    category_code: str = ""
+    free: bool = False
+    weekdays: int = 0
+
+
+def weekday_mask(activity: Any) -> int:
+    """Bitmask of the weekdays the schedule can occur on (0 when not derivable)."""
+    from schedule import weekdays
+
+    if not (activity.schedule_rrule or activity.schedule_rdates):
+        return 0
+    try:
+        return sum(1 << d for d in weekdays(activity.schedule))
+    except ValueError:
+        return 0
 
 
 def activity_source(activity: Any) -> SourceText:
@@ -135,6 +159,11 @@ def activity_source(activity: Any) -> SourceText:
         address=address or "",
         town=" ".join(dict.fromkeys(x for x in towns if x)),
         description=activity.description or "",
+        lat=place.lat if place is not None else None,
+        lon=place.lon if place is not None else None,
+        category_code=activity.category or "",
+        free=activity.cost_yen == 0,
+        weekdays=weekday_mask(activity),
     )
 
 
@@ -162,6 +191,11 @@ def make_document(src: SourceText) -> dict[str, Any]:
         "id": str(src.id),
         "stamp": fingerprint(src),
         "kana": (src.name_kana or src.name).encode("utf-8"),
+        "lat": src.lat if src.lat is not None else float("nan"),
+        "lon": src.lon if src.lon is not None else float("nan"),
+        "cat": src.category_code.encode("utf-8"),
+        "free": 1 if src.free else 0,
+        "wdays": src.weekdays,
         "w_title": " ".join(dict.fromkeys(title_words)),
         "w_body": " ".join(dict.fromkeys(body_words)),
         "y_title": " ".join(dict.fromkeys(yomi_grams(title_runs))),
@@ -173,36 +207,55 @@ def make_document(src: SourceText) -> dict[str, Any]:
 # matching: set algebra over posting lists (fast in Python, unlike Whoosh's scored matchers)
 
 
+def _leaf_doc_array(leaf: Any, field: str, token: str) -> Any:
+    """Docnums of one term in one segment, read block by block (not id by id)."""
+    import numpy as np
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+    from whoosh.matching.wrappers import FilterMatcher
+
+    try:
+        m = leaf.postings(field, token)
+    except TermNotFound:
+        return np.empty(0, dtype=np.int64)
+    while isinstance(m, FilterMatcher):  # deleted documents: dropped later via the id array
+        m = m.child
+    if isinstance(m, W3LeafMatcher):
+        chunks = []
+        while True:
+            if m._ids is None:
+                m._read_ids()
+            chunks.append(np.asarray(m._ids, dtype=np.int64))
+            if m._lastblock:
+                break
+            m._goto(m._nextoffset)
+        return np.concatenate(chunks) if chunks else np.empty(0, dtype=np.int64)
+    return np.fromiter(m.all_ids(), dtype=np.int64)
+
+
 class _Postings:
-    """Per-searcher access to posting lists as sets of global docnums, with a small cache."""
+    """Per-searcher posting lists as sorted numpy arrays of global docnums, with a small cache."""
 
     def __init__(self, reader: Any) -> None:
         self.leaves = [(leaf, offset) for leaf, offset in reader.leaf_readers()]
-        self._cache: OrderedDict[tuple[str, str], frozenset[int]] = OrderedDict()
+        self.size = int(reader.doc_count_all())
+        self._cache: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._vocab: dict[str, tuple[list[str], dict[str, list[int]]]] = {}
         self._lock = threading.Lock()
 
-    def get(self, field: str, token: str) -> frozenset[int]:
+    def get(self, field: str, token: str) -> Any:
+        import numpy as np
+
         key = (field, token)
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        docs: set[int] = set()
-        for leaf, offset in self.leaves:
-            try:
-                matcher = leaf.postings(field, token)
-            except TermNotFound:
-                continue
-            if offset:
-                docs.update(d + offset for d in matcher.all_ids())
-            else:
-                docs.update(matcher.all_ids())
-        result = frozenset(docs)
+        parts = [_leaf_doc_array(leaf, field, token) + offset for leaf, offset in self.leaves]
+        result = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
         with self._lock:
             self._cache[key] = result
-            while len(self._cache) > 1024:
+            while len(self._cache) > 2048:
                 self._cache.popitem(last=False)
         return result
 
@@ -236,52 +289,63 @@ class _Postings:
         out.sort(key=len)  # shortest (closest) words first when capped
         return out[:MAX_SUBSTRING_TERMS]
 
-    def union(self, field: str, tokens: Iterable[str]) -> set[int]:
-        out: set[int] = set()
-        for t in tokens:
-            out |= self.get(field, t)
-        return out
+    def union(self, field: str, tokens: Iterable[str]) -> Any:
+        import numpy as np
 
-    def all_of(self, field: str, tokens: Iterable[str]) -> set[int]:
-        sets = sorted((self.get(field, t) for t in tokens), key=len)
-        if not sets:
-            return set()
-        out = set(sets[0])
-        for other in sets[1:]:
-            out &= other
-            if not out:
+        arrays = [self.get(field, t) for t in tokens]
+        if not arrays:
+            return np.empty(0, dtype=np.int64)
+        return np.unique(np.concatenate(arrays)) if len(arrays) > 1 else arrays[0]
+
+    def all_of(self, field: str, tokens: Iterable[str]) -> Any:
+        import numpy as np
+
+        arrays = sorted((self.get(field, t) for t in tokens), key=len)
+        if not arrays:
+            return np.empty(0, dtype=np.int64)
+        out = arrays[0]
+        for other in arrays[1:]:
+            if not len(out):
                 break
+            out = np.intersect1d(out, other, assume_unique=True)
         return out
 
 
-def _raise(scores: dict[int, float], docs: Iterable[int], tier: float) -> None:
-    for d in docs:
-        if scores.get(d, 0.0) < tier:
-            scores[d] = tier
+def _raise(scores: Any, docs: Any, tier: float) -> None:
+    import numpy as np
+
+    if len(docs):
+        scores[docs] = np.maximum(scores[docs], tier)
 
 
-def spelling_scores(p: _Postings, term: QueryTerm) -> dict[int, float]:
-    """docnum → best tier for one spelling of one query word."""
-    scores: dict[int, float] = {}
+def spelling_scores(p: _Postings, term: QueryTerm) -> Any:
+    """Dense array docnum → best tier for one spelling of one query word (0 = no match)."""
+    import numpy as np
+
+    scores = np.zeros(p.size, dtype=np.float32)
     if not term.text:
         return scores
     words = list(term.words)
     if term.kana and term.text not in words:
         # A kana word typed whole hits the reading token of a kanji word (こそだて → 子育て),
         # which Sudachi itself would split (こそ/だて).
-        whole = [term.text]
-        _raise(scores, p.all_of("w_body", whole) | p.all_of("w_title", whole), TIER_BODY_WORD)
-        _raise(scores, p.all_of("w_title", whole), TIER_TITLE_WORD)
+        _raise(scores, p.get("w_body", term.text), TIER_BODY_WORD)
+        _raise(scores, p.get("w_title", term.text), TIER_TITLE_WORD)
     if words:
-        title = p.all_of("w_title", words)
         if len(words) == 1:
-            anywhere = title | p.get("w_body", words[0])
+            _raise(scores, p.get("w_body", words[0]), TIER_BODY_WORD)
         else:
             # Each word of the spelling in the title or the body.
-            sets = [p.get("w_title", w) | p.get("w_body", w) for w in words]
-            anywhere = set.intersection(*map(set, sets))
-        _raise(scores, anywhere, TIER_BODY_WORD)
-        _raise(scores, title, TIER_TITLE_WORD)
+            each = [p.union("w_title", [w]) for w in words]
+            anywhere = np.zeros(p.size, dtype=bool)
+            anywhere[:] = True
+            for w, in_title in zip(words, each, strict=True):
+                hit = np.zeros(p.size, dtype=bool)
+                hit[in_title] = True
+                hit[p.get("w_body", w)] = True
+                anywhere &= hit
+            _raise(scores, np.nonzero(anywhere)[0], TIER_BODY_WORD)
+        _raise(scores, p.all_of("w_title", words), TIER_TITLE_WORD)
     n = len(term.text)
     if term.kana and n >= 3:
         grams = {term.text[i : i + 3] for i in range(n - 2)}
@@ -294,21 +358,73 @@ def spelling_scores(p: _Postings, term: QueryTerm) -> dict[int, float]:
     return scores
 
 
-def match_groups(p: _Postings, groups: list[list[str]]) -> dict[int, float]:
-    """AND over the query's words; each word scores its best spelling (synonyms)."""
-    total: dict[int, float] | None = None
+def match_groups(p: _Postings, groups: list[list[str]]) -> Any:
+    """Dense scores: AND over the query's words; each word scores its best spelling (synonyms)."""
+    import numpy as np
+
+    total = None
     for spellings in groups:
-        word: dict[int, float] = {}
+        word = np.zeros(p.size, dtype=np.float32)
         for n, s in enumerate(spellings):
             # The spelling as typed ranks a little above its synonyms (居場所 for ひきこもり).
-            bonus = TYPED_BONUS if n == 0 else 0.0
-            for d, tier in spelling_scores(p, analyse_term(s)).items():
-                if word.get(d, 0.0) < tier + bonus:
-                    word[d] = tier + bonus
-        total = word if total is None else {d: sc + word[d] for d, sc in total.items() if d in word}
-        if not total:
-            return {}
-    return total or {}
+            sc = spelling_scores(p, analyse_term(s))
+            if n == 0:
+                sc[sc > 0] += TYPED_BONUS
+            np.maximum(word, sc, out=word)
+        total = word if total is None else np.where((total > 0) & (word > 0), total + word, 0)
+        if not total.any():
+            break
+    return total if total is not None else np.zeros(p.size, dtype=np.float32)
+
+
+class Facets:
+    """Per-generation arrays (by docnum) of id, lat, lon, category, free, weekday mask."""
+
+    def __init__(self, ids: Any, lat: Any, lon: Any, cat: Any, categories: list[str], free: Any, wdays: Any) -> None:
+        self.ids, self.lat, self.lon, self.cat, self.free, self.wdays = ids, lat, lon, cat, free, wdays
+        self.categories = categories
+        self.kana: list[str] = []
+
+    @classmethod
+    def load(cls, reader: Any, ids: list[int]) -> Facets:
+        import numpy as np
+
+        n = len(ids)
+        id_arr = np.asarray(ids, dtype=np.int64)
+        lat = np.fromiter(reader.column_reader("lat"), dtype=float, count=n)
+        lon = np.fromiter(reader.column_reader("lon"), dtype=float, count=n)
+        free = np.fromiter(reader.column_reader("free"), dtype=np.uint8, count=n)
+        wdays = np.fromiter(reader.column_reader("wdays"), dtype=np.uint8, count=n)
+        codes: dict[bytes, int] = {}
+        cat = np.fromiter(
+            (codes.setdefault(bytes(v or b""), len(codes)) for v in reader.column_reader("cat")), dtype=np.int32, count=n
+        )
+        categories = [c.decode("utf-8") for c in codes]
+        return cls(id_arr, lat, lon, cat, categories, free, wdays)
+
+    def candidates(
+        self,
+        *,
+        box: tuple[float, float, float, float] | None = None,
+        categories: tuple[str, ...] = (),
+        free: bool = False,
+        weekday: int | None = None,
+    ) -> Any:
+        """Docnums of live documents passing the cheap filters (numpy boolean algebra)."""
+        import numpy as np
+
+        mask = self.ids > 0
+        if box is not None:
+            minlon, minlat, maxlon, maxlat = box
+            mask &= (self.lat >= minlat) & (self.lat <= maxlat) & (self.lon >= minlon) & (self.lon <= maxlon)
+        if categories:
+            wanted = [self.categories.index(c) for c in categories if c in self.categories]
+            mask &= np.isin(self.cat, wanted)
+        if free:
+            mask &= self.free == 1
+        if weekday is not None:
+            mask &= (self.wdays & (1 << weekday)) != 0
+        return np.nonzero(mask)[0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -326,6 +442,8 @@ class SearchIndex:
         self._ids: list[int] = []
         self._kana: list[str] = []
         self._postings: _Postings | None = None
+        self._facets: Facets | None = None
+        self._order: tuple[Any, Any] | None = None
 
     # -- opening
 
@@ -418,6 +536,17 @@ class SearchIndex:
         self._ids = ids
         self._kana = kana
         self._postings = _Postings(reader)
+        self._facets = None  # built on first use: text-only searches never need them
+        self._order = None
+
+    def facets(self) -> Facets:
+        """Numpy arrays of the facets by docnum, for the current searcher generation."""
+        self.searcher()
+        with self._lock:
+            if self._facets is None:
+                self._facets = Facets.load(self._searcher.reader(), self._ids)
+                self._facets.kana = self._kana
+            return self._facets
 
     def reset(self) -> None:
         with self._lock:
@@ -446,17 +575,36 @@ class SearchIndex:
             return []
         for attempt in range(2):
             try:
-                postings, ids, kana = self._snapshot()
-                scores = match_groups(postings, groups)
-                out = [(ids[d], sc, kana[d]) for d, sc in scores.items() if d < len(ids) and ids[d]]
-                out.sort(key=lambda t: (-t[1], t[2], t[0]))
-                return out
+                import numpy as np
+
+                postings, _, kana = self._snapshot()
+                total = match_groups(postings, groups)
+                id_arr, rank = self._order_arrays()
+                if len(id_arr) != len(total):  # another thread refreshed the searcher meanwhile
+                    raise OSError("index generation changed during the search")
+                hit = np.nonzero((total > 0) & (id_arr > 0))[0]
+                order = hit[np.lexsort((rank[hit], -total[hit]))]
+                return list(zip(id_arr[order].tolist(), total[order].tolist(), [kana[d] for d in order.tolist()], strict=True))
             except OSError:
                 # Another process merged segments away under an old searcher: reopen once.
                 if attempt:
                     raise
                 self.reset()
         return []
+
+    def _order_arrays(self) -> tuple[Any, Any]:
+        """(ids by docnum, kana rank by docnum) as numpy arrays, once per searcher generation."""
+        import numpy as np
+
+        with self._lock:
+            if self._order is None:
+                id_arr = np.asarray(self._ids, dtype=np.int64)
+                rank = np.empty(len(self._kana), dtype=np.int64)
+                rank[sorted(range(len(self._kana)), key=lambda d: (self._kana[d], self._ids[d]))] = np.arange(
+                    len(self._kana)
+                )
+                self._order = (id_arr, rank)
+            return self._order
 
     def stored(self) -> dict[int, str]:
         """Activity id → fingerprint for every live document (for reconcile)."""

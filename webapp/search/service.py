@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -37,6 +37,8 @@ __all__ = ["Hit", "SearchResult", "activity_to_feature", "activity_to_json", "se
 # Above this many text hits, the ids are not sent to SQL as an IN list: the filtered rows are
 # read and intersected in Python instead.
 _MAX_IN_IDS = 2000
+# Below this many indexed listings the DB answers place/category filters (always current).
+FACETS_MIN_DOCS = 2000
 _CACHE_SIZE = 256
 _CACHE_TTL_S = 60.0
 _FLAG_COLUMNS = {
@@ -66,8 +68,7 @@ class SearchResult:
         return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
 
 
-@dataclass(frozen=True)
-class _Ranked:
+class _Ranked(NamedTuple):
     id: int
     distance_m: float | None
     score: float | None
@@ -172,7 +173,9 @@ def _schedule_ok(row: Any, query: ActivityQuery, now: datetime) -> bool:
 # the search
 
 
-def _candidate_stmt(session: Session, query: ActivityQuery, text_ids: list[int] | None) -> Any:
+def _candidate_stmt(
+    session: Session, query: ActivityQuery, text_ids: list[int] | None, *, geo: bool = True
+) -> Any:
     cols: list[Any] = [Activity.id, Activity.name_kana, Activity.name, Place.lat, Place.lon]
     if query.day is not None or query.open_now:
         cols += [
@@ -207,6 +210,8 @@ def _candidate_stmt(session: Session, query: ActivityQuery, text_ids: list[int] 
             or_(District.code == query.district, District.name == query.district)
         )
     boxes = []
+    if not geo:
+        return stmt
     if query.bbox is not None:
         boxes.append(query.bbox)
     if query.has_point:
@@ -234,8 +239,24 @@ def _needs_db(query: ActivityQuery) -> bool:
     )
 
 
+def _db_only_filters(query: ActivityQuery) -> bool:
+    """Filters the in-memory facets cannot decide (they need the DB rows)."""
+    return bool(
+        query.audiences
+        or query.accessibility
+        or query.district
+        or query.flags
+        or isinstance(query.day, date)
+        or query.open_now
+    )
+
+
 def _rank(
-    session: Session, query: ActivityQuery, now: datetime, index: SearchIndex | None
+    session: Session,
+    query: ActivityQuery,
+    now: datetime,
+    index: SearchIndex | None,
+    facets: str = "auto",
 ) -> list[_Ranked]:
     scores: dict[int, float] | None = None
     order: dict[int, int] = {}
@@ -255,6 +276,110 @@ def _rank(
             return [_Ranked(i, None, sc) for i, sc, _ in text]
         scores = {i: sc for i, sc, _ in text}
         order = {i: n for n, (i, _, _) in enumerate(text)}
+    if _use_facets(query, index, facets):
+        assert index is not None or facets != "db"
+        return _rank_with_facets(session, query, now, index, scores, order)
+    return _rank_with_db(session, query, now, scores, order)
+
+
+def _use_facets(query: ActivityQuery, index: SearchIndex | None, mode: str) -> bool:
+    if mode == "db":
+        return False
+    if not (query.has_point or query.bbox or query.categories or query.free or isinstance(query.day, int)):
+        return False
+    if mode == "index":
+        return True
+    # auto: the in-memory arrays pay off on large cities; small ones (and tests that write rows
+    # without indexing them) keep the DB, which is always current.
+    if index is None:
+        from webapp.search.index import current_index
+
+        index = current_index()
+    return index.exists() and index.doc_count() >= FACETS_MIN_DOCS
+
+
+def _rank_with_facets(
+    session: Session,
+    query: ActivityQuery,
+    now: datetime,
+    index: SearchIndex | None,
+    scores: dict[int, float] | None,
+    order: dict[int, int],
+) -> list[_Ranked]:
+    import numpy as np
+
+    if index is None:
+        from webapp.search.index import current_index
+
+        index = current_index()
+    fac = index.facets()
+    box = None
+    if query.has_point:
+        assert query.lat is not None and query.lon is not None
+        b = bbox_around(query.lat, query.lon, query.radius_m)
+        box = (b.minlon, b.minlat, b.maxlon, b.maxlat)
+    if query.bbox is not None:
+        q = query.bbox
+        box = (
+            (q.minlon, q.minlat, q.maxlon, q.maxlat)
+            if box is None
+            else (max(box[0], q.minlon), max(box[1], q.minlat), min(box[2], q.maxlon), min(box[3], q.maxlat))
+        )
+    docnums = fac.candidates(
+        box=box,
+        categories=query.categories,
+        free=query.free,
+        weekday=query.day if isinstance(query.day, int) else None,
+    )
+    if scores is not None:
+        keep = np.fromiter((int(i) in scores for i in fac.ids[docnums]), dtype=bool, count=len(docnums))
+        docnums = docnums[keep]
+    dist: dict[int, float] = {}
+    if query.has_point and len(docnums):
+        from gis.distance import _GEOD
+
+        lats, lons = fac.lat[docnums], fac.lon[docnums]
+        _, _, d = _GEOD.inv(np.full(len(lats), query.lon), np.full(len(lats), query.lat), lons, lats)
+        inside = d <= query.radius_m
+        docnums = docnums[inside]
+        dist = dict(zip(fac.ids[docnums].tolist(), d[inside].tolist(), strict=True))
+    ids = fac.ids[docnums].tolist()
+    kana = {i: fac.kana[dn] for i, dn in zip(ids, docnums.tolist(), strict=True)}
+    if _db_only_filters(query):
+        allowed = {r.id for r in _filtered_rows(session, query, now, ids)}
+        ids = [i for i in ids if i in allowed]
+    return _order(query, ids, dist, scores, order, kana)
+
+
+def _filtered_rows(session: Session, query: ActivityQuery, now: datetime, ids: list[int] | None) -> list[Any]:
+    """Published rows passing every DB-side filter (restricted to ``ids`` when given)."""
+    if ids is not None and len(ids) <= _MAX_IN_IDS:
+        rows = []
+        for i in range(0, len(ids), 1000):
+            rows += session.execute(_candidate_stmt(session, query, ids[i : i + 1000], geo=False)).all()
+    else:
+        rows = session.execute(_candidate_stmt(session, query, None, geo=ids is None)).all()
+        if ids is not None:
+            wanted = set(ids)
+            rows = [r for r in rows if r.id in wanted]
+    if query.audiences:
+        aud = set(query.audiences)
+        rows = [r for r in rows if aud & set(r.audiences or ())]
+    if query.accessibility:
+        need = set(query.accessibility)
+        rows = [r for r in rows if need <= set(r.a_access or ()) | set(r.p_access or ())]
+    if query.day is not None or query.open_now:
+        rows = [r for r in rows if _schedule_ok(r, query, now)]
+    return rows
+
+
+def _rank_with_db(
+    session: Session,
+    query: ActivityQuery,
+    now: datetime,
+    scores: dict[int, float] | None,
+    order: dict[int, int],
+) -> list[_Ranked]:
     text_ids = sorted(scores) if scores is not None and len(scores) <= _MAX_IN_IDS else None
     rows = session.execute(_candidate_stmt(session, query, text_ids)).all()
     if scores is not None and text_ids is None:
@@ -278,15 +403,25 @@ def _rank(
         rows = [r for r in located if r.id in dist]
     if query.day is not None or query.open_now:
         rows = [r for r in rows if _schedule_ok(r, query, now)]
+    kana = {r.id: (r.name_kana or r.name or "") for r in rows}
+    return _order(query, [r.id for r in rows], dist, scores, order, kana)
 
-    ranked = [_Ranked(r.id, dist.get(r.id), scores.get(r.id) if scores else None) for r in rows]
+
+def _order(
+    query: ActivityQuery,
+    ids: list[int],
+    dist: dict[int, float],
+    scores: dict[int, float] | None,
+    order: dict[int, int],
+    kana: dict[int, str],
+) -> list[_Ranked]:
+    ranked = [_Ranked(i, dist.get(i), scores.get(i) if scores else None) for i in ids]
     if scores is not None:
         # Relevance, then distance (when a point is given), then the index's kana order.
         ranked.sort(key=lambda h: (-(h.score or 0.0), h.distance_m or 0.0, order[h.id]))
     elif query.has_point:
         ranked.sort(key=lambda h: (h.distance_m or 0.0, h.id))
     else:
-        kana = {r.id: (r.name_kana or r.name or "") for r in rows}
         ranked.sort(key=lambda h: (kana[h.id], h.id))
     return ranked
 
@@ -337,6 +472,7 @@ def search_activities(
     index: SearchIndex | None = None,
     use_cache: bool = False,
     with_occurrences: bool = True,
+    facets: str = "auto",
 ) -> SearchResult:
     """Find published activities for ``query``; ``now`` (default: current Tokyo time) drives
     ``open_now`` and ``next_occurrences``.  ``index`` defaults to the app's index directory."""
@@ -353,7 +489,7 @@ def search_activities(
         key = (query.cache_key(), gen, now.replace(second=0, microsecond=0), id(session.get_bind()))
         ranked = result_cache.get(key)
     if ranked is None:
-        ranked = _rank(session, query, now, index)
+        ranked = _rank(session, query, now, index, facets)
         if key is not None:
             result_cache.put(key, ranked)
     page_items = ranked[query.offset : query.offset + query.per_page]
