@@ -258,6 +258,7 @@ def test_unanswered_proposal_becomes_overdue(world: World, session: Session) -> 
     assert figures.proposals == 1 and figures.open_overdue == 1
     overdue = svc.list_cases(session, sup, svc.CaseFilter(overdue=True))
     assert p in overdue
+    assert svc.overdue_ids(session, [p.id]) == {p.id}
 
 
 def test_followup_wellbeing_ranges(world: World, session: Session) -> None:

@@ -313,6 +313,15 @@ def list_cases(session: Session, user: User, f: CaseFilter, limit: int = 200) ->
     return people
 
 
+def overdue_ids(session: Session, ids: list[int]) -> set[int]:
+    """Which of these (already visible) persons have an overdue follow-up or unanswered 打診."""
+    if not ids:
+        return set()
+    now = utcnow()
+    today = now.astimezone(_TOKYO).date()
+    return set(session.scalars(select(Person.id).where(Person.id.in_(ids), overdue_condition(today, now))))
+
+
 def followups_due(session: Session, user: User, today: date) -> tuple[list[FollowUp], list[FollowUp]]:
     """(due within the next 7 days, overdue) open follow-ups among the cases this user works on."""
     if not has_permission(user, "staff:case:read"):

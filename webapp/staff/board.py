@@ -322,6 +322,7 @@ def cases_list() -> str:
     districts = district_choices(db.session())
     return render_template(
         "staff/cases.html", people=people, f=f, districts=districts, district_names=dict(districts),
+        overdue=svc.overdue_ids(db.session(), [p.id for p in people]),
         can_office=has_permission(_me(), "staff:office:cases"),
     )  # fmt: skip
 
