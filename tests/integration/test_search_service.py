@@ -39,14 +39,15 @@ def city(session: Session, tmp_path: Path) -> SearchIndex:
 def run(session: Session, index: SearchIndex, **params: object) -> SearchResult:
     """One page (100 unless per_page is given); with all_pages=True, every page merged."""
     all_pages = bool(params.pop("all_pages", False))
+    facets = str(params.pop("facets", "auto"))
     args = {k: [str(v)] if not isinstance(v, list) else [str(x) for x in v] for k, v in params.items()}
     args.setdefault("per_page", ["100"])
-    result = search_activities(session, parse_activity_query(args), NOW, index=index)
+    result = search_activities(session, parse_activity_query(args), NOW, index=index, facets=facets)
     page = 1
     while all_pages and len(result.hits) < result.total:
         page += 1
         args["page"] = [str(page)]
-        more = search_activities(session, parse_activity_query(args), NOW, index=index)
+        more = search_activities(session, parse_activity_query(args), NOW, index=index, facets=facets)
         if not more.hits:
             break
         result.hits.extend(more.hits)
@@ -131,20 +132,21 @@ def test_unknown_word_finds_nothing(session: Session, city: SearchIndex) -> None
     assert run(session, city, q="ぜったいにないことば").total == 0
 
 
-def test_text_combined_with_near_me_category_weekday_and_open_now(session: Session, city: SearchIndex) -> None:
+@pytest.mark.parametrize("facets", ["db", "index"])
+def test_text_combined_with_near_me_category_weekday_and_open_now(session: Session, city: SearchIndex, facets: str) -> None:
     target = session.scalars(select(Activity).where(Activity.name == "鹿ノ台東いきいき百歳体操")).one()
     assert target.place is not None
     lat, lon = target.place.lat, target.place.lon
-    hits = run(session, city, q="ひゃくさいたいそう", lat=lat, lon=lon, radius=1500, category="exercise").hits
+    hits = run(session, city, facets=facets, q="ひゃくさいたいそう", lat=lat, lon=lon, radius=1500, category="exercise").hits
     assert hits[0].activity.id == target.id
     assert all(h.distance_m is not None and h.distance_m <= 1500 for h in hits)
     assert all(h.activity.category == "exercise" for h in hits)
     weekdays = {0: "mon", 1: "tue", 2: "wed", 3: "thu", 4: "fri", 5: "sat", 6: "sun"}
     day = next(iter(sorted(_weekdays_of(target))))
-    assert target.id in {h.activity.id for h in run(session, city, q="百歳体操", day=weekdays[day]).hits}
+    assert target.id in {h.activity.id for h in run(session, city, facets=facets, q="百歳体操", day=weekdays[day]).hits}
     other = (day + 3) % 7
     if other not in _weekdays_of(target):
-        assert target.id not in {h.activity.id for h in run(session, city, q="百歳体操", day=weekdays[other]).hits}
+        assert target.id not in {h.activity.id for h in run(session, city, facets=facets, q="百歳体操", day=weekdays[other]).hits}
 
 
 def _weekdays_of(activity: Activity) -> set[int]:
@@ -171,14 +173,16 @@ def _activity_at(session: Session, key: str, lat: float, lon: float, **fields: o
     return activity
 
 
-def test_radius_edges_are_exact(session: Session, city: SearchIndex) -> None:
+@pytest.mark.parametrize("facets", ["db", "index"])
+def test_radius_edges_are_exact(session: Session, city: SearchIndex, facets: str) -> None:
     lat0, lon0 = 34.6915, 135.7006
     inside, outside = [], []
     for i, bearing in enumerate(range(0, 360, 45)):
         for dist, bucket in ((1999.0, inside), (2001.0, outside)):
             lon, lat, _ = _GEOD.fwd(lon0, lat0, bearing, dist)
             bucket.append(_activity_at(session, f"edge-{i}-{dist}", lat, lon).id)
-    hits = run(session, city, lat=lat0, lon=lon0, radius=2000, per_page=100)
+    sync.index_activities(session, city, inside + outside)  # as the publishing request would
+    hits = run(session, city, facets=facets, lat=lat0, lon=lon0, radius=2000, per_page=100)
     ids = {h.activity.id for h in hits.hits}
     assert set(inside) <= ids
     assert not set(outside) & ids
@@ -189,9 +193,10 @@ def test_radius_edges_are_exact(session: Session, city: SearchIndex) -> None:
         assert h.distance_m == pytest.approx(geodesic_m(lat0, lon0, h.activity.place.lat, h.activity.place.lon), abs=0.01)
 
 
-def test_bbox_filter(session: Session, city: SearchIndex) -> None:
+@pytest.mark.parametrize("facets", ["db", "index"])
+def test_bbox_filter(session: Session, city: SearchIndex, facets: str) -> None:
     box = (135.69, 34.68, 135.71, 34.70)
-    found = run(session, city, bbox=",".join(map(str, box))).hits
+    found = run(session, city, facets=facets, bbox=",".join(map(str, box))).hits
     assert found
     for h in found:
         p = h.activity.place
@@ -200,8 +205,9 @@ def test_bbox_filter(session: Session, city: SearchIndex) -> None:
     assert {h.activity.id for h in found} == everything
 
 
-def test_no_text_no_point_is_kana_order(session: Session, city: SearchIndex) -> None:
-    result = run(session, city, all_pages=True)
+@pytest.mark.parametrize("facets", ["db", "index"])
+def test_no_text_no_point_is_kana_order(session: Session, city: SearchIndex, facets: str) -> None:
+    result = run(session, city, facets=facets, all_pages=True)
     assert result.total == len(published(session)) == len(result.hits)
     keys = [h.activity.name_kana or h.activity.name for h in result.hits]
     assert keys == sorted(keys)
@@ -211,16 +217,17 @@ def test_no_text_no_point_is_kana_order(session: Session, city: SearchIndex) -> 
 # filters and schedules
 
 
-def test_category_audience_free_flags_accessibility(session: Session, city: SearchIndex) -> None:
+@pytest.mark.parametrize("facets", ["db", "index"])
+def test_category_audience_free_flags_accessibility(session: Session, city: SearchIndex, facets: str) -> None:
     pub = published(session)
-    assert {h.activity.id for h in run(session, city, category=["salon", "exercise"], all_pages=True).hits} == {
+    assert {h.activity.id for h in run(session, city, facets=facets, category=["salon", "exercise"], all_pages=True).hits} == {
         a.id for a in pub if a.category in ("salon", "exercise")
     }
-    assert {h.activity.id for h in run(session, city, audience="hikikomori", all_pages=True).hits} == {
+    assert {h.activity.id for h in run(session, city, facets=facets, audience="hikikomori", all_pages=True).hits} == {
         a.id for a in pub if "hikikomori" in (a.audiences or [])
     }
-    assert {h.activity.id for h in run(session, city, free=1, all_pages=True).hits} == {a.id for a in pub if a.cost_yen == 0}
-    assert {h.activity.id for h in run(session, city, first_timers=1, all_pages=True).hits} == {
+    assert {h.activity.id for h in run(session, city, facets=facets, free=1, all_pages=True).hits} == {a.id for a in pub if a.cost_yen == 0}
+    assert {h.activity.id for h in run(session, city, facets=facets, first_timers=1, all_pages=True).hits} == {
         a.id for a in pub if a.welcomes_first_timers
     }
     wheel = {
@@ -228,29 +235,32 @@ def test_category_audience_free_flags_accessibility(session: Session, city: Sear
         for a in pub
         if "wheelchair" in (a.accessibility or []) or (a.place is not None and "wheelchair" in (a.place.accessibility or []))
     }
-    assert {h.activity.id for h in run(session, city, accessibility="wheelchair", all_pages=True).hits} == wheel
+    assert {h.activity.id for h in run(session, city, facets=facets, accessibility="wheelchair", all_pages=True).hits} == wheel
 
 
-def test_district_filter(session: Session, city: SearchIndex) -> None:
+@pytest.mark.parametrize("facets", ["db", "index"])
+def test_district_filter(session: Session, city: SearchIndex, facets: str) -> None:
     district = session.scalars(select(District).where(District.kind == "school")).first()
     if district is None:
         pytest.skip("sample districts not loaded")
     expected = {a.id for a in published(session) if a.place is not None and a.place.district_id == district.id}
-    assert {h.activity.id for h in run(session, city, district=district.code, all_pages=True).hits} == expected
-    assert {h.activity.id for h in run(session, city, district=district.name, all_pages=True).hits} == expected
+    assert {h.activity.id for h in run(session, city, facets=facets, district=district.code, all_pages=True).hits} == expected
+    assert {h.activity.id for h in run(session, city, facets=facets, district=district.name, all_pages=True).hits} == expected
 
 
-def test_day_skips_holidays_when_the_listing_says_so(session: Session, city: SearchIndex) -> None:
+@pytest.mark.parametrize("facets", ["db", "index"])
+def test_day_skips_holidays_when_the_listing_says_so(session: Session, city: SearchIndex, facets: str) -> None:
     skipping = session.scalars(select(Activity).where(Activity.name == "子育て支援センター ひだまり")).one()
     assert skipping.skip_holidays
-    assert skipping.id in {h.activity.id for h in run(session, city, day=PLAIN_MONDAY.isoformat(), all_pages=True).hits}
-    assert skipping.id not in {h.activity.id for h in run(session, city, day=HOLIDAY_MONDAY.isoformat()).hits}
+    assert skipping.id in {h.activity.id for h in run(session, city, facets=facets, day=PLAIN_MONDAY.isoformat(), all_pages=True).hits}
+    assert skipping.id not in {h.activity.id for h in run(session, city, facets=facets, day=HOLIDAY_MONDAY.isoformat()).hits}
     # A weekday (not a date) asks "does it run on Mondays", holidays aside.
-    assert skipping.id in {h.activity.id for h in run(session, city, day="mon", all_pages=True).hits}
+    assert skipping.id in {h.activity.id for h in run(session, city, facets=facets, day="mon", all_pages=True).hits}
 
 
-def test_open_now_uses_start_and_end_in_tokyo(session: Session, city: SearchIndex) -> None:
-    hits = run(session, city, open_now=1, all_pages=True).hits
+@pytest.mark.parametrize("facets", ["db", "index"])
+def test_open_now_uses_start_and_end_in_tokyo(session: Session, city: SearchIndex, facets: str) -> None:
+    hits = run(session, city, facets=facets, open_now=1, all_pages=True).hits
     assert hits
     from schedule import is_open_at
 
