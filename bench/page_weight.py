@@ -6,11 +6,17 @@ server, i.e. uncompressed) and request count, excluding map tiles.  A gzip colum
 compressing proxy would send.  Budget for the phone results page: ≤ 150 KB and ≤ 15 requests.
 
     .venv/bin/python bench/page_weight.py
+
+With ``ODEKAKE_LIGHTHOUSE=/path/to/node_modules/.bin/lighthouse`` (``npm install lighthouse`` in
+any directory; it drives the same Debian chromium), Lighthouse's mobile scores are printed too.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
+import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -92,6 +98,20 @@ def _measure(browser: Any, url: str, label: str, action: Any = None) -> Weight:
     return weight
 
 
+def _lighthouse(binary: str, url: str) -> str:
+    out = Path(tempfile.mkdtemp(prefix="odekake-lh-")) / "report.json"
+    flags = "--headless=new " + " ".join(ARGS)
+    done = subprocess.run(
+        [binary, url, "--quiet", f"--chrome-flags={flags}", "--output=json", f"--output-path={out}",
+         "--only-categories=performance,accessibility,best-practices"],
+        env={**os.environ, "CHROME_PATH": CHROMIUM}, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    if done.returncode or not out.exists():
+        return f"lighthouse failed: {done.stderr.strip().splitlines()[-1:] or done.returncode}"
+    categories = json.loads(out.read_text())["categories"]
+    return "  ".join(f"{k} {round(v['score'] * 100)}" for k, v in categories.items())
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -102,10 +122,12 @@ def main() -> None:
             _measure(browser, base + "/", "phone results page /"),
             _measure(browser, base + "/?near=東生駒&category=salon", "phone results, near + category"),
             _measure(browser, base + "/", "phone results + map opened",
-                     lambda page: page.locator("#map-toggle").click()),  # fmt: skip
+                     lambda page: page.locator("#map-toggle").click()),
             _measure(browser, base + "/activities/1", "phone activity page"),
         ]
         browser.close()
+    lighthouse = os.environ.get("ODEKAKE_LIGHTHOUSE")
+    scores = {path: _lighthouse(lighthouse, base + path) for path in ("/", "/activities/1")} if lighthouse else {}
     server.shutdown()
 
     print(f"{'page':36} {'requests':>8} {'transferred':>12} {'gzip est.':>10} {'tiles blocked':>13}")
@@ -122,6 +144,8 @@ def main() -> None:
         f"budget (phone results page): {first.transferred / 1024:.1f} KB of {BUDGET_BYTES // 1024} KB, "
         f"{first.requests} of {BUDGET_REQUESTS} requests: {'OK' if ok else 'OVER'}"
     )
+    for path, line in scores.items():
+        print(f"lighthouse (mobile) {path}: {line}")
 
 
 if __name__ == "__main__":
