@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.routing import BuildError
 
 from schedule import describe, next_occurrences
 from schedule.ical import calendar, vevent
@@ -49,12 +50,20 @@ def _search_context(filters: finder.Filters) -> dict[str, object]:
     }
 
 
+def _geojson_url(filters: finder.Filters) -> str | None:
+    """The map's marker source (the public API), or None when the API is not installed."""
+    try:
+        return url_for("api.activities_geojson") + "?" + filters.api_query()
+    except BuildError:
+        return None
+
+
 @bp.route("/")
 @public
 def index() -> tuple[str, int] | str:
     filters = finder.parse_filters(request.args, geocode=geocode_town)
     results = finder.search(db.session(), filters)
-    geojson_url = "/api/v1/activities.geojson?" + filters.api_query()
+    geojson_url = _geojson_url(filters)
     body = render_template(
         "public/index.html",
         results=results,
