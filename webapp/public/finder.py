@@ -423,6 +423,8 @@ def _service_search(
     search_activities, parse_activity_query, query_error, knows_extra = service
     local_filter = f.needs_local_filter and not knows_extra
     want_all = local_filter or limit > per_page
+    # Filtering here after the service means reading every match first (bounded).
+    cap = max(limit, 2000) if local_filter else limit
     pairs: list[tuple[Activity, float | None]] = []
     service_page, service_per_page = (1, 100) if want_all else (page, per_page)
     total = 0
@@ -432,7 +434,7 @@ def _service_search(
             result = search_activities(session, query, now=now)
             pairs.extend((hit.activity, hit.distance_m) for hit in result.hits)
             total = result.total
-            if not want_all or service_page * service_per_page >= total or len(pairs) >= limit:
+            if not want_all or service_page * service_per_page >= total or len(pairs) >= cap:
                 break
             service_page += 1
     except query_error as exc:
