@@ -126,6 +126,13 @@ def import_command(
     if sys.stderr.isatty() and not report.dry_run and report.changed_ids:
         click.echo(f"updating the search index ({len(report.changed_ids)} listings)…", err=True)
     note = after_import_commit(db.session(), report)
+    if source is None:
+        report.notes.append((
+            f"--source を指定しなかったため、出どころ名はファイル名から「{source_name}」にしました。"
+            "同じ一覧の次の版は同じ --source で取り込むと更新になります",
+            f"no --source given: the source name is {source_name!r}, from the file name; import the next "
+            "version of this list with the same --source so that it updates these listings",
+        ))
     _print_report(report)
     if note:
         click.echo(f"note: {note}")

@@ -226,3 +226,24 @@ def test_shared_organization_and_place(session: Session, tmp_path: Path) -> None
     s1, s2 = by_id(session, "S1"), by_id(session, "S2")
     assert s1.place_id == s2.place_id and s1.organization_id == s2.organization_id
     assert s1.organization is not None and s1.organization.name == "東新町自治会"
+
+
+def test_xlsx_import_and_reimport(session: Session, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["【サンプル】通いの場一覧（Excel）"])
+    ws.append(HEADER)
+    for row in ROWS:
+        ws.append([float(v) if h in ("緯度", "経度") else v for h, v in zip(HEADER, row, strict=True)])
+    path = tmp_path / "list.xlsx"
+    wb.save(path)
+    first = run(session, path, "xlsx")
+    assert (first.created, first.rejected) == (3, 0)
+    again = run(session, path, "xlsx")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    # The same rows as CSV under the same source: nothing changes.
+    same = run(session, write_csv(tmp_path / "list.csv", ROWS))
+    assert (same.created, same.updated) == (0, 0)
