@@ -320,3 +320,31 @@ def test_search_form_folds_after_a_search(client: FlaskClient, city: Session) ->
     after = client.get("/?category=salon&free=1").get_data(as_text=True)
     assert '<details class="search-details">' in after
     assert "いまの条件: サロン・通いの場、無料" in after
+
+
+def test_list_without_the_search_service(client: FlaskClient, city: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The in-process filter (used when the search service is missing or failing) gives the same page."""
+    from webapp.public import finder
+
+    monkeypatch.setattr(finder, "_service", lambda: None)
+    body = client.get("/?q=体操&free=1&first_timers=1").get_data(as_text=True)
+    ids = _ids(body)
+    assert ids
+    for a in city.scalars(select(Activity).where(Activity.id.in_(ids))):
+        assert a.cost_yen == 0 and a.welcomes_first_timers is True
+    near = client.get("/?near=東生駒&radius=1000").get_data(as_text=True)
+    assert "東生駒から近い順" in near and _ids(near)
+
+
+def test_failing_search_service_falls_back(client: FlaskClient, city: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    from webapp.public import finder
+
+    class Broken(Exception):
+        pass
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("index unavailable")
+
+    monkeypatch.setattr(finder, "_service", lambda: (explode, lambda args: args, Broken, True))
+    r = client.get("/?category=salon")
+    assert r.status_code == 200 and _ids(r.get_data(as_text=True))
