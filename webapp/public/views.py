@@ -146,7 +146,8 @@ def report(activity_id: int) -> Response | tuple[str, int]:
         getattr(form, exc.field or "message").errors = [_("内容を確かめてください。")]
         return _render_detail(a, form, 400)
     flash(_("お知らせありがとうございました。担当者が確認します。"), "success")
-    return redirect(url_for("public.activity", activity_id=a.id) + "#report")
+    # No #report anchor: the thank-you message is at the top of the page.
+    return redirect(url_for("public.activity", activity_id=a.id))
 
 
 @bp.route("/activities/<int:activity_id>.ics")
