@@ -286,3 +286,14 @@ def test_activity_map_on_demand_on_phone(phone_page: Any, live_server: LiveServe
     phone_page.locator("#map-toggle").click()
     phone_page.locator("#map path.leaflet-interactive").first.wait_for()
     phone_page.screenshot(path=str(artifacts / "phone-detail-map.png"), full_page=False)
+
+
+def test_report_a_mistake(page: Any, live_server: LiveServer) -> None:
+    page.goto(live_server("/?category=learning"))
+    page.locator("#result-list > li h3 a").first.click()
+    page.wait_for_url(re.compile(r"/activities/\d+$"))
+    page.get_by_role("button", name="送信する").click()
+    assert page.locator(".field__error").first.is_visible()  # empty message: error beside the field
+    page.get_by_label("どこが違っていましたか").fill("開始時間が10時になっていました")
+    page.get_by_role("button", name="送信する").click()
+    assert page.get_by_text("お知らせありがとうございました").is_visible()
