@@ -247,3 +247,13 @@ def test_xlsx_import_and_reimport(session: Session, tmp_path: Path) -> None:
     # The same rows as CSV under the same source: nothing changes.
     same = run(session, write_csv(tmp_path / "list.csv", ROWS))
     assert (same.created, same.updated) == (0, 0)
+
+
+def test_imported_places_get_their_school_district(session: Session, tmp_path: Path) -> None:
+    from webapp.services.demo import SAMPLE_DISTRICTS
+    from webapp.services.districts import import_district_file
+
+    import_district_file(session, SAMPLE_DISTRICTS, kind="school", source="sample")
+    run(session, write_csv(tmp_path / "v1.csv", ROWS))
+    places = [by_id(session, sid).place for sid in ("T1", "T2", "T3")]
+    assert all(p is not None and p.district_id is not None for p in places)

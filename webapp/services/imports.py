@@ -418,6 +418,7 @@ class _Loader:
         self.updates: dict[int, dict[str, Any]] = {}
         self.pending_places: list[Place] = []
         self.pending_orgs: list[Organization] = []
+        self.new_place_ids: list[int] = []
 
     def insert_pending(self) -> None:
         """INSERT the batch's new places and organizations in one statement each; ids set back.
@@ -442,6 +443,8 @@ class _Loader:
             )
             for obj in pending:
                 obj.id = ids[obj.source_id]
+            if model is Place:
+                self.new_place_ids.extend(obj.id for obj in pending)
             pending.clear()
 
     def prepare(self, records: list[ActivityRecord]) -> list[_Row]:
@@ -666,8 +669,11 @@ def import_records(
             else:
                 report.archived = loader.archive_missing()
                 session.flush()
+        moved = {p.id for p in loader.changed_places if p.id is not None}
+        districts = _assign_districts(session, moved | set(loader.new_place_ids))
         report.changed_ids = sorted(loader.changed_ids | {a.id for a in loader.changed})
-        report.changed_place_ids = sorted({p.id for p in loader.changed_places if p.id is not None})
+        # A place whose 校区 changed is re-indexed with its activities (district names are searchable).
+        report.changed_place_ids = sorted(moved | districts)
     except BaseException:
         savepoint.rollback()
         raise
@@ -677,6 +683,19 @@ def import_records(
     else:
         savepoint.commit()
     return report
+
+
+def _assign_districts(session: Session, place_ids: set[int]) -> set[int]:
+    """小学校区 of new and moved places (point-in-polygon through the spatial index)."""
+    if not place_ids:
+        return set()
+    from webapp.services.districts import assign_districts
+
+    ids = sorted(place_ids)
+    changed: set[int] = set()
+    for start in range(0, len(ids), 5 * BATCH_SIZE):  # SQLite caps bound parameters at 32766
+        changed.update(assign_districts(session, ids[start : start + 5 * BATCH_SIZE]).changed_place_ids)
+    return changed
 
 
 def _apply_record(loader: _Loader, row: _Row) -> str:
