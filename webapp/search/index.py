@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -25,9 +26,9 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.columns import NumericColumn, VarBytesColumn
-from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, STORED, FieldType, Schema
+from whoosh.formats import Existence
 from whoosh.reading import TermNotFound
-from whoosh.scoring import BM25F
 from whoosh.writing import IndexWriter
 
 from webapp.search.analysis import (
@@ -40,9 +41,32 @@ from webapp.search.analysis import (
 
 log = logging.getLogger(__name__)
 
+
+def _patch_whoosh_has_column() -> None:
+    """Cache W3PerDocReader.has_column per reader.
+
+    Whoosh asks it once per *posting* while merging segments (doc_field_length → a stat() of
+    the length-column file each time): 60 % of commit time measured here.  A segment's files
+    never change once written, so the answer per reader is fixed.
+    """
+    from whoosh.codec import whoosh3
+
+    original = whoosh3.W3PerDocReader.has_column
+    if getattr(original, "_odekake_cached", False):
+        return
+
+    def has_column(self: Any, fieldname: str) -> bool:
+        cache = self.__dict__.setdefault("_odekake_has_column", {})
+        if fieldname not in cache:
+            cache[fieldname] = original(self, fieldname)
+        return bool(cache[fieldname])
+
+    has_column._odekake_cached = True  # type: ignore[attr-defined]
+    whoosh3.W3PerDocReader.has_column = has_column
+
 # Bump when the analysis chain or the document shape changes: every stored fingerprint then
 # differs, and `odekake reindex --check` reports all documents as stale.
-ANALYSIS_VERSION = "3"
+ANALYSIS_VERSION = "4"
 INDEX_NAME = "activities"
 WRITE_TIMEOUT_S = 30.0
 
@@ -50,8 +74,8 @@ WRITE_TIMEOUT_S = 30.0
 #   w_title  words of the name and its kana          (a match here ranks highest)
 #   w_body   words of category labels, organisation, place, address, town, description
 #   y_title  reading trigrams of the name and kana    (kana queries: こそだてひろば)
-#   y_body   reading trigrams of the short body fields (town, place, address, category,
-#            organisation — not the description, whose readings would triple the postings)
+#   y_body   reading trigrams of the short body fields (town, place, category, organisation —
+#            not the description or the address, whose readings would triple the postings)
 # A character n-gram field was measured and dropped: at 2,000 listings it held ~425 postings per
 # listing (15 ms/listing to index, 100s of ms per query in pure-Python Whoosh).  Short and
 # unknown words are matched instead by substring over the *term dictionary* of w_title/w_body
@@ -63,12 +87,15 @@ TIER_TITLE_OTHER = 3.0
 TIER_BODY_WORD = 2.0
 TIER_BODY_OTHER = 1.0
 MAX_SUBSTRING_TERMS = 400
+_SENTENCE_RE = re.compile(r"(?<=[。！？!?\n])")
 TYPED_BONUS = 0.5
 
 
-def _ws_field() -> TEXT:
-    # Tokens are already folded by analysis.py; positions are not needed (no phrase queries).
-    return TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=False)
+def _ws_field() -> FieldType:
+    # Tokens are already folded by analysis.py.  Matching is set algebra with tiered scores, so
+    # postings need neither positions nor frequencies nor field lengths: the cheapest format
+    # (smaller postings, faster adds).
+    return FieldType(format=Existence(), analyzer=SpaceSeparatedTokenizer(), scorable=False)
 
 
 def make_schema() -> Schema:
@@ -182,11 +209,16 @@ def make_document(src: SourceText) -> dict[str, Any]:
         title_runs += runs
     body_words: list[str] = []
     body_runs: list[str] = []
-    for text in (src.category, src.organization, src.place, src.address, src.town):
+    for text in (src.category, src.organization, src.place, src.town):
         words, runs = analyse_text(text)
         body_words += words
         body_runs += runs
-    body_words += analyse_text(src.description)[0]
+    # The address's reading would add ならけんいこまし… trigrams to every listing; its town is
+    # read through the town field instead.
+    body_words += analyse_text(src.address)[0]
+    for sentence in _SENTENCE_RE.split(src.description):
+        # Sentence by sentence: boilerplate (「初めての方も歓迎です。」) is analysed once per process.
+        body_words += analyse_text(sentence)[0]
     return {
         "id": str(src.id),
         "stamp": fingerprint(src),
@@ -452,6 +484,7 @@ class SearchIndex:
 
     def open(self) -> Any:
         if self._ix is None:
+            _patch_whoosh_has_column()
             self.path.mkdir(parents=True, exist_ok=True)
             if not whoosh_index.exists_in(str(self.path), indexname=INDEX_NAME):
                 self._create()
@@ -506,14 +539,14 @@ class SearchIndex:
         with self._lock:
             ix = self.open()
             if self._searcher is None:
-                self._searcher = ix.searcher(weighting=BM25F())
+                self._searcher = ix.searcher()
                 self._load_ids()
             elif not self._searcher.up_to_date():
                 # Not Searcher.refresh(): it reuses segment readers by segment id, and a segment
                 # whose documents were only deleted keeps its id, so the deletions were missed.
                 # The old searcher is not closed here: another thread may still be reading it;
                 # it closes its files when the last reference goes.
-                self._searcher = ix.searcher(weighting=BM25F())
+                self._searcher = ix.searcher()
                 self._load_ids()
             return self._searcher
 
@@ -635,8 +668,19 @@ def index_at(path: Path | str) -> SearchIndex:
 
 
 def current_index() -> SearchIndex:
-    """The app's index (settings.resolved_index_dir)."""
+    """The app's index (settings.resolved_index_dir).
+
+    Outside tests, a missing index is built from the database on first use, so a fresh
+    `make run` (load-demo without reindex) can search at once.  Tests build their own.
+    """
     from flask import current_app
 
     settings = current_app.extensions["odekake_settings"]
-    return index_at(settings.resolved_index_dir)
+    index = index_at(settings.resolved_index_dir)
+    if settings.env != "testing" and not index.exists():
+        from webapp.extensions import db
+        from webapp.search.sync import rebuild
+
+        log.warning("search index missing in %s: building it from the database", index.path)
+        rebuild(db.session(), index)
+    return index

@@ -1,11 +1,18 @@
-"""Activity search: text (Whoosh) + place (spatial index) + filters (SQL) + schedules (RRULE).
+"""Activity search: text (Whoosh) + place + filters + schedules (RRULE, Tokyo, holidays).
 
 The one entry point for the public API and the resident pages::
 
     result = search_activities(session, parse_activity_query(request.args))
 
-Text matching runs in the Whoosh index (ids + scores only); everything else is checked against
-the database, so an activity that is no longer published never appears even if the index lags.
+* Text: the Whoosh index (webapp.search.index) gives ids and tiered relevance scores.
+* Place and the cheap filters (category, free, weekday): on a large city, numpy arrays built
+  from the index's columns (measured faster than the DB: there is no index on activity.place_id,
+  so the spatial-index subquery still scans every published activity); on a small city the DB's
+  spatial index (webapp.services.spatial).  The exact distance is the WGS84 geodesic either way,
+  so the radius edge is exact.
+* Audience, accessibility, district, newcomer flags, a date or "open now": DB rows + RRULE.
+* The page is always loaded from the DB with ``status == "published"``: a listing that was
+  unpublished but is still in a lagging index never appears.
 Order: relevance when there is text, else distance when a point is given, else kana order.
 """
 
@@ -22,7 +29,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from gis.distance import bbox_around
 from schedule import TZ, Schedule, is_open_at, next_occurrences, occurs_on, weekdays
@@ -474,19 +481,30 @@ def search_activities(
     with_occurrences: bool = True,
     facets: str = "auto",
 ) -> SearchResult:
-    """Find published activities for ``query``; ``now`` (default: current Tokyo time) drives
-    ``open_now`` and ``next_occurrences``.  ``index`` defaults to the app's index directory."""
-    now = now.astimezone(TZ) if now is not None and now.tzinfo is not None else (now.replace(tzinfo=TZ) if now else datetime.now(TZ))
+    """Find published activities for ``query``.
+
+    ``now`` (default: current Tokyo time; naive = Tokyo) drives ``open_now`` and
+    ``next_occurrences``.  ``index`` defaults to the app's index directory.  ``use_cache`` keeps
+    whole rankings for a minute, keyed by the query and the index generation (every publish,
+    edit or archive moves the generation).  ``facets``: "auto" (in-memory arrays from the index
+    for place/category/free/weekday on large cities, the DB on small ones), "index" or "db".
+    """
+    if now is None:
+        now = datetime.now(TZ)
+    elif now.tzinfo is None:
+        now = now.replace(tzinfo=TZ)
+    else:
+        now = now.astimezone(TZ)
     ranked: list[_Ranked] | None = None
     key = None
     if use_cache:
         idx = index
-        if idx is None and query.q.strip():
+        if idx is None:
             from webapp.search.index import current_index
 
             idx = current_index()
-        gen = idx.generation() if idx is not None and query.q.strip() else None
-        key = (query.cache_key(), gen, now.replace(second=0, microsecond=0), id(session.get_bind()))
+        gen = idx.generation() if idx.exists() else -1
+        key = (query.cache_key(), facets, gen, now.replace(second=0, microsecond=0), id(session.get_bind()))
         ranked = result_cache.get(key)
     if ranked is None:
         ranked = _rank(session, query, now, index, facets)
@@ -500,7 +518,7 @@ def search_activities(
             for a in session.scalars(
                 select(Activity)
                 .where(Activity.id.in_([h.id for h in page_items]), Activity.status == "published")
-                .options(selectinload(Activity.place), selectinload(Activity.organization))
+                .options(joinedload(Activity.place), joinedload(Activity.organization))
             )
         }
         for h in page_items:
