@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from flask import Blueprint, Response, g, request, url_for
+from flask import Blueprint, Response, current_app, g, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -159,6 +159,15 @@ def fmt_yen(value: int | None) -> str:
     return _("%(n)s円", n=f"{value:,}")
 
 
+def is_stale(a: Any) -> bool:
+    """Not confirmed for settings.stale_after_days (default ~6 months): 「情報が古いかもしれません」."""
+    confirmed = a.last_confirmed_at
+    if confirmed is None:
+        return True
+    days = current_app.extensions["odekake_settings"].stale_after_days
+    return bool(datetime.now(UTC) - confirmed > timedelta(days=days))
+
+
 def describe_schedule(a: Any) -> str | Markup:
     """「毎週火曜日 10:00〜11:30」 in the page language; the organiser's text when not describable.
 
@@ -195,6 +204,7 @@ def _context() -> dict[str, Any]:
         "fmt_yen": fmt_yen,
         "tel_href": tel_href,
         "describe_schedule": describe_schedule,
+        "is_stale": is_stale,
         "categories_json": categories_json(),
     }
 

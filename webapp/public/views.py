@@ -5,8 +5,6 @@ Views stay thin: parse the request, call the finder / services, render.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -86,13 +84,6 @@ def _activity_or_404(activity_id: int) -> Activity:
     return activity
 
 
-def _is_stale(activity: Activity) -> bool:
-    confirmed = activity.last_confirmed_at
-    if confirmed is None:
-        return True
-    return datetime.now(UTC) - confirmed > timedelta(days=_settings().stale_after_days)
-
-
 def _photos(activity: Activity) -> list[object]:
     try:
         from webapp.services.photos import published_photos
@@ -110,7 +101,7 @@ def _render_detail(activity: Activity, form: ErrorReportForm, status: int = 200)
         category=finder.taxonomy().categories.get(activity.category or ""),
         schedule_sentence=display.describe_schedule(activity),
         next_dates=next_occurrences(schedule, finder.tokyo_now(), 5),
-        stale=_is_stale(activity),
+        stale=display.is_stale(activity),
         form=form,
         qr=qr_data_uri(detail_url),
         detail_url=detail_url,
