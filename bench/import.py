@@ -60,6 +60,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--reimport", action="store_true", help="also time re-importing the same file (0 changes)")
+    parser.add_argument("--districts", action="store_true", help="load the sample 小学校区 first (places get a district)")
     parser.add_argument("--no-index", action="store_true", help="skip the search index update (time the import alone)")
     args = parser.parse_args()
 
@@ -78,6 +79,12 @@ def main() -> None:
         app = create_app({"instance_dir": root / "instance", "env": "testing"})
         with app.app_context():
             upgrade_to_head()
+            if args.districts:
+                from webapp.services.demo import SAMPLE_DISTRICTS
+                from webapp.services.districts import import_district_file
+
+                with db.transaction() as session:
+                    import_district_file(session, SAMPLE_DISTRICTS, kind="school", source="sample")
             runs = [("fresh import", True)] + ([("re-import (same file)", False)] if args.reimport else [])
             for label, _fresh in runs:
                 t0, c0 = time.perf_counter(), time.process_time()
