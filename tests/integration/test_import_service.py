@@ -257,3 +257,20 @@ def test_imported_places_get_their_school_district(session: Session, tmp_path: P
     run(session, write_csv(tmp_path / "v1.csv", ROWS))
     places = [by_id(session, sid).place for sid in ("T1", "T2", "T3")]
     assert all(p is not None and p.district_id is not None for p in places)
+
+
+def test_app_data_in_extra_survives_reimport_and_stays_out_of_exports(session: Session, tmp_path: Path) -> None:
+    from webapp.services.exports import export_records
+
+    run(session, write_csv(tmp_path / "v1.csv", ROWS))
+    t1 = by_id(session, "T1")
+    t1.extra = {**t1.extra, "photo_ids": [7, 8]}
+    session.flush()
+    changed = [list(r) for r in ROWS]
+    changed[0][10] = "新しい備考"
+    assert run(session, write_csv(tmp_path / "v2.csv", changed)).updated == 1
+    session.expire_all()
+    assert by_id(session, "T1").extra["photo_ids"] == [7, 8]
+    (record,) = [r for r in export_records(session, source="test") if r.source_id == "T1"]
+    assert "photo_ids" not in record.extra
+    assert run(session, write_csv(tmp_path / "v3.csv", changed)).updated == 0

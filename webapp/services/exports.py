@@ -90,7 +90,8 @@ def activity_to_record(a: Activity, *, source_id: str | None = None) -> Activity
         capacity=a.capacity,
         accessibility=list(a.accessibility or []),
         notes=_c(a.notes, multiline=True),
-        extra={str(k): clean(str(v), multiline=True) for k, v in extra.items() if v not in (None, "")},
+        # Only the text columns an import kept; app data in extra (photo_ids …) is not open data.
+        extra={str(k): clean(v, multiline=True) for k, v in extra.items() if isinstance(v, str) and v},
         status_hint="published" if a.status == "published" else "draft",
         draft_reasons=draft_reasons,
     )

@@ -568,6 +568,11 @@ class _Loader:
             self.new_rows.append(values)
             return "created"
         stored = current.values
+        # extra also holds what the app keeps itself (organizer photo_ids: lists, numbers); an
+        # import owns only the text columns it read, and draft_reasons.
+        kept = {k: v for k, v in (stored["extra"] or {}).items() if not isinstance(v, str) and k != DRAFT_REASONS_KEY}
+        if kept:
+            values["extra"] = {**kept, **values["extra"]}
         if row.related_changed or any(not _same(stored[k], v) for k, v in values.items()):
             self.updates[stored["id"]] = values
             return "updated"
