@@ -362,6 +362,7 @@ def run_size(n: int, queries: int, seed: int) -> dict[str, Any]:
     from webapp import create_app
     from webapp.extensions import db
     from webapp.migrate import upgrade_to_head
+    from webapp.search.analysis import analyse_term
     from webapp.search.service import result_cache, search_activities
     from webapp.services.activity_query import ActivityQuery
 
@@ -420,14 +421,23 @@ def run_size(n: int, queries: int, seed: int) -> dict[str, Any]:
     def ode(query: ActivityQuery, cache: bool = False) -> Any:
         return search_activities(session, query, now, index=index, use_cache=cache, with_occurrences=False)
 
-    # One untimed query per engine loads the Sudachi dictionary and opens the searcher.
+    # Untimed queries per engine load the Sudachi dictionary, open the searcher and build the
+    # per-generation arrays (a web worker does this once, then after each index change).
     ode(ActivityQuery(q="ウォームアップ"))
+    ode(ActivityQuery(lat=CENTER[0], lon=CENTER[1], categories=("salon",)))
+    ode(ActivityQuery(q="碁"))  # the term dictionary for substring matches
     base = Baseline(app)
     base.search(q="ウォームアップ")
+    base.search(point=CENTER, category="salon")
     out["kinds"] = {}
     for kind, items in kinds.items():
         gc.collect()
+        # Cold: no result cache, no cached posting lists or analysed query words.  What stays is
+        # what a worker keeps per index generation (searcher, id/kana/facet arrays, dictionary).
         result_cache.clear()
+        analyse_term.cache_clear()
+        if index._postings is not None:
+            index._postings._cache.clear()
         cold = [timed(lambda aq=aq: ode(aq)) for aq, _ in items]
         for aq, _ in items:  # fill the cache, then time warm
             ode(aq, cache=True)

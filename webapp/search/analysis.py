@@ -163,12 +163,12 @@ class QueryTerm:
 def _normalized_words(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for t in tokens(text):
-        surface = fold(t.surface)
+        surface = _fold(t.surface)
         if not surface:
             continue
         # Only the normalized form: surface/reading alternatives of a *query* word would widen
         # the match (こそだて → こそ AND だて) instead of narrowing it.
-        for piece in fold(t.normalized_form).split():
+        for piece in _fold(t.normalized_form).split():
             out.append(piece)
     return tuple(out)
 
@@ -183,7 +183,7 @@ def query_words(raw: str) -> list[tuple[str, str]]:
     hiragana 「からおけ」 splits as から/おけ, while カラオケ is one word."""
     out: list[tuple[str, str]] = []
     for chunk in _numerals(clean(raw)).split():
-        pieces = fold(chunk).split()
+        pieces = _fold(chunk).split()
         if len(pieces) == 1:
             out.append((chunk, pieces[0]))
         else:  # punctuation inside the chunk (囲碁・将棋): the folded pieces are the words
@@ -191,9 +191,10 @@ def query_words(raw: str) -> list[tuple[str, str]]:
     return out
 
 
+@lru_cache(maxsize=8192)
 def analyse_term(word: str) -> QueryTerm:
     """Analyse one folded query word (or synonym) for the three fields."""
-    folded = fold(_numerals(clean(word))).replace(" ", "")
+    folded = _fold(_numerals(clean(word))).replace(" ", "")
     return QueryTerm(text=folded, words=_normalized_words(_numerals(clean(word))), kana=is_kana(folded))
 
 
