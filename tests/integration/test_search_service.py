@@ -326,3 +326,19 @@ def test_unpublished_after_indexing_is_still_hidden(session: Session, city: Sear
 def test_default_query_object_works_without_request(session: Session, city: SearchIndex) -> None:
     result = search_activities(session, ActivityQuery(q="サロン", per_page=5), NOW, index=city)
     assert result.total > 5 and len(result.hits) == 5
+
+
+def test_private_fields_never_reach_the_index(session: Session, tmp_path: Path) -> None:
+    # Contact details and internal notes are not searchable text: only public listing fields are indexed.
+    a = Activity(source="test", source_id="private-1", name="公開サロン", name_kana="コウカイサロン")
+    a.status = "published"
+    a.notes = "ひみつのめも 担当者メモ"
+    a.contact_email = "secret-person@example.jp"
+    a.contact_name = "山田花子"
+    session.add(a)
+    session.flush()
+    index = SearchIndex(tmp_path / "private")
+    sync.rebuild(session, index)
+    assert a.id in index.match([["公開サロン"]])
+    for secret in ("ひみつのめも", "担当者メモ", "山田花子", "secret-person"):
+        assert a.id not in index.match([[secret]]), secret
