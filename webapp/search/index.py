@@ -64,6 +64,7 @@ def _patch_whoosh_has_column() -> None:
     has_column._odekake_cached = True  # type: ignore[attr-defined]
     whoosh3.W3PerDocReader.has_column = has_column
 
+
 # Bump when the analysis chain or the document shape changes: every stored fingerprint then
 # differs, and `odekake reindex --check` reports all documents as stale.
 ANALYSIS_VERSION = "4"
@@ -582,9 +583,8 @@ class SearchIndex:
             return self._facets
 
     def reset(self) -> None:
+        """Forget the searcher (reopened on next use); not closed: other threads may hold it."""
         with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
             self._searcher = None
             self._ix = None
 
