@@ -169,3 +169,7 @@ def test_coverage_page_layer_and_exports(client: FlaskClient, session: Session, 
     data = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(data) == 144 and all(0 <= row[6] <= 100 for row in data)
     assert sum(row[4] for row in data) == sum(int(r[4]) for r in rows[1:])
+    en = client.get("/staff/reports/coverage?lang=en").get_data(as_text=True)
+    assert "Social resources by district (coverage)" in en and "Sessions per week" in en
+    public_en = client.get("/open-data/coverage?lang=en").get_data(as_text=True)
+    assert "Activities by district (open data)" in public_en
