@@ -71,6 +71,9 @@ def test_reconcile_after_a_crash_between_commit_and_index_update(session: Sessio
     assert "1 missing, 1 stale, 1 extra" in drift.summary()
 
     assert sync.repair(session, city, drift) == 3
+    assert sync.repair(session, city, sync.check(session, city)) == 0
+    # Re-indexing unchanged listings writes nothing.
+    assert sync.index_activities(session, city, [edited.id, new.id]) == 0
     assert sync.check(session, city).clean
     assert new.id in found(session, city, "ふくろう")
     assert edited.id in found(session, city, "麻雀")
@@ -105,10 +108,13 @@ def test_archiving_removes_and_publishing_adds(session: Session, city: SearchInd
     assert a.id in found(session, city, "えがおの会")
 
 
-def test_index_failure_is_logged_not_raised(session: Session, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_index_failure_is_logged_not_raised(
+    session: Session, city: SearchIndex, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     blocked = tmp_path / "not-a-dir"
     blocked.write_text("x")
-    sync.index_activity_after_commit(1, index=SearchIndex(blocked / "index"))
+    a = _by_name(session, "えがおの会")
+    sync.index_activity_after_commit(a.id, index=SearchIndex(blocked / "index"))
     assert "search index update failed" in caplog.text
 
 

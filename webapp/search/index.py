@@ -647,6 +647,16 @@ class SearchIndex:
             out[int(fields["id"])] = str(fields.get("stamp", ""))
         return out
 
+    def stamps(self, activity_ids: Iterable[int]) -> dict[int, str]:
+        """Activity id → fingerprint for those of ``activity_ids`` that are indexed."""
+        searcher = self.searcher()
+        out: dict[int, str] = {}
+        for i in activity_ids:
+            fields = searcher.document(id=str(i))
+            if fields is not None:
+                out[int(i)] = str(fields.get("stamp", ""))
+        return out
+
     def doc_count(self) -> int:
         return int(self.searcher().doc_count())
 

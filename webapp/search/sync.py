@@ -52,18 +52,27 @@ def _published(session: Session, ids: Iterable[int] | None = None) -> Iterator[A
 
 
 def index_activities(session: Session, index: SearchIndex, activity_ids: Iterable[int]) -> int:
-    """Bring the index in line with the DB for these ids: (re)index published, drop the rest."""
+    """Bring the index in line with the DB for these ids: (re)index published, drop the rest.
+
+    Returns the number of documents written or deleted."""
     ids = sorted({int(i) for i in activity_ids})
     if not ids:
         return 0
     docs = [make_document(activity_source(a)) for a in _published(session, ids)]
     live = {int(d["id"]) for d in docs}
+    # Unchanged documents are skipped (same fingerprint): re-importing a file or re-saving a
+    # listing without changes costs no index write.
+    existing = index.stamps(ids) if index.exists() else {}
+    changed = [d for d in docs if existing.get(int(d["id"])) != d["stamp"]]
+    gone = [i for i in ids if i not in live and i in existing]
+    if not changed and not gone:
+        return 0
     with index.writer() as w:
-        for doc in docs:
+        for doc in changed:
             w.update_document(**doc)
-        for gone in set(ids) - live:
-            w.delete_by_term("id", str(gone))
-    return len(docs)
+        for i in gone:
+            w.delete_by_term("id", str(i))
+    return len(changed) + len(gone)
 
 
 def index_activity_after_commit(activity_id: int, index: SearchIndex | None = None) -> None:
@@ -176,5 +185,4 @@ def repair(session: Session, index: SearchIndex, drift: Drift) -> int:
     ids = [*drift.missing, *drift.stale, *drift.extra]
     if not ids:
         return 0
-    index_activities(session, index, ids)
-    return len(ids)
+    return index_activities(session, index, ids)
