@@ -15,8 +15,10 @@ from webapp.cli import cli, fail
               help="school: districts assigned to places; city: outline for maps and coverage only")
 @click.option("--source", default=None, help="label stored with the districts (default: the file name)")
 @click.option("--replace", is_flag=True, help="delete stored districts of this kind that are not in the file")
+@click.option("--city-code", default=None, help="keep only features of this city (A27_001 / N03_007, e.g. 29209)")
 def import_districts(
-    path: str, name_property: str | None, code_property: str | None, kind: str, source: str | None, replace: bool
+    path: str, name_property: str | None, code_property: str | None, kind: str, source: str | None, replace: bool,
+    city_code: str | None,
 ) -> None:
     """Import district polygons and assign every place its district (point-in-polygon)."""
     from webapp.extensions import db
@@ -26,7 +28,7 @@ def import_districts(
         with db.transaction() as session:
             result = import_district_file(
                 session, path, kind=kind, name_property=name_property, code_property=code_property,
-                source=source, replace=replace,
+                source=source, replace=replace, city_code=city_code,
             )
     except (ValueError, OSError) as exc:
         # Unreadable file: nothing was stored (the transaction rolled back).

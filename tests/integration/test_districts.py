@@ -165,6 +165,19 @@ def test_shapefile_import_cp932_a27(session: Session, backend: str, tmp_path: Pa
     assert session.scalar(select(District.source).where(District.code == "S-1")) == "A27-21_29"
 
 
+def test_prefecture_file_filtered_to_one_city(session: Session, tmp_path: Path) -> None:
+    features = [
+        {"type": "Feature", "properties": {"A27_001": city, "A27_003": code, "A27_004": name},
+         "geometry": box(135.6 + i * 0.1, 34.6, 135.7 + i * 0.1, 34.7).__geo_interface__}
+        for i, (city, code, name) in enumerate([("29209", "S1", "生駒の小学校"), ("29201", "S2", "奈良の小学校")])
+    ]
+    path = tmp_path / "A27-21_29.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False), encoding="utf-8")
+    assert import_district_file(session, path, city_code="29209").codes == ("S1",)
+    with pytest.raises(ServiceError, match="no feature has A27_001 or N03_007 = 99999"):
+        import_district_file(session, path, city_code="99999")
+
+
 def test_named_geojson_with_name_property(session: Session, tmp_path: Path) -> None:
     path = tmp_path / "chiku.geojson"
     path.write_text(

@@ -30,6 +30,7 @@ from webapp.models import District, Place
 from webapp.services.errors import ServiceError
 
 DISTRICT_KINDS = ("school", "city")
+_CITY_KEYS = ("A27_001", "N03_007")
 ASSIGN_KIND = "school"
 # Enough digits for ~1 cm; keeps the stored WKT small and the round trip exact.
 _WKT_DIGITS = 7
@@ -199,12 +200,19 @@ def import_district_file(
     code_property: str | None = None,
     source: str | None = None,
     replace: bool = False,
+    city_code: str | None = None,
 ) -> DistrictImportResult:
     """Read A27/N03/named GeoJSON or a shapefile and store it (see :func:`store_districts`).
 
-    Raises ValueError (with gis.districts' one-line message) when the file cannot be read.
+    国土数値情報 files cover a whole prefecture: ``city_code`` (全国地方公共団体コード, 5 digits, e.g.
+    29209) keeps the features whose A27_001 or N03_007 is that city. Raises ValueError (with
+    gis.districts' one-line message) when the file cannot be read.
     """
     districts = read_districts(Path(path), name_property=name_property, code_property=code_property)
+    if city_code:
+        districts = [d for d in districts if city_code in {str(d.properties.get(k) or "") for k in _CITY_KEYS}]
+        if not districts:
+            raise ServiceError("no_districts", f"no feature has A27_001 or N03_007 = {city_code}", "city_code")
     return store_districts(session, districts, kind=kind, source=source or Path(path).stem, replace=replace)
 
 
