@@ -135,6 +135,14 @@ def test_supporter_matches_a_person_through_the_ladder(
     column = page.locator(".kanban__column[data-stage=participating]")
     assert column.locator(".kanban__card").count() == 1
     page.screenshot(path=str(artifacts / "board-kanban.png"), full_page=True)
+    # optional drag: dropping the card on 定着 opens its form with that stage chosen, asking why
+    card = column.locator(".kanban__card").first
+    card.drag_to(page.locator(".kanban__column[data-stage=settled]"))
+    assert card.locator("select[name=stage]").input_value() == "settled"
+    assert card.locator("input[name=reason]").evaluate("el => el === document.activeElement")
+    card.locator("input[name=reason]").fill("3か月続いている")
+    card.get_by_role("button", name="段階を変更").click()
+    assert page.locator(".kanban__column[data-stage=settled] .kanban__card").count() == 1
     for url in (case_url, case_url + "/suggestions", live_server("/staff/board"), live_server("/staff/"),
                 live_server("/staff/cases"), case_url + "/edit"):  # fmt: skip
         page.goto(url)
