@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -17,9 +18,18 @@ from webapp.services.demo import load_sample_city
 
 
 @pytest.fixture()
-def city(session: Session) -> Session:
+def city(session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Session:
+    """The sample city, and a search index of exactly it (the app's own index is shared by tests)."""
     load_sample_city(session)
     session.commit()
+    from webapp.search import sync
+    from webapp.search.index import SearchIndex
+    from webapp.search.service import result_cache
+
+    index = SearchIndex(tmp_path / "index")
+    sync.rebuild(session, index)
+    monkeypatch.setattr("webapp.search.index.current_index", lambda: index)
+    result_cache.clear()
     return session
 
 
