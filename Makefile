@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PGURL ?= postgresql+psycopg://postgres@127.0.0.1:5432/odekake_test
 
-.PHONY: help setup run test test-sqlite test-postgis lint fmt clean db demo bench
+.PHONY: help setup run test test-sqlite test-postgis lint fmt clean db demo bench audit
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -37,6 +37,9 @@ lint: setup  ## ruff
 
 fmt: setup
 	$(BIN)/ruff check --fix .
+
+audit: setup  ## pip-audit the installed dependencies against PyPI advisories (needs network; not part of `make test`)
+	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off
 
 bench: setup  ## benchmarks (print figures)
 	for f in bench/*.py; do $(BIN)/python $$f; done

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, request, session
+from flask import Flask, Response, abort, current_app, request, session
+from werkzeug.routing import IntegerConverter
 
 STAFF_PREFIXES = ("/staff", "/admin")
 NO_STORE_PREFIXES = (*STAFF_PREFIXES, "/auth", "/organizer")
@@ -114,6 +115,41 @@ def hide_server_software() -> None:
     gunicorn_wsgi.Response.default_headers = default_headers  # type: ignore[method-assign]
 
 
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` limited to what an id column holds: a bigger id is a 404, not a 500.
+
+    Primary keys are SQLAlchemy `Integer`, i.e. PostgreSQL `integer` (int4): anything above
+    2**31 - 1 raises NumericValueOutOfRange there (SQLite: OverflowError above 2**63 - 1).
+    A route that really takes bigger numbers can say `<int(max=…):name>`.
+    """
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=(2**31 - 1) if max is None else max,
+                         signed=signed)
+
+
+def reject_nul_bytes() -> None:
+    """before_request: a NUL in a parameter is never legitimate text, and PostgreSQL refuses it in
+    a string (an error, i.e. a 500, deep in whatever view passed it on). Refuse it up front: 400."""
+    if "\x00" in request.path:
+        abort(400)
+    sources = [request.args]
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        sources.append(request.form)
+    for multi in sources:
+        for key, values in multi.lists():
+            if "\x00" in key or any("\x00" in v for v in values):
+                abort(400)
+
+
 def init_headers(app: Flask) -> None:
+    """Headers on every response. Also request hygiene that no view should have to repeat:
+    `<int:…>` URL parts bounded to 64-bit (must run before blueprints), NUL bytes refused."""
     hide_server_software()
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.before_request(reject_nul_bytes)
     app.after_request(set_security_headers)
