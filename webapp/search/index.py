@@ -90,6 +90,10 @@ TIER_BODY_OTHER = 1.0
 MAX_SUBSTRING_TERMS = 400
 _SENTENCE_RE = re.compile(r"(?<=[。！？!?\n])")
 TYPED_BONUS = 0.5
+# A word in more than this share of listings is skipped inside a multi-word AND.
+COMMON_FRACTION = 0.3
+# ... on indexes this large (small cities read every list: it is cheap there and exact).
+COMMON_MIN_DOCS = 20_000
 
 
 def _ws_field() -> FieldType:
@@ -252,12 +256,14 @@ def _leaf_doc_array(leaf: Any, field: str, token: str) -> Any:
         return np.empty(0, dtype=np.int64)
     while isinstance(m, FilterMatcher):  # deleted documents: dropped later via the id array
         m = m.child
-    if isinstance(m, W3LeafMatcher):
+    if isinstance(m, W3LeafMatcher) and not m._byteids:
         chunks = []
         while True:
-            if m._ids is None:
-                m._read_ids()
-            chunks.append(np.asarray(m._ids, dtype=np.int64))
+            if m._data is None:
+                m._read_data()
+            # Ids are stored delta-encoded per block: a cumulative sum decodes a block at C speed
+            # (Whoosh's own decoder is a Python generator, one step per posting).
+            chunks.append(np.cumsum(np.asarray(m._data[0], dtype=np.int64)))
             if m._lastblock:
                 break
             m._goto(m._nextoffset)
@@ -322,6 +328,21 @@ class _Postings:
         out.sort(key=len)  # shortest (closest) words first when capped
         return out[:MAX_SUBSTRING_TERMS]
 
+    def doc_frequency(self, field: str, token: str) -> int:
+        return sum(int(leaf.doc_frequency(field, token)) for leaf, _ in self.leaves)
+
+    def selective(self, words: list[str]) -> list[str]:
+        """Drop words found in most listings (の, 場) from an AND of several words.
+
+        Reading the posting list of a particle costs as much as the rest of the query and
+        narrows nothing; the remaining, rarer words decide.
+        """
+        if len(words) < 2 or self.size < COMMON_MIN_DOCS:
+            return words
+        limit = COMMON_FRACTION * max(1, self.size)
+        kept = [w for w in words if self.doc_frequency("w_body", w) + self.doc_frequency("w_title", w) <= limit]
+        return kept or words
+
     def union(self, field: str, tokens: Iterable[str]) -> Any:
         import numpy as np
 
@@ -358,7 +379,7 @@ def spelling_scores(p: _Postings, term: QueryTerm) -> Any:
     scores = np.zeros(p.size, dtype=np.float32)
     if not term.text:
         return scores
-    words = list(term.words)
+    words = p.selective(list(term.words))
     if term.kana and term.text not in words:
         # A kana word typed whole hits the reading token of a kanji word (こそだて → 子育て),
         # which Sudachi itself would split (こそ/だて).
