@@ -173,3 +173,14 @@ def test_coverage_page_layer_and_exports(client: FlaskClient, session: Session, 
     assert "Social resources by district (coverage)" in en and "Sessions per week" in en
     public_en = client.get("/open-data/coverage?lang=en").get_data(as_text=True)
     assert "Activities by district (open data)" in public_en
+
+
+def test_odd_parameters_never_500(client: FlaskClient, dataset: dict[int, int]) -> None:
+    login(client, "city@example.jp")
+    odd = ["²", "５", "\x00", "-1", "9" * 40, "' OR '1'='1", "2026-02-30"]
+    for url in ("/staff/reports", "/staff/reports/kpis.csv", "/staff/reports/unmet.geojson",
+                "/staff/reports/coverage", "/staff/reports/coverage.geojson"):
+        for value in odd:
+            for name in ("start", "end", "office", "field", "walk", "category"):
+                r = client.get(url, query_string={name: value})
+                assert r.status_code in (200, 400), (url, name, value, r.status_code)

@@ -126,7 +126,7 @@ def parse_kpi_form() -> KpiForm:
     if all_offices:
         offices = list(session.scalars(select(Office).order_by(Office.name)))
         raw = request.args.get("office", "")
-        office_id = int(raw) if raw.isdigit() and any(o.id == int(raw) for o in offices) else None
+        office_id = int(raw) if raw.isascii() and raw.isdigit() and any(o.id == int(raw) for o in offices) else None
         if raw and office_id is None:
             errors["office"] = _("選べない所属です。")
     else:
@@ -409,7 +409,7 @@ def reports_kpis_xlsx() -> Response:
 
 def _walk_m() -> int:
     raw = request.args.get("walk", "")
-    if raw.isdigit() and MIN_WALK_M <= int(raw) <= MAX_WALK_M:
+    if raw.isascii() and raw.isdigit() and MIN_WALK_M <= int(raw) <= MAX_WALK_M:
         return int(raw)
     return int(_settings().coverage_walk_m)
 
