@@ -261,7 +261,7 @@ def parse_filters(args: MultiDict[str, str], *, geocode: Any = None) -> Filters:
 def district_codes() -> frozenset[str]:
     from webapp.extensions import db
 
-    return frozenset(db.session().scalars(select(District.code)))
+    return frozenset(db.session().scalars(select(District.code).where(District.kind == "school")))
 
 
 def district_options(session: Session) -> list[District]:

@@ -20,5 +20,4 @@ def home() -> str:
 
 
 # Route modules of each staff area; imported for their side effect of adding routes to `bp`.
-from webapp.staff import board, moderation, reports  # noqa: E402, F401
-from webapp.staff import imports  # noqa: E402, F401
+from webapp.staff import board, imports, moderation, reports  # noqa: E402, F401
