@@ -70,10 +70,8 @@ def init_i18n(app: Flask) -> None:
 def init_security(app: Flask, settings: Settings) -> None:
     from webapp.extensions import csrf, limiter
     from webapp.security.headers import init_headers
-    from webapp.security.input_guard import reject_nul_bytes
     from webapp.security.permissions import enforce_declared_access
 
-    app.before_request(reject_nul_bytes)
     csrf.init_app(app)
     limiter.init_app(app)
     init_headers(app)

@@ -1,4 +1,4 @@
-"""NUL characters in input are a 400 on both databases, never a 500 (PostgreSQL cannot store them)."""
+"""NUL characters in input are a 400 on both databases, never a 500 (security.headers.reject_nul_bytes)."""
 
 from __future__ import annotations
 
