@@ -182,3 +182,27 @@ def test_etag_and_304_and_cache_headers(client: FlaskClient, city: SearchIndex) 
 def test_api_is_read_only(client: FlaskClient, city: SearchIndex) -> None:
     assert client.post(API).status_code in (400, 405)
     assert client.delete(f"{API}/1").status_code == 405
+
+
+def test_search_without_an_index_is_not_a_500(app: Flask, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A fresh install before `odekake reindex`: the directory is missing, then empty.
+    load_sample_city(session)
+    session.flush()
+    index = SearchIndex(tmp_path / "missing" / "index")
+    monkeypatch.setattr("webapp.search.index.current_index", lambda: index)
+    result_cache.clear()
+    client = app.test_client()
+    for params in ({"q": "サロン"}, {"q": "サロン", "lat": "34.69", "lon": "135.70"}, {"category": "salon"}):
+        response = client.get(API, query_string=params)
+        assert response.status_code == 200, params
+        assert response.get_json()["total"] >= 0
+
+
+def test_only_web_urls_are_returned(client: FlaskClient, session: Session, city: SearchIndex) -> None:
+    bad, good = session.scalars(select(Activity).where(Activity.status == "published").order_by(Activity.id).limit(2))
+    bad.url = "javascript:alert(1)"
+    good.url = "https://example.jp/salon"
+    bad_id, good_id = bad.id, good.id
+    session.flush()
+    assert get(client, f"{API}/{bad_id}")[1]["url"] is None
+    assert get(client, f"{API}/{good_id}")[1]["url"] == "https://example.jp/salon"

@@ -445,6 +445,9 @@ class Facets:
 
         n = len(ids)
         id_arr = np.asarray(ids, dtype=np.int64)
+        if n == 0:
+            empty = np.empty(0)
+            return cls(id_arr, empty, empty, np.empty(0, dtype=np.int32), [], empty, np.empty(0, dtype=np.uint8))
         lat = np.fromiter(reader.column_reader("lat"), dtype=float, count=n)
         lon = np.fromiter(reader.column_reader("lon"), dtype=float, count=n)
         free = np.fromiter(reader.column_reader("free"), dtype=np.uint8, count=n)
@@ -576,6 +579,13 @@ class SearchIndex:
         # docnum → activity id, read once per searcher generation (stored-field reads per hit are
         # slow); deleted documents map to 0 and are skipped.
         reader = self._searcher.reader()
+        if reader.doc_count_all() == 0:
+            # A fresh, empty index has no columns at all (Whoosh raises NotImplementedError).
+            self._ids, self._kana = [], []
+            self._postings = _Postings(reader)
+            self._facets = None
+            self._order = None
+            return
         column = reader.column_reader("id")
         kana_column = reader.column_reader("kana")
         ids = [0] * reader.doc_count_all()

@@ -561,12 +561,18 @@ def activity_to_json(item: Hit | Activity, *, now: datetime | None = None) -> di
         "distance_m": round(hit.distance_m, 1) if hit.distance_m is not None else None,
         "schedule_text": a.schedule_text,
         "next_occurrences": [d.isoformat() for d in hit.next_occurrences],
-        "url": a.url or None,
+        "url": _safe_url(a.url),
         "free": a.is_free,
         "cost_text": a.cost_text,
         "place_name": place.name if place is not None else "",
         "organization": a.organization.name if a.organization is not None else "",
     }
+
+
+def _safe_url(url: str | None) -> str | None:
+    """Only http(s) links leave the API: clients put ``url`` into href attributes."""
+    value = (url or "").strip()
+    return value if value.lower().startswith(("http://", "https://")) else None
 
 
 def activity_to_feature(item: Hit | Activity, *, now: datetime | None = None) -> dict[str, Any]:
