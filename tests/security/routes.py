@@ -78,9 +78,6 @@ def post_routes(app: Flask) -> list[Route]:
 # assertions so the rest keeps guarding, and pinned by xfail tests in test_input_probes.py (they
 # start passing when fixed). Remove an entry once its xfail test passes.
 KNOWN_ISSUES = [
-    # search (work in progress in the tree): with an empty/unbuilt Whoosh index the API raises
-    # NotImplementedError from whoosh's column_reader instead of falling back like the finder page
-    re.compile(r"^(\w+ )?(GET )?/api/v1/activities(\.geojson)?(\?[^:]*)?: 500$"),
     # public detail page: an activity url of "javascript:…" is rendered as a link
     re.compile(r"^/activities/\d+: javascript: link$"),
 ]
