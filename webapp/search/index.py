@@ -488,6 +488,20 @@ class Facets:
 # the index on disk
 
 
+class _LazyKana(list):  # type: ignore[type-arg]
+    """Kana keys of a ranking, looked up only when read (usually never)."""
+
+    def __init__(self, kana: list[str], order: Any) -> None:
+        super().__init__()
+        self._kana, self._order = kana, order
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._kana[d] for d in self._order.tolist())
+
+
 class SearchIndex:
     """One index directory; a searcher reused across requests, refreshed when the index changes."""
 
@@ -635,12 +649,21 @@ class SearchIndex:
 
     def match_ranked(self, groups: list[list[str]]) -> list[tuple[int, float, str]]:
         """(activity id, score, kana key), best first, ties in kana order."""
+        ids, scores, kana = self.match_arrays(groups)
+        return list(zip(ids.tolist(), scores.tolist(), kana, strict=True))
+
+    def match_arrays(self, groups: list[list[str]]) -> tuple[Any, Any, list[str]]:
+        """(ids, scores) as numpy arrays best first (ties in kana order), and the kana keys.
+
+        Arrays, not Python tuples: a common word at 200k listings matches 20k+ of them, and
+        building one object per match cost more than the matching itself.
+        """
+        import numpy as np
+
         if not groups:
-            return []
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32), []
         for attempt in range(2):
             try:
-                import numpy as np
-
                 postings, _, kana = self._snapshot()
                 total = match_groups(postings, groups)
                 id_arr, rank = self._order_arrays()
@@ -648,13 +671,13 @@ class SearchIndex:
                     raise OSError("index generation changed during the search")
                 hit = np.nonzero((total > 0) & (id_arr > 0))[0]
                 order = hit[np.lexsort((rank[hit], -total[hit]))]
-                return list(zip(id_arr[order].tolist(), total[order].tolist(), [kana[d] for d in order.tolist()], strict=True))
+                return id_arr[order], total[order], _LazyKana(kana, order)
             except OSError:
                 # Another process merged segments away under an old searcher: reopen once.
                 if attempt:
                     raise
                 self.reset()
-        return []
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32), []
 
     def _order_arrays(self) -> tuple[Any, Any]:
         """(ids by docnum, kana rank by docnum) as numpy arrays, once per searcher generation."""

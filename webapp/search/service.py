@@ -258,13 +258,26 @@ def _db_only_filters(query: ActivityQuery) -> bool:
     )
 
 
+class _ArrayRanking:
+    """A text-only ranking kept as arrays; sliced into _Ranked only for the page shown."""
+
+    def __init__(self, ids: Any, scores: Any) -> None:
+        self.ids, self.scores = ids, scores
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, window: slice) -> list[_Ranked]:
+        return [_Ranked(i, None, sc) for i, sc in zip(self.ids[window].tolist(), self.scores[window].tolist(), strict=True)]
+
+
 def _rank(
     session: Session,
     query: ActivityQuery,
     now: datetime,
     index: SearchIndex | None,
     facets: str = "auto",
-) -> list[_Ranked]:
+) -> Any:
     scores: dict[int, float] | None = None
     order: dict[int, int] = {}
     if query.q.strip():
@@ -275,17 +288,19 @@ def _rank(
             from webapp.search.index import current_index
 
             index = current_index()
-        text = index.match_ranked(groups)
-        if not text:
+        text_ids, text_scores, _ = index.match_arrays(groups)
+        if not len(text_ids):
             return []
         if not _needs_db(query):
             # Text only: the index ranks; the DB is asked only for the page (published check there).
-            return [_Ranked(i, None, sc) for i, sc, _ in text]
-        scores = {i: sc for i, sc, _ in text}
-        order = {i: n for n, (i, _, _) in enumerate(text)}
+            return _ArrayRanking(text_ids, text_scores)
+        if _use_facets(query, index, facets):
+            return _rank_with_facets(session, query, now, index, (text_ids, text_scores))
+        scores = dict(zip(text_ids.tolist(), text_scores.tolist(), strict=True))
+        order = {i: n for n, i in enumerate(text_ids.tolist())}
     if _use_facets(query, index, facets):
         assert index is not None or facets != "db"
-        return _rank_with_facets(session, query, now, index, scores, order)
+        return _rank_with_facets(session, query, now, index, None)
     return _rank_with_db(session, query, now, scores, order)
 
 
@@ -310,8 +325,7 @@ def _rank_with_facets(
     query: ActivityQuery,
     now: datetime,
     index: SearchIndex | None,
-    scores: dict[int, float] | None,
-    order: dict[int, int],
+    text: tuple[Any, Any] | None,
 ) -> list[_Ranked]:
     import numpy as np
 
@@ -338,9 +352,18 @@ def _rank_with_facets(
         free=query.free,
         weekday=query.day if isinstance(query.day, int) else None,
     )
-    if scores is not None:
-        keep = np.fromiter((int(i) in scores for i in fac.ids[docnums]), dtype=bool, count=len(docnums))
-        docnums = docnums[keep]
+    scores: dict[int, float] | None = None
+    order: dict[int, int] = {}
+    if text is not None:
+        # Intersect with the text ranking in numpy; dicts only for the (few) listings left.
+        text_ids, text_scores = text
+        cand = fac.ids[docnums]
+        keep = np.isin(cand, text_ids)
+        docnums, cand = docnums[keep], cand[keep]
+        sorter = np.argsort(text_ids)
+        pos = sorter[np.searchsorted(text_ids, cand, sorter=sorter)]
+        scores = dict(zip(cand.tolist(), text_scores[pos].tolist(), strict=True))
+        order = dict(zip(cand.tolist(), pos.tolist(), strict=True))
     dist: dict[int, float] = {}
     if query.has_point and len(docnums):
         from gis.distance import _GEOD
@@ -495,7 +518,7 @@ def search_activities(
         now = now.replace(tzinfo=TZ)
     else:
         now = now.astimezone(TZ)
-    ranked: list[_Ranked] | None = None
+    ranked: Any = None
     key = None
     if use_cache:
         idx = index
