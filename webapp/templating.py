@@ -8,6 +8,7 @@ from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from webapp.i18n import current_lang
+from webapp.security.links import safe_link
 from webapp.security.permissions import has_permission
 from webapp.taxonomy import taxonomy
 
@@ -35,3 +36,4 @@ def _context() -> dict[str, Any]:
 
 def register_template_helpers(app: Flask) -> None:
     app.context_processor(_context)
+    app.add_template_filter(safe_link, "safe_link")

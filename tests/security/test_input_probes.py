@@ -236,9 +236,8 @@ def test_staff_login_redirect_keeps_next_on_site(probe_app: Flask, make_user) ->
     assert client.get("/staff/").status_code == 200
 
 
-@pytest.mark.xfail(reason="public pages: javascript: activity URLs are rendered as links (reported)", strict=False)
 @pytest.mark.usefixtures("sample_city")
-def test_known_issue_javascript_url_on_detail_page(probe_app: Flask, session: Session) -> None:
+def test_javascript_url_is_not_a_link_on_detail_page(probe_app: Flask, session: Session) -> None:
     from webapp.models import Activity
 
     activity = session.scalars(select(Activity).where(Activity.status == "published").order_by(Activity.id)).first()
