@@ -20,9 +20,10 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)  ## system packages, .venv, the app installed in it
 	$(BIN)/python scripts/i18n.py compile
 
-db: setup  ## create/upgrade the embedded database and load the sample city
+db: setup  ## create/upgrade the embedded database, load the sample city, bring the search index in step
 	$(BIN)/odekake init-db
 	$(BIN)/odekake load-demo --if-empty
+	$(BIN)/odekake reindex --check --quiet
 
 run: db  ## set up, create the embedded database with the sample city, serve on http://127.0.0.1:5000
 	$(BIN)/odekake run --host 127.0.0.1 --port 5000

@@ -16,7 +16,7 @@ from webapp.auth.blueprint import bp
 from webapp.extensions import db, limiter
 from webapp.models import User
 from webapp.security import audit
-from webapp.security.permissions import public, require
+from webapp.security.permissions import has_permission, public, require
 from webapp.services import throttle
 from webapp.services.accounts import attempt_login, record_second_factor, revoke_sessions
 
@@ -52,7 +52,11 @@ def _client_ip() -> str:
 
 
 def _home_for(user: User) -> str:
-    return url_for("staff.home" if sessions.is_staff(user) else "public.index")
+    if sessions.is_staff(user):
+        return url_for("staff.home")
+    if has_permission(user, "organizer:listing:write"):
+        return url_for("organizer.home")
+    return url_for("public.index")
 
 
 def _lock_message(lock: throttle.Lock) -> str:
