@@ -38,8 +38,9 @@ class Activity(TimestampMixin, Base):
     audiences: Mapped[list[str]] = mapped_column(default=list)
     tags: Mapped[list[str]] = mapped_column(default=list)
 
-    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id", ondelete="SET NULL"))
-    place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id", ondelete="SET NULL"))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id", ondelete="SET NULL"), index=True)
+    # indexed: the spatial-index subquery on place drives the join to activity through it
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id", ondelete="SET NULL"), index=True)
 
     # Schedule: RFC 5545 RRULE + times + exceptions; the original Japanese text is always kept.
     schedule_rrule: Mapped[str | None] = mapped_column(String(300))
