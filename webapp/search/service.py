@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from gis.distance import bbox_around
+from gis.distance import bbox_around, geodesic_many_m
 from schedule import TZ, Schedule, is_open_at, next_occurrences, occurs_on, weekdays
 from webapp.models import Activity, District, Place
 from webapp.search.index import SearchIndex
@@ -87,16 +87,7 @@ class _Ranked(NamedTuple):
 
 def _distances(lat0: float, lon0: float, points: Sequence[tuple[float, float]]) -> list[float]:
     """Geodesic (WGS84) distances, vectorised: the reference distance, exact at the radius edge."""
-    if not points:
-        return []
-    import numpy as np
-
-    from gis.distance import _GEOD
-
-    lats = np.fromiter((p[0] for p in points), dtype=float, count=len(points))
-    lons = np.fromiter((p[1] for p in points), dtype=float, count=len(points))
-    _, _, dist = _GEOD.inv(np.full_like(lons, lon0), np.full_like(lats, lat0), lons, lats)
-    return [float(d) for d in dist]
+    return geodesic_many_m(lat0, lon0, [p[0] for p in points], [p[1] for p in points]).tolist()
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,10 +357,7 @@ def _rank_with_facets(
         order = dict(zip(cand.tolist(), pos.tolist(), strict=True))
     dist: dict[int, float] = {}
     if query.has_point and len(docnums):
-        from gis.distance import _GEOD
-
-        lats, lons = fac.lat[docnums], fac.lon[docnums]
-        _, _, d = _GEOD.inv(np.full(len(lats), query.lon), np.full(len(lats), query.lat), lons, lats)
+        d = geodesic_many_m(query.lat, query.lon, fac.lat[docnums], fac.lon[docnums])
         inside = d <= query.radius_m
         docnums = docnums[inside]
         dist = dict(zip(fac.ids[docnums].tolist(), d[inside].tolist(), strict=True))

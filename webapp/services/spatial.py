@@ -1,7 +1,7 @@
 """Nearest-first queries that use the spatial index on both databases.
 
 The spatial index (R*Tree on SpatiaLite, GiST on PostGIS) finds the places inside a bounding box
-around the point; the exact distance is then computed for those candidates only. A bbox from
+around the point; the exact (WGS84 geodesic) distance is then computed for those candidates only. A bbox from
 gis.distance.bbox_around never misses a point at the radius edge.
 """
 
@@ -13,7 +13,7 @@ from geoalchemy2.elements import WKTElement
 from sqlalchemy import Select, column, func, select, table
 from sqlalchemy.orm import Session
 
-from gis.distance import bbox_around, haversine_m
+from gis.distance import bbox_around, geodesic_many_m
 from webapp.models import Place
 
 # geoalchemy2 names the SpatiaLite R*Tree idx_<table>_<column>; its pkid is the rowid (= Place.id).
@@ -55,11 +55,8 @@ def places_in_bbox_query(session: Session, minlon: float, minlat: float, maxlon:
 def places_near(session: Session, lat: float, lon: float, radius_m: float) -> list[Near]:
     """Places within radius_m of (lat, lon), nearest first, with their distance in metres."""
     box = bbox_around(lat, lon, radius_m)
-    rows = session.execute(places_in_bbox_query(session, box.minlon, box.minlat, box.maxlon, box.maxlat))
-    found = []
-    for place_id, plat, plon in rows:
-        d = haversine_m(lat, lon, plat, plon)
-        if d <= radius_m:
-            found.append(Near(place_id, d))
+    rows = session.execute(places_in_bbox_query(session, box.minlon, box.minlat, box.maxlon, box.maxlat)).all()
+    distances = geodesic_many_m(lat, lon, [r[1] for r in rows], [r[2] for r in rows])
+    found = [Near(r[0], float(d)) for r, d in zip(rows, distances, strict=True) if d <= radius_m]
     found.sort(key=lambda n: (n.distance_m, n.place_id))
     return found

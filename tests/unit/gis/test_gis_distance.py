@@ -155,3 +155,12 @@ def test_bbox_parse_ok() -> None:
 def test_bbox_parse_errors(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         BBox.parse(text)
+
+
+def test_geodesic_many_matches_geodesic_one_by_one() -> None:
+    from gis.distance import geodesic_m, geodesic_many_m
+
+    points = [(34.70, 135.70), (34.71, 135.72), (34.65, 135.69)]
+    many = geodesic_many_m(34.69, 135.70, [p[0] for p in points], [p[1] for p in points])
+    assert [round(float(d), 6) for d in many] == [round(geodesic_m(34.69, 135.70, *p), 6) for p in points]
+    assert len(geodesic_many_m(34.69, 135.70, [], [])) == 0
