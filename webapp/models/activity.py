@@ -85,18 +85,7 @@ class Activity(TimestampMixin, Base):
 
     @property
     def schedule(self) -> Schedule:
-        from schedule.model import Schedule
-
-        return Schedule(
-            rrule=self.schedule_rrule,
-            start=self.start_time,
-            end=self.end_time,
-            dtstart=self.schedule_dtstart,
-            exdates=tuple(date.fromisoformat(d) for d in self.schedule_exdates or ()),
-            rdates=tuple(date.fromisoformat(d) for d in self.schedule_rdates or ()),
-            skip_holidays=self.skip_holidays,
-            text=self.schedule_text,
-        )
+        return schedule_of(self)
 
     def set_schedule(self, schedule: Schedule | None) -> None:
         if schedule is None:
@@ -114,3 +103,19 @@ class Activity(TimestampMixin, Base):
         self.skip_holidays = schedule.skip_holidays
         if schedule.text:
             self.schedule_text = schedule.text
+
+
+def schedule_of(row: Any, text: str | None = None) -> Schedule:
+    """The Schedule stored in an activity's columns; `row` is an Activity or a row of those columns."""
+    from schedule.model import Schedule
+
+    return Schedule(
+        rrule=row.schedule_rrule,
+        start=row.start_time,
+        end=row.end_time,
+        dtstart=row.schedule_dtstart,
+        exdates=tuple(date.fromisoformat(d) for d in row.schedule_exdates or ()),
+        rdates=tuple(date.fromisoformat(d) for d in row.schedule_rdates or ()),
+        skip_holidays=bool(row.skip_holidays),
+        text=row.schedule_text if text is None else text,
+    )

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, joinedload
 from gis.distance import bbox_around, geodesic_many_m
 from schedule import TZ, Schedule, is_open_at, next_occurrences, occurs_on, weekdays
 from webapp.models import Activity, District, Place
+from webapp.models.activity import schedule_of
 from webapp.search.index import SearchIndex
 from webapp.search.synonyms import expand_query
 from webapp.services.activity_query import ActivityQuery
@@ -95,16 +96,8 @@ def _distances(lat0: float, lon0: float, points: Sequence[tuple[float, float]]) 
 
 
 def _schedule(row: Any) -> Schedule:
-    return Schedule(
-        rrule=row.schedule_rrule,
-        start=row.start_time,
-        end=row.end_time,
-        dtstart=row.schedule_dtstart,
-        exdates=tuple(date.fromisoformat(d) for d in row.schedule_exdates or ()),
-        rdates=tuple(date.fromisoformat(d) for d in row.schedule_rdates or ()),
-        skip_holidays=bool(row.skip_holidays),
-        text="",
-    )
+    # rows here carry the schedule columns but not the human text
+    return schedule_of(row, text="")
 
 
 def _sched_key(row: Any) -> tuple[Any, ...]:
@@ -120,9 +113,9 @@ def _sched_key(row: Any) -> tuple[Any, ...]:
 
 
 @lru_cache(maxsize=8192)
-def _weekdays(key: tuple[Any, ...]) -> frozenset[int]:
+def _schedule_from_key(key: tuple[Any, ...]) -> Schedule:
     rrule, start, end, dtstart, exdates, rdates, skip = key
-    s = Schedule(
+    return Schedule(
         rrule=rrule,
         start=start,
         end=end,
@@ -131,22 +124,16 @@ def _weekdays(key: tuple[Any, ...]) -> frozenset[int]:
         rdates=tuple(date.fromisoformat(d) for d in rdates),
         skip_holidays=skip,
     )
-    return frozenset(weekdays(s))
+
+
+@lru_cache(maxsize=8192)
+def _weekdays(key: tuple[Any, ...]) -> frozenset[int]:
+    return frozenset(weekdays(_schedule_from_key(key)))
 
 
 @lru_cache(maxsize=8192)
 def _occurs(key: tuple[Any, ...], day: date) -> bool:
-    rrule, start, end, dtstart, exdates, rdates, skip = key
-    s = Schedule(
-        rrule=rrule,
-        start=start,
-        end=end,
-        dtstart=dtstart,
-        exdates=tuple(date.fromisoformat(d) for d in exdates),
-        rdates=tuple(date.fromisoformat(d) for d in rdates),
-        skip_holidays=skip,
-    )
-    return occurs_on(s, day)
+    return occurs_on(_schedule_from_key(key), day)
 
 
 def _schedule_ok(row: Any, query: ActivityQuery, now: datetime) -> bool:
