@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -88,15 +89,19 @@ def record_no_suitable(session: Session, user: User, person: Person, note: str) 
     return placement
 
 
-def load_placement(session: Session, user: User, placement_id: int) -> Placement:
-    """The placement if its person is visible to this user (audited as a case read), else NotFound."""
-    placement = session.scalar(
-        select(Placement).join(Person, Placement.person_id == Person.id).where(Placement.id == placement_id, visible_condition(user))
+def _load_case_child(session: Session, user: User, model: Any, child_id: int, key: str) -> Any:
+    """A placement or follow-up if its person is visible to this user (audited as a case read), else NotFound."""
+    child = session.scalar(
+        select(model).join(Person, model.person_id == Person.id).where(model.id == child_id, visible_condition(user))
     )
-    if placement is None:
+    if child is None:
         raise NotFound()
-    record(session, "case.read", "person", placement.person_id, {"placement_id": placement.id}, user_id=user.id)
-    return placement
+    record(session, "case.read", "person", child.person_id, {key: child.id}, user_id=user.id)
+    return child
+
+
+def load_placement(session: Session, user: User, placement_id: int) -> Placement:
+    return _load_case_child(session, user, Placement, placement_id, "placement_id")  # type: ignore[no-any-return]
 
 
 def move_stage(
@@ -220,13 +225,7 @@ def record_baseline(session: Session, user: User, person: Person, scale: str, sc
 
 
 def load_followup(session: Session, user: User, followup_id: int) -> FollowUp:
-    fu = session.scalar(
-        select(FollowUp).join(Person, FollowUp.person_id == Person.id).where(FollowUp.id == followup_id, visible_condition(user))
-    )
-    if fu is None:
-        raise NotFound()
-    record(session, "case.read", "person", fu.person_id, {"followup_id": fu.id}, user_id=user.id)
-    return fu
+    return _load_case_child(session, user, FollowUp, followup_id, "followup_id")  # type: ignore[no-any-return]
 
 
 def complete_followup(
