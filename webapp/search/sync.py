@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.models import Activity, Place
+from webapp.search.bulk import BULK_MIN_DOCS, add_all, bulk_writer
 from webapp.search.index import SearchIndex, activity_source, fingerprint, make_document
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,10 @@ def index_activities(session: Session, index: SearchIndex, activity_ids: Iterabl
     gone = [i for i in ids if i not in live and i in existing]
     if not changed and not gone:
         return 0
+    if len(changed) >= BULK_MIN_DOCS:  # an import: text postings written term by term
+        replaced = [int(d["id"]) for d in changed if int(d["id"]) in existing]
+        add_all(index, changed, delete_ids=[*replaced, *gone])
+        return len(changed) + len(gone)
     with index.writer() as w:
         for doc in changed:
             w.update_document(**doc)
@@ -132,9 +137,9 @@ def rebuild(
 
     total = int(session.scalar(select(func.count()).where(Activity.status == "published")) or 0)
     done = 0
-    with index.writer(replace=True) as w:
+    with bulk_writer(index, replace=True) as (_, bulk):
         for activity in _published(session):
-            w.add_document(**make_document(activity_source(activity)))
+            bulk.add(make_document(activity_source(activity)))
             done += 1
             if progress is not None and (done % 100 == 0 or done == total):
                 progress(done, total)

@@ -1,0 +1,121 @@
+"""Writing many documents at once: text postings written term by term, not posting by posting.
+
+Whoosh's own path costs ~8 µs of Python per posting (``add_document`` puts each one in a sorting
+pool, and the codec writes each one again at commit).  An import of 100k listings has ~9M
+postings, so that path alone took over a minute.  Our text fields are pre-tokenised, positionless
+existence postings (see :func:`webapp.search.index.make_document`), so a term's posting list is
+simply the ascending docnums of the documents holding it: collected here in one ``array`` per term
+and handed to the codec a block (128 postings) at a time.
+
+Everything else of a document (the ``id`` term, stored fields, columns) still goes through
+``IndexWriter.add_document``; only the text fields are diverted.  The commit must not merge other
+segments into this writer (their postings would go through the pool and collide with the text
+written here), so :func:`bulk_writer` commits with ``merge=False``; the next ordinary commit merges
+small segments as usual.
+
+This uses the whoosh3 codec's postings writer directly (``_ids``/``_weights``/``_write_block``):
+whoosh-reloaded is pinned below 2.8 in pyproject.toml, and tests/unit/search/test_search_bulk.py
+compares a bulk-written index with one written by Whoosh itself, posting by posting.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from whoosh.writing import CLEAR
+
+from webapp.search.index import FIELDS, SearchIndex
+
+# Below this many documents the ordinary writer is as fast and merges small segments itself.
+BULK_MIN_DOCS = 200
+
+
+class BulkDocuments:
+    """Text postings of the documents added through one writer, written at its flush."""
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+        self.postings: dict[str, dict[str, array[int]]] = {name: {} for name in FIELDS}
+        self.count = 0
+        original = writer.fieldwriter.add_postings
+
+        def add_postings(schema: Any, lengths: Any, items: Any) -> None:
+            # The pool holds only the id field's postings, which sort before every text field.
+            original(schema, lengths, items)
+            for name in sorted(self.postings):
+                _write_field(writer.fieldwriter, name, schema[name], self.postings[name])
+
+        writer.fieldwriter.add_postings = add_postings
+
+    def add(self, doc: dict[str, Any]) -> None:
+        docnum = int(self.writer.docnum)
+        rest = dict(doc)
+        for name in FIELDS:
+            table = self.postings[name]
+            # Tokens are unique within a document's field already (make_document dedups them).
+            for token in (rest.pop(name, None) or "").split():
+                docs = table.get(token)
+                if docs is None:
+                    table[token] = docs = array("I")
+                docs.append(docnum)
+        self.writer.add_document(**rest)
+        self.count += 1
+
+
+def _write_field(fieldwriter: Any, name: str, fieldobj: Any, table: dict[str, array[int]]) -> None:
+    if not table:
+        return
+    fieldwriter.start_field(name, fieldobj)
+    # Terms in byte order: UTF-8 keeps code point order, so sorting the str keys is the same.
+    for token in sorted(table):
+        docs = table[token]
+        fieldwriter.start_term(token.encode("utf-8"))
+        pw = fieldwriter._postwriter
+        limit = pw._blocklimit
+        for start in range(0, len(docs), limit):
+            chunk = docs[start : start + limit]
+            # What W3PostingsWriter.add_posting accumulates, one block at a time: ids, weights
+            # (existence postings weigh 1.0), no values, no lengths (the fields are not scorable).
+            pw._ids = chunk
+            pw._weights = array("f", [1.0]) * len(chunk)
+            pw._maxweight = 1.0
+            if start + limit < len(docs):
+                pw._write_block()  # a full block followed by more: as add_posting does
+        fieldwriter.finish_term()  # writes (or inlines) the last block
+    fieldwriter.finish_field()
+
+
+@contextmanager
+def bulk_writer(index: SearchIndex, *, replace: bool = False) -> Iterator[tuple[Any, BulkDocuments]]:
+    """A locked writer and its :class:`BulkDocuments`; committed without merging other segments.
+
+    ``replace=True`` drops every existing segment at commit (a rebuild), atomically.
+    """
+    ix = index.open()
+    from webapp.search.index import WRITE_TIMEOUT_S
+
+    w = ix.writer(timeout=WRITE_TIMEOUT_S, delay=0.05)
+    bulk = BulkDocuments(w)
+    try:
+        yield w, bulk
+    except BaseException:
+        w.cancel()
+        raise
+    else:
+        if replace:
+            w.commit(mergetype=CLEAR)
+        else:
+            w.commit(merge=False)
+
+
+def add_all(index: SearchIndex, docs: Iterable[dict[str, Any]], *, delete_ids: Iterable[int] = (), replace: bool = False) -> int:
+    """Write ``docs`` (replacing any indexed documents with the same ids) and delete ``delete_ids``."""
+    with bulk_writer(index, replace=replace) as (w, bulk):
+        for i in delete_ids:
+            w.delete_by_term("id", str(i))
+        for doc in docs:
+            bulk.add(doc)
+        return bulk.count
