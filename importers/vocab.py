@@ -51,6 +51,7 @@ _ACCESSIBILITY_WORDS: dict[str, str] = {
 SPLIT_RE = re.compile(r"[、,;；/\n|]+")
 
 
+@functools.lru_cache(maxsize=4096)
 def _key(text: str) -> str:
     return fold(text).replace(" ", "")
 

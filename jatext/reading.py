@@ -11,6 +11,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["Token", "reading", "ruby_segments", "tokens"]
@@ -46,15 +47,30 @@ def _get_tokenizer() -> Any:
     return _tokenizer
 
 
+_HIRAGANA = {c: c - 0x60 for c in range(0x30A1, 0x30F7)}
+
+
 def _to_hiragana(s: str) -> str:
-    return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in s)
+    return s.translate(_HIRAGANA)
 
 
+@lru_cache(maxsize=1 << 16)
 def _keeps_surface(surface: str) -> bool:
     # Digits and Latin words are shown as written: Sudachi would read "10" as イチレイ and "2026"
     # as ニレイニロク, which no resident says.
     norm = unicodedata.normalize("NFKC", surface)
     return bool(norm) and all(c.isascii() for c in norm) and any(c.isalnum() for c in norm)
+
+
+_pos_cache: dict[int, tuple[str, ...]] = {}
+
+
+def _pos(pos_id: int, morpheme: Any) -> tuple[str, ...]:
+    # A few hundred distinct parts of speech: build each tuple once (called under _lock).
+    pos = _pos_cache.get(pos_id)
+    if pos is None:
+        pos = _pos_cache[pos_id] = tuple(morpheme.part_of_speech())
+    return pos
 
 
 def _chunks(text: str) -> list[str]:
@@ -90,7 +106,7 @@ def tokens(text: str | None) -> list[Token]:
                         surface=surface,
                         normalized_form=m.normalized_form(),
                         reading_hiragana=read,
-                        part_of_speech=tuple(m.part_of_speech()),
+                        part_of_speech=_pos(m.part_of_speech_id(), m),
                     )
                 )
     return result
