@@ -7,6 +7,7 @@ row, an xlsx row, a GeoJSON feature and a KML placemark are judged the same way.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import re
 from collections.abc import Iterable
@@ -17,6 +18,7 @@ from typing import Any
 from gis.coords import check_point, parse_coordinate
 from importers.columns import CANONICAL_HEADER
 from importers.issues import issue
+from importers.parallel import fork_map
 from importers.records import ActivityRecord, GeocodeLevel, ReadResult, RowIssue
 from importers.values import parse_bool, parse_capacity, parse_cost, parse_date, valid_email, valid_url
 from importers.vocab import SPLIT_RE, load_vocab
@@ -80,14 +82,17 @@ def build_records(
     issues: list[RowIssue] = list(header_issues or [])
     rejected: set[int] = set()
     seen_ids: dict[str, int] = {}
-    total = 0
-    for raw in rows:
-        if not any(v and str(v).strip() for v in raw.values.values()) and not any(
-            v.strip() for v in raw.extra.values()
-        ):
-            continue  # blank line: not a row
-        total += 1
-        record, row_issues = build_record(raw, geocoder=geocoder)
+    # Blank lines are not rows.
+    kept = [
+        raw
+        for raw in rows
+        if any(v and str(v).strip() for v in raw.values.values()) or any(v.strip() for v in raw.extra.values())
+    ]
+    total = len(kept)
+    # Rows are independent until the duplicate-ID check below: built in worker processes when
+    # the command line allows it (a 100k-row file), in order.
+    built = fork_map(functools.partial(build_record, geocoder=geocoder), kept)
+    for raw, (record, row_issues) in zip(kept, built, strict=True):
         if record is not None:
             first = seen_ids.get(record.source_id)
             if first is not None:

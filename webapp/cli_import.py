@@ -92,6 +92,7 @@ def import_command(
     """Import FORMAT (municipal-csv, xlsx, geojson, kml, hsds) from PATH; upsert by source + ID."""
     from flask import current_app
 
+    from importers.parallel import allow_workers
     from webapp.extensions import db
     from webapp.services.imports import (
         after_import_commit,
@@ -112,7 +113,8 @@ def import_command(
     if sys.stderr.isatty():
         click.echo(f"reading {path}…", err=True)
     try:
-        with db.transaction() as session:
+        # The command line may fork workers for reading and analysis (a web request never does).
+        with allow_workers(), db.transaction() as session:
             report = import_file(
                 session, fmt, path, source=source_name, mapping_path=map_path, dry_run=dry_run,
                 archive_missing=archive_missing, geocoder=default_geocoder(settings),
@@ -125,7 +127,8 @@ def import_command(
         bar.stop()
     if sys.stderr.isatty() and not report.dry_run and report.changed_ids:
         click.echo(f"updating the search index ({len(report.changed_ids)} listings)…", err=True)
-    note = after_import_commit(db.session(), report)
+    with allow_workers():
+        note = after_import_commit(db.session(), report)
     if source is None:
         report.notes.append((
             f"--source を指定しなかったため、出どころ名はファイル名から「{source_name}」にしました。"

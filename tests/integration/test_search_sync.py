@@ -205,3 +205,30 @@ def test_reindex_cli_rebuilds_checks_and_repairs(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "1 missing" in done.stdout and f"missing: {victim}" in done.stdout and "repaired 1" in done.stdout
     assert "0 missing, 0 stale, 0 extra" in _odekake(instance, "reindex", "--check").stdout
+
+
+def test_import_sized_batches_with_worker_processes_index_like_one_process(session: Session, tmp_path: Path) -> None:
+    """An import's indexing forks analysis workers (CLI): same documents, and the DB session survives."""
+    from sqlalchemy import insert
+
+    from importers.parallel import MIN_ITEMS, allow_workers
+
+    now = datetime(2026, 11, 1, tzinfo=TZ)
+    rows = [
+        {"source": "bulk", "source_id": f"b{i}", "name": f"ふれあいサロン{i}", "name_kana": "フレアイサロン",
+         "category": "salon", "status": "published", "schedule_rrule": "FREQ=WEEKLY;BYDAY=TU",
+         "created_at": now, "updated_at": now}
+        for i in range(MIN_ITEMS + 300)
+    ]
+    session.execute(insert(Activity), rows)
+    ids = list(session.scalars(select(Activity.id).where(Activity.source == "bulk").order_by(Activity.id)))
+    serial, forked = SearchIndex(tmp_path / "serial"), SearchIndex(tmp_path / "forked")
+    sync.index_activities(session, serial, ids)
+    with allow_workers(2):
+        sync.index_activities(session, forked, ids)
+        assert sync.rebuild(session, SearchIndex(tmp_path / "rebuilt")) == len(ids)
+    assert forked.stored() == serial.stored() and len(serial.stored()) == len(ids)
+    assert sync.check(session, forked).clean
+    assert forked.match([["ふれあいさろん2041"]]) == serial.match([["ふれあいさろん2041"]]) != {}
+    # The connection the workers inherited is still the parent's to use.
+    assert session.scalar(select(Activity.name).where(Activity.id == ids[-1])) == f"ふれあいサロン{len(ids) - 1}"

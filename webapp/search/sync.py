@@ -19,13 +19,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from importers.parallel import fork_map
 from webapp.models import Activity, District, Organization, Place
-from webapp.search.bulk import BULK_MIN_DOCS, add_all, bulk_writer
-from webapp.search.index import SearchIndex, activity_source, fingerprint, make_document
+from webapp.search.bulk import BULK_MIN_DOCS, BulkDocuments, add_all, bulk_writer
+from webapp.search.index import SearchIndex, SourceText, activity_source, fingerprint, make_document
 
 log = logging.getLogger(__name__)
 
 BATCH = 2000
+# Listings analysed per round in a rebuild (by worker processes when the command line allows it).
+REBUILD_CHUNK = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,17 +134,20 @@ def index_activities(session: Session, index: SearchIndex, activity_ids: Iterabl
     ids = sorted({int(i) for i in activity_ids})
     if not ids:
         return 0
-    docs = [make_document(activity_source(a)) for a in _published(session, ids)]
-    live = {int(d["id"]) for d in docs}
+    sources = [activity_source(a) for a in _published(session, ids)]
+    live = {src.id for src in sources}
     # Unchanged documents are skipped (same fingerprint): re-importing a file or re-saving a
-    # listing without changes costs no index write.
-    existing = index.stamps(ids) if index.exists() else {}
-    changed = [d for d in docs if existing.get(int(d["id"])) != d["stamp"]]
+    # listing without changes costs no analysis and no index write.
+    existing = _stamps(index, ids)
+    todo = [src for src in sources if existing.get(src.id) != fingerprint(src)]
     gone = [i for i in ids if i not in live and i in existing]
-    if not changed and not gone:
+    if not todo and not gone:
         return 0
+    # Analysis (Sudachi) is the costly part of an import's indexing: spread over the CPUs the
+    # command line allows (see importers.parallel); in order, so the result is the same.
+    changed = fork_map(make_document, todo)
     if len(changed) >= BULK_MIN_DOCS:  # an import: text postings written term by term
-        replaced = [int(d["id"]) for d in changed if int(d["id"]) in existing]
+        replaced = [src.id for src in todo if src.id in existing]
         add_all(index, changed, delete_ids=[*replaced, *gone])
         return len(changed) + len(gone)
     with index.writer() as w:
@@ -210,14 +216,36 @@ def rebuild(
     total = int(session.scalar(select(func.count()).where(Activity.status == "published")) or 0)
     done = 0
     with bulk_writer(index, replace=True) as (_, bulk):
+        chunk: list[SourceText] = []
         for activity in _published(session):
-            bulk.add(make_document(activity_source(activity)))
-            done += 1
-            if progress is not None and (done % 100 == 0 or done == total):
-                progress(done, total)
+            chunk.append(activity_source(activity))
+            if len(chunk) >= REBUILD_CHUNK:
+                done += _add_chunk(bulk, chunk, done, total, progress)
+                chunk = []
+        done += _add_chunk(bulk, chunk, done, total, progress)
     if progress is not None:
         progress(done, total)
     return done
+
+
+def _add_chunk(
+    bulk: BulkDocuments, chunk: list[SourceText], done: int, total: int, progress: Callable[[int, int], None] | None
+) -> int:
+    for n, doc in enumerate(fork_map(make_document, chunk), start=1):
+        bulk.add(doc)
+        if progress is not None and ((done + n) % 100 == 0 or done + n == total):
+            progress(done + n, total)
+    return len(chunk)
+
+
+def _stamps(index: SearchIndex, ids: list[int]) -> dict[int, str]:
+    """Fingerprints of the indexed documents among ``ids`` (all of them read at once for an import)."""
+    if not index.exists():
+        return {}
+    if len(ids) < BULK_MIN_DOCS:
+        return index.stamps(ids)
+    wanted = set(ids)
+    return {i: stamp for i, stamp in index.stored().items() if i in wanted}
 
 
 @dataclass
