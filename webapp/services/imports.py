@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from importers import READERS, ActivityRecord, ReadResult, RowIssue, UnreadableFile, load_mapping
@@ -434,7 +434,7 @@ class _Loader:
             if not pending:
                 continue
             rows = [{**{c: getattr(obj, c) for c in columns}, "created_at": now, "updated_at": now} for obj in pending]
-            self.session.execute(insert(model), rows)
+            self.session.execute(model.__table__.insert(), rows)  # Core: no ORM bulk bookkeeping per row
             keys = [obj.source_id for obj in pending]
             ids = dict(
                 self.session.execute(
@@ -596,7 +596,7 @@ class _Loader:
         if not self.new_rows:
             return
         # executemany without RETURNING: SQLite then sends one statement for the whole batch.
-        self.session.execute(insert(Activity), self.new_rows)
+        self.session.execute(Activity.__table__.insert(), self.new_rows)
         source_ids = [r["source_id"] for r in self.new_rows]
         self.changed_ids.update(
             self.session.scalars(
