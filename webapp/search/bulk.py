@@ -20,14 +20,16 @@ compares a bulk-written index with one written by Whoosh itself, posting by post
 
 from __future__ import annotations
 
+import functools
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from whoosh.writing import CLEAR
 
-from webapp.search.index import FIELDS, SearchIndex
+from importers.parallel import MIN_ITEMS, fork_map, workers
+from webapp.search.index import FIELDS, INDEX_NAME, WRITE_TIMEOUT_S, SearchIndex, SourceText, make_document
 
 # Below this many documents the ordinary writer is as fast and merges small segments itself.
 BULK_MIN_DOCS = 200
@@ -94,10 +96,7 @@ def bulk_writer(index: SearchIndex, *, replace: bool = False) -> Iterator[tuple[
 
     ``replace=True`` drops every existing segment at commit (a rebuild), atomically.
     """
-    ix = index.open()
-    from webapp.search.index import WRITE_TIMEOUT_S
-
-    w = ix.writer(timeout=WRITE_TIMEOUT_S, delay=0.05)
+    w = index.open().writer(timeout=WRITE_TIMEOUT_S, delay=0.05)
     bulk = BulkDocuments(w)
     try:
         yield w, bulk
@@ -119,3 +118,60 @@ def add_all(index: SearchIndex, docs: Iterable[dict[str, Any]], *, delete_ids: I
         for doc in docs:
             bulk.add(doc)
         return bulk.count
+
+
+def write_sources(
+    index: SearchIndex,
+    sources: Sequence[SourceText],
+    *,
+    delete_ids: Iterable[int] = (),
+    replace: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Analyse and write ``sources`` (replacing ``delete_ids``); returns the number written.
+
+    Where the command line allows worker processes (importers.parallel), each worker analyses
+    a share of the listings and writes it as a segment of its own, as Whoosh's MpWriter does with
+    ``multisegment=True``; this process holds the write lock, applies the deletions and commits
+    every segment in one table of contents, so readers see all of it or none.
+    """
+    count = workers()
+    if count <= 1 or len(sources) < MIN_ITEMS:
+        return add_all(index, _documents(sources, progress), delete_ids=delete_ids, replace=replace)
+    w = index.open().writer(timeout=WRITE_TIMEOUT_S, delay=0.05)
+    try:
+        for i in delete_ids:
+            w.delete_by_term("id", str(i))
+        size = -(-len(sources) // count)
+        shares = [sources[i : i + size] for i in range(0, len(sources), size)]
+        segments = fork_map(functools.partial(_write_segment, str(index.path)), shares, min_items=2)
+        final = w._merge_segments(CLEAR if replace else None, None, False)  # no merge: deletions only
+        w._close_segment()  # this writer added no documents of its own
+        w._commit_toc(final + segments)
+        w._finish()
+    except BaseException:
+        if not w.is_closed:
+            w.cancel()
+        raise
+    return len(sources)
+
+
+def _documents(sources: Iterable[SourceText], progress: Callable[[int], None] | None) -> Iterator[dict[str, Any]]:
+    for n, src in enumerate(sources, start=1):
+        yield make_document(src)
+        if progress is not None and n % 100 == 0:
+            progress(n)
+
+
+def _write_segment(path: str, share: Sequence[SourceText]) -> Any:
+    """In a worker: one new segment (not yet in the index's table of contents) for ``share``."""
+    from whoosh import index as whoosh_index
+    from whoosh.writing import SegmentWriter
+
+    ix = whoosh_index.open_dir(path, indexname=INDEX_NAME)
+    sw = SegmentWriter(ix, _lk=False)  # the parent holds the index's write lock
+    bulk = BulkDocuments(sw)
+    for src in share:
+        bulk.add(make_document(src))
+    # Its temporary files share the parent's "activities.tmp" folder, which the parent removes.
+    return sw._finalize_segment()

@@ -19,16 +19,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from importers.parallel import fork_map
 from webapp.models import Activity, District, Organization, Place
-from webapp.search.bulk import BULK_MIN_DOCS, BulkDocuments, add_all, bulk_writer
-from webapp.search.index import SearchIndex, SourceText, activity_source, fingerprint, make_document
+from webapp.search.bulk import BULK_MIN_DOCS, write_sources
+from webapp.search.index import SearchIndex, activity_source, fingerprint, make_document
 
 log = logging.getLogger(__name__)
 
 BATCH = 2000
-# Listings analysed per round in a rebuild (by worker processes when the command line allows it).
-REBUILD_CHUNK = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,13 +140,10 @@ def index_activities(session: Session, index: SearchIndex, activity_ids: Iterabl
     gone = [i for i in ids if i not in live and i in existing]
     if not todo and not gone:
         return 0
-    # Analysis (Sudachi) is the costly part of an import's indexing: spread over the CPUs the
-    # command line allows (see importers.parallel); in order, so the result is the same.
-    changed = fork_map(make_document, todo)
-    if len(changed) >= BULK_MIN_DOCS:  # an import: text postings written term by term
+    if len(todo) >= BULK_MIN_DOCS:  # an import: analysed (in worker processes on the CLI) and bulk-written
         replaced = [src.id for src in todo if src.id in existing]
-        add_all(index, changed, delete_ids=[*replaced, *gone])
-        return len(changed) + len(gone)
+        return write_sources(index, todo, delete_ids=[*replaced, *gone]) + len(gone)
+    changed = [make_document(src) for src in todo]
     with index.writer() as w:
         for doc in changed:
             w.update_document(**doc)
@@ -214,28 +208,13 @@ def rebuild(
     from sqlalchemy import func
 
     total = int(session.scalar(select(func.count()).where(Activity.status == "published")) or 0)
-    done = 0
-    with bulk_writer(index, replace=True) as (_, bulk):
-        chunk: list[SourceText] = []
-        for activity in _published(session):
-            chunk.append(activity_source(activity))
-            if len(chunk) >= REBUILD_CHUNK:
-                done += _add_chunk(bulk, chunk, done, total, progress)
-                chunk = []
-        done += _add_chunk(bulk, chunk, done, total, progress)
+    sources = [activity_source(activity) for activity in _published(session)]
+    if progress is not None:
+        progress(0, total)
+    done = write_sources(index, sources, replace=True, progress=None if progress is None else lambda n: progress(n, total))
     if progress is not None:
         progress(done, total)
     return done
-
-
-def _add_chunk(
-    bulk: BulkDocuments, chunk: list[SourceText], done: int, total: int, progress: Callable[[int, int], None] | None
-) -> int:
-    for n, doc in enumerate(fork_map(make_document, chunk), start=1):
-        bulk.add(doc)
-        if progress is not None and ((done + n) % 100 == 0 or done + n == total):
-            progress(done + n, total)
-    return len(chunk)
 
 
 def _stamps(index: SearchIndex, ids: list[int]) -> dict[int, str]:

@@ -120,3 +120,33 @@ def test_replace_drops_old_documents(tmp_path: Path) -> None:
     index.reset()
     snap = _snapshot(index)
     assert sorted(snap["docs"]) == list(range(1000, 1220))
+
+
+def _sources(n: int, start: int = 1) -> list[SourceText]:
+    return [
+        SourceText(id=i, name=f"ふれあいサロン{i}", name_kana="フレアイサロン", category="ふれあい・いきいきサロン",
+                   organization=f"{TOWNS[i % 4]}自治会", place=f"{TOWNS[i % 4]}集会所{i // 3}", town=TOWNS[i % 4],
+                   description="初めての方も歓迎です。" if i % 5 == 0 else "", lat=34.7, lon=135.7, weekdays=i % 128)
+        for i in range(start, start + n)
+    ]
+
+
+def test_worker_processes_write_one_segment_each_with_the_same_content(tmp_path: Path) -> None:
+    from importers.parallel import MIN_ITEMS, allow_workers
+    from webapp.search.bulk import write_sources
+
+    first, second = _sources(MIN_ITEMS + 100), _sources(MIN_ITEMS, start=MIN_ITEMS)
+    expected = _whoosh_index(tmp_path / "whoosh", [[make_document(s) for s in first], [make_document(s) for s in second]])
+    forked = SearchIndex(tmp_path / "forked")
+    with allow_workers(2):
+        assert write_sources(forked, first) == len(first)
+        forked.reset()
+        assert len(forked.searcher().reader().leaf_readers()) == 2  # one segment per worker
+        replaced = [s.id for s in second if s.id <= len(first)]
+        write_sources(forked, second, delete_ids=replaced)
+    forked.reset()
+    assert _snapshot(forked) == _snapshot(expected)
+    with allow_workers(2):
+        write_sources(forked, _sources(MIN_ITEMS, start=50_000), replace=True)
+    forked.reset()
+    assert sorted(_snapshot(forked)["docs"]) == list(range(50_000, 50_000 + MIN_ITEMS))
