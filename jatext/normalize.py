@@ -58,6 +58,14 @@ def clean(text: str | None, *, multiline: bool = False) -> str:
     """
     if not text:
         return ""
+    if not multiline and isinstance(text, str) and text.isascii() and text.isprintable() and "~" not in text and "-" not in text:
+        # Plain ASCII (coordinates, URLs, codes: most cells of a city's file) has nothing for the
+        # steps below to change but runs of spaces; _clean_full gives the same (property-tested).
+        return " ".join(text.split())
+    return _clean_full(text, multiline=multiline)
+
+
+def _clean_full(text: str, *, multiline: bool = False) -> str:
     s = _INVISIBLE_RE.sub("", str(text))
     s = s.replace("\r\n", "\n").replace("\r", "\n")
     s = _WAVE_RE.sub("〜", s)

@@ -47,6 +47,14 @@ def test_clean_is_idempotent(s: str) -> None:
     assert clean(clean(s)) == clean(s)
 
 
+@settings(max_examples=500)
+@given(st.one_of(st.text(alphabet=st.characters(max_codepoint=127)), st.text(alphabet=" 09-~.:/abAZ時\t")))
+def test_clean_ascii_fast_path_equals_the_full_steps(s: str) -> None:
+    from jatext.normalize import _clean_full
+
+    assert clean(s) == _clean_full(s)
+
+
 @given(st.text())
 def test_clean_multiline_is_idempotent(s: str) -> None:
     once = clean(s, multiline=True)
