@@ -204,10 +204,21 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
     cost_parts = [p for p in (raw.get("cost"), raw.get("cost_detail")) if p]
     cost_text = " ".join(cost_parts) or None
     cost_yen = None
-    if cost_text:
-        cost_yen, ok = parse_cost(cost_text)
+    yen_text = raw.get("cost_yen")
+    if yen_text:
+        cost_yen, ok = parse_cost(yen_text)
+        if not ok or cost_yen is None:
+            issues.append(issue("invalid_cost_yen", n, raw.col("cost_yen"), value=yen_text))
+            extra.setdefault(_original(raw, "cost_yen"), yen_text)
+            cost_yen = None
+    if cost_text and not yen_text:
+        parsed, ok = parse_cost(cost_text)
         if not ok:
             issues.append(issue("cost_not_understood", n, raw.col("cost"), value=cost_text))
+        # 料金_円 (our export's column), when present, is the amount even when empty: a listing
+        # whose amount was left unset must not gain one parsed from its text on re-import.
+        if "cost_yen" not in raw.present:
+            cost_yen = parsed
 
     bools: dict[str, bool | None] = {}
     for fld in ("booking", "first_timers", "visit_ok", "solo_ok"):

@@ -66,6 +66,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "needs_review": ("開催日時要確認", "schedule_needs_review"),
     "cost": ("料金", "参加費", "費用", "料金_基本", "利用料金", "cost_text"),
     "cost_detail": ("料金_詳細",),
+    "cost_yen": ("料金_円", "cost_yen"),
     "booking": ("予約", "要予約", "予約の要否", "申込", "申し込み", "booking_required"),
     "first_timers": ("初参加歓迎", "初めての方歓迎", "welcomes_first_timers"),
     "visit_ok": ("見学可", "見学", "visit_ok"),

@@ -45,7 +45,7 @@ _CORE_HEADERS = {H[f] for f in ("id", "name", "name_kana", "description", "url",
                                 "phone", "extension", "cost", "capacity")}
 
 _SCHEDULE_HEADERS = {H[f] for f in ("schedule_text", "rrule", "dtstart", "start_time", "end_time", "exdates",
-                                     "rdates", "skip_holidays", "needs_review")}
+                                     "rdates", "skip_holidays", "needs_review", "cost_yen")}
 
 MAX_CSV_MEMBER = 50 * 1024 * 1024
 
@@ -172,6 +172,7 @@ def _service_props(service: dict[str, Any]) -> tuple[dict[str, str], str | None,
     if costs:
         c = costs[0]
         put(H["cost"], c.get("option") or (f"{c['amount']}円" if c.get("amount") is not None else None))
+        put(H["cost_yen"], c.get("amount"))
     elif service.get("fees_description"):
         put(H["cost"], service.get("fees_description"))
     if service.get("capacity") is not None:
@@ -349,6 +350,16 @@ class HsdsReader:
 # ── writing ────────────────────────────────────────────────────────────────────────────────
 
 
+def _cost_option(r: ActivityRecord) -> dict[str, Any]:
+    # HSDS's amount is a number: left out when unknown (x_odekake's 料金_円 says "unset" to us).
+    option: dict[str, Any] = {"id": f"cost-{r.source_id}", "service_id": r.source_id, "currency": "JPY"}
+    if r.cost_yen is not None:
+        option["amount"] = r.cost_yen
+    if r.cost_text:
+        option["option"] = r.cost_text
+    return option
+
+
 def _service(r: ActivityRecord) -> dict[str, Any]:
     sid = r.source_id
     service: dict[str, Any] = {
@@ -366,9 +377,7 @@ def _service(r: ActivityRecord) -> dict[str, Any]:
         if r.contact_phone
         else [],
         "schedules": [schedule_to_hsds(r.schedule, sid=f"sched-{sid}", service_id=sid)] if r.schedule else [],
-        "cost_options": [{"id": f"cost-{sid}", "service_id": sid, "amount": r.cost_yen, "currency": "JPY", "option": r.cost_text}]
-        if r.cost_text or r.cost_yen is not None
-        else [],
+        "cost_options": [_cost_option(r)] if r.cost_text or r.cost_yen is not None else [],
         "attributes": [
             {"id": f"attr-{sid}-{tax}-{code}", "link_id": sid, "link_type": "service", "taxonomy_term": {"id": f"{tax}/{code}", "code": code, "name": name, "taxonomy": tax}}
             for tax, code, name in (
@@ -403,7 +412,7 @@ def _service(r: ActivityRecord) -> dict[str, Any]:
             }
         ]
     row = record_to_row(r)
-    # Schedule columns always travel, even empty: they override what the reader would derive
+    # Schedule columns and 料金_円 always travel, even empty: they override what the reader would derive
     # from the HSDS schedule (a one-off date is FREQ=DAILY;COUNT=1 there, rdates here), and an
     # empty RRULE with 開催日時要確認 tells the reader not to re-parse the schedule text.
     service["x_odekake"] = {k: v for k, v in row.items() if k not in _CORE_HEADERS and (v or k in _SCHEDULE_HEADERS)}

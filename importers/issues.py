@@ -78,6 +78,11 @@ CODES: dict[str, tuple[Severity, str, str]] = {
         'not a yes/no value ("{value}")',
     ),
     "invalid_capacity": ("warning", "定員として読めません（\"{value}\"）", 'not a capacity ("{value}")'),
+    "invalid_cost_yen": (
+        "warning",
+        "料金_円は金額（円）で書いてください。値は extra に残します（\"{value}\"）",
+        'not an amount in yen; the value is kept in extra ("{value}")',
+    ),
     "cost_not_understood": (
         "warning",
         "料金を金額として読めません。文章のまま残します（\"{value}\"）",

@@ -375,3 +375,32 @@ def test_report_is_json_ready(fixtures: Path) -> None:
     report = read_municipal_csv(fixtures / "kayoi_utf8bom_crlf.csv").to_report()
     text = json.dumps(report, ensure_ascii=False)
     assert '"rejected_rows": [11]' in text
+
+
+# ── 料金_円: the amount our export writes next to the 料金 text ────────────────────────────
+
+
+def test_cost_yen_column_is_the_amount_even_when_the_text_says_otherwise(tmp_path: Path) -> None:
+    path = tmp_path / "cost.csv"
+    path.write_text(
+        "ID,名称,種別,料金,料金_円\n"
+        "C1,喫茶の会,サロン,入場無料（喫茶100円）,0\n"
+        "C2,歌の会,サロン,1回100円,\n"
+        "C3,体操,体操,無料,たくさん\n",
+        encoding="utf-8",
+    )
+    result = read_municipal_csv(path)
+    c1, c2, c3 = result.records
+    assert (c1.cost_text, c1.cost_yen) == ("入場無料(喫茶100円)", 0)
+    # column present but empty: the amount is unset, not re-derived from the text
+    assert (c2.cost_text, c2.cost_yen) == ("1回100円", None)
+    assert c3.cost_yen is None and c3.extra == {"料金_円（原文）": "たくさん"}
+    assert "invalid_cost_yen" in codes(result, 4)
+    assert "cost_not_understood" not in codes(result)
+
+
+def test_without_cost_yen_column_the_amount_comes_from_the_text(tmp_path: Path) -> None:
+    path = tmp_path / "cost.csv"
+    path.write_text("ID,名称,種別,料金\nC2,歌の会,サロン,1回100円\n", encoding="utf-8")
+    (record,) = read_municipal_csv(path).records
+    assert record.cost_yen == 100
