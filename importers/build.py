@@ -70,6 +70,7 @@ def build_records(
     records: list[ActivityRecord] = []
     issues: list[RowIssue] = list(header_issues or [])
     rejected: set[int] = set()
+    rejected_ids: dict[int, str] = {}
     seen_ids: dict[str, int] = {}
     total = 0
     for raw in rows:
@@ -91,6 +92,9 @@ def build_records(
         issues.extend(row_issues)
         if record is None:
             rejected.add(raw.row)
+            rejected_id = _readable_id(raw)
+            if rejected_id is not None:
+                rejected_ids[raw.row] = rejected_id
         else:
             records.append(record)
     # Header issues first, then row by row (stable: within a row, in column order).
@@ -102,7 +106,17 @@ def build_records(
         unknown_columns=list(unknown_columns or []),
         encoding=encoding,
         total_rows=total,
+        rejected_ids=rejected_ids,
     )
+
+
+def _readable_id(raw: RawRow) -> str | None:
+    """The source ID a (rejected) row stands for, as build_record would give it; None if unknowable."""
+    source_id = raw.get("id")
+    if source_id:
+        return source_id
+    name = raw.get("name")
+    return stable_id(name, _address(raw)) if name else None
 
 
 def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord | None, list[RowIssue]]:

@@ -134,9 +134,55 @@ def test_bad_rows_are_reported_and_stored_rows_survive(session: Session, tmp_pat
     where = {(i.row, i.column) for i in report.rejections()}
     assert where == {(2, "名称"), (3, "緯度"), (4, "名称")}
     assert all(i.message_ja and i.message_en for i in report.rejections())
-    assert report.archived == 0 and report.notes  # archive skipped: rejected rows are not "missing"
+    # rejected rows are present, not "missing": nothing archived, and every ID was readable
+    assert report.archived == 0 and report.unidentified_rows == [] and not report.notes
     after = {a.source_id: (a.name, a.status, a.place_id) for a in session.scalars(select(Activity))}
     assert after == before
+
+
+T4 = ["T4", "ふれあい食堂", "子ども食堂", "奈良県生駒市元町1-1", "34.6930", "135.7010", "", "", "", "", ""]
+
+
+def test_archive_missing_with_rejected_rows_archives_only_rows_absent_from_the_file(
+    session: Session, tmp_path: Path
+) -> None:
+    run(session, write_csv(tmp_path / "v1.csv", [*ROWS, T4]))
+    v2 = [list(ROWS[0]), list(ROWS[1]), list(T4)]  # T3 is gone
+    v2[0][4] = "abc"  # T1 present but rejected (latitude)
+    v2[2][1] = "長" * 250  # T4 present but rejected by the loader (name too long)
+    report = run(session, write_csv(tmp_path / "v2.csv", v2), archive_missing=True)
+    assert (report.rejected, report.archived, report.unchanged) == (2, 1, 1)
+    assert report.unidentified_rows == [] and not report.notes
+    status = {a.source_id: a.status for a in session.scalars(select(Activity))}
+    assert status == {"T1": "published", "T2": "published", "T3": "archived", "T4": "published"}
+    assert by_id(session, "T1").place.lat == pytest.approx(34.6918)  # type: ignore[union-attr]
+
+
+def test_archive_missing_is_skipped_and_reported_when_a_rejected_row_has_no_readable_id(
+    session: Session, tmp_path: Path
+) -> None:
+    run(session, write_csv(tmp_path / "v1.csv", ROWS))
+    v2 = [list(r) for r in ROWS[:2]]
+    v2[0][0] = v2[0][1] = ""  # row 2: neither ID nor name, so it may be any listing
+    report = run(session, write_csv(tmp_path / "v2.csv", v2), archive_missing=True)
+    assert report.rejected == 1 and report.unidentified_rows == [2]
+    assert report.archived == 0
+    ((ja, en),) = report.notes
+    assert "2行目" in ja and "rows 2 " in en
+    assert report.to_dict()["unidentified_rows"] == [2]
+    assert {a.status for a in session.scalars(select(Activity))} == {"published"}
+
+
+def test_file_without_ids_rejected_row_keeps_its_listing(session: Session, tmp_path: Path) -> None:
+    header = HEADER[1:]
+    rows = [r[1:] for r in ROWS]
+    run(session, write_csv(tmp_path / "v1.csv", rows, header=header))
+    v2 = [list(r) for r in rows[:2]]
+    v2[0][3] = "abc"  # first row rejected; its stable ID (name + address) is still known
+    report = run(session, write_csv(tmp_path / "v2.csv", v2, header=header), archive_missing=True)
+    assert (report.rejected, report.archived, report.unidentified_rows) == (1, 1, [])
+    by_name = {a.name: a.status for a in session.scalars(select(Activity))}
+    assert by_name == {"ひまわりサロン": "published", "さくら百歳体操": "published", "オレンジカフェ": "archived"}
 
 
 def test_crash_half_way_leaves_database_as_before(

@@ -102,6 +102,7 @@ class ImportReport:
     unknown_columns: list[str] = field(default_factory=list)
     issues: list[RowIssue] = field(default_factory=list)
     rejected_rows: list[int] = field(default_factory=list)
+    unidentified_rows: list[int] = field(default_factory=list)  # rejected, ID unreadable (archive-missing)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (ja, en) about the run as a whole
     changed_ids: list[int] = field(default_factory=list)  # activity ids created/updated/archived
     changed_place_ids: list[int] = field(default_factory=list)  # places whose fields changed
@@ -139,6 +140,7 @@ class ImportReport:
                 "rejected": self.rejected,
             },
             "rejected_rows": [i.to_dict() for i in self.rejections()],
+            "unidentified_rows": list(self.unidentified_rows),
             "unknown_columns": list(self.unknown_columns),
             "issues": [i.to_dict() for i in self.issues],
             "notes": [{"message_ja": ja, "message_en": en} for ja, en in self.notes],
@@ -638,12 +640,14 @@ def import_records(
     )
     issues = list(result.issues)
     rejected = set(result.rejected_rows)
+    rejected_ids = dict(result.rejected_ids)
     records: list[ActivityRecord] = []
     for r in result.records:
         long_issues = _too_long(r)
         if long_issues:
             issues.extend(long_issues)
             rejected.add(r.row)
+            rejected_ids[r.row] = r.source_id
         else:
             records.append(r)
     issues.sort(key=lambda i: i.row)
@@ -666,12 +670,20 @@ def import_records(
             if progress is not None:
                 progress(len(batch))
         if archive_missing:
-            if rejected:
+            report.unidentified_rows = sorted(rejected - rejected_ids.keys())
+            if report.unidentified_rows:
+                # Such a row may stand for any stored listing: archiving could hide one that is
+                # in the file, only badly written.
+                rows_text = ", ".join(str(n) for n in report.unidentified_rows)
                 report.notes.append((
-                    "却下された行があるため、ファイルにない活動の非公開化（--archive-missing）は行いませんでした",
-                    "some rows were rejected, so listings missing from the file were not archived (--archive-missing)",
+                    f"IDを読めない却下行があるため（{rows_text}行目）、ファイルにない活動の非公開化"
+                    "（--archive-missing）は行いませんでした",
+                    f"rows {rows_text} were rejected and their ID could not be read, so listings missing "
+                    "from the file were not archived (--archive-missing)",
                 ))
             else:
+                # A rejected row is still present in the file: its listing stays as it is.
+                loader.seen.update(rejected_ids.values())
                 report.archived = loader.archive_missing()
                 session.flush()
         moved = {p.id for p in loader.changed_places if p.id is not None}

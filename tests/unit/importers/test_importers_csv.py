@@ -404,3 +404,20 @@ def test_without_cost_yen_column_the_amount_comes_from_the_text(tmp_path: Path) 
     path.write_text("ID,名称,種別,料金\nC2,歌の会,サロン,1回100円\n", encoding="utf-8")
     (record,) = read_municipal_csv(path).records
     assert record.cost_yen == 100
+
+
+def test_rejected_rows_carry_their_id_when_it_can_be_read(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "ID,名称,種別,所在地_連結表記,緯度\n"
+        "R1,,サロン,奈良県生駒市元町1-1,34.7\n"  # no name, ID cell readable
+        ",,サロン,奈良県生駒市元町1-1,34.7\n"  # no ID, no name: cannot be identified
+        ",ひまわり,サロン,奈良県生駒市元町1-1,北緯\n"  # no ID: the stable ID from name + address
+        "R1,重複,サロン,,\n",
+        encoding="utf-8",
+    )
+    result = read_municipal_csv(path)
+    assert result.rejected_rows == {2, 3, 4}
+    assert result.rejected_ids == {2: "R1", 4: stable_id("ひまわり", "奈良県生駒市元町1-1")}
+    assert result.unidentified_rows == [3]
+    assert result.to_report()["unidentified_rows"] == [3]
