@@ -421,3 +421,22 @@ def test_rejected_rows_carry_their_id_when_it_can_be_read(tmp_path: Path) -> Non
     assert result.rejected_ids == {2: "R1", 4: stable_id("ひまわり", "奈良県生駒市元町1-1")}
     assert result.unidentified_rows == [3]
     assert result.to_report()["unidentified_rows"] == [3]
+
+
+def test_schedule_note_with_an_exclusion_is_kept_for_review(tmp_path: Path) -> None:
+    path = tmp_path / "notes.csv"
+    path.write_text(
+        "ID,名称,種別,利用可能曜日,開始時間,終了時間,利用可能日時特記事項\n"
+        "A,あ,サロン,月・水・金 祝日を除く,10:00,12:00,\n"
+        "B,い,サロン,月・水・金,10:00,12:00,年末年始を除く\n"
+        "C,う,サロン,水,10:00,12:00,8月は休み\n",
+        encoding="utf-8",
+    )
+    result = read_municipal_csv(path)
+    a, b, c = result.records
+    assert a.schedule is not None and a.schedule.rrule == "FREQ=WEEKLY;BYDAY=MO,WE,FR"
+    assert a.schedule.skip_holidays and not a.schedule_needs_review
+    assert b.schedule is not None and b.schedule.rrule == "FREQ=WEEKLY;BYDAY=MO,WE,FR"
+    assert b.schedule_needs_review and "schedule_needs_review" in codes(result, 3)
+    assert c.schedule is not None and c.schedule.rrule == "FREQ=WEEKLY;BYDAY=WE;BYMONTH=1,2,3,4,5,6,7,9,10,11,12"
+    assert not c.schedule_needs_review
