@@ -320,3 +320,79 @@ def test_app_data_in_extra_survives_reimport_and_stays_out_of_exports(session: S
     (record,) = [r for r in export_records(session, source="test") if r.source_id == "T1"]
     assert "photo_ids" not in record.extra
     assert run(session, write_csv(tmp_path / "v3.csv", changed)).updated == 0
+
+
+# ── what a re-import may overwrite ─────────────────────────────────────────────────────────
+
+
+def test_a_listing_archived_by_a_moderator_stays_archived_on_reimport(session: Session, tmp_path: Path) -> None:
+    v1 = write_csv(tmp_path / "v1.csv", ROWS)
+    run(session, v1)
+    by_id(session, "T1").status = "archived"  # a moderator takes it down (the city's file does not know)
+    session.flush()
+    report = run(session, v1)
+    assert (report.created, report.updated, report.unchanged, report.kept) == (0, 0, 2, 1)
+    assert by_id(session, "T1").status == "archived"
+    (issue,) = [i for i in report.warnings if i.code == "kept_archived"]
+    assert issue.row == 2 and "T1" in issue.message_ja and "archived" in issue.message_en
+    assert report.to_dict()["kept_rows"] == [{"row": 2, "source_id": "T1", "reason": "kept_archived", "fields": []}]
+    # The city can still say "the file wins".
+    forced = run(session, v1, overwrite_edits=True)
+    assert (forced.updated, forced.kept) == (1, 0)
+    assert by_id(session, "T1").status == "published"
+
+
+def test_an_organizer_edit_since_the_last_import_is_not_overwritten(session: Session, tmp_path: Path) -> None:
+    run(session, write_csv(tmp_path / "v1.csv", ROWS))
+    t1 = by_id(session, "T1")
+    t1.description = "毎回、季節の歌を歌います"  # the organizer keeps the listing current
+    t1.contact_phone = "0743-74-2222"
+    session.flush()
+    v2 = [list(r) for r in ROWS]
+    v2[0][8] = "300円"  # the city's file changes T1's cost …
+    v2[1][8] = "100円"  # … and T2's, which nobody edited here
+    report = run(session, write_csv(tmp_path / "v2.csv", v2))
+    assert (report.updated, report.unchanged, report.kept) == (1, 1, 1)
+    t1, t2 = by_id(session, "T1"), by_id(session, "T2")
+    assert (t1.description, t1.contact_phone, t1.cost_yen) == ("毎回、季節の歌を歌います", "0743-74-2222", 200)
+    assert t2.cost_yen == 100
+    (kept,) = report.kept_rows
+    assert kept["source_id"] == "T1" and kept["reason"] == "kept_local_edits"
+    assert set(kept["fields"]) == {"説明", "電話番号", "料金_円", "料金"}
+    (issue,) = [i for i in report.warnings if i.code == "kept_local_edits"]
+    assert "電話番号" in issue.message_ja and "電話番号" in issue.message_en
+    # The dry run says the same and writes nothing; --overwrite-edits takes the file's values.
+    assert run(session, write_csv(tmp_path / "v2.csv", v2), dry_run=True).kept == 1
+    forced = run(session, write_csv(tmp_path / "v2.csv", v2), overwrite_edits=True)
+    assert (forced.updated, forced.kept) == (1, 0)
+    assert (by_id(session, "T1").contact_phone, by_id(session, "T1").cost_yen) == ("0743-74-1111", 300)
+    # Now the file's version is the import's again: the next change applies normally.
+    v2[0][8] = "無料"
+    assert run(session, write_csv(tmp_path / "v3.csv", v2)).updated == 1
+    assert by_id(session, "T1").cost_yen == 0
+
+
+def test_app_data_in_extra_is_not_an_edit(session: Session, tmp_path: Path) -> None:
+    run(session, write_csv(tmp_path / "v1.csv", ROWS))
+    t1 = by_id(session, "T1")
+    t1.extra = {**t1.extra, "photo_ids": [3, 4]}  # photos added by the organizer
+    session.flush()
+    v2 = [list(r) for r in ROWS]
+    v2[0][8] = "300円"
+    report = run(session, write_csv(tmp_path / "v2.csv", v2))
+    assert (report.updated, report.kept) == (1, 0)
+    assert by_id(session, "T1").extra["photo_ids"] == [3, 4]
+
+
+def test_a_draft_published_by_a_moderator_is_not_demoted(session: Session, tmp_path: Path) -> None:
+    rows = [list(r) for r in ROWS]
+    rows[2][2] = "なぞの集まり"  # unknown 種別 → the import keeps it as a draft
+    path = write_csv(tmp_path / "v1.csv", rows)
+    run(session, path)
+    t3 = by_id(session, "T3")
+    assert t3.status == "draft"
+    t3.status, t3.category = "published", "dementia_cafe"  # the moderator reviewed and published it
+    session.flush()
+    report = run(session, path)
+    assert by_id(session, "T3").status == "published"
+    assert report.kept == 1 and report.kept_rows[0]["fields"] == ["種別"]
