@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -396,3 +397,32 @@ def test_a_draft_published_by_a_moderator_is_not_demoted(session: Session, tmp_p
     report = run(session, path)
     assert by_id(session, "T3").status == "published"
     assert report.kept == 1 and report.kept_rows[0]["fields"] == ["種別"]
+
+
+def test_an_edit_approved_through_moderation_survives_the_next_import(
+    app: Any, session: Session, make_user: Any, tmp_path: Path
+) -> None:
+    """The real path: the organizer edits the imported listing, a moderator approves it, the
+    city re-imports its unchanged file."""
+    from webapp.services import organizer as listings
+
+    path = write_csv(tmp_path / "v1.csv", [[*r, "ひまわりの会"] for r in ROWS], header=[*HEADER, "主催者"])
+    run(session, path)
+    org = by_id(session, "T1").organization
+    assert org is not None
+    user = make_user("himawari@example.org", "organizer")
+    listings.add_member(session, user, org)
+    moderator = make_user("mod@example.org", "moderator")
+    settings = app.extensions["odekake_settings"]
+    revision = listings.editable_revision(session, user, by_id(session, "T1"))
+    data = dict(revision.data)
+    data["description"] = "季節の歌を歌います。お茶もあります"
+    listings.save_draft(session, user, revision, data)
+    listings.submit(session, settings, user, revision)
+    listings.approve(session, settings, revision, moderator)
+    assert by_id(session, "T1").description == "季節の歌を歌います。お茶もあります"
+
+    report = run(session, path)
+    assert (report.updated, report.kept) == (0, 1)
+    assert "説明" in report.kept_rows[0]["fields"]
+    assert by_id(session, "T1").description == "季節の歌を歌います。お茶もあります"
