@@ -16,7 +16,7 @@ from typing import Any
 from gis.coords import check_point, parse_coordinate
 from importers.columns import CANONICAL_HEADER
 from importers.issues import issue
-from importers.records import ActivityRecord, GeocodeLevel, ReadResult, RowIssue
+from importers.records import ActivityRecord, GeocodeLevel, ReadResult, RowIssue, StatusHint
 from importers.values import parse_bool, parse_capacity, parse_cost, parse_date, valid_email, valid_url
 from importers.vocab import SPLIT_RE, load_vocab
 from jatext.normalize import clean, fold, normalize_phone, normalize_postcode
@@ -70,7 +70,7 @@ def build_records(
     records: list[ActivityRecord] = []
     issues: list[RowIssue] = list(header_issues or [])
     rejected: set[int] = set()
-    rejected_ids: dict[int, str] = {}
+    rejected_ids: dict[str, int] = {}
     seen_ids: dict[str, int] = {}
     total = 0
     for raw in rows:
@@ -94,7 +94,7 @@ def build_records(
             rejected.add(raw.row)
             rejected_id = _readable_id(raw)
             if rejected_id is not None:
-                rejected_ids[raw.row] = rejected_id
+                rejected_ids[rejected_id] = raw.row
         else:
             records.append(record)
     # Header issues first, then row by row (stable: within a row, in column order).
@@ -250,6 +250,18 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
             issues.append(issue("invalid_capacity", n, raw.col("capacity"), value=raw.get("capacity")))
             extra.setdefault(_original(raw, "capacity"), raw.get("capacity"))
 
+    status_hint: StatusHint = "draft" if draft else "published"
+    status_text = raw.get("status")
+    if status_text:
+        said = status_text.lower()
+        if said in _NOT_LISTED:
+            status_hint = "archived"
+            issues.append(issue("not_active", n, raw.col("status"), value=status_text))
+        elif said in _DRAFT_WORDS:
+            status_hint = "draft"
+        elif said not in _LISTED:
+            issues.append(issue("unknown_status", n, raw.col("status"), value=status_text))
+
     if errors:
         return None, issues
 
@@ -287,11 +299,18 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
         accessibility=accessibility,
         notes=notes,
         extra=extra,
-        status_hint="draft" if draft else "published",
+        status_hint=status_hint,
         row=n,
         draft_reasons=draft,
     )
     return record, issues
+
+
+# 掲載状態 / HSDS service.status.  Not offered any more (or for now): kept, but archived — hidden
+# from residents, never deleted, and published again when a later file says it runs.
+_NOT_LISTED = frozenset({"inactive", "defunct", "temporarily closed", "非公開", "掲載終了", "終了", "廃止", "休止", "休止中"})
+_DRAFT_WORDS = frozenset({"下書き", "draft"})
+_LISTED = frozenset({"active", "公開", "掲載", "掲載中", "published"})
 
 
 def _original(raw: RawRow, fld: str) -> str:

@@ -74,6 +74,9 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "capacity": ("定員", "収容人数", "受入人数", "capacity"),
     "accessibility": ("バリアフリー情報", "バリアフリー", "設備", "アクセシビリティ", "accessibility"),
     "notes": ("備考", "その他", "notes"),
+    # Not written by our CSV export; HSDS service.status arrives here (active / inactive / defunct /
+    # temporarily closed), and our HSDS export marks drafts with 下書き.
+    "status": ("掲載状態", "status"),
 }
 
 CANONICAL_HEADER: dict[str, str] = {f: aliases[0] for f, aliases in FIELD_ALIASES.items()}

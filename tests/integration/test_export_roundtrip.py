@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from importers import READERS
+from tests.hsds_schema import hsds_problems
 from webapp.models import Activity, Organization, Place
 from webapp.services.demo import load_sample_city
 from webapp.services.exports import export_activities, export_records
@@ -137,3 +138,59 @@ def test_export_imported_into_an_empty_database_reproduces_every_field(
     for sid, fields in before.items():
         differing = {k: (v, after[sid][k]) for k, v in fields.items() if after[sid][k] != v}
         assert not differing, (sid, differing)
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
+
+
+def test_hsds_several_locations_and_ended_service_round_trip(session: Session, tmp_path: Path) -> None:
+    source = FIXTURES / "hsds_multi_location.json"
+    report = import_file(session, "hsds", source, source="shakyo")
+    assert (report.created, report.rejected) == (4, 0)
+    status = dict(session.execute(select(Activity.source_id, Activity.status).where(Activity.source == "shakyo")).all())
+    assert status == {"svc-walk@loc-kita": "published", "svc-walk@loc-minami": "published",
+                      "svc-walk@loc-higashi": "published", "svc-ended": "archived"}
+    places = session.scalars(select(Place.name).join(Activity).where(Activity.source == "shakyo")).all()
+    assert sorted(places) == ["ひまわり会館", "北集会所", "南集会所", "東集会所"]
+    again = import_file(session, "hsds", source, source="shakyo")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 4)
+
+    before = {r.source_id: r.to_dict() for r in export_records(session, source="shakyo")}
+    assert len(before) == 3  # the ended service is not exported
+    path = tmp_path / "shakyo.json"
+    export_activities(session, "hsds", path, source="shakyo")
+    same_db = import_file(session, "hsds", path, source="shakyo")
+    assert (same_db.created, same_db.updated, same_db.archived) == (0, 0, 0)
+    _forget_sample(session)
+    fresh = import_file(session, "hsds", path, source="shakyo")
+    assert (fresh.created, fresh.rejected) == (3, 0)
+    after = {r.source_id: r.to_dict() for r in export_records(session, source="shakyo")}
+    assert after == before
+
+
+def test_hsds_service_that_ends_is_archived_and_comes_back(session: Session, tmp_path: Path) -> None:
+    doc = json.loads((FIXTURES / "hsds_multi_location.json").read_text(encoding="utf-8"))
+    ended = doc[1]
+    path = tmp_path / "v.json"
+    ended["status"] = "active"
+    path.write_text(json.dumps([ended], ensure_ascii=False), encoding="utf-8")
+    import_file(session, "hsds", path, source="shakyo")
+    assert session.scalar(select(Activity.status).where(Activity.source_id == "svc-ended")) == "published"
+    ended["status"] = "inactive"
+    path.write_text(json.dumps([ended], ensure_ascii=False), encoding="utf-8")
+    report = import_file(session, "hsds", path, source="shakyo")
+    assert report.updated == 1 and [i.code for i in report.warnings] == ["not_active"]
+    assert session.scalar(select(Activity.status).where(Activity.source_id == "svc-ended")) == "archived"
+    ended["status"] = "active"
+    path.write_text(json.dumps([ended], ensure_ascii=False), encoding="utf-8")
+    assert import_file(session, "hsds", path, source="shakyo").updated == 1
+    assert session.scalar(select(Activity.status).where(Activity.source_id == "svc-ended")) == "published"
+
+
+def test_sample_city_hsds_export_has_what_the_schema_requires(session: Session, tmp_path: Path) -> None:
+    load_sample_city(session)
+    path = tmp_path / "city.json"
+    export_activities(session, "hsds", path, include_all=True)
+    services = json.loads(path.read_text(encoding="utf-8"))
+    assert len(services) > 100
+    assert [p for s in services for p in hsds_problems(s)] == []

@@ -257,7 +257,7 @@ def activity_values(record: ActivityRecord) -> dict[str, Any]:
     """Activity attribute → value the record asks for (only the attributes an import owns)."""
     s = record.schedule
     extra: dict[str, Any] = dict(record.extra)
-    status = "draft" if record.status_hint == "draft" else "published"
+    status = record.status_hint if record.status_hint in ("draft", "archived") else "published"
     if status == "draft" and record.draft_reasons:
         extra[DRAFT_REASONS_KEY] = list(record.draft_reasons)
     return {
@@ -740,7 +740,7 @@ def import_records(
         if long_issues:
             issues.extend(long_issues)
             rejected.add(r.row)
-            rejected_ids[r.row] = r.source_id
+            rejected_ids[r.source_id] = r.row
         else:
             records.append(r)
     issues.sort(key=lambda i: i.row)
@@ -763,7 +763,7 @@ def import_records(
             if progress is not None:
                 progress(len(batch))
         if archive_missing:
-            report.unidentified_rows = sorted(rejected - rejected_ids.keys())
+            report.unidentified_rows = sorted(rejected - set(rejected_ids.values()))
             if report.unidentified_rows:
                 # Such a row may stand for any stored listing: archiving could hide one that is
                 # in the file, only badly written.
@@ -776,7 +776,7 @@ def import_records(
                 ))
             else:
                 # A rejected row is still present in the file: its listing stays as it is.
-                loader.seen.update(rejected_ids.values())
+                loader.seen.update(rejected_ids)
                 report.archived = loader.archive_missing()
                 session.flush()
         if report.kept_rows:

@@ -418,7 +418,7 @@ def test_rejected_rows_carry_their_id_when_it_can_be_read(tmp_path: Path) -> Non
     )
     result = read_municipal_csv(path)
     assert result.rejected_rows == {2, 3, 4}
-    assert result.rejected_ids == {2: "R1", 4: stable_id("ひまわり", "奈良県生駒市元町1-1")}
+    assert result.rejected_ids == {"R1": 2, stable_id("ひまわり", "奈良県生駒市元町1-1"): 4}
     assert result.unidentified_rows == [3]
     assert result.to_report()["unidentified_rows"] == [3]
 
