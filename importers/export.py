@@ -19,7 +19,7 @@ EXPORT_FIELDS: tuple[str, ...] = (
     "organization_kana", "place_name", "postcode", "address", "lat", "lon", "geocode_level",
     "phone", "extension", "email", "url", "schedule_text", "rrule", "dtstart", "start_time",
     "end_time", "exdates", "rdates", "skip_holidays", "needs_review", "cost", "cost_yen", "booking",
-    "first_timers", "visit_ok", "solo_ok", "capacity", "accessibility", "notes",
+    "first_timers", "visit_ok", "solo_ok", "capacity", "accessibility", "notes", "status",
 )
 
 # Cells starting with these are formulas to Excel/LibreOffice (CSV injection).  We prefix an
@@ -90,6 +90,8 @@ def record_to_row(r: ActivityRecord, *, with_coordinates: bool = True) -> dict[s
         H["capacity"]: _s(r.capacity),
         H["accessibility"]: "、".join(r.accessibility),
         H["notes"]: _s(r.notes),
+        # Only drafts say so (`export --all`): published is the default, archived is never exported.
+        H["status"]: "下書き" if r.status_hint == "draft" else "",
     }
     if with_coordinates:
         row[H["lat"]] = "" if r.lat is None else repr(r.lat)
