@@ -218,6 +218,9 @@ _ORDINAL_OFF_RE = re.compile(
 _SEASON_OFF_RE = re.compile(
     r"(?P<what>年末年始|年末|年始|お盆|盆|夏休み|冬休み|春休み|ゴールデンウィーク|GW|大型連休|学校の?長期休み|学校休業日)"
 )
+_SEASON_SPAN_RE = re.compile(rf"{_LINK}?{_SEASON_OFF_RE.pattern}{_LINK}?")
+# Every exclusion above needs one of these: texts without them skip the scans.
+_ANY_OFF_RE = re.compile(r"除|休|中止|ありません|なし|盆|年末|年始|GW|ゴールデンウィーク|連休")
 _SPECIFIC_DATE_RE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:[(（][月火水木金土日](?:曜日?)?[)）])?")
 _MONTHDAY_RE = re.compile(r"毎月\s*(?P<days>\d{1,2}\s*日(?:\s*(?:[・,、/]|と|及び)\s*\d{1,2}\s*日)*)")
 
@@ -240,6 +243,9 @@ def _exclusions(s: str) -> tuple[set[int], list[tuple[int, int | None]], bool, s
     reasons: list[str] = []
     off_months: set[int] = set()
     holidays_off = False
+    off_ordinals: list[tuple[int, int | None]] = []
+    if not _ANY_OFF_RE.search(s):
+        return off_months, off_ordinals, holidays_off, s, reasons  # most texts: no scan needed
     spans: list[tuple[int, int]] = []
     for m in _MONTH_OFF_RE.finditer(s):
         holidays_off = holidays_off or bool(m.group("holidays"))
@@ -254,7 +260,6 @@ def _exclusions(s: str) -> tuple[set[int], list[tuple[int, int | None]], bool, s
             off_months.update(nums)
         spans.append(m.span())
     s = _blank(s, spans)
-    off_ordinals: list[tuple[int, int | None]] = []
     spans = []
     for m in _ORDINAL_OFF_RE.finditer(s):
         wd = _WD_INDEX[m.group("wd")] if m.group("wd") else None
@@ -264,7 +269,7 @@ def _exclusions(s: str) -> tuple[set[int], list[tuple[int, int | None]], bool, s
     seasons = []
     spans = []
     # The link before/after goes too, so 「祝日・年末年始を除く」 still reads as 「祝日を除く」.
-    for m in re.finditer(rf"{_LINK}?{_SEASON_OFF_RE.pattern}{_LINK}?", s):
+    for m in _SEASON_SPAN_RE.finditer(s):
         seasons.append(m.group("what"))
         spans.append(m.span())
     s = _blank(s, spans)
