@@ -19,7 +19,7 @@ from gis.coords import check_point, parse_coordinate
 from importers.columns import CANONICAL_HEADER
 from importers.issues import issue
 from importers.parallel import fork_map
-from importers.records import ActivityRecord, GeocodeLevel, ReadResult, RowIssue
+from importers.records import ActivityRecord, GeocodeLevel, ReadResult, RowIssue, StatusHint
 from importers.values import parse_bool, parse_capacity, parse_cost, parse_date, valid_email, valid_url
 from importers.vocab import SPLIT_RE, load_vocab
 from jatext.normalize import clean, fold, normalize_phone, normalize_postcode
@@ -81,6 +81,7 @@ def build_records(
     records: list[ActivityRecord] = []
     issues: list[RowIssue] = list(header_issues or [])
     rejected: set[int] = set()
+    rejected_ids: dict[str, int] = {}
     seen_ids: dict[str, int] = {}
     # Blank lines are not rows.
     kept = [
@@ -105,6 +106,9 @@ def build_records(
         issues.extend(row_issues)
         if record is None:
             rejected.add(raw.row)
+            rejected_id = _readable_id(raw)
+            if rejected_id is not None:
+                rejected_ids[rejected_id] = raw.row
         else:
             records.append(record)
     # Header issues first, then row by row (stable: within a row, in column order).
@@ -116,7 +120,17 @@ def build_records(
         unknown_columns=list(unknown_columns or []),
         encoding=encoding,
         total_rows=total,
+        rejected_ids=rejected_ids,
     )
+
+
+def _readable_id(raw: RawRow) -> str | None:
+    """The source ID a (rejected) row stands for, as build_record would give it; None if unknowable."""
+    source_id = raw.get("id")
+    if source_id:
+        return source_id
+    name = raw.get("name")
+    return stable_id(name, _address(raw)) if name else None
 
 
 def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord | None, list[RowIssue]]:
@@ -218,10 +232,21 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
     cost_parts = [p for p in (raw.get("cost"), raw.get("cost_detail")) if p]
     cost_text = " ".join(cost_parts) or None
     cost_yen = None
-    if cost_text:
-        cost_yen, ok = parse_cost(cost_text)
+    yen_text = raw.get("cost_yen")
+    if yen_text:
+        cost_yen, ok = parse_cost(yen_text)
+        if not ok or cost_yen is None:
+            issues.append(issue("invalid_cost_yen", n, raw.col("cost_yen"), value=yen_text))
+            extra.setdefault(_original(raw, "cost_yen"), yen_text)
+            cost_yen = None
+    if cost_text and not yen_text:
+        parsed, ok = parse_cost(cost_text)
         if not ok:
             issues.append(issue("cost_not_understood", n, raw.col("cost"), value=cost_text))
+        # 料金_円 (our export's column), when present, is the amount even when empty: a listing
+        # whose amount was left unset must not gain one parsed from its text on re-import.
+        if "cost_yen" not in raw.present:
+            cost_yen = parsed
 
     bools: dict[str, bool | None] = {}
     for fld in ("booking", "first_timers", "visit_ok", "solo_ok"):
@@ -238,6 +263,18 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
         if not ok:
             issues.append(issue("invalid_capacity", n, raw.col("capacity"), value=raw.get("capacity")))
             extra.setdefault(_original(raw, "capacity"), raw.get("capacity"))
+
+    status_hint: StatusHint = "draft" if draft else "published"
+    status_text = raw.get("status")
+    if status_text:
+        said = status_text.lower()
+        if said in _NOT_LISTED:
+            status_hint = "archived"
+            issues.append(issue("not_active", n, raw.col("status"), value=status_text))
+        elif said in _DRAFT_WORDS:
+            status_hint = "draft"
+        elif said not in _LISTED:
+            issues.append(issue("unknown_status", n, raw.col("status"), value=status_text))
 
     if errors:
         return None, issues
@@ -276,11 +313,18 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
         accessibility=accessibility,
         notes=notes,
         extra=extra,
-        status_hint="draft" if draft else "published",
+        status_hint=status_hint,
         row=n,
         draft_reasons=draft,
     )
     return record, issues
+
+
+# 掲載状態 / HSDS service.status.  Not offered any more (or for now): kept, but archived — hidden
+# from residents, never deleted, and published again when a later file says it runs.
+_NOT_LISTED = frozenset({"inactive", "defunct", "temporarily closed", "非公開", "掲載終了", "終了", "廃止", "休止", "休止中"})
+_DRAFT_WORDS = frozenset({"下書き", "draft"})
+_LISTED = frozenset({"active", "公開", "掲載", "掲載中", "published"})
 
 
 def _original(raw: RawRow, fld: str) -> str:

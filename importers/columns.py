@@ -66,6 +66,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "needs_review": ("開催日時要確認", "schedule_needs_review"),
     "cost": ("料金", "参加費", "費用", "料金_基本", "利用料金", "cost_text"),
     "cost_detail": ("料金_詳細",),
+    "cost_yen": ("料金_円", "cost_yen"),
     "booking": ("予約", "要予約", "予約の要否", "申込", "申し込み", "booking_required"),
     "first_timers": ("初参加歓迎", "初めての方歓迎", "welcomes_first_timers"),
     "visit_ok": ("見学可", "見学", "visit_ok"),
@@ -73,6 +74,9 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "capacity": ("定員", "収容人数", "受入人数", "capacity"),
     "accessibility": ("バリアフリー情報", "バリアフリー", "設備", "アクセシビリティ", "accessibility"),
     "notes": ("備考", "その他", "notes"),
+    # Not written by our CSV export; HSDS service.status arrives here (active / inactive / defunct /
+    # temporarily closed), and our HSDS export marks drafts with 下書き.
+    "status": ("掲載状態", "status"),
 }
 
 CANONICAL_HEADER: dict[str, str] = {f: aliases[0] for f, aliases in FIELD_ALIASES.items()}

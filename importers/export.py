@@ -18,8 +18,8 @@ EXPORT_FIELDS: tuple[str, ...] = (
     "id", "name", "name_kana", "category", "audience", "tags", "description", "organization",
     "organization_kana", "place_name", "postcode", "address", "lat", "lon", "geocode_level",
     "phone", "extension", "email", "url", "schedule_text", "rrule", "dtstart", "start_time",
-    "end_time", "exdates", "rdates", "skip_holidays", "needs_review", "cost", "booking",
-    "first_timers", "visit_ok", "solo_ok", "capacity", "accessibility", "notes",
+    "end_time", "exdates", "rdates", "skip_holidays", "needs_review", "cost", "cost_yen", "booking",
+    "first_timers", "visit_ok", "solo_ok", "capacity", "accessibility", "notes", "status",
 )
 
 # Cells starting with these are formulas to Excel/LibreOffice (CSV injection).  We prefix an
@@ -82,6 +82,7 @@ def record_to_row(r: ActivityRecord, *, with_coordinates: bool = True) -> dict[s
         H["skip_holidays"]: _yn(s.skip_holidays) if s else "",
         H["needs_review"]: _yn(r.schedule_needs_review),
         H["cost"]: _s(r.cost_text),
+        H["cost_yen"]: _s(r.cost_yen),
         H["booking"]: _yn(r.booking_required),
         H["first_timers"]: _yn(r.welcomes_first_timers),
         H["visit_ok"]: _yn(r.visit_ok),
@@ -89,6 +90,8 @@ def record_to_row(r: ActivityRecord, *, with_coordinates: bool = True) -> dict[s
         H["capacity"]: _s(r.capacity),
         H["accessibility"]: "、".join(r.accessibility),
         H["notes"]: _s(r.notes),
+        # Only drafts say so (`export --all`): published is the default, archived is never exported.
+        H["status"]: "下書き" if r.status_hint == "draft" else "",
     }
     if with_coordinates:
         row[H["lat"]] = "" if r.lat is None else repr(r.lat)

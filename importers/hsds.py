@@ -5,10 +5,22 @@ returns it, {"services": [...]}, or one Service).  CSV: a directory or .zip with
 services.csv, organizations.csv, locations.csv, service_at_locations.csv, schedules.csv and,
 optionally, phones.csv and addresses.csv.
 
-Mapping: service → activity; organization → 主催者; first service_at_location's location →
-place, point and address; phones[0] → 電話番号/内線番号; schedules (freq, interval, byday,
+Mapping: service → activity; organization → 主催者; the service_at_location's location → place,
+point and address; phones[0] → 電話番号/内線番号; schedules (freq, interval, byday,
 bymonthday, wkst, dtstart, until, count, opens_at, closes_at, description) ↔ Schedule;
-attributes' taxonomy terms → 種別/対象/バリアフリー; cost_options → 料金.
+attributes' taxonomy terms → 種別/対象/バリアフリー; cost_options → 料金 and 料金_円 (amount).
+
+A service run at several locations becomes one activity per service_at_location — a resident
+looks for the hall near home — with the ID "<service id>@<location id>", stable while that pair
+exists (a service at one location keeps the service id); hours given on the service_at_location
+win over the service's.  ``status``: a city expects a service that is ``inactive``, ``defunct``
+or ``temporarily closed`` to disappear from the map without losing its record, so it is imported
+as archived (reported as "not_active"), and published again when a later file says ``active``.
+
+Export: valid HSDS 3 (required fields present, typed fields never null, freq only WEEKLY/MONTHLY:
+FREQ=DAILY is written as every weekday, a one-off date as COUNT=1, and a rule HSDS cannot carry
+(BYMONTH, YEARLY) only as the schedule description).  Drafts are ``inactive`` with 掲載状態
+下書き in x_odekake, so our reader keeps them drafts rather than archiving them.
 
 What HSDS has no field for (EXDATE/RDATE, 祝日除外, 要確認, our yes/no columns, extra columns)
 travels in ``x_odekake`` (JSON object; a JSON text column in services.csv), so our own
@@ -20,6 +32,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -45,9 +58,15 @@ _CORE_HEADERS = {H[f] for f in ("id", "name", "name_kana", "description", "url",
                                 "phone", "extension", "cost", "capacity")}
 
 _SCHEDULE_HEADERS = {H[f] for f in ("schedule_text", "rrule", "dtstart", "start_time", "end_time", "exdates",
-                                     "rdates", "skip_holidays", "needs_review")}
+                                     "rdates", "skip_holidays", "needs_review", "cost_yen")}
 
 MAX_CSV_MEMBER = 50 * 1024 * 1024
+
+# What an HSDS 3 schedule can carry (schema/schedule.json: freq is WEEKLY or MONTHLY).
+_HSDS_FREQS = frozenset({"WEEKLY", "MONTHLY"})
+_HSDS_PARTS = frozenset({"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYWEEKNO", "BYYEARDAY", "WKST", "COUNT", "UNTIL"})
+_PREF_CITY_RE = re.compile(r"^(?P<pref>東京都|北海道|(?:京都|大阪)府|[^\s都道府県]{2,3}県)?(?P<city>[^\s]+?[市区町村])?")
+DRAFT_MARK = "下書き"
 
 
 # ── schedule mapping ───────────────────────────────────────────────────────────────────────
@@ -56,8 +75,14 @@ MAX_CSV_MEMBER = 50 * 1024 * 1024
 def schedule_to_hsds(schedule: Schedule, *, sid: str, service_id: str) -> dict[str, Any]:
     """Our Schedule → an HSDS schedule object (rrule parts as HSDS fields)."""
     out: dict[str, Any] = {"id": sid, "service_id": service_id}
-    if schedule.rrule:
-        parts = parse_rrule_parts(schedule.rrule)
+    parts = parse_rrule_parts(schedule.rrule) if schedule.rrule else {}
+    if parts.get("FREQ") == "DAILY" and set(parts) <= {"FREQ", "COUNT", "UNTIL", "WKST"}:
+        parts = {**parts, "FREQ": "WEEKLY", "BYDAY": ",".join(WEEKDAY_CODES)}  # HSDS has no DAILY
+    if parts and (parts["FREQ"] not in _HSDS_FREQS or set(parts) - _HSDS_PARTS):
+        # YEARLY, BYMONTH (「8月は休み」) …: HSDS cannot say it; a rule without those parts would
+        # list days that do not happen, so only the description is given.
+        parts = {}
+    if parts:
         out["freq"] = parts["FREQ"]
         if "INTERVAL" in parts:
             out["interval"] = int(parts["INTERVAL"])
@@ -73,8 +98,9 @@ def schedule_to_hsds(schedule: Schedule, *, sid: str, service_id: str) -> dict[s
     if schedule.dtstart:
         out["dtstart"] = schedule.dtstart.isoformat()
     elif schedule.rdates and not schedule.rrule and len(schedule.rdates) == 1:
-        out["dtstart"] = schedule.rdates[0].isoformat()
-        out["freq"], out["count"] = "DAILY", 1
+        day = schedule.rdates[0]
+        out["dtstart"] = day.isoformat()
+        out["freq"], out["count"], out["byday"] = "WEEKLY", 1, WEEKDAY_CODES[day.weekday()]
     if schedule.start:
         out["opens_at"] = schedule.start.strftime("%H:%M")
     if schedule.end:
@@ -146,8 +172,8 @@ def _terms(service: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _service_props(service: dict[str, Any]) -> tuple[dict[str, str], str | None, str | None]:
-    """HSDS service → (our column → text, lat, lon)."""
+def _service_props(service: dict[str, Any]) -> dict[str, str]:
+    """HSDS service → our column → text (everything but the location)."""
     props: dict[str, str] = {}
 
     def put(header: str, value: Any) -> None:
@@ -172,6 +198,7 @@ def _service_props(service: dict[str, Any]) -> tuple[dict[str, str], str | None,
     if costs:
         c = costs[0]
         put(H["cost"], c.get("option") or (f"{c['amount']}円" if c.get("amount") is not None else None))
+        put(H["cost_yen"], c.get("amount"))
     elif service.get("fees_description"):
         put(H["cost"], service.get("fees_description"))
     if service.get("capacity") is not None:
@@ -198,25 +225,9 @@ def _service_props(service: dict[str, Any]) -> tuple[dict[str, str], str | None,
     if by_kind["accessibility"]:
         props[H["accessibility"]] = "、".join(by_kind["accessibility"])
 
-    lat = lon = None
-    sals = [s for s in service.get("service_at_locations") or [] if isinstance(s, dict)]
-    if sals:
-        loc = sals[0].get("location") if isinstance(sals[0].get("location"), dict) else {}
-        put(H["place_name"], loc.get("name"))
-        if loc.get("latitude") not in (None, "") and loc.get("longitude") not in (None, ""):
-            lat, lon = to_text(loc.get("latitude")), to_text(loc.get("longitude"))
-        addresses = [a for a in loc.get("addresses") or [] if isinstance(a, dict)]
-        if addresses:
-            a = next((x for x in addresses if x.get("address_type") == "physical"), addresses[0])
-            put(H["postcode"], a.get("postal_code"))
-            # Japanese addresses are written big-to-small; address_1 usually holds all of it.
-            parts = [to_text(a.get(k)) for k in ("state_province", "region", "city", "address_1", "address_2")]
-            address = to_text(a.get("address_1"))
-            if a.get("city") and to_text(a.get("city")) not in address:
-                address = "".join(p for p in parts[:4] if p)
-            if a.get("address_2"):
-                address = f"{address} {to_text(a.get('address_2'))}"
-            put(H["address"], address)
+    status = to_text(service.get("status")).strip().lower()
+    if status and status != "active":
+        props[H["status"]] = status  # build_record: inactive / defunct / temporarily closed → archived
     schedules = [s for s in service.get("schedules") or [] if isinstance(s, dict)]
     props.update(_merge_schedules(schedules))
     ext = service.get("x_odekake")
@@ -228,16 +239,68 @@ def _service_props(service: dict[str, Any]) -> tuple[dict[str, str], str | None,
     if isinstance(ext, dict):
         for key, value in ext.items():
             props[str(key)] = to_text(value)
+    return props
+
+
+def _location_props(sal: dict[str, Any]) -> tuple[dict[str, str], str | None, str | None]:
+    """One service_at_location → (場所名称, 所在地, 郵便番号 …, lat, lon)."""
+    props: dict[str, str] = {}
+    lat = lon = None
+    loc = sal.get("location") if isinstance(sal.get("location"), dict) else {}
+    if loc.get("name"):
+        props[H["place_name"]] = to_text(loc.get("name"))
+    if loc.get("latitude") not in (None, "") and loc.get("longitude") not in (None, ""):
+        lat, lon = to_text(loc.get("latitude")), to_text(loc.get("longitude"))
+    addresses = [a for a in loc.get("addresses") or [] if isinstance(a, dict)]
+    if addresses:
+        a = next((x for x in addresses if x.get("address_type") == "physical"), addresses[0])
+        if a.get("postal_code"):
+            props[H["postcode"]] = to_text(a.get("postal_code"))
+        # Japanese addresses are written big-to-small; address_1 usually holds all of it.
+        parts = [to_text(a.get(k)) for k in ("state_province", "region", "city", "address_1", "address_2")]
+        address = to_text(a.get("address_1"))
+        if a.get("city") and to_text(a.get("city")) not in address:
+            address = "".join(p for p in parts[:4] if p)
+        if a.get("address_2"):
+            address = f"{address} {to_text(a.get('address_2'))}"
+        if address:
+            props[H["address"]] = address
     return props, lat, lon
 
 
+def _location_key(sal: dict[str, Any], index: int) -> str:
+    loc = sal.get("location") if isinstance(sal.get("location"), dict) else {}
+    return to_text(loc.get("id")) or to_text(sal.get("location_id")) or to_text(sal.get("id")) or str(index)
+
+
 def _items_from_services(services: list[Any], rows: list[int] | None = None) -> list[KeyedItem]:
+    """One item per service, or per service_at_location when a service runs in several places.
+
+    A service at one location keeps the service's id as our ID; at several, each location is a
+    listing of its own with the ID "service id@location id" (stable while the pair exists), its
+    own place and, when the location carries schedules, its own schedule.
+    """
     items = []
     for index, service in enumerate(services, start=1):
         if not isinstance(service, dict):
             continue
-        props, lat, lon = _service_props(service)
-        items.append(KeyedItem(row=rows[index - 1] if rows else index, props=props, lat=lat, lon=lon))
+        row = rows[index - 1] if rows else index
+        props = _service_props(service)
+        sals = [s for s in service.get("service_at_locations") or [] if isinstance(s, dict)]
+        if len(sals) <= 1:
+            loc_props, lat, lon = _location_props(sals[0]) if sals else ({}, None, None)
+            items.append(KeyedItem(row=row, props={**loc_props, **props}, lat=lat, lon=lon))
+            continue
+        service_id = props.get(H["id"], "")
+        for n, sal in enumerate(sals, start=1):
+            loc_props, lat, lon = _location_props(sal)
+            own = {**props, **loc_props}
+            if service_id:
+                own[H["id"]] = f"{service_id}@{_location_key(sal, n)}"
+            schedules = [s for s in sal.get("schedules") or [] if isinstance(s, dict)]
+            if schedules:
+                own.update(_merge_schedules(schedules))
+            items.append(KeyedItem(row=row, props=own, lat=lat, lon=lon))
     return items
 
 
@@ -306,7 +369,9 @@ def _services_from_tables(tables: dict[str, list[tuple[int, dict[str, str]]]]) -
     for loc_id, loc in locations.items():
         loc["addresses"] = addresses.get(loc_id, [])  # type: ignore[assignment]
     sal = by("service_at_locations", "service_id")
+    # A schedule row names its service, or its service_at_location (hours at one place).
     schedules = by("schedules", "service_id")
+    sal_schedules = by("schedules", "service_at_location_id")
     phones = by("phones", "service_id")
     services = []
     lines = []
@@ -314,9 +379,15 @@ def _services_from_tables(tables: dict[str, list[tuple[int, dict[str, str]]]]) -
         service: dict[str, Any] = dict(row)
         service["organization"] = orgs.get(row.get("organization_id", ""), {})
         service["service_at_locations"] = [
-            {"id": s.get("id"), "location": locations.get(s.get("location_id", ""), {})} for s in sal.get(row.get("id", ""), [])
+            {
+                "id": s.get("id"),
+                "location_id": s.get("location_id"),
+                "location": locations.get(s.get("location_id", ""), {}),
+                "schedules": sal_schedules.get(s.get("id") or "\0", []),
+            }
+            for s in sal.get(row.get("id", ""), [])
         ]
-        service["schedules"] = schedules.get(row.get("id", ""), [])
+        service["schedules"] = [s for s in schedules.get(row.get("id", ""), []) if not s.get("service_at_location_id")]
         service["phones"] = phones.get(row.get("id", ""), [])
         services.append(service)
         lines.append(line)
@@ -349,6 +420,16 @@ class HsdsReader:
 # ── writing ────────────────────────────────────────────────────────────────────────────────
 
 
+def _cost_option(r: ActivityRecord) -> dict[str, Any]:
+    # HSDS's amount is a number: left out when unknown (x_odekake's 料金_円 says "unset" to us).
+    option: dict[str, Any] = {"id": f"cost-{r.source_id}", "service_id": r.source_id, "currency": "JPY"}
+    if r.cost_yen is not None:
+        option["amount"] = r.cost_yen
+    if r.cost_text:
+        option["option"] = r.cost_text
+    return option
+
+
 def _service(r: ActivityRecord) -> dict[str, Any]:
     sid = r.source_id
     service: dict[str, Any] = {
@@ -358,19 +439,22 @@ def _service(r: ActivityRecord) -> dict[str, Any]:
         "description": r.description,
         "url": r.url,
         "email": r.contact_email,
+        # A draft is not offered to the public: "inactive" to others, 掲載状態 下書き to us (x_odekake).
         "status": "active" if r.status_hint == "published" else "inactive",
-        "organization": {"id": f"org-{sid}", "name": r.organization_name, "alternate_name": r.organization_kana}
+        "organization": {"id": f"org-{sid}", "name": r.organization_name, "alternate_name": r.organization_kana,
+                         "description": ""}
         if r.organization_name
         else None,
-        "phones": [{"id": f"phone-{sid}", "service_id": sid, "number": r.contact_phone, "extension": r.extension, "type": "voice"}]
+        "phones": [{"id": f"phone-{sid}", "service_id": sid, "number": r.contact_phone, "type": "voice",
+                    # HSDS extension is a number; anything else travels in x_odekake.
+                    "extension": int(r.extension) if r.extension and r.extension.isdigit() else None}]
         if r.contact_phone
         else [],
         "schedules": [schedule_to_hsds(r.schedule, sid=f"sched-{sid}", service_id=sid)] if r.schedule else [],
-        "cost_options": [{"id": f"cost-{sid}", "service_id": sid, "amount": r.cost_yen, "currency": "JPY", "option": r.cost_text}]
-        if r.cost_text or r.cost_yen is not None
-        else [],
+        "cost_options": [_cost_option(r)] if r.cost_text or r.cost_yen is not None else [],
         "attributes": [
-            {"id": f"attr-{sid}-{tax}-{code}", "link_id": sid, "link_type": "service", "taxonomy_term": {"id": f"{tax}/{code}", "code": code, "name": name, "taxonomy": tax}}
+            {"id": f"attr-{sid}-{tax}-{code}", "link_id": sid, "link_type": "service", "taxonomy_term_id": f"{tax}/{code}",
+             "taxonomy_term": {"id": f"{tax}/{code}", "code": code, "name": name, "description": name, "taxonomy": tax}}
             for tax, code, name in (
                 [(TAXONOMY_CATEGORY, r.category or "", r.category_text or r.category or "")] if (r.category or r.category_text) else []
             )
@@ -394,20 +478,41 @@ def _service(r: ActivityRecord) -> dict[str, Any]:
                     "name": r.place_name,
                     "latitude": r.lat,
                     "longitude": r.lon,
-                    "addresses": [
-                        {"id": f"addr-{sid}", "location_id": loc_id, "address_1": r.address, "postal_code": r.postcode, "country": "JP", "address_type": "physical"}
-                    ]
-                    if r.address or r.postcode
-                    else [],
+                    "addresses": [_address(r, loc_id)] if r.address or r.postcode else [],
                 },
             }
         ]
     row = record_to_row(r)
-    # Schedule columns always travel, even empty: they override what the reader would derive
+    # Schedule columns and 料金_円 always travel, even empty: they override what the reader would derive
     # from the HSDS schedule (a one-off date is FREQ=DAILY;COUNT=1 there, rdates here), and an
     # empty RRULE with 開催日時要確認 tells the reader not to re-parse the schedule text.
     service["x_odekake"] = {k: v for k, v in row.items() if k not in _CORE_HEADERS and (v or k in _SCHEDULE_HEADERS)}
-    return service
+    if r.extension and not r.extension.isdigit():
+        service["x_odekake"][H["extension"]] = r.extension
+    if r.status_hint == "draft":
+        service["x_odekake"][H["status"]] = DRAFT_MARK
+    return _without_nulls(service)
+
+
+def _address(r: ActivityRecord, loc_id: str) -> dict[str, Any]:
+    # HSDS requires city and state_province; address_1 keeps the whole Japanese address, which
+    # is how the reader takes it back (the city is inside it).
+    address = r.address or ""
+    m = _PREF_CITY_RE.match(address)
+    return {
+        "id": f"addr-{r.source_id}", "location_id": loc_id, "address_1": address,
+        "city": (m.group("city") if m else None) or "", "state_province": (m.group("pref") if m else None) or "",
+        "postal_code": r.postcode or "", "country": "JP", "address_type": "physical",
+    }
+
+
+def _without_nulls(value: Any) -> Any:
+    """HSDS types its fields (string, number): an unknown value is left out, never null."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 def write_hsds(records: Iterable[ActivityRecord], path: Path) -> None:
@@ -429,10 +534,10 @@ def write_hsds(records: Iterable[ActivityRecord], path: Path) -> None:
 
 
 _TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "organizations": ("id", "name", "alternate_name"),
+    "organizations": ("id", "name", "alternate_name", "description"),
     "services": ("id", "organization_id", "name", "alternate_name", "description", "url", "email", "status", "fees_description", "capacity", "x_odekake"),
     "locations": ("id", "location_type", "name", "latitude", "longitude"),
-    "addresses": ("id", "location_id", "address_1", "postal_code", "country", "address_type"),
+    "addresses": ("id", "location_id", "address_1", "city", "state_province", "postal_code", "country", "address_type"),
     "service_at_locations": ("id", "service_id", "location_id"),
     "schedules": ("id", "service_id", "freq", "interval", "byday", "bymonthday", "byweekno", "byyearday", "wkst", "count", "until", "dtstart", "opens_at", "closes_at", "description", "timezone"),
     "phones": ("id", "service_id", "number", "extension", "type"),

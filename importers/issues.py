@@ -78,6 +78,21 @@ CODES: dict[str, tuple[Severity, str, str]] = {
         'not a yes/no value ("{value}")',
     ),
     "invalid_capacity": ("warning", "定員として読めません（\"{value}\"）", 'not a capacity ("{value}")'),
+    "not_active": (
+        "warning",
+        "掲載状態が「{value}」です。非公開（アーカイブ）として取り込みます",
+        'status is "{value}": imported as archived (not shown to residents)',
+    ),
+    "unknown_status": (
+        "warning",
+        "掲載状態「{value}」が分かりません。種別などから決めます",
+        'status "{value}" is not known; decided from the other columns',
+    ),
+    "invalid_cost_yen": (
+        "warning",
+        "料金_円は金額（円）で書いてください。値は extra に残します（\"{value}\"）",
+        'not an amount in yen; the value is kept in extra ("{value}")',
+    ),
     "cost_not_understood": (
         "warning",
         "料金を金額として読めません。文章のまま残します（\"{value}\"）",

@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 Severity = Literal["error", "warning"]
-StatusHint = Literal["published", "draft"]
+StatusHint = Literal["published", "draft", "archived"]
 GeocodeLevel = Literal["file", "gaiku", "chome", "oaza"]
 
 
@@ -116,6 +116,15 @@ class ReadResult:
     unknown_columns: list[str]
     encoding: str | None
     total_rows: int
+    # Source ID of a rejected record → its row, when the ID could be read (the ID cell, or the
+    # stable ID from name + address): --archive-missing must not archive a listing whose row is
+    # present but bad.  Keyed by ID: one HSDS service (one row) can give several records.
+    rejected_ids: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def unidentified_rows(self) -> list[int]:
+        """Rejected rows whose ID could not be read: they may stand for any stored listing."""
+        return sorted(self.rejected_rows - set(self.rejected_ids.values()))
 
     @property
     def errors(self) -> list[RowIssue]:
@@ -132,6 +141,8 @@ class ReadResult:
             "total_rows": self.total_rows,
             "imported_rows": len(self.records),
             "rejected_rows": sorted(self.rejected_rows),
+            "rejected_ids": dict(sorted(self.rejected_ids.items(), key=lambda item: item[1])),
+            "unidentified_rows": self.unidentified_rows,
             "unknown_columns": list(self.unknown_columns),
             "issues": [i.to_dict() for i in self.issues],
         }

@@ -4,6 +4,10 @@
 「10時～11時半」「午前10時〜正午」「午後1時半から3時」.  The parser never raises: anything it
 cannot read with confidence comes back with ``needs_review=True`` and a reason (in Japanese,
 for the moderator), keeping whatever it did understand.
+
+Exclusions are expressed when a rule can say them (「祝日を除く」 → skip_holidays, 「8月は休み」 →
+BYMONTH, 「第5週は休み」 → the other ordinals) and otherwise flagged for review with the words
+(年末年始, お盆, 夏休み, any other 〜休み/〜を除く): an exclusion is never dropped silently.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 from datetime import time
 
 from jatext.normalize import clean, kanji_numerals_to_digits
-from schedule.model import WEEKDAY_CODES, Schedule, canonical_rrule, validate_rrule
+from schedule.model import WEEKDAY_CODES, Schedule, canonical_rrule, parse_rrule_parts, validate_rrule
 
 __all__ = ["ParsedSchedule", "parse_schedule_text", "parse_time", "parse_time_range", "parse_weekdays"]
 
@@ -187,7 +191,7 @@ _CLOSED_FIRST = rf"(?:(?<![週第0-9〜~\-曜{_WD}])[{_WD}](?:曜日|曜)?|祝�
 _CLOSED_RE = re.compile(
     # No bare spaces inside the list and not right after 毎週/第n: in 「毎週月曜日 祝日休み」 only
     # 祝日 is closed, 月曜日 is the opening day.
-    rf"(?P<days>{_CLOSED_FIRST}(?:(?:[・,、/]|及び|および)?{_CLOSED_DAY})*)\s*(?:は|を|も)?\s*"
+    rf"(?P<days>{_CLOSED_FIRST}(?:(?:[・,、/]|及び|および)?{_CLOSED_DAY})*)\s*(?:の場合は|の日は|は|を|も)?\s*"
     r"(?:除く|除き|休み|お休み|休業|休館|休所|定休日?|休)"
 )
 _HOLIDAYS_INCLUDED_RE = re.compile(r"祝日?\s*(?:も|含む)|土日祝|[土日]・?祝")
@@ -195,6 +199,28 @@ _ORDINAL_GROUP_RE = re.compile(
     r"(?P<ords>(?:第\s*\d\s*(?:週)?|最終(?:週)?)(?:\s*(?:[・,、/]|と|及び|および)\s*(?:第\s*)?(?:\d|最終)\s*(?:週)?)*)"
     r"\s*(?:の\s*)?(?P<days>[" + _WD + r"](?:曜日|曜)?(?:\s*(?:[・,、/]|と)\s*[" + _WD + r"](?:曜日|曜)?)*)"
 )
+# Exclusions.  Verbs that say "not on these days"; 「休み」 also inside 夏休み, which is fine: every
+# such phrase the parser cannot express must end in review, never be dropped.
+_OFF = r"(?:除く|除き|除外|お休み|休み|休業|休館|休所|休止|休講|定休日?|中止|休|ありません|なし)"
+_OFF_WORD_RE = re.compile(r"除く|除き|除外|休み|休業|休館|休所|休止|休講|定休")
+_LINK = r"(?:\s*(?:[・,、/]|と|及び|および)\s*)"
+# 「8月は休み」「7月・8月を除く」「7〜8月はお休み」「8月中は休み」: expressed as BYMONTH.
+_MONTH_OFF_RE = re.compile(
+    rf"(?:(?P<holidays>祝祭日|祝休日|祝日|祭日|祝){_LINK})?(?P<months>\d{{1,2}}\s*月?\s*(?:〜|-|から)\s*\d{{1,2}}\s*月|\d{{1,2}}\s*月(?:{_LINK}\d{{1,2}}\s*月)*)"
+    rf"\s*(?:中|の間|いっぱい)?\s*(?:は|を|も)?\s*{_OFF}"
+)
+# 「第5週は休み」「第5木曜日を除く」「第1・第3週はお休み」: the nth occurrence left out (BYDAY=1TH,...).
+_ORDINAL_OFF_RE = re.compile(
+    rf"(?P<ords>第\s*\d(?:{_LINK}(?:第\s*)?\d)*)\s*(?:週目?|(?P<wd>[{_WD}])(?:曜日|曜)?)"
+    rf"\s*(?:の\s*(?:週|日))?\s*(?:は|を|も)?\s*{_OFF}"
+)
+# What a recurrence rule cannot say: 年末年始, お盆, school holidays …  (review, with the words).
+_SEASON_OFF_RE = re.compile(
+    r"(?P<what>年末年始|年末|年始|お盆|盆|夏休み|冬休み|春休み|ゴールデンウィーク|GW|大型連休|学校の?長期休み|学校休業日)"
+)
+_SEASON_SPAN_RE = re.compile(rf"{_LINK}?{_SEASON_OFF_RE.pattern}{_LINK}?")
+# Every exclusion above needs one of these: texts without them skip the scans.
+_ANY_OFF_RE = re.compile(r"除|休|中止|ありません|なし|盆|年末|年始|GW|ゴールデンウィーク|連休")
 _SPECIFIC_DATE_RE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:[(（][月火水木金土日](?:曜日?)?[)）])?")
 _MONTHDAY_RE = re.compile(r"毎月\s*(?P<days>\d{1,2}\s*日(?:\s*(?:[・,、/]|と|及び)\s*\d{1,2}\s*日)*)")
 
@@ -209,6 +235,91 @@ def _blank(s: str, spans: list[tuple[int, int]]) -> str:
 
 def _byday(days: list[int]) -> str:
     return ",".join(WEEKDAY_CODES[d] for d in sorted(set(days)))
+
+
+def _exclusions(s: str) -> tuple[set[int], list[tuple[int, int | None]], bool, str, list[str]]:
+    """(months off, (nth, weekday or None) occurrences off, holidays off too (「祝日・8月は休み」),
+    text with them blanked, review reasons)."""
+    reasons: list[str] = []
+    off_months: set[int] = set()
+    holidays_off = False
+    off_ordinals: list[tuple[int, int | None]] = []
+    if not _ANY_OFF_RE.search(s):
+        return off_months, off_ordinals, holidays_off, s, reasons  # most texts: no scan needed
+    spans: list[tuple[int, int]] = []
+    for m in _MONTH_OFF_RE.finditer(s):
+        holidays_off = holidays_off or bool(m.group("holidays"))
+        text = m.group("months")
+        nums = [int(x) for x in re.findall(r"\d{1,2}", text)]
+        if any(not 1 <= x <= 12 for x in nums):
+            reasons.append(f"月が範囲外です（{m.group(0).strip()}）")
+        elif re.search(r"〜|-|から", text):
+            a, b = nums  # 「12〜2月」 wraps over the new year
+            off_months.update((a - 1 + i) % 12 + 1 for i in range((b - a) % 12 + 1))
+        else:
+            off_months.update(nums)
+        spans.append(m.span())
+    s = _blank(s, spans)
+    spans = []
+    for m in _ORDINAL_OFF_RE.finditer(s):
+        wd = _WD_INDEX[m.group("wd")] if m.group("wd") else None
+        off_ordinals.extend((int(x), wd) for x in re.findall(r"\d", m.group("ords")))
+        spans.append(m.span())
+    s = _blank(s, spans)
+    seasons = []
+    spans = []
+    # The link before/after goes too, so 「祝日・年末年始を除く」 still reads as 「祝日を除く」.
+    for m in _SEASON_SPAN_RE.finditer(s):
+        seasons.append(m.group("what"))
+        spans.append(m.span())
+    s = _blank(s, spans)
+    if seasons:
+        reasons.append(f"期間の休み（{'、'.join(dict.fromkeys(seasons))}）は繰り返し規則で表せません")
+    return off_months, off_ordinals, holidays_off, s, reasons
+
+
+def _apply_exclusions(
+    rrule: str, off_ordinals: list[tuple[int, int | None]], off_months: set[int], reasons: list[str]
+) -> str | None:
+    """The rule with 「第5週は休み」 as ordinals and 「8月は休み」 as BYMONTH, or a review reason."""
+    parts = parse_rrule_parts(rrule)
+    if off_ordinals:
+        items = parts.get("BYDAY", "").split(",") if parts.get("BYDAY") else []
+        plain = [i for i in items if i in WEEKDAY_CODES]
+        off = {(n, wd) for n, wd in off_ordinals}
+        shown = "・".join(f"第{n}" + (f"{_WD[wd]}曜日" if wd is not None else "週") for n, wd in off_ordinals)
+        if any(not 1 <= n <= 5 for n, _ in off) or "INTERVAL" in parts or "BYMONTHDAY" in parts:
+            reasons.append(f"{shown}の休みを規則で表せません")
+        elif parts["FREQ"] == "WEEKLY" and plain and len(plain) == len(items):
+            byday = []
+            for code in plain:
+                wd = WEEKDAY_CODES.index(code)
+                byday.extend(f"{n}{code}" for n in range(1, 6) if (n, None) not in off and (n, wd) not in off)
+            parts["FREQ"] = "MONTHLY"
+            parts["BYDAY"] = ",".join(byday)
+        elif parts["FREQ"] == "MONTHLY" and items and not plain:
+            kept = [
+                i for i in items
+                if not {(i[:-2], WEEKDAY_CODES.index(i[-2:])), (i[:-2], None)} & {(str(n), wd) for n, wd in off}
+            ]
+            if kept == items:
+                reasons.append(f"{shown}は規則に含まれていません")
+            parts["BYDAY"] = ",".join(kept)
+        else:
+            reasons.append(f"{shown}の休みを規則で表せません")
+        if not parts.get("BYDAY"):
+            reasons.append(f"{shown}を除くと開催日が残りません")
+            return None
+    if off_months:
+        months = [m for m in range(1, 13) if m not in off_months]
+        if not months:
+            reasons.append("すべての月が休みです")
+            return None
+        if "BYMONTH" in parts:
+            reasons.append("休みの月を規則で表せません")
+        else:
+            parts["BYMONTH"] = ",".join(map(str, months))
+    return canonical_rrule(";".join(f"{k}={v}" for k, v in parts.items()))
 
 
 def parse_schedule_text(text: str | None, start: str | None = None, end: str | None = None) -> ParsedSchedule:
@@ -243,10 +354,15 @@ def _parse(text: str | None, start_cell: str | None, end_cell: str | None) -> Pa
         reasons.append("特定の日付があります（" + "、".join(m.group(0) for m in specific) + "）")
         s = _blank(s, [m.span() for m in specific])
 
+    # Exclusions before anything reads weekdays: the 月 of 「8月は休み」 is not Monday, and
+    # 「第5木曜日を除く」 is not a 第n rule.
+    off_months, off_ordinals, holidays_off, s, off_reasons = _exclusions(s)
+    reasons.extend(off_reasons)
+
     if _UNCERTAIN_RE.search(s):
         reasons.append(f"不確かな表現があります（{_UNCERTAIN_RE.search(s).group(0)}）")  # type: ignore[union-attr]
 
-    skip_holidays = False
+    skip_holidays = holidays_off
     closed: set[int] = set()
     spans: list[tuple[int, int]] = []
     for m in _CLOSED_RE.finditer(s):
@@ -256,8 +372,16 @@ def _parse(text: str | None, start_cell: str | None, end_cell: str | None) -> Pa
         closed.update(_WD_INDEX[c] for c in re.sub(r"曜日?", "", re.sub(r"祝祭日|祝休日|祝日|祭日|祝", "", days)) if c in _WD_INDEX)
         spans.append(m.span())
     s = _blank(s, spans)
+    leftover = _OFF_WORD_RE.search(s)
+    if leftover and not off_reasons:
+        # A closing phrase none of the rules above understood: never drop it silently.
+        clause = re.search(r"[^\s()（）、,。]*$", s[: leftover.start()])
+        what = ((clause.group(0) if clause else "") + leftover.group(0)).strip()
+        reasons.append(f"休み・除外の指定を繰り返し規則で表せません（{what}）")
     if _HOLIDAYS_INCLUDED_RE.search(s):
         reasons.append("祝日の開催は繰り返し規則で表せません（祝日を手で確認してください）")
+    elif re.search(r"祝|祭日", s):
+        reasons.append("祝日の扱いを読み取れません（祝日を手で確認してください）")
     s = re.sub(r"祝日?|祭日", " ", s)
 
     interval = 1
@@ -343,6 +467,8 @@ def _parse(text: str | None, start_cell: str | None, end_cell: str | None) -> Pa
         rrule = rules[0]
     elif rules:
         rrule = rules[0]
+    if rrule is not None and (off_ordinals or off_months):
+        rrule = _apply_exclusions(rrule, off_ordinals, off_months, reasons)
     if rrule is not None and validate_rrule(rrule):
         reasons.append(f"規則が不正です: {validate_rrule(rrule)}")
         rrule = None

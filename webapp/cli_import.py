@@ -26,11 +26,12 @@ def _print_report(report: ImportReport) -> None:
     click.echo(f"import {report.format} {report.path} → source {report.source!r}{mode}")
     click.echo(
         f"  rows {report.total_rows}: created {report.created}, updated {report.updated}, "
-        f"unchanged {report.unchanged}, archived {report.archived}, rejected {report.rejected}"
+        f"unchanged {report.unchanged}, archived {report.archived}, rejected {report.rejected}, "
+        f"kept {report.kept}"
     )
     click.echo(
         f"  行数 {report.total_rows}: 新規 {report.created}、更新 {report.updated}、変更なし {report.unchanged}、"
-        f"非公開化 {report.archived}、却下 {report.rejected}"
+        f"非公開化 {report.archived}、却下 {report.rejected}、変更を保持 {report.kept}"
     )
     for ja, en in report.notes:
         click.echo(f"  note: {ja} / {en}")
@@ -85,9 +86,13 @@ class _Bar:
 @click.option("--map", "map_path", type=click.Path(path_type=Path), default=None, help="mapping TOML: [columns] city header = our header")
 @click.option("--report", "report_path", type=click.Path(path_type=Path), default=None, help="write the report as JSON")
 @click.option("--archive-missing", is_flag=True, help="archive listings of this source that the file no longer has")
+@click.option(
+    "--overwrite-edits", is_flag=True,
+    help="let the file overwrite listings a moderator or organizer changed since the last import",
+)
 def import_command(
     fmt: str, path: Path, dry_run: bool, source: str | None, map_path: Path | None,
-    report_path: Path | None, archive_missing: bool,
+    report_path: Path | None, archive_missing: bool, overwrite_edits: bool,
 ) -> None:
     """Import FORMAT (municipal-csv, xlsx, geojson, kml, hsds) from PATH; upsert by source + ID."""
     from flask import current_app
@@ -117,7 +122,7 @@ def import_command(
         with allow_workers(), db.transaction() as session:
             report = import_file(
                 session, fmt, path, source=source_name, mapping_path=map_path, dry_run=dry_run,
-                archive_missing=archive_missing, geocoder=default_geocoder(settings),
+                archive_missing=archive_missing, overwrite_edits=overwrite_edits, geocoder=default_geocoder(settings),
                 progress=bar.advance, on_read=bar.start,
             )
     except UnreadableFile as exc:

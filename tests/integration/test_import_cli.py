@@ -43,7 +43,7 @@ def test_import_exit_codes_report_and_reimport(instance: Path, tmp_path: Path) -
     assert messy.returncode == 1, messy.stderr
     assert "row 11\t名称\t11行目「名称」: 名称がありません\tRow 11, column 名称: name is missing" in messy.stdout
     report = json.loads(report_path.read_text(encoding="utf-8"))
-    assert report["counts"] == {"created": 4, "updated": 0, "unchanged": 0, "archived": 0, "rejected": 1}
+    assert report["counts"] == {"created": 4, "updated": 0, "unchanged": 0, "archived": 0, "rejected": 1, "kept": 0}
     (rejected,) = report["rejected_rows"]
     assert (rejected["row"], rejected["column"]) == (11, "名称")
     assert rejected["message_ja"] and rejected["message_en"]
@@ -102,3 +102,25 @@ def test_export_import_export_on_fresh_databases(tmp_path: Path) -> None:
         again = run(second_db, "import", fmt, str(one), "--source", "sample")
         assert "created 0, updated 0" in again.stdout, again.stdout
     assert (tmp_path / "1-city.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_reimport_keeps_a_moderators_archive_unless_told_to_overwrite(instance: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    args = ["import", "municipal-csv", str(FIXTURES / "kosodate_cp932.csv"), "--source", "kept-cli"]
+    assert run(instance, *args).returncode == 0
+    with sqlite3.connect(instance / "odekake.sqlite3") as conn:  # a moderator archives one listing
+        (sid,) = conn.execute("SELECT min(source_id) FROM activity WHERE source = 'kept-cli'").fetchone()
+        conn.execute("UPDATE activity SET status = 'archived' WHERE source = 'kept-cli' AND source_id = ?", (sid,))
+    report_path = tmp_path / "kept.json"
+    kept = run(instance, *args, "--report", str(report_path))
+    assert kept.returncode == 0, kept.stderr
+    assert "kept 1" in kept.stdout and "変更を保持 1" in kept.stdout and "kept_archived 1" in kept.stdout
+    assert json.loads(report_path.read_text(encoding="utf-8"))["kept_rows"][0]["source_id"] == sid
+    forced = run(instance, *args, "--overwrite-edits")
+    assert "updated 1" in forced.stdout and "kept 0" in forced.stdout
+    with sqlite3.connect(instance / "odekake.sqlite3") as conn:
+        (status,) = conn.execute(
+            "SELECT status FROM activity WHERE source = 'kept-cli' AND source_id = ?", (sid,)
+        ).fetchone()
+    assert status == "published"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -134,9 +135,55 @@ def test_bad_rows_are_reported_and_stored_rows_survive(session: Session, tmp_pat
     where = {(i.row, i.column) for i in report.rejections()}
     assert where == {(2, "名称"), (3, "緯度"), (4, "名称")}
     assert all(i.message_ja and i.message_en for i in report.rejections())
-    assert report.archived == 0 and report.notes  # archive skipped: rejected rows are not "missing"
+    # rejected rows are present, not "missing": nothing archived, and every ID was readable
+    assert report.archived == 0 and report.unidentified_rows == [] and not report.notes
     after = {a.source_id: (a.name, a.status, a.place_id) for a in session.scalars(select(Activity))}
     assert after == before
+
+
+T4 = ["T4", "ふれあい食堂", "子ども食堂", "奈良県生駒市元町1-1", "34.6930", "135.7010", "", "", "", "", ""]
+
+
+def test_archive_missing_with_rejected_rows_archives_only_rows_absent_from_the_file(
+    session: Session, tmp_path: Path
+) -> None:
+    run(session, write_csv(tmp_path / "v1.csv", [*ROWS, T4]))
+    v2 = [list(ROWS[0]), list(ROWS[1]), list(T4)]  # T3 is gone
+    v2[0][4] = "abc"  # T1 present but rejected (latitude)
+    v2[2][1] = "長" * 250  # T4 present but rejected by the loader (name too long)
+    report = run(session, write_csv(tmp_path / "v2.csv", v2), archive_missing=True)
+    assert (report.rejected, report.archived, report.unchanged) == (2, 1, 1)
+    assert report.unidentified_rows == [] and not report.notes
+    status = {a.source_id: a.status for a in session.scalars(select(Activity))}
+    assert status == {"T1": "published", "T2": "published", "T3": "archived", "T4": "published"}
+    assert by_id(session, "T1").place.lat == pytest.approx(34.6918)  # type: ignore[union-attr]
+
+
+def test_archive_missing_is_skipped_and_reported_when_a_rejected_row_has_no_readable_id(
+    session: Session, tmp_path: Path
+) -> None:
+    run(session, write_csv(tmp_path / "v1.csv", ROWS))
+    v2 = [list(r) for r in ROWS[:2]]
+    v2[0][0] = v2[0][1] = ""  # row 2: neither ID nor name, so it may be any listing
+    report = run(session, write_csv(tmp_path / "v2.csv", v2), archive_missing=True)
+    assert report.rejected == 1 and report.unidentified_rows == [2]
+    assert report.archived == 0
+    ((ja, en),) = report.notes
+    assert "2行目" in ja and "rows 2 " in en
+    assert report.to_dict()["unidentified_rows"] == [2]
+    assert {a.status for a in session.scalars(select(Activity))} == {"published"}
+
+
+def test_file_without_ids_rejected_row_keeps_its_listing(session: Session, tmp_path: Path) -> None:
+    header = HEADER[1:]
+    rows = [r[1:] for r in ROWS]
+    run(session, write_csv(tmp_path / "v1.csv", rows, header=header))
+    v2 = [list(r) for r in rows[:2]]
+    v2[0][3] = "abc"  # first row rejected; its stable ID (name + address) is still known
+    report = run(session, write_csv(tmp_path / "v2.csv", v2, header=header), archive_missing=True)
+    assert (report.rejected, report.archived, report.unidentified_rows) == (1, 1, [])
+    by_name = {a.name: a.status for a in session.scalars(select(Activity))}
+    assert by_name == {"ひまわりサロン": "published", "さくら百歳体操": "published", "オレンジカフェ": "archived"}
 
 
 def test_crash_half_way_leaves_database_as_before(
@@ -274,3 +321,108 @@ def test_app_data_in_extra_survives_reimport_and_stays_out_of_exports(session: S
     (record,) = [r for r in export_records(session, source="test") if r.source_id == "T1"]
     assert "photo_ids" not in record.extra
     assert run(session, write_csv(tmp_path / "v3.csv", changed)).updated == 0
+
+
+# ── what a re-import may overwrite ─────────────────────────────────────────────────────────
+
+
+def test_a_listing_archived_by_a_moderator_stays_archived_on_reimport(session: Session, tmp_path: Path) -> None:
+    v1 = write_csv(tmp_path / "v1.csv", ROWS)
+    run(session, v1)
+    by_id(session, "T1").status = "archived"  # a moderator takes it down (the city's file does not know)
+    session.flush()
+    report = run(session, v1)
+    assert (report.created, report.updated, report.unchanged, report.kept) == (0, 0, 2, 1)
+    assert by_id(session, "T1").status == "archived"
+    (issue,) = [i for i in report.warnings if i.code == "kept_archived"]
+    assert issue.row == 2 and "T1" in issue.message_ja and "archived" in issue.message_en
+    assert report.to_dict()["kept_rows"] == [{"row": 2, "source_id": "T1", "reason": "kept_archived", "fields": []}]
+    # The city can still say "the file wins".
+    forced = run(session, v1, overwrite_edits=True)
+    assert (forced.updated, forced.kept) == (1, 0)
+    assert by_id(session, "T1").status == "published"
+
+
+def test_an_organizer_edit_since_the_last_import_is_not_overwritten(session: Session, tmp_path: Path) -> None:
+    run(session, write_csv(tmp_path / "v1.csv", ROWS))
+    t1 = by_id(session, "T1")
+    t1.description = "毎回、季節の歌を歌います"  # the organizer keeps the listing current
+    t1.contact_phone = "0743-74-2222"
+    session.flush()
+    v2 = [list(r) for r in ROWS]
+    v2[0][8] = "300円"  # the city's file changes T1's cost …
+    v2[1][8] = "100円"  # … and T2's, which nobody edited here
+    report = run(session, write_csv(tmp_path / "v2.csv", v2))
+    assert (report.updated, report.unchanged, report.kept) == (1, 1, 1)
+    t1, t2 = by_id(session, "T1"), by_id(session, "T2")
+    assert (t1.description, t1.contact_phone, t1.cost_yen) == ("毎回、季節の歌を歌います", "0743-74-2222", 200)
+    assert t2.cost_yen == 100
+    (kept,) = report.kept_rows
+    assert kept["source_id"] == "T1" and kept["reason"] == "kept_local_edits"
+    assert set(kept["fields"]) == {"説明", "電話番号", "料金_円", "料金"}
+    (issue,) = [i for i in report.warnings if i.code == "kept_local_edits"]
+    assert "電話番号" in issue.message_ja and "電話番号" in issue.message_en
+    # The dry run says the same and writes nothing; --overwrite-edits takes the file's values.
+    assert run(session, write_csv(tmp_path / "v2.csv", v2), dry_run=True).kept == 1
+    forced = run(session, write_csv(tmp_path / "v2.csv", v2), overwrite_edits=True)
+    assert (forced.updated, forced.kept) == (1, 0)
+    assert (by_id(session, "T1").contact_phone, by_id(session, "T1").cost_yen) == ("0743-74-1111", 300)
+    # Now the file's version is the import's again: the next change applies normally.
+    v2[0][8] = "無料"
+    assert run(session, write_csv(tmp_path / "v3.csv", v2)).updated == 1
+    assert by_id(session, "T1").cost_yen == 0
+
+
+def test_app_data_in_extra_is_not_an_edit(session: Session, tmp_path: Path) -> None:
+    run(session, write_csv(tmp_path / "v1.csv", ROWS))
+    t1 = by_id(session, "T1")
+    t1.extra = {**t1.extra, "photo_ids": [3, 4]}  # photos added by the organizer
+    session.flush()
+    v2 = [list(r) for r in ROWS]
+    v2[0][8] = "300円"
+    report = run(session, write_csv(tmp_path / "v2.csv", v2))
+    assert (report.updated, report.kept) == (1, 0)
+    assert by_id(session, "T1").extra["photo_ids"] == [3, 4]
+
+
+def test_a_draft_published_by_a_moderator_is_not_demoted(session: Session, tmp_path: Path) -> None:
+    rows = [list(r) for r in ROWS]
+    rows[2][2] = "なぞの集まり"  # unknown 種別 → the import keeps it as a draft
+    path = write_csv(tmp_path / "v1.csv", rows)
+    run(session, path)
+    t3 = by_id(session, "T3")
+    assert t3.status == "draft"
+    t3.status, t3.category = "published", "dementia_cafe"  # the moderator reviewed and published it
+    session.flush()
+    report = run(session, path)
+    assert by_id(session, "T3").status == "published"
+    assert report.kept == 1 and report.kept_rows[0]["fields"] == ["種別"]
+
+
+def test_an_edit_approved_through_moderation_survives_the_next_import(
+    app: Any, session: Session, make_user: Any, tmp_path: Path
+) -> None:
+    """The real path: the organizer edits the imported listing, a moderator approves it, the
+    city re-imports its unchanged file."""
+    from webapp.services import organizer as listings
+
+    path = write_csv(tmp_path / "v1.csv", [[*r, "ひまわりの会"] for r in ROWS], header=[*HEADER, "主催者"])
+    run(session, path)
+    org = by_id(session, "T1").organization
+    assert org is not None
+    user = make_user("himawari@example.org", "organizer")
+    listings.add_member(session, user, org)
+    moderator = make_user("mod@example.org", "moderator")
+    settings = app.extensions["odekake_settings"]
+    revision = listings.editable_revision(session, user, by_id(session, "T1"))
+    data = dict(revision.data)
+    data["description"] = "季節の歌を歌います。お茶もあります"
+    listings.save_draft(session, user, revision, data)
+    listings.submit(session, settings, user, revision)
+    listings.approve(session, settings, revision, moderator)
+    assert by_id(session, "T1").description == "季節の歌を歌います。お茶もあります"
+
+    report = run(session, path)
+    assert (report.updated, report.kept) == (0, 1)
+    assert "説明" in report.kept_rows[0]["fields"]
+    assert by_id(session, "T1").description == "季節の歌を歌います。お茶もあります"

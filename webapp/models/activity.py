@@ -74,6 +74,11 @@ class Activity(TimestampMixin, Base):
 
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     last_confirmed_at: Mapped[datetime | None] = mapped_column()
+    # What the last file import wrote (webapp.services.imports): the status it set and a hash of
+    # the content it set.  A status or content that differs from these was changed since by a
+    # moderator or organizer, and a re-import keeps it (reported) instead of overwriting it.
+    import_status: Mapped[str | None] = mapped_column(String(20))
+    import_hash: Mapped[str | None] = mapped_column(String(40))
     published_at: Mapped[datetime | None] = mapped_column()
 
     organization: Mapped[Organization | None] = relationship(back_populates="activities")

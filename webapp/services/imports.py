@@ -98,10 +98,13 @@ class ImportReport:
     unchanged: int = 0
     archived: int = 0
     rejected: int = 0
+    kept: int = 0  # rows left as a moderator or organizer set them (see kept_rows)
     encoding: str | None = None
     unknown_columns: list[str] = field(default_factory=list)
     issues: list[RowIssue] = field(default_factory=list)
     rejected_rows: list[int] = field(default_factory=list)
+    unidentified_rows: list[int] = field(default_factory=list)  # rejected, ID unreadable (archive-missing)
+    kept_rows: list[dict[str, Any]] = field(default_factory=list)  # {row, source_id, reason, fields}
     notes: list[tuple[str, str]] = field(default_factory=list)  # (ja, en) about the run as a whole
     changed_ids: list[int] = field(default_factory=list)  # activity ids created/updated/archived
     changed_place_ids: list[int] = field(default_factory=list)  # places whose fields changed
@@ -137,8 +140,11 @@ class ImportReport:
                 "unchanged": self.unchanged,
                 "archived": self.archived,
                 "rejected": self.rejected,
+                "kept": self.kept,
             },
+            "kept_rows": [dict(k) for k in self.kept_rows],
             "rejected_rows": [i.to_dict() for i in self.rejections()],
+            "unidentified_rows": list(self.unidentified_rows),
             "unknown_columns": list(self.unknown_columns),
             "issues": [i.to_dict() for i in self.issues],
             "notes": [{"message_ja": ja, "message_en": en} for ja, en in self.notes],
@@ -251,7 +257,7 @@ def activity_values(record: ActivityRecord) -> dict[str, Any]:
     """Activity attribute → value the record asks for (only the attributes an import owns)."""
     s = record.schedule
     extra: dict[str, Any] = dict(record.extra)
-    status = "draft" if record.status_hint == "draft" else "published"
+    status = record.status_hint if record.status_hint in ("draft", "archived") else "published"
     if status == "draft" and record.draft_reasons:
         extra[DRAFT_REASONS_KEY] = list(record.draft_reasons)
     return {
@@ -357,6 +363,42 @@ def _place_matches(place: Place, record: ActivityRecord) -> bool:
     )
 
 
+# ── what a re-import may overwrite ─────────────────────────────────────────────────────────
+
+# Not content: the status has its own rule, and the import_* columns are the bookkeeping itself.
+_NOT_CONTENT = frozenset({"status", "import_status", "import_hash"})
+
+# Activity attribute → the column a city would recognise, for "kept" reports.
+_FIELD_LABELS: dict[str, str] = {
+    "name": "名称", "name_kana": "名称_カナ", "description": "説明", "category": "種別", "category_text": "種別",
+    "audiences": "対象", "tags": "タグ", "schedule_rrule": "開催日時", "schedule_dtstart": "開催日時",
+    "start_time": "開始時間", "end_time": "終了時間", "schedule_exdates": "除外日", "schedule_rdates": "追加日",
+    "skip_holidays": "祝日除外", "schedule_text": "開催日時", "schedule_needs_review": "開催日時要確認",
+    "cost_yen": "料金_円", "cost_text": "料金", "booking_required": "予約", "contact_phone": "電話番号",
+    "contact_extension": "内線番号", "contact_email": "メールアドレス", "url": "URL",
+    "welcomes_first_timers": "初参加歓迎", "visit_ok": "見学可", "solo_ok": "一人参加可", "capacity": "定員",
+    "accessibility": "バリアフリー情報", "notes": "備考", "extra": "その他の列", "place_id": "場所",
+    "organization_id": "主催者",
+}
+
+
+def content_hash(values: dict[str, Any]) -> str:
+    """Hash of the content an import sets (activity column → value).  Only the text columns of
+    extra count: the app keeps its own data there (organizer photo_ids)."""
+    # str() of the plain values (str, int, bool, date, time, lists) in a fixed key order: stable, and
+    # about half the cost of JSON (it runs once per created row).  extra is sorted because
+    # PostgreSQL's jsonb does not keep key order.
+    parts = []
+    for key in sorted(values):
+        if key in _NOT_CONTENT:
+            continue
+        value = values[key]
+        if key == "extra":
+            value = sorted((k, v) for k, v in (value or {}).items() if isinstance(v, str) or k == DRAFT_REASONS_KEY)
+        parts.append(f"{key}={value}")
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
 # ── the loader ─────────────────────────────────────────────────────────────────────────────
 
 _PLACE_INSERT_COLUMNS = (
@@ -389,10 +431,11 @@ class _Row:
 
 
 class _Loader:
-    def __init__(self, session: Session, source: str, report: ImportReport) -> None:
+    def __init__(self, session: Session, source: str, report: ImportReport, *, overwrite_edits: bool = False) -> None:
         self.session = session
         self.source = source
         self.report = report
+        self.overwrite_edits = overwrite_edits
         self.now = datetime.now(UTC)
         # One query each: what this source already has (source_id → id).
         self.activity_ids: dict[str, int] = dict(
@@ -564,19 +607,65 @@ class _Loader:
         if current is None:
             values.update(source=self.source, source_id=record.source_id, last_confirmed_at=self.now,
                           created_at=self.now, updated_at=self.now,
-                          published_at=self.now if values["status"] == "published" else None)
+                          published_at=self.now if values["status"] == "published" else None,
+                          import_status=values["status"], import_hash=content_hash(values))
             self.new_rows.append(values)
             return "created"
         stored = current.values
+        # The status is the import's only while it is the one the import last set; otherwise a
+        # moderator or the organizer set it (or it predates imports) and it stays.
+        status_is_ours = stored["import_status"] is not None and stored["import_status"] == stored["status"]
+        if not status_is_ours and not self.overwrite_edits:
+            if stored["status"] == "archived":
+                return self.keep(record, "kept_archived", [])
+            values["status"] = stored["status"]
+            # draft_reasons go with the status: whatever explained the stored one stays.
+            reasons = (stored["extra"] or {}).get(DRAFT_REASONS_KEY)
+            if reasons is None:
+                values["extra"].pop(DRAFT_REASONS_KEY, None)
+            else:
+                values["extra"][DRAFT_REASONS_KEY] = reasons
         # extra also holds what the app keeps itself (organizer photo_ids: lists, numbers); an
         # import owns only the text columns it read, and draft_reasons.
         kept = {k: v for k, v in (stored["extra"] or {}).items() if not isinstance(v, str) and k != DRAFT_REASONS_KEY}
         if kept:
             values["extra"] = {**kept, **values["extra"]}
-        if row.related_changed or any(not _same(stored[k], v) for k, v in values.items()):
-            self.updates[stored["id"]] = values
-            return "updated"
-        return "unchanged"
+        changed = [k for k, v in values.items() if not _same(stored[k], v)]
+        if not (row.related_changed or changed):
+            return "unchanged"
+        content_changed = [k for k in changed if k not in _NOT_CONTENT]
+        if (
+            content_changed
+            and not self.overwrite_edits
+            and stored["import_hash"] is not None
+            and content_hash({k: stored[k] for k in values}) != stored["import_hash"]
+        ):
+            # Edited here since the last import, and the file says something else: not silently.
+            return self.keep(record, "kept_local_edits", content_changed)
+        values["import_status"] = values["status"] if status_is_ours or self.overwrite_edits else stored["import_status"]
+        values["import_hash"] = content_hash(values)
+        self.updates[stored["id"]] = values
+        return "updated"
+
+    def keep(self, record: ActivityRecord, reason: str, fields: list[str]) -> str:
+        """Leave a listing as a moderator or organizer left it; one warning in the report."""
+        labels = list(dict.fromkeys(_FIELD_LABELS.get(f, f) for f in fields))
+        shown = "、".join(labels)
+        if reason == "kept_archived":
+            ja = (f"{record.row}行目: 前回の取り込みの後に担当者または主催者が非公開（アーカイブ）にした活動です。"
+                  f"非公開のままにしました（ID {record.source_id}）")
+            en = (f"Row {record.row}: kept archived: a moderator or the organizer archived this listing "
+                  f"after the last import (ID {record.source_id})")
+        else:
+            ja = (f"{record.row}行目: 前回の取り込みの後に主催者または担当者が編集した活動です。上書きしませんでした"
+                  f"（ID {record.source_id}、ファイルと異なる項目: {shown}）")
+            en = (f"Row {record.row}: not overwritten: the organizer or a moderator edited this listing after the "
+                  f"last import (ID {record.source_id}; differing from the file: {shown})")
+        self.report.issues.append(RowIssue(row=record.row, column=None, code=reason, message_ja=ja, message_en=en,
+                                           severity="warning"))
+        self.report.kept_rows.append({"row": record.row, "source_id": record.source_id, "reason": reason,
+                                      "fields": labels})
+        return "kept"
 
     def apply_updates(self) -> None:
         """Write the batch's changed activities: one query loads them, only changed attributes are set."""
@@ -614,6 +703,7 @@ class _Loader:
                 select(Activity).where(Activity.id.in_(chunk), Activity.status != "archived")
             ):
                 a.status = "archived"
+                a.import_status = "archived"
                 self.changed.append(a)
                 count += 1
         return count
@@ -629,8 +719,13 @@ def import_records(
     dry_run: bool = False,
     archive_missing: bool = False,
     progress: Progress | None = None,
+    overwrite_edits: bool = False,
 ) -> ImportReport:
-    """Upsert the records of one read file. Flushes inside a savepoint; never commits."""
+    """Upsert the records of one read file. Flushes inside a savepoint; never commits.
+
+    A listing a moderator or the organizer archived stays archived, and one edited since the
+    last import is not overwritten (both reported, counted as kept) unless ``overwrite_edits``.
+    """
     source = validate_source(source)
     report = ImportReport(
         format=fmt, source=source, path=path, dry_run=dry_run, total_rows=result.total_rows,
@@ -638,12 +733,14 @@ def import_records(
     )
     issues = list(result.issues)
     rejected = set(result.rejected_rows)
+    rejected_ids = dict(result.rejected_ids)
     records: list[ActivityRecord] = []
     for r in result.records:
         long_issues = _too_long(r)
         if long_issues:
             issues.extend(long_issues)
             rejected.add(r.row)
+            rejected_ids[r.source_id] = r.row
         else:
             records.append(r)
     issues.sort(key=lambda i: i.row)
@@ -653,7 +750,7 @@ def import_records(
 
     savepoint = session.begin_nested()
     try:
-        loader = _Loader(session, source, report)
+        loader = _Loader(session, source, report, overwrite_edits=overwrite_edits)
         for start in range(0, len(records), BATCH_SIZE):
             batch = loader.prepare(records[start : start + BATCH_SIZE])
             loader.insert_pending()  # new places and organizations get their ids
@@ -666,14 +763,24 @@ def import_records(
             if progress is not None:
                 progress(len(batch))
         if archive_missing:
-            if rejected:
+            report.unidentified_rows = sorted(rejected - set(rejected_ids.values()))
+            if report.unidentified_rows:
+                # Such a row may stand for any stored listing: archiving could hide one that is
+                # in the file, only badly written.
+                rows_text = ", ".join(str(n) for n in report.unidentified_rows)
                 report.notes.append((
-                    "却下された行があるため、ファイルにない活動の非公開化（--archive-missing）は行いませんでした",
-                    "some rows were rejected, so listings missing from the file were not archived (--archive-missing)",
+                    f"IDを読めない却下行があるため（{rows_text}行目）、ファイルにない活動の非公開化"
+                    "（--archive-missing）は行いませんでした",
+                    f"rows {rows_text} were rejected and their ID could not be read, so listings missing "
+                    "from the file were not archived (--archive-missing)",
                 ))
             else:
+                # A rejected row is still present in the file: its listing stays as it is.
+                loader.seen.update(rejected_ids)
                 report.archived = loader.archive_missing()
                 session.flush()
+        if report.kept_rows:
+            report.issues.sort(key=lambda i: i.row)
         moved = {p.id for p in loader.changed_places if p.id is not None}
         districts = _assign_districts(session, moved | set(loader.new_place_ids))
         report.changed_ids = sorted(loader.changed_ids | {a.id for a in loader.changed})
@@ -720,6 +827,7 @@ def import_file(
     geocoder: Any = None,
     progress: Progress | None = None,
     on_read: Callable[[ReadResult], None] | None = None,
+    overwrite_edits: bool = False,
 ) -> ImportReport:
     """Read PATH as FORMAT and upsert it. Raises UnreadableFile (exit 2) before touching the DB."""
     result = read_import_file(fmt, path, mapping_path=mapping_path, geocoder=geocoder)
@@ -727,7 +835,7 @@ def import_file(
         on_read(result)
     return import_records(
         session, result, source=source, fmt=fmt, path=str(path), dry_run=dry_run,
-        archive_missing=archive_missing, progress=progress,
+        archive_missing=archive_missing, progress=progress, overwrite_edits=overwrite_edits,
     )
 
 

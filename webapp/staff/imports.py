@@ -73,6 +73,9 @@ class ImportUploadForm(FlaskForm):
         validators=[DataRequired(), Length(max=50), _source_ok],
     )
     archive_missing = BooleanField(_l("ファイルにない活動を非公開（アーカイブ）にする"))
+    overwrite_edits = BooleanField(
+        _l("前回の取り込みの後に担当者・主催者が変更した活動も、ファイルの内容で上書きする")
+    )
 
 
 class ImportConfirmForm(FlaskForm):
@@ -137,6 +140,7 @@ def _run(folder: Path, meta: dict[str, Any], *, dry_run: bool) -> ImportReport:
         source=meta["source"],
         dry_run=dry_run,
         archive_missing=bool(meta.get("archive_missing")),
+        overwrite_edits=bool(meta.get("overwrite_edits")),
         geocoder=default_geocoder(settings),
     )
 
@@ -164,6 +168,7 @@ def import_upload() -> Any:
         "format": form.format.data,
         "source": form.source.data.strip(),
         "archive_missing": bool(form.archive_missing.data),
+        "overwrite_edits": bool(form.overwrite_edits.data),
         "filename": filename,
         "stored_name": stored_name,
         "user_id": current_user.id,

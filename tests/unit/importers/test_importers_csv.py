@@ -375,3 +375,68 @@ def test_report_is_json_ready(fixtures: Path) -> None:
     report = read_municipal_csv(fixtures / "kayoi_utf8bom_crlf.csv").to_report()
     text = json.dumps(report, ensure_ascii=False)
     assert '"rejected_rows": [11]' in text
+
+
+# ── 料金_円: the amount our export writes next to the 料金 text ────────────────────────────
+
+
+def test_cost_yen_column_is_the_amount_even_when_the_text_says_otherwise(tmp_path: Path) -> None:
+    path = tmp_path / "cost.csv"
+    path.write_text(
+        "ID,名称,種別,料金,料金_円\n"
+        "C1,喫茶の会,サロン,入場無料（喫茶100円）,0\n"
+        "C2,歌の会,サロン,1回100円,\n"
+        "C3,体操,体操,無料,たくさん\n",
+        encoding="utf-8",
+    )
+    result = read_municipal_csv(path)
+    c1, c2, c3 = result.records
+    assert (c1.cost_text, c1.cost_yen) == ("入場無料(喫茶100円)", 0)
+    # column present but empty: the amount is unset, not re-derived from the text
+    assert (c2.cost_text, c2.cost_yen) == ("1回100円", None)
+    assert c3.cost_yen is None and c3.extra == {"料金_円（原文）": "たくさん"}
+    assert "invalid_cost_yen" in codes(result, 4)
+    assert "cost_not_understood" not in codes(result)
+
+
+def test_without_cost_yen_column_the_amount_comes_from_the_text(tmp_path: Path) -> None:
+    path = tmp_path / "cost.csv"
+    path.write_text("ID,名称,種別,料金\nC2,歌の会,サロン,1回100円\n", encoding="utf-8")
+    (record,) = read_municipal_csv(path).records
+    assert record.cost_yen == 100
+
+
+def test_rejected_rows_carry_their_id_when_it_can_be_read(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "ID,名称,種別,所在地_連結表記,緯度\n"
+        "R1,,サロン,奈良県生駒市元町1-1,34.7\n"  # no name, ID cell readable
+        ",,サロン,奈良県生駒市元町1-1,34.7\n"  # no ID, no name: cannot be identified
+        ",ひまわり,サロン,奈良県生駒市元町1-1,北緯\n"  # no ID: the stable ID from name + address
+        "R1,重複,サロン,,\n",
+        encoding="utf-8",
+    )
+    result = read_municipal_csv(path)
+    assert result.rejected_rows == {2, 3, 4}
+    assert result.rejected_ids == {"R1": 2, stable_id("ひまわり", "奈良県生駒市元町1-1"): 4}
+    assert result.unidentified_rows == [3]
+    assert result.to_report()["unidentified_rows"] == [3]
+
+
+def test_schedule_note_with_an_exclusion_is_kept_for_review(tmp_path: Path) -> None:
+    path = tmp_path / "notes.csv"
+    path.write_text(
+        "ID,名称,種別,利用可能曜日,開始時間,終了時間,利用可能日時特記事項\n"
+        "A,あ,サロン,月・水・金 祝日を除く,10:00,12:00,\n"
+        "B,い,サロン,月・水・金,10:00,12:00,年末年始を除く\n"
+        "C,う,サロン,水,10:00,12:00,8月は休み\n",
+        encoding="utf-8",
+    )
+    result = read_municipal_csv(path)
+    a, b, c = result.records
+    assert a.schedule is not None and a.schedule.rrule == "FREQ=WEEKLY;BYDAY=MO,WE,FR"
+    assert a.schedule.skip_holidays and not a.schedule_needs_review
+    assert b.schedule is not None and b.schedule.rrule == "FREQ=WEEKLY;BYDAY=MO,WE,FR"
+    assert b.schedule_needs_review and "schedule_needs_review" in codes(result, 3)
+    assert c.schedule is not None and c.schedule.rrule == "FREQ=WEEKLY;BYDAY=WE;BYMONTH=1,2,3,4,5,6,7,9,10,11,12"
+    assert not c.schedule_needs_review

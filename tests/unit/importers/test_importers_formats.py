@@ -12,6 +12,7 @@ import pytest
 from importers import READERS, UnreadableFile, read_geojson, read_hsds, read_kml, read_xlsx
 from importers.hsds import schedule_from_hsds, schedule_to_hsds
 from schedule.model import Schedule
+from tests.hsds_schema import hsds_problems
 
 # ── xlsx ──────────────────────────────────────────────────────────────────────────────────
 
@@ -158,7 +159,6 @@ def test_hsds_json_from_another_producer(fixtures: Path) -> None:
         Schedule("FREQ=MONTHLY;BYDAY=2TH,4TH", time(13), None),
         Schedule("FREQ=WEEKLY;INTERVAL=2;BYDAY=WE", time(9), time(12), dtstart=__import__("datetime").date(2025, 4, 2)),
         Schedule("FREQ=MONTHLY;BYMONTHDAY=15;COUNT=6", None, None, text="毎月15日"),
-        Schedule("FREQ=DAILY;UNTIL=20250803", time(11), time(14)),
     ],
 )
 def test_hsds_schedule_mapping_both_ways(schedule: Schedule) -> None:
@@ -168,6 +168,27 @@ def test_hsds_schedule_mapping_both_ways(schedule: Schedule) -> None:
     assert columns["RRULE"] == schedule.rrule
     if schedule.start:
         assert columns["開始時間"] == schedule.start.strftime("%H:%M")
+
+
+def test_hsds_schedules_stay_within_what_hsds_allows() -> None:
+    from datetime import date
+
+    from schedule.occurrences import occurrence_dates
+
+    # HSDS freq is WEEKLY or MONTHLY: every day is every weekday, the same dates
+    daily = Schedule("FREQ=DAILY;UNTIL=20250803", time(11), time(14))
+    item = schedule_to_hsds(daily, sid="s", service_id="svc")
+    assert (item["freq"], item["byday"], item["until"]) == ("WEEKLY", "MO,TU,WE,TH,FR,SA,SU", "2025-08-03")
+    back = Schedule(schedule_from_hsds(item)["RRULE"], time(11), time(14))
+    span = (date(2025, 7, 1), date(2025, 8, 31))
+    assert occurrence_dates(back, *span) == occurrence_dates(daily, *span)
+    # a one-off date
+    once = schedule_to_hsds(Schedule(None, time(10), None, rdates=(date(2026, 11, 27),)), sid="s", service_id="svc")
+    assert (once["freq"], once["count"], once["byday"], once["dtstart"]) == ("WEEKLY", 1, "FR", "2026-11-27")
+    # a rule HSDS cannot carry (「8月は休み」 as BYMONTH) is given as text only, never as a wrong rule
+    august_off = Schedule("FREQ=WEEKLY;BYDAY=WE;BYMONTH=1,2,3,4,5,6,7,9,10,11,12", time(10), None, text="毎週水曜日（8月は休み）")
+    item = schedule_to_hsds(august_off, sid="s", service_id="svc")
+    assert "freq" not in item and "byday" not in item and item["description"] == "毎週水曜日（8月は休み）"
 
 
 def test_hsds_csv_directory(tmp_path: Path) -> None:
@@ -199,3 +220,68 @@ def test_hsds_unreadable(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"hello": 1}), encoding="utf-8")
     with pytest.raises(UnreadableFile):
         read_hsds(bad)
+
+
+# ── HSDS: several locations, status, validity of our export ──────────────────────────────
+
+def test_hsds_service_at_several_locations_is_one_listing_per_location(fixtures: Path) -> None:
+    result = read_hsds(fixtures / "hsds_multi_location.json")
+    walk = {r.source_id: r for r in result.records if r.source_id.startswith("svc-walk")}
+    assert set(walk) == {"svc-walk@loc-kita", "svc-walk@loc-minami", "svc-walk@loc-higashi"}
+    kita, higashi = walk["svc-walk@loc-kita"], walk["svc-walk@loc-higashi"]
+    assert (kita.place_name, kita.address, kita.lat) == ("北集会所", "奈良県生駒市北新町3-4", 34.71)
+    assert kita.schedule is not None and kita.schedule.rrule == "FREQ=WEEKLY;BYDAY=WE"
+    # the location's own hours win over the service's
+    assert higashi.schedule is not None and higashi.schedule.rrule == "FREQ=WEEKLY;BYDAY=FR"
+    assert (higashi.schedule.start, higashi.schedule.end) == (time(13, 30), time(15))
+    assert all(r.organization_name == "生駒市社会福祉協議会" and r.status_hint == "published" for r in walk.values())
+
+
+def test_hsds_inactive_service_is_read_as_archived_and_reported(fixtures: Path) -> None:
+    result = read_hsds(fixtures / "hsds_multi_location.json")
+    (ended,) = [r for r in result.records if r.source_id == "svc-ended"]
+    assert ended.status_hint == "archived"
+    (warning,) = [i for i in result.issues if i.code == "not_active"]
+    assert warning.row == 2 and "inactive" in warning.message_ja and "archived" in warning.message_en
+
+
+def test_hsds_csv_tables_with_several_locations(fixtures: Path, tmp_path: Path) -> None:
+    from importers import write_hsds
+
+    records = read_hsds(fixtures / "hsds_multi_location.json").records
+    write_hsds(records, tmp_path / "out.zip")
+    again = read_hsds(tmp_path / "out.zip").records
+    assert [r.source_id for r in again] == [r.source_id for r in records]
+    assert again == records
+
+
+def test_hsds_export_has_what_the_schema_requires(fixtures: Path, tmp_path: Path) -> None:
+    from datetime import date
+
+    from importers import ActivityRecord, write_hsds
+
+    records = read_hsds(fixtures / "hsds_multi_location.json").records + read_hsds(fixtures / "hsds_services.json").records
+    records += [
+        ActivityRecord(source_id="x1", name="毎日の居場所", category="ibasho", category_text="居場所", lat=34.69, lon=135.7,
+                       geocode_level="file", schedule=Schedule("FREQ=DAILY", time(10), time(16)),
+                       extension="内線なし", contact_phone="0743-74-1111", status_hint="draft"),
+        ActivityRecord(source_id="x2", name="夏祭り", schedule=Schedule(None, time(10), None, rdates=(date(2026, 8, 1),))),
+        ActivityRecord(source_id="x3", name="休みのある体操", address="奈良県生駒市東新町8-38",
+                       schedule=Schedule("FREQ=WEEKLY;BYDAY=WE;BYMONTH=1,2,3,4,5,6,7,9,10,11,12", None, None)),
+    ]
+    path = tmp_path / "out.json"
+    write_hsds(records, path)
+    services = json.loads(path.read_text(encoding="utf-8"))
+    problems = [p for s in services for p in hsds_problems(s)]
+    assert problems == []
+    by_id = {s["id"]: s for s in services}
+    assert by_id["x1"]["status"] == "inactive" and by_id["svc-ended"]["status"] == "inactive"
+    address = by_id["x3"]["service_at_locations"][0]["location"]["addresses"][0]
+    assert (address["state_province"], address["city"]) == ("奈良県", "生駒市")
+    # and our reader takes them back as they were: drafts stay drafts (not archived)
+    back = {r.source_id: r for r in read_hsds(path).records}
+    assert [back[r.source_id] for r in records[:6]] == records[:6]
+    x1 = back["x1"]
+    assert (x1.status_hint, x1.extension, x1.draft_reasons) == ("draft", "内線なし", [])
+    assert x1.schedule is not None and x1.schedule.rrule == "FREQ=DAILY"
+    assert back["x3"].schedule is not None and "BYMONTH" in (back["x3"].schedule.rrule or "")

@@ -226,3 +226,91 @@ def test_parser_never_raises_on_arbitrary_text(text: str, start: str | None, end
     parse_schedule_text(text, start, end)
     parse_weekdays(text)
     parse_time_range(text)
+
+
+# ── exclusions: expressed in the rule, or flagged for review; never dropped ─────────────────
+
+_ALL_BUT_AUGUST = "1,2,3,4,5,6,7,9,10,11,12"
+
+
+@pytest.mark.parametrize(
+    ("text", "rrule", "skip"),
+    [
+        # 祝日 after a space closes holidays only; the weekdays before it are the opening days
+        ("月・水・金 祝日を除く", "FREQ=WEEKLY;BYDAY=MO,WE,FR", True),
+        ("月・水・金\u3000祝日を除く", "FREQ=WEEKLY;BYDAY=MO,WE,FR", True),
+        ("月 ・ 水 ・ 金 祝日を除く", "FREQ=WEEKLY;BYDAY=MO,WE,FR", True),
+        ("月水金 祝日除く", "FREQ=WEEKLY;BYDAY=MO,WE,FR", True),
+        ("毎週 月・水・金 祝日を除く", "FREQ=WEEKLY;BYDAY=MO,WE,FR", True),
+        ("月・水・金曜日 (祝日を除く)", "FREQ=WEEKLY;BYDAY=MO,WE,FR", True),
+        ("月・水・金 祝日の場合は休み", "FREQ=WEEKLY;BYDAY=MO,WE,FR", True),
+        # a month off is BYMONTH
+        ("毎週水曜日（8月は休み）", f"FREQ=WEEKLY;BYDAY=WE;BYMONTH={_ALL_BUT_AUGUST}", False),
+        ("毎週火曜日 ただし8月はお休み", f"FREQ=WEEKLY;BYDAY=TU;BYMONTH={_ALL_BUT_AUGUST}", False),
+        ("毎週金曜日(8月を除く)", f"FREQ=WEEKLY;BYDAY=FR;BYMONTH={_ALL_BUT_AUGUST}", False),
+        ("毎月第2木曜日（8月・12月は休み）", "FREQ=MONTHLY;BYDAY=2TH;BYMONTH=1,2,3,4,5,6,7,9,10,11", False),
+        ("毎週火曜日（7〜8月は休み）", "FREQ=WEEKLY;BYDAY=TU;BYMONTH=1,2,3,4,5,6,9,10,11,12", False),
+        ("毎週火曜日（12月〜2月は休み）", "FREQ=WEEKLY;BYDAY=TU;BYMONTH=3,4,5,6,7,8,9,10,11", False),
+        ("毎月15日（8月は休み）", f"FREQ=MONTHLY;BYMONTHDAY=15;BYMONTH={_ALL_BUT_AUGUST}", False),
+        ("毎週月曜日（祝日・8月は休み）", f"FREQ=WEEKLY;BYDAY=MO;BYMONTH={_ALL_BUT_AUGUST}", True),
+        # the nth week off is the other ordinals
+        ("毎週水曜日 第5週は休み", "FREQ=MONTHLY;BYDAY=1WE,2WE,3WE,4WE", False),
+        ("毎週木曜日（第5木曜日を除く）", "FREQ=MONTHLY;BYDAY=1TH,2TH,3TH,4TH", False),
+        ("毎月第1・第3・第5水曜日（第5週は休み）", "FREQ=MONTHLY;BYDAY=1WE,3WE", False),
+    ],
+)
+def test_exclusions_the_rule_can_express(text: str, rrule: str, skip: bool) -> None:
+    r = _parse(text, None, None)
+    assert r.schedule is not None
+    assert (r.schedule.rrule, r.schedule.skip_holidays) == (rrule, skip)
+    assert r.needs_review is False, r.reason
+    assert r.schedule.text == clean(text)
+
+
+def test_a_month_off_really_has_no_dates() -> None:
+    from datetime import date
+
+    from schedule.occurrences import occurrence_dates
+
+    r = parse_schedule_text("毎週水曜日 10時〜11時（8月は休み）")
+    assert r.schedule is not None
+    days = occurrence_dates(r.schedule, date(2026, 7, 1), date(2026, 9, 30))
+    assert {d.month for d in days} == {7, 9} and all(d.weekday() == 2 for d in days)
+
+
+@pytest.mark.parametrize(
+    ("text", "rrule", "skip", "words"),
+    [
+        ("毎週火曜日 10時〜12時（年末年始を除く）", "FREQ=WEEKLY;BYDAY=TU", False, "年末年始"),
+        ("毎週火曜日（お盆を除く）", "FREQ=WEEKLY;BYDAY=TU", False, "お盆"),
+        ("毎週月曜日 年末年始休み", "FREQ=WEEKLY;BYDAY=MO", False, "年末年始"),
+        ("平日（年末年始除く）", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", False, "年末年始"),
+        ("毎週土曜 年末年始・お盆休み", "FREQ=WEEKLY;BYDAY=SA", False, "お盆"),
+        ("月・水・金 祝日・年末年始を除く", "FREQ=WEEKLY;BYDAY=MO,WE,FR", True, "年末年始"),
+        ("毎週金曜日 夏休み期間は休み", "FREQ=WEEKLY;BYDAY=FR", False, "夏休み"),
+        ("毎週金曜日 学校の長期休みは休み", "FREQ=WEEKLY;BYDAY=FR", False, "長期休み"),
+        ("隔週水曜日（第5週は休み）", "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE", False, "第5週"),
+        ("毎週火曜日 13月は休み", "FREQ=WEEKLY;BYDAY=TU", False, "13月"),
+        ("毎週火曜日 当番の都合で休館あり", "FREQ=WEEKLY;BYDAY=TU", False, "休館"),
+        ("毎週木曜日 12月29日〜1月3日は休み", "FREQ=WEEKLY;BYDAY=TH", False, "12月29日"),
+        ("毎週火曜日 祝日は時間変更あり", "FREQ=WEEKLY;BYDAY=TU", False, "祝日"),
+    ],
+)
+def test_exclusions_the_rule_cannot_express_need_review(text: str, rrule: str, skip: bool, words: str) -> None:
+    r = _parse(text, None, None)
+    assert r.needs_review is True
+    assert r.reason is not None and words in r.reason
+    assert r.schedule is not None  # what was understood is kept
+    assert (r.schedule.rrule, r.schedule.skip_holidays) == (rrule, skip)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["毎週火曜日", "月・水・金", "毎月第2木曜日", "平日", "毎月15日"]),
+    st.sampled_from(["年末年始", "お盆", "夏休み", "GW", "年末"]),
+    st.sampled_from(["を除く", "は休み", "はお休み", "休み", "除く"]),
+    st.sampled_from(["（{}）", " {}", "、{}", "※{}"]),
+)
+def test_an_inexpressible_exclusion_is_never_dropped(days: str, what: str, verb: str, frame: str) -> None:
+    r = _parse(days + frame.format(what + verb), None, None)
+    assert r.needs_review is True and r.reason is not None and what in r.reason
