@@ -8,7 +8,7 @@ public page and listed for moderators — once a notice has gone unanswered for
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -137,22 +137,41 @@ class Flagged:
     notice_sent_at: datetime | None
 
 
+def flagged_ids(
+    session: Session, settings: Settings, activities: Iterable[Activity], now: datetime | None = None
+) -> set[int]:
+    """The ids among ``activities`` that :func:`is_flagged` flags, with at most one query."""
+    now = now or utcnow()
+    grace = timedelta(days=settings.reconfirm_grace_days)
+    flagged: set[int] = set()
+    asked: list[int] = []
+    for activity in activities:
+        if activity.status != "published" or activity.id is None:
+            continue
+        since = _confirmed_at(activity)
+        if since is None or since < now - _months(settings) - grace:
+            flagged.add(activity.id)
+        else:
+            asked.append(activity.id)
+    if asked:
+        # A notice still unanswered after the grace period flags the listing.
+        flagged.update(
+            session.scalars(
+                select(ReconfirmationNotice.activity_id)
+                .where(
+                    ReconfirmationNotice.activity_id.in_(asked),
+                    ReconfirmationNotice.confirmed_at.is_(None),
+                    ReconfirmationNotice.sent_at < now - grace,
+                )
+                .distinct()
+            )
+        )
+    return flagged
+
+
 def is_flagged(session: Session, settings: Settings, activity: Activity, now: datetime | None = None) -> bool:
     """For the public page: show "this information may be out of date"."""
-    now = now or utcnow()
-    if activity.status != "published":
-        return False
-    since = _confirmed_at(activity)
-    grace = timedelta(days=settings.reconfirm_grace_days)
-    if since is None or since < now - _months(settings) - grace:
-        return True
-    unanswered = session.scalar(
-        select(ReconfirmationNotice.sent_at)
-        .where(ReconfirmationNotice.activity_id == activity.id, ReconfirmationNotice.confirmed_at.is_(None))
-        .order_by(ReconfirmationNotice.sent_at)
-        .limit(1)
-    )
-    return unanswered is not None and unanswered < now - grace
+    return activity.id in flagged_ids(session, settings, [activity], now)
 
 
 def flagged_activities(session: Session, settings: Settings, now: datetime | None = None) -> list[Flagged]:
