@@ -9,6 +9,7 @@ Every item also carries ``possibly_outdated`` (bool): the page shows 「情報�
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from webapp.errors import api_error
 from webapp.extensions import db
 from webapp.models import Activity
 from webapp.public.display import outdated_ids
-from webapp.search.service import SearchResult, activity_to_feature, activity_to_json, search_activities
+from webapp.search.service import Hit, SearchResult, activity_to_feature, activity_to_json, search_activities
 from webapp.security.permissions import public
 from webapp.services.activity_query import QueryError, parse_activity_query
 
@@ -62,35 +63,31 @@ def _search() -> SearchResult | Response:
     return search_activities(db.session(), query, use_cache=True)
 
 
-@bp.route("/activities")
-@public
-def activities() -> Any:
+def _listing(key: str, item: Callable[[Hit], dict[str, Any]], head: dict[str, Any], mimetype: str) -> Any:
+    """One page of search results as ``head`` + total/page/per_page + the items under ``key``."""
     result = _search()
     if not isinstance(result, SearchResult):
         return result
     payload = {
+        **head,
         "total": result.total,
         "page": result.page,
         "per_page": result.per_page,
-        "items": _with_outdated([activity_to_json(h) for h in result.hits], [h.activity for h in result.hits]),
+        key: _with_outdated([item(h) for h in result.hits], [h.activity for h in result.hits]),
     }
-    return _json(payload, modified=_latest(result))
+    return _json(payload, mimetype=mimetype, modified=_latest(result))
+
+
+@bp.route("/activities")
+@public
+def activities() -> Any:
+    return _listing("items", activity_to_json, {}, "application/json")
 
 
 @bp.route("/activities.geojson")
 @public
 def activities_geojson() -> Any:
-    result = _search()
-    if not isinstance(result, SearchResult):
-        return result
-    payload = {
-        "type": "FeatureCollection",
-        "total": result.total,
-        "page": result.page,
-        "per_page": result.per_page,
-        "features": _with_outdated([activity_to_feature(h) for h in result.hits], [h.activity for h in result.hits]),
-    }
-    return _json(payload, mimetype="application/geo+json", modified=_latest(result))
+    return _listing("features", activity_to_feature, {"type": "FeatureCollection"}, "application/geo+json")
 
 
 @bp.route("/activities/<int:activity_id>")
