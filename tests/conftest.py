@@ -122,3 +122,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # collector finalise them at exit aborts inside the extension ("double free").
     for _, engine in _apps.values():
         engine.dispose()
+
+
+@pytest.fixture()
+def indexed_city(session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Session:
+    """The sample city, and a search index of exactly it (the app's own index is shared by tests)."""
+    from webapp.search import sync
+    from webapp.search.index import SearchIndex
+    from webapp.search.service import result_cache
+    from webapp.services.demo import load_sample_city
+
+    load_sample_city(session)
+    # Committed (the outer test transaction still rolls it back): requests close the scoped session.
+    session.commit()
+    index = SearchIndex(tmp_path / "index")
+    sync.rebuild(session, index)
+    monkeypatch.setattr("webapp.search.index.current_index", lambda: index)
+    result_cache.clear()
+    return session

@@ -11,23 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.models import Activity
-from webapp.search import sync
 from webapp.search.index import SearchIndex
 from webapp.search.service import result_cache
 from webapp.services.demo import load_sample_city
 
 API = "/api/v1/activities"
-
-
-@pytest.fixture()
-def city(session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SearchIndex:
-    load_sample_city(session)
-    session.flush()
-    index = SearchIndex(tmp_path / "index")
-    sync.rebuild(session, index)
-    monkeypatch.setattr("webapp.search.index.current_index", lambda: index)
-    result_cache.clear()
-    return index
 
 
 def get(client: FlaskClient, url: str, **params: object) -> tuple[int, dict]:  # type: ignore[type-arg]
@@ -37,7 +25,7 @@ def get(client: FlaskClient, url: str, **params: object) -> tuple[int, dict]:  #
     return response.status_code, response.get_json(force=True)
 
 
-def test_list_shape_and_relevance_order(client: FlaskClient, city: SearchIndex) -> None:
+def test_list_shape_and_relevance_order(client: FlaskClient, indexed_city: Session) -> None:
     status, body = get(client, API, q="いご")
     assert status == 200
     assert set(body) == {"total", "page", "per_page", "items"}
@@ -53,14 +41,14 @@ def test_list_shape_and_relevance_order(client: FlaskClient, city: SearchIndex) 
 
 
 @pytest.mark.parametrize("spelling", ["さろん", "サロン", "ｻﾛﾝ"])
-def test_variant_spellings_through_the_api(client: FlaskClient, city: SearchIndex, spelling: str) -> None:
+def test_variant_spellings_through_the_api(client: FlaskClient, indexed_city: Session, spelling: str) -> None:
     _, body = get(client, API, q=spelling, per_page=100)
     _, reference = get(client, API, q="サロン", per_page=100)
     assert body["total"] == reference["total"] > 0
     assert [i["id"] for i in body["items"]] == [i["id"] for i in reference["items"]]
 
 
-def test_distance_order_with_a_point_and_kana_order_without(client: FlaskClient, city: SearchIndex) -> None:
+def test_distance_order_with_a_point_and_kana_order_without(client: FlaskClient, indexed_city: Session) -> None:
     _, near = get(client, API, lat=34.6915, lon=135.7006, radius=3000, per_page=100)
     distances = [i["distance_m"] for i in near["items"]]
     assert distances and distances == sorted(distances) and distances[-1] <= 3000
@@ -69,7 +57,7 @@ def test_distance_order_with_a_point_and_kana_order_without(client: FlaskClient,
     assert plain["total"] > near["total"]
 
 
-def test_filters_through_the_api(client: FlaskClient, city: SearchIndex) -> None:
+def test_filters_through_the_api(client: FlaskClient, indexed_city: Session) -> None:
     _, body = get(client, API, category="parenting", day="mon", free=1, per_page=100)
     assert body["total"] > 0
     assert all(i["category"] == "parenting" for i in body["items"])
@@ -79,7 +67,7 @@ def test_filters_through_the_api(client: FlaskClient, city: SearchIndex) -> None
     assert all("hikikomori" in i["audience"] for i in body["items"])
 
 
-def test_pagination(client: FlaskClient, city: SearchIndex) -> None:
+def test_pagination(client: FlaskClient, indexed_city: Session) -> None:
     _, first = get(client, API, per_page=10, page=1)
     _, second = get(client, API, per_page=10, page=2)
     assert first["total"] == second["total"]
@@ -136,7 +124,7 @@ def test_punctuation_or_space_query_is_empty_and_valid(client: FlaskClient, q: s
         assert body == {"total": 0, "page": 1, "per_page": 20, "items": []}
 
 
-def test_geojson(client: FlaskClient, city: SearchIndex) -> None:
+def test_geojson(client: FlaskClient, indexed_city: Session) -> None:
     status, body = get(client, f"{API}.geojson", q="まちのえき")
     assert status == 200
     assert body["type"] == "FeatureCollection" and body["total"] == len(body["features"]) > 0
@@ -146,7 +134,7 @@ def test_geojson(client: FlaskClient, city: SearchIndex) -> None:
     assert (lat, lon) == (feature["properties"]["lat"], feature["properties"]["lon"])
 
 
-def test_one_activity_and_404s(client: FlaskClient, session: Session, city: SearchIndex) -> None:
+def test_one_activity_and_404s(client: FlaskClient, session: Session, indexed_city: Session) -> None:
     published = session.scalars(select(Activity).where(Activity.status == "published")).first()
     hidden = session.scalars(select(Activity).where(Activity.status != "published")).first()
     assert published is not None and hidden is not None
@@ -159,7 +147,7 @@ def test_one_activity_and_404s(client: FlaskClient, session: Session, city: Sear
     assert response.status_code == 404 and response.is_json
 
 
-def test_unpublished_never_listed(client: FlaskClient, session: Session, city: SearchIndex) -> None:
+def test_unpublished_never_listed(client: FlaskClient, session: Session, indexed_city: Session) -> None:
     hidden = {a.id for a in session.scalars(select(Activity).where(Activity.status != "published"))}
     _, body = get(client, API, per_page=100)
     seen = {i["id"] for i in body["items"]}
@@ -168,7 +156,7 @@ def test_unpublished_never_listed(client: FlaskClient, session: Session, city: S
     assert not hidden & seen
 
 
-def test_etag_and_304_and_cache_headers(client: FlaskClient, city: SearchIndex) -> None:
+def test_etag_and_304_and_cache_headers(client: FlaskClient, indexed_city: Session) -> None:
     first = client.get(API, query_string={"q": "さろん"})
     etag = first.headers["ETag"]
     assert etag and "max-age" in first.headers["Cache-Control"]
@@ -179,7 +167,7 @@ def test_etag_and_304_and_cache_headers(client: FlaskClient, city: SearchIndex) 
     assert other.status_code == 200
 
 
-def test_api_is_read_only(client: FlaskClient, city: SearchIndex) -> None:
+def test_api_is_read_only(client: FlaskClient, indexed_city: Session) -> None:
     assert client.post(API).status_code in (400, 405)
     assert client.delete(f"{API}/1").status_code == 405
 
@@ -198,7 +186,7 @@ def test_search_without_an_index_is_not_a_500(app: Flask, session: Session, tmp_
         assert response.get_json()["total"] >= 0
 
 
-def test_only_web_urls_are_returned(client: FlaskClient, session: Session, city: SearchIndex) -> None:
+def test_only_web_urls_are_returned(client: FlaskClient, session: Session, indexed_city: Session) -> None:
     bad, good = session.scalars(select(Activity).where(Activity.status == "published").order_by(Activity.id).limit(2))
     bad.url = "javascript:alert(1)"
     good.url = "https://example.jp/salon"
@@ -206,3 +194,50 @@ def test_only_web_urls_are_returned(client: FlaskClient, session: Session, city:
     session.flush()
     assert get(client, f"{API}/{bad_id}")[1]["url"] is None
     assert get(client, f"{API}/{good_id}")[1]["url"] == "https://example.jp/salon"
+
+
+def _as_of(activity_id: int, confirmed_days_ago: int, notice_days_ago: int | None = None) -> None:
+    """Set when it was last confirmed, and (re)place its one unanswered reconfirmation notice."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import delete
+
+    from webapp.extensions import db
+    from webapp.models.organizer import ReconfirmationNotice
+
+    session = db.session()  # requests close the scoped session: commit through a fresh one
+    activity = session.get(Activity, activity_id)
+    assert activity is not None
+    now = datetime.now(UTC)
+    activity.last_confirmed_at = now - timedelta(days=confirmed_days_ago)
+    session.execute(delete(ReconfirmationNotice).where(ReconfirmationNotice.activity_id == activity_id))
+    if notice_days_ago is not None:
+        session.add(ReconfirmationNotice(activity_id=activity_id, sent_at=now - timedelta(days=notice_days_ago)))
+    session.commit()
+
+
+def test_possibly_outdated_in_detail_list_and_geojson(client: FlaskClient, indexed_city: Session) -> None:
+    activity = indexed_city.scalars(
+        select(Activity).where(Activity.status == "published", Activity.category == "salon").order_by(Activity.id)
+    ).first()
+    assert activity is not None
+    activity_id, name = activity.id, activity.name
+
+    def flags() -> tuple[bool, bool, bool]:
+        _, one = get(client, f"{API}/{activity_id}")
+        _, listed = get(client, API, q=name, per_page=100)
+        _, geo = get(client, f"{API}.geojson", q=name, per_page=100)
+        for item in listed["items"]:
+            assert isinstance(item["possibly_outdated"], bool)
+        in_list = next(i for i in listed["items"] if i["id"] == activity_id)
+        in_geo = next(f for f in geo["features"] if f["id"] == activity_id)
+        return one["possibly_outdated"], in_list["possibly_outdated"], in_geo["properties"]["possibly_outdated"]
+
+    _as_of(activity_id, confirmed_days_ago=10)
+    assert flags() == (False, False, False)
+    _as_of(activity_id, confirmed_days_ago=10, notice_days_ago=10)  # asked, still within the grace period
+    assert flags() == (False, False, False)
+    _as_of(activity_id, confirmed_days_ago=10, notice_days_ago=40)  # unanswered: flagged by the freshness check
+    assert flags() == (True, True, True)
+    _as_of(activity_id, confirmed_days_ago=200)  # old by age alone, as the page says too
+    assert flags() == (True, True, True)

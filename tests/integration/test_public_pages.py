@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,23 +13,6 @@ from sqlalchemy.orm import Session
 
 from tests.helpers import csrf_token
 from webapp.models import Activity, ErrorReport
-from webapp.services.demo import load_sample_city
-
-
-@pytest.fixture()
-def city(session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Session:
-    """The sample city, and a search index of exactly it (the app's own index is shared by tests)."""
-    load_sample_city(session)
-    session.commit()
-    from webapp.search import sync
-    from webapp.search.index import SearchIndex
-    from webapp.search.service import result_cache
-
-    index = SearchIndex(tmp_path / "index")
-    sync.rebuild(session, index)
-    monkeypatch.setattr("webapp.search.index.current_index", lambda: index)
-    result_cache.clear()
-    return session
 
 
 def _published(session: Session, **where: object) -> Activity:
@@ -46,12 +28,12 @@ def _ids(body: str) -> list[int]:
     return [int(x) for x in re.findall(r'class="activity-card[^"]*" data-id="(\d+)"', body)]
 
 
-def test_index_lists_published_without_javascript(client: FlaskClient, city: Session) -> None:
+def test_index_lists_published_without_javascript(client: FlaskClient, indexed_city: Session) -> None:
     r = client.get("/")
     body = r.get_data(as_text=True)
     assert r.status_code == 200
     assert '<form class="search-form" method="get"' in body
-    total = city.scalar(select(func.count()).select_from(Activity).where(Activity.status == "published"))
+    total = indexed_city.scalar(select(func.count()).select_from(Activity).where(Activity.status == "published"))
     assert f"{total}件みつかりました" in body
     assert len(_ids(body)) == 20
     assert 'rel="next"' in body
@@ -62,32 +44,32 @@ def test_index_lists_published_without_javascript(client: FlaskClient, city: Ses
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body)
 
 
-def test_category_and_free_filters(client: FlaskClient, city: Session) -> None:
+def test_category_and_free_filters(client: FlaskClient, indexed_city: Session) -> None:
     body = client.get("/?category=exercise&free=1").get_data(as_text=True)
     ids = _ids(body)
     assert ids
-    for activity in city.scalars(select(Activity).where(Activity.id.in_(ids))):
+    for activity in indexed_city.scalars(select(Activity).where(Activity.id.in_(ids))):
         assert activity.category == "exercise" and activity.cost_yen == 0
     # the chip stays checked so the search can be refined
     assert re.search(r'value="exercise" checked', body)
 
 
-def test_keyword_search(client: FlaskClient, city: Session) -> None:
+def test_keyword_search(client: FlaskClient, indexed_city: Session) -> None:
     body = client.get("/?q=体操").get_data(as_text=True)
     ids = _ids(body)
     assert ids
-    names = city.scalars(select(Activity.name).where(Activity.id.in_(ids))).all()
+    names = indexed_city.scalars(select(Activity.name).where(Activity.id.in_(ids))).all()
     assert any("体操" in n for n in names)
 
 
-def test_newcomer_flags_filter(client: FlaskClient, city: Session) -> None:
+def test_newcomer_flags_filter(client: FlaskClient, indexed_city: Session) -> None:
     ids = _ids(client.get("/?first_timers=1&solo_ok=1").get_data(as_text=True))
     assert ids
-    for a in city.scalars(select(Activity).where(Activity.id.in_(ids))):
+    for a in indexed_city.scalars(select(Activity).where(Activity.id.in_(ids))):
         assert a.welcomes_first_timers is True and a.solo_ok is True
 
 
-def test_near_typed_town_sorts_by_distance(client: FlaskClient, city: Session) -> None:
+def test_near_typed_town_sorts_by_distance(client: FlaskClient, indexed_city: Session) -> None:
     body = client.get("/?near=東生駒&radius=5000").get_data(as_text=True)
     assert "東生駒から近い順" in body
     distances = re.findall(r'class="distance">ここから 約([\d.]+)(k?m)', body)
@@ -96,13 +78,13 @@ def test_near_typed_town_sorts_by_distance(client: FlaskClient, city: Session) -
     assert metres == sorted(metres)
 
 
-def test_near_town_typed_in_hiragana(client: FlaskClient, city: Session) -> None:
+def test_near_town_typed_in_hiragana(client: FlaskClient, indexed_city: Session) -> None:
     body = client.get("/?near=しかのだい&radius=2000").get_data(as_text=True)
     assert "しかのだいから近い順" in body
     assert _ids(body)
 
 
-def test_near_coordinates_from_browser(client: FlaskClient, city: Session) -> None:
+def test_near_coordinates_from_browser(client: FlaskClient, indexed_city: Session) -> None:
     body = client.get("/?lat=34.6905&lon=135.716&radius=2000").get_data(as_text=True)
     assert "現在地から近い順" in body
     assert 'name="lat" value="34.690500"' in body
@@ -124,7 +106,7 @@ def test_near_coordinates_from_browser(client: FlaskClient, city: Session) -> No
     ],
 )
 def test_tampered_filters_show_error_beside_field(
-    client: FlaskClient, city: Session, query: str, field: str, text: str
+    client: FlaskClient, indexed_city: Session, query: str, field: str, text: str
 ) -> None:
     r = client.get(f"/?{query}")
     assert r.status_code == 400
@@ -134,13 +116,13 @@ def test_tampered_filters_show_error_beside_field(
     assert "<script>" not in body.split("<main", 1)[1]
 
 
-def test_tampered_filter_in_english(client: FlaskClient, city: Session) -> None:
+def test_tampered_filter_in_english(client: FlaskClient, indexed_city: Session) -> None:
     body = client.get("/?day=funday&lang=en").get_data(as_text=True)
     assert "Choose a day or date from the list." in body
 
 
-def test_activity_page(client: FlaskClient, city: Session) -> None:
-    a = _published(city, category="salon")
+def test_activity_page(client: FlaskClient, indexed_city: Session) -> None:
+    a = _published(indexed_city, category="salon")
     activity_id, name = a.id, a.name
     body = client.get(f"/activities/{activity_id}").get_data(as_text=True)
     assert name in body
@@ -166,8 +148,8 @@ def _set_confirmed(activity_id: int, days_ago: int) -> None:
     session.commit()
 
 
-def test_stale_notice_after_six_months(client: FlaskClient, city: Session) -> None:
-    activity_id = _published(city).id
+def test_stale_notice_after_six_months(client: FlaskClient, indexed_city: Session) -> None:
+    activity_id = _published(indexed_city).id
     _set_confirmed(activity_id, 200)
     assert "情報が古いかもしれません" in client.get(f"/activities/{activity_id}").get_data(as_text=True)
     _set_confirmed(activity_id, 10)
@@ -175,17 +157,17 @@ def test_stale_notice_after_six_months(client: FlaskClient, city: Session) -> No
 
 
 @pytest.mark.parametrize(("lang", "text"), [("ja", "ページが見つかりません"), ("en", "Page not found")])
-def test_unknown_and_draft_activity_404(client: FlaskClient, city: Session, lang: str, text: str) -> None:
+def test_unknown_and_draft_activity_404(client: FlaskClient, indexed_city: Session, lang: str, text: str) -> None:
     r = client.get(f"/activities/999999?lang={lang}")
     assert r.status_code == 404 and text in r.get_data(as_text=True)
-    draft = city.scalars(select(Activity).where(Activity.status == "draft")).first()
+    draft = indexed_city.scalars(select(Activity).where(Activity.status == "draft")).first()
     assert draft is not None
     assert client.get(f"/activities/{draft.id}").status_code == 404
     assert client.get(f"/activities/{draft.id}.ics").status_code == 404
 
 
-def test_archived_activity_410_with_similar_nearby(client: FlaskClient, city: Session) -> None:
-    archived = city.scalars(select(Activity).where(Activity.status == "archived")).first()
+def test_archived_activity_410_with_similar_nearby(client: FlaskClient, indexed_city: Session) -> None:
+    archived = indexed_city.scalars(select(Activity).where(Activity.status == "archived")).first()
     assert archived is not None
     archived_id, category = archived.id, archived.category
     r = client.get(f"/activities/{archived_id}")
@@ -194,12 +176,12 @@ def test_archived_activity_410_with_similar_nearby(client: FlaskClient, city: Se
     assert "掲載を終了しました" in body
     links = re.findall(r'href="/activities/(\d+)"', body)
     assert links
-    for other in city.scalars(select(Activity).where(Activity.id.in_([int(x) for x in links]))):
+    for other in indexed_city.scalars(select(Activity).where(Activity.id.in_([int(x) for x in links]))):
         assert other.status == "published" and other.category == category
 
 
-def test_ics_has_real_recurrence(client: FlaskClient, city: Session) -> None:
-    a = city.scalars(
+def test_ics_has_real_recurrence(client: FlaskClient, indexed_city: Session) -> None:
+    a = indexed_city.scalars(
         select(Activity).where(Activity.status == "published", Activity.schedule_rrule.is_not(None),
                                Activity.start_time.is_not(None))
     ).first()
@@ -219,23 +201,23 @@ def test_ics_has_real_recurrence(client: FlaskClient, city: Session) -> None:
     assert [c for c in cal.walk("VTIMEZONE")]
 
 
-def test_ics_lists_exdates(client: FlaskClient, city: Session) -> None:
-    a = city.scalars(
+def test_ics_lists_exdates(client: FlaskClient, indexed_city: Session) -> None:
+    a = indexed_city.scalars(
         select(Activity).where(Activity.status == "published", Activity.schedule_rrule == "FREQ=WEEKLY;BYDAY=MO")
     ).first()
     assert a is not None
     a.schedule_exdates = ["2027-01-04"]
     a.schedule_dtstart = datetime(2026, 12, 1).date()
     activity_id = a.id
-    city.commit()
+    indexed_city.commit()
     cal = Calendar.from_ical(client.get(f"/activities/{activity_id}.ics").data)
     event = next(iter(cal.walk("VEVENT")))
     exdates = [d.dt.date() for d in event["EXDATE"].dts]
     assert datetime(2027, 1, 4).date() in exdates
 
 
-def test_report_form_needs_csrf_and_stores_report(client: FlaskClient, city: Session) -> None:
-    activity_id = _published(city).id
+def test_report_form_needs_csrf_and_stores_report(client: FlaskClient, indexed_city: Session) -> None:
+    activity_id = _published(indexed_city).id
     url = f"/activities/{activity_id}/report"
     assert client.post(url, data={"message": "時間が違います"}).status_code == 400
     token = csrf_token(client, f"/activities/{activity_id}")
@@ -243,13 +225,13 @@ def test_report_form_needs_csrf_and_stores_report(client: FlaskClient, city: Ses
     assert r.status_code == 400 and "内容を入力してください" in r.get_data(as_text=True)
     r = client.post(url, data={"message": "開始は10時からです", "contact": "", "csrf_token": token})
     assert r.status_code == 302
-    report = city.scalars(select(ErrorReport).where(ErrorReport.activity_id == activity_id)).one()
+    report = indexed_city.scalars(select(ErrorReport).where(ErrorReport.activity_id == activity_id)).one()
     assert report.message == "開始は10時からです" and report.status == "open" and report.contact == ""
     assert "ありがとうございました" in client.get(r.headers["Location"]).get_data(as_text=True)
 
 
-def test_report_form_is_rate_limited(client: FlaskClient, city: Session) -> None:
-    activity_id = _published(city).id
+def test_report_form_is_rate_limited(client: FlaskClient, indexed_city: Session) -> None:
+    activity_id = _published(indexed_city).id
     token = csrf_token(client, f"/activities/{activity_id}")
     codes = [
         client.post(f"/activities/{activity_id}/report", data={"message": f"誤り {i}", "csrf_token": token}).status_code
@@ -259,11 +241,11 @@ def test_report_form_is_rate_limited(client: FlaskClient, city: Session) -> None
     assert codes[-1] == 429
 
 
-def test_print_list(client: FlaskClient, city: Session) -> None:
+def test_print_list(client: FlaskClient, indexed_city: Session) -> None:
     r = client.get("/print?category=consultation")
     body = r.get_data(as_text=True)
     assert r.status_code == 200
-    desks = city.scalars(
+    desks = indexed_city.scalars(
         select(Activity).where(Activity.status == "published", Activity.category == "consultation")
     ).all()
     assert body.count('class="qr qr--print"') == len(desks)
@@ -273,16 +255,16 @@ def test_print_list(client: FlaskClient, city: Session) -> None:
     assert "検索画面に戻る" in body
 
 
-def test_consult_page_lists_desks_with_phone(client: FlaskClient, city: Session) -> None:
+def test_consult_page_lists_desks_with_phone(client: FlaskClient, indexed_city: Session) -> None:
     body = client.get("/consult").get_data(as_text=True)
-    desk = _published(city, category="consultation")
+    desk = _published(indexed_city, category="consultation")
     assert desk.name in body
     assert 'href="tel:' in body
     assert "困ったときは" in body
 
 
 @pytest.mark.parametrize("path", ["/about", "/for-organizers", "/consult", "/", "/print"])
-def test_pages_in_english(client: FlaskClient, city: Session, path: str) -> None:
+def test_pages_in_english(client: FlaskClient, indexed_city: Session, path: str) -> None:
     r = client.get(f"{path}?lang=en")
     assert r.status_code == 200
     body = r.get_data(as_text=True)
@@ -290,8 +272,8 @@ def test_pages_in_english(client: FlaskClient, city: Session, path: str) -> None
     assert "Sample data" in body
 
 
-def test_furigana_toggle_by_link_and_cookie(client: FlaskClient, city: Session) -> None:
-    activity_id = _published(city, category="salon").id
+def test_furigana_toggle_by_link_and_cookie(client: FlaskClient, indexed_city: Session) -> None:
+    activity_id = _published(indexed_city, category="salon").id
     plain = client.get(f"/activities/{activity_id}").get_data(as_text=True)
     assert "<ruby>" not in plain
     with_ruby = client.get(f"/activities/{activity_id}?ruby=1")
@@ -303,10 +285,10 @@ def test_furigana_toggle_by_link_and_cookie(client: FlaskClient, city: Session) 
     assert "<ruby>" not in client.get("/about").get_data(as_text=True)
 
 
-def test_district_filter(client: FlaskClient, city: Session) -> None:
+def test_district_filter(client: FlaskClient, indexed_city: Session) -> None:
     from webapp.models import District, Place
 
-    row = city.execute(
+    row = indexed_city.execute(
         select(District.code, District.name)
         .join(Place, Place.district_id == District.id)
         .join(Activity, Activity.place_id == Place.id)
@@ -319,12 +301,12 @@ def test_district_filter(client: FlaskClient, city: Session) -> None:
     body = client.get(f"/?district={code}").get_data(as_text=True)
     ids = _ids(body)
     assert ids
-    for a in city.scalars(select(Activity).where(Activity.id.in_(ids))):
+    for a in indexed_city.scalars(select(Activity).where(Activity.id.in_(ids))):
         assert a.place is not None and a.place.district is not None and a.place.district.code == code
     assert f"いまの条件: {name}" in body
 
 
-def test_search_form_folds_after_a_search(client: FlaskClient, city: Session) -> None:
+def test_search_form_folds_after_a_search(client: FlaskClient, indexed_city: Session) -> None:
     first = client.get("/").get_data(as_text=True)
     assert '<details class="search-details" open>' in first
     after = client.get("/?category=salon&free=1").get_data(as_text=True)
@@ -332,7 +314,7 @@ def test_search_form_folds_after_a_search(client: FlaskClient, city: Session) ->
     assert "いまの条件: サロン・通いの場、無料" in after
 
 
-def test_list_without_the_search_service(client: FlaskClient, city: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_list_without_the_search_service(client: FlaskClient, indexed_city: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     """The in-process filter (used when the search service is missing or failing) gives the same page."""
     from webapp.public import finder
 
@@ -340,13 +322,13 @@ def test_list_without_the_search_service(client: FlaskClient, city: Session, mon
     body = client.get("/?q=体操&free=1&first_timers=1").get_data(as_text=True)
     ids = _ids(body)
     assert ids
-    for a in city.scalars(select(Activity).where(Activity.id.in_(ids))):
+    for a in indexed_city.scalars(select(Activity).where(Activity.id.in_(ids))):
         assert a.cost_yen == 0 and a.welcomes_first_timers is True
     near = client.get("/?near=東生駒&radius=1000").get_data(as_text=True)
     assert "東生駒から近い順" in near and _ids(near)
 
 
-def test_failing_search_service_falls_back(client: FlaskClient, city: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failing_search_service_falls_back(client: FlaskClient, indexed_city: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     from webapp.public import finder
 
     class Broken(Exception):
@@ -358,3 +340,50 @@ def test_failing_search_service_falls_back(client: FlaskClient, city: Session, m
     monkeypatch.setattr(finder, "_service", lambda: (explode, lambda args: args, Broken, True))
     r = client.get("/?category=salon")
     assert r.status_code == 200 and _ids(r.get_data(as_text=True))
+
+
+def _send_notice(activity_id: int, days_ago: int) -> None:
+    """A "still running as shown?" mail sent ``days_ago`` and not answered."""
+    from webapp.extensions import db
+    from webapp.models.organizer import ReconfirmationNotice
+
+    session = db.session()
+    session.add(ReconfirmationNotice(activity_id=activity_id, sent_at=datetime.now(UTC) - timedelta(days=days_ago)))
+    session.commit()
+
+
+def _card(body: str, activity_id: int) -> str:
+    # A card holds nested <li> flags: it runs to the next card or the end of the list.
+    found = re.search(rf'<li class="activity-card[^"]*" data-id="{activity_id}".*?(?=<li class="activity-card|</ol>)', body, re.S)
+    assert found, f"no card for {activity_id}"
+    return found.group(0)
+
+
+def test_unanswered_reconfirmation_shows_outdated_notice_on_page_and_card(
+    client: FlaskClient, indexed_city: Session
+) -> None:
+    a = _published(indexed_city, category="salon")
+    activity_id, search = a.id, f"/?q={a.name}&lang=ja"
+    _set_confirmed(activity_id, 10)  # recently confirmed: not stale by age
+    _send_notice(activity_id, 10)  # asked again, still within the grace period
+    assert "情報が古いかもしれません" not in client.get(f"/activities/{activity_id}").get_data(as_text=True)
+    assert "stale-note" not in _card(client.get(search).get_data(as_text=True), activity_id)
+
+    _send_notice(activity_id, 40)  # unanswered past the grace period: the freshness check flags it
+    page = client.get(f"/activities/{activity_id}").get_data(as_text=True)
+    assert "情報が古いかもしれません" in page and "まだ返事がありません" in page
+    assert "半年以上" not in page  # the age message is for listings that are old, not this one
+    en = client.get(f"/activities/{activity_id}?lang=en").get_data(as_text=True)
+    assert "may be out of date" in en and "not replied yet" in en
+    assert "情報が古いかもしれません" in _card(client.get(search).get_data(as_text=True), activity_id)
+
+    from webapp.extensions import db
+    from webapp.services.organizer_freshness import confirm
+
+    session = db.session()
+    activity = session.get(Activity, activity_id)
+    assert activity is not None
+    confirm(session, activity)
+    session.commit()
+    assert "情報が古いかもしれません" not in client.get(f"/activities/{activity_id}").get_data(as_text=True)
+    assert "stale-note" not in _card(client.get(search).get_data(as_text=True), activity_id)

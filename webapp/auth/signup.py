@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from webapp.auth.blueprint import bp
+from webapp.auth.passwords import MIN_LENGTH
 from webapp.extensions import db, limiter
 from webapp.security.permissions import public
 from webapp.services import organizer_accounts as accounts
@@ -41,12 +42,16 @@ def _verify_link(token: str) -> str:
 
 
 def _password_field(label: Any) -> PasswordField:
-    return PasswordField(label, validators=[DataRequired(), Length(min=10, max=1024, message=_l("10文字以上にしてください。"))])
+    # Length, the common-password list and the address are checked by the one policy in the
+    # service (webapp.services.accounts), which gives the reason in the page language.
+    return PasswordField(label, validators=[DataRequired()])
+
+
 
 
 class SignupForm(FlaskForm):
     email = EmailField(_l("メールアドレス"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
-    password = _password_field(_l("パスワード（10文字以上）"))
+    password = _password_field(_l("パスワード（%(n)d文字以上）", n=MIN_LENGTH))
     display_name = StringField(_l("お名前（担当者名）"), validators=[Length(max=200)])
     organization_name = StringField(_l("団体名"), validators=[DataRequired(), Length(max=200)])
     organization_kind = SelectField(
@@ -59,13 +64,13 @@ class EmailForm(FlaskForm):
 
 
 class NewPasswordForm(FlaskForm):
-    password = _password_field(_l("新しいパスワード（10文字以上）"))
+    password = _password_field(_l("新しいパスワード（%(n)d文字以上）", n=MIN_LENGTH))
     confirm = PasswordField(_l("もう一度"), validators=[DataRequired(), EqualTo("password", message=_l("同じパスワードを入力してください。"))])
 
 
 class AcceptInvitationForm(FlaskForm):
     display_name = StringField(_l("お名前（担当者名）"), validators=[Length(max=200)])
-    password = PasswordField(_l("パスワード（10文字以上）"), validators=[Length(max=1024)])
+    password = PasswordField(_l("パスワード（%(n)d文字以上）", n=MIN_LENGTH))
 
 
 @bp.route("/signup", methods=["GET", "POST"])

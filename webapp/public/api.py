@@ -3,11 +3,13 @@
 No login, no cookies needed; responses are cacheable (ETag, Last-Modified, 304 on
 If-None-Match) and readable from any origin (CORS ``*``).  Bad parameters give HTTP 400 with
 ``{"error": {"code", "field", "message"}}``; unknown or unpublished ids give 404.
+Every item also carries ``possibly_outdated`` (bool): the page shows 「情報が古いかもしれません」.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +21,8 @@ from sqlalchemy.orm import selectinload
 from webapp.errors import api_error
 from webapp.extensions import db
 from webapp.models import Activity
-from webapp.search.service import SearchResult, activity_to_feature, activity_to_json, search_activities
+from webapp.public.display import outdated_ids
+from webapp.search.service import Hit, SearchResult, activity_to_feature, activity_to_json, search_activities
 from webapp.security.permissions import public
 from webapp.services.activity_query import QueryError, parse_activity_query
 
@@ -43,6 +46,15 @@ def _latest(result: SearchResult) -> datetime | None:
     return max(stamps) if stamps else None
 
 
+def _with_outdated(items: list[dict[str, Any]], activities: list[Activity]) -> list[dict[str, Any]]:
+    """Add ``possibly_outdated`` (the page's 「情報が古いかもしれません」) to each item, in one query."""
+    outdated = outdated_ids(db.session(), activities)
+    for item in items:
+        target = item.get("properties", item)  # a GeoJSON feature carries it in its properties
+        target["possibly_outdated"] = item["id"] in outdated
+    return items
+
+
 def _search() -> SearchResult | Response:
     try:
         query = parse_activity_query(request.args)
@@ -51,35 +63,31 @@ def _search() -> SearchResult | Response:
     return search_activities(db.session(), query, use_cache=True)
 
 
-@bp.route("/activities")
-@public
-def activities() -> Any:
+def _listing(key: str, item: Callable[[Hit], dict[str, Any]], head: dict[str, Any], mimetype: str) -> Any:
+    """One page of search results as ``head`` + total/page/per_page + the items under ``key``."""
     result = _search()
     if not isinstance(result, SearchResult):
         return result
     payload = {
+        **head,
         "total": result.total,
         "page": result.page,
         "per_page": result.per_page,
-        "items": [activity_to_json(h) for h in result.hits],
+        key: _with_outdated([item(h) for h in result.hits], [h.activity for h in result.hits]),
     }
-    return _json(payload, modified=_latest(result))
+    return _json(payload, mimetype=mimetype, modified=_latest(result))
+
+
+@bp.route("/activities")
+@public
+def activities() -> Any:
+    return _listing("items", activity_to_json, {}, "application/json")
 
 
 @bp.route("/activities.geojson")
 @public
 def activities_geojson() -> Any:
-    result = _search()
-    if not isinstance(result, SearchResult):
-        return result
-    payload = {
-        "type": "FeatureCollection",
-        "total": result.total,
-        "page": result.page,
-        "per_page": result.per_page,
-        "features": [activity_to_feature(h) for h in result.hits],
-    }
-    return _json(payload, mimetype="application/geo+json", modified=_latest(result))
+    return _listing("features", activity_to_feature, {"type": "FeatureCollection"}, "application/geo+json")
 
 
 @bp.route("/activities/<int:activity_id>")
@@ -92,7 +100,7 @@ def activity(activity_id: int) -> Any:
     )
     if found is None:
         return api_error(404, "not_found", _("活動が見つかりません。"), "id")
-    return _json(activity_to_json(found), modified=found.updated_at)
+    return _json(_with_outdated([activity_to_json(found)], [found])[0], modified=found.updated_at)
 
 
 @bp.after_request

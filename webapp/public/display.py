@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
+from sqlalchemy.orm import Session
 
 from jatext.normalize import normalize_phone
 from jatext.reading import ruby_segments
@@ -22,6 +24,8 @@ from schedule import describe, format_date
 from schedule.describe import format_time
 from webapp.config import PROJECT_ROOT
 from webapp.i18n import current_lang
+from webapp.models import Activity
+from webapp.services import organizer_freshness
 from webapp.taxonomy import taxonomy
 
 RUBY_COOKIE = "ruby"
@@ -168,6 +172,19 @@ def is_stale(a: Any) -> bool:
     return bool(datetime.now(UTC) - confirmed > timedelta(days=days))
 
 
+def is_flagged(session: Session, a: Activity) -> bool:
+    """The freshness check flags it (a reconfirmation request went unanswered past the grace period)."""
+    return organizer_freshness.is_flagged(session, current_app.extensions["odekake_settings"], a)
+
+
+def outdated_ids(session: Session, activities: Iterable[Activity]) -> set[int]:
+    """Which of these listings show 「情報が古いかもしれません」: stale by age or flagged (one query)."""
+    activities = list(activities)
+    stale = {a.id for a in activities if is_stale(a)}
+    settings = current_app.extensions["odekake_settings"]
+    return stale | organizer_freshness.flagged_ids(session, settings, [a for a in activities if a.id not in stale])
+
+
 def describe_schedule(a: Any) -> str | Markup:
     """「毎週火曜日 10:00〜11:30」 in the page language; the organiser's text when not describable.
 
@@ -204,7 +221,6 @@ def _context() -> dict[str, Any]:
         "fmt_yen": fmt_yen,
         "tel_href": tel_href,
         "describe_schedule": describe_schedule,
-        "is_stale": is_stale,
         "categories_json": categories_json(),
     }
 

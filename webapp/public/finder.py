@@ -27,6 +27,7 @@ from schedule import TZ, format_date, is_open_at, next_occurrences, occurs_on
 from schedule import weekdays as schedule_weekdays
 from webapp.i18n import current_lang
 from webapp.models import Activity, District, Place
+from webapp.public.display import outdated_ids
 from webapp.taxonomy import taxonomy
 
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -149,6 +150,7 @@ class Hit:
     activity: Activity
     distance_m: float | None
     next_dates: list[datetime]
+    outdated: bool = False  # show 「情報が古いかもしれません」 on the card
 
     @property
     def category(self) -> Any:
@@ -482,7 +484,8 @@ def search(
             paged = pairs
         else:
             paged = pairs[(page - 1) * per_page : page * per_page]
-    hits = [Hit(a, d, next_occurrences(a.schedule, now, 3)) for a, d in paged]
+    outdated = outdated_ids(session, [a for a, _d in paged])
+    hits = [Hit(a, d, next_occurrences(a.schedule, now, 3), a.id in outdated) for a, d in paged]
     return Results(f, hits, total, page, per_page if not limit else max(limit, 1))
 
 

@@ -102,6 +102,7 @@ def _render_detail(activity: Activity, form: ErrorReportForm, status: int = 200)
         schedule_sentence=display.describe_schedule(activity),
         next_dates=next_occurrences(schedule, finder.tokyo_now(), 5),
         stale=display.is_stale(activity),
+        flagged=display.is_flagged(db.session(), activity),
         form=form,
         qr=qr_data_uri(detail_url),
         detail_url=detail_url,

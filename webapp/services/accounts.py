@@ -6,6 +6,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import has_request_context
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -26,12 +29,27 @@ from webapp.services.errors import ServiceError
 
 RESET_TOKEN_TTL = timedelta(hours=1)
 
-_PASSWORD_MESSAGES = {
-    "too_short": f"password must be at least {MIN_LENGTH} characters",
-    "too_long": f"password must be at most {MAX_LENGTH} characters",
-    "common": "this password is on the list of commonly used passwords; choose another",
-    "like_email": "the password must not contain the e-mail address",
-}
+
+
+def password_message(problem: str) -> str:
+    """The password policy's reason (a password_problem code) for the person choosing a password.
+
+    In the page's language on a page; in English outside a request (the command line speaks English).
+    """
+    if not has_request_context():
+        with force_locale("en"):
+            return _password_message(problem)
+    return _password_message(problem)
+
+
+def _password_message(problem: str) -> str:
+    messages = {
+        "too_short": _("パスワードは%(n)d文字以上にしてください。", n=MIN_LENGTH),
+        "too_long": _("パスワードは%(n)d文字以内にしてください。", n=MAX_LENGTH),
+        "common": _("よく使われているパスワードの一覧にあるため使えません。別のパスワードにしてください。"),
+        "like_email": _("パスワードにメールアドレスを含めないでください。"),
+    }
+    return messages[problem]
 
 
 def normalise_email(email: str) -> str:
@@ -42,7 +60,7 @@ def check_new_password(password: str, email: str = "") -> None:
     """Raise ServiceError("weak_password", …, "password") when `password` may not be used."""
     problem = password_problem(password, email)
     if problem is not None:
-        raise ServiceError("weak_password", _PASSWORD_MESSAGES[problem], "password")
+        raise ServiceError("weak_password", password_message(problem), "password")
 
 
 def get_or_create_office(session: Session, name: str) -> Office:

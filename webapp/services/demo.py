@@ -41,6 +41,11 @@ def sample_data_loaded(session: Session | None = None) -> bool:
     return loaded
 
 
+def _text(record: dict[str, Any], key: str) -> str:
+    """An optional text field of the sample file: missing and null both read as ""."""
+    return str(record.get(key) or "")
+
+
 def _time(value: str | None) -> time | None:
     return time.fromisoformat(value) if value else None
 
@@ -77,11 +82,11 @@ def load_sample_city(session: Session, path: Path = SAMPLE_FILE) -> dict[str, in
             source=source,
             source_id=o["key"],
             name=o["name"],
-            name_kana=o.get("name_kana", ""),
+            name_kana=_text(o, "name_kana"),
             kind=o.get("kind", "other"),
-            phone=o.get("phone", "") or "",
-            email=o.get("email", "") or "",
-            url=o.get("url", "") or "",
+            phone=_text(o, "phone"),
+            email=_text(o, "email"),
+            url=_text(o, "url"),
         )
         session.add(org)
         orgs[o["key"]] = org
@@ -92,9 +97,9 @@ def load_sample_city(session: Session, path: Path = SAMPLE_FILE) -> dict[str, in
             source=source,
             source_id=p["key"],
             name=p["name"],
-            name_kana=p.get("name_kana", ""),
-            address=p.get("address", ""),
-            postcode=p.get("postcode", "") or "",
+            name_kana=_text(p, "name_kana"),
+            address=_text(p, "address"),
+            postcode=_text(p, "postcode"),
             accessibility=list(p.get("accessibility", [])),
             geocode_level="file",
         )
@@ -109,27 +114,27 @@ def load_sample_city(session: Session, path: Path = SAMPLE_FILE) -> dict[str, in
             source=source,
             source_id=a["source_id"],
             name=a["name"],
-            name_kana=a.get("name_kana", ""),
-            description=a.get("description", ""),
+            name_kana=_text(a, "name_kana"),
+            description=_text(a, "description"),
             category=a.get("category"),
             audiences=list(a.get("audiences", [])),
             tags=list(a.get("tags", [])),
-            organization=orgs.get(a.get("organization", "")),
-            place=places.get(a.get("place", "")),
+            organization=orgs.get(_text(a, "organization")),
+            place=places.get(_text(a, "place")),
             schedule_rrule=sched.get("rrule"),
             start_time=_time(sched.get("start")),
             end_time=_time(sched.get("end")),
             skip_holidays=bool(sched.get("skip_holidays", False)),
-            schedule_text=sched.get("text", ""),
+            schedule_text=_text(sched, "text"),
             schedule_dtstart=date.fromisoformat(sched["dtstart"]) if sched.get("dtstart") else None,
             cost_yen=a.get("cost_yen"),
-            cost_text=a.get("cost_text", "") or "",
+            cost_text=_text(a, "cost_text"),
             booking_required=a.get("booking_required"),
-            booking_text=a.get("booking_text", "") or "",
-            contact_name=a.get("contact_name", "") or "",
-            contact_phone=a.get("contact_phone", "") or "",
-            contact_email=a.get("contact_email", "") or "",
-            url=a.get("url", "") or "",
+            booking_text=_text(a, "booking_text"),
+            contact_name=_text(a, "contact_name"),
+            contact_phone=_text(a, "contact_phone"),
+            contact_email=_text(a, "contact_email"),
+            url=_text(a, "url"),
             welcomes_first_timers=a.get("welcomes_first_timers"),
             visit_ok=a.get("visit_ok"),
             solo_ok=a.get("solo_ok"),

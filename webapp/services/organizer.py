@@ -29,6 +29,7 @@ from webapp.models import Activity, Organization, Place, User
 from webapp.models.base import utcnow
 from webapp.models.organizer import ActivityRevision, OrganizationMembership
 from webapp.security.audit import record
+from webapp.services.districts import assign_districts
 from webapp.services.errors import ServiceError
 from webapp.services.spatial import set_location
 from webapp.taxonomy import taxonomy
@@ -640,7 +641,8 @@ def _apply(session: Session, settings: Settings, activity: Activity, data: Mappi
     activity.description = data.get("description") or ""
     place_data = data.get("place") or {}
     if place_data.get("mode") == "existing" and place_data.get("place_id"):
-        activity.place_id = int(place_data["place_id"])
+        place_id = int(place_data["place_id"])
+        activity.place_id = place_id
     else:
         place = Place(
             source="organizer",
@@ -654,6 +656,10 @@ def _apply(session: Session, settings: Settings, activity: Activity, data: Mappi
         session.add(place)
         session.flush()
         activity.place = place
+        place_id = place.id
+    # A new or moved place needs its 小学校区 for district filters and reports; an existing place
+    # is re-checked too, in case it was stored before any districts were loaded.
+    assign_districts(session, [place_id])
     from webapp.services.photos import publish_photos
 
     photo_ids = publish_photos(session, activity, [int(i) for i in data.get("photo_ids") or []])

@@ -72,6 +72,8 @@ def sign_up(
     org_name = plain_text(organization_name, 200)
     if not org_name:
         raise ServiceError("organization_required", _("団体名を入力してください。"), "organization_name")
+    # The policy runs before the lookup so that a taken address gets the same answer (create_user
+    # applies it again).
     check_new_password(password, email)
     existing = session.scalar(select(User).where(User.email == email))
     if existing is not None:
@@ -175,9 +177,12 @@ def reset_password(session: Session, settings: Settings, token: str, password: s
     """Use up the token and set the password; every session of the user ends (set_password)."""
     from webapp.services.accounts import consume_reset_token, set_password
 
-    if user_for_reset(session, settings, token) is None:
+    owner = user_for_reset(session, settings, token)
+    if owner is None:
         raise ServiceError("bad_token", _("リンクの有効期限が切れたか、すでに使われています。"), "token")
-    check_new_password(password, "")
+    # The policy (with this user's address) before the token is used up: a refused password
+    # leaves the link working for the next try. set_password applies the same policy again.
+    check_new_password(password, owner.email)
     user = consume_reset_token(session, token)
     if user is None:
         raise ServiceError("bad_token", _("リンクの有効期限が切れたか、すでに使われています。"), "token")
@@ -238,7 +243,7 @@ def accept_invitation(
     user = session.scalar(select(User).where(User.email == email))
     created = False
     if user is None:
-        check_new_password(password, email)
+        # create_user applies the password policy.
         user = create_user(session, email, password, ["organizer"], display_name=plain_text(display_name, 200))
         created = True
     elif "organizer" not in user.roles:

@@ -8,12 +8,12 @@ public page and listed for moderators — once a notice has gone unanswered for
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from webapp.config import Settings
@@ -25,6 +25,7 @@ from webapp.services.mail import queue_mail
 from webapp.services.organizer_accounts import make_token, read_token
 
 LinkFor = Callable[[str], str]
+_ID_CHUNK = 5000
 
 
 def _months(settings: Settings) -> timedelta:
@@ -36,16 +37,20 @@ def _confirmed_at(activity: Activity) -> datetime | None:
     return activity.last_confirmed_at or activity.published_at
 
 
+def _unconfirmed_since(cutoff: datetime) -> ColumnElement[bool]:
+    """Published and not confirmed since ``cutoff``: the candidates for a reminder or a flag."""
+    return and_(
+        Activity.status == "published",
+        or_(Activity.last_confirmed_at.is_(None), Activity.last_confirmed_at < cutoff),
+    )
+
+
 def due_activities(session: Session, settings: Settings, now: datetime | None = None) -> list[Activity]:
     now = now or utcnow()
     cutoff = now - _months(settings)
     candidates = session.scalars(
         select(Activity)
-        .where(
-            Activity.status == "published",
-            Activity.organization_id.is_not(None),
-            or_(Activity.last_confirmed_at.is_(None), Activity.last_confirmed_at < cutoff),
-        )
+        .where(_unconfirmed_since(cutoff), Activity.organization_id.is_not(None))
         .order_by(Activity.id)
     ).all()
     due = []
@@ -137,22 +142,42 @@ class Flagged:
     notice_sent_at: datetime | None
 
 
+def flagged_ids(
+    session: Session, settings: Settings, activities: Iterable[Activity], now: datetime | None = None
+) -> set[int]:
+    """The ids among ``activities`` that :func:`is_flagged` flags, with at most one query."""
+    now = now or utcnow()
+    grace = timedelta(days=settings.reconfirm_grace_days)
+    flagged: set[int] = set()
+    asked: list[int] = []
+    for activity in activities:
+        if activity.status != "published" or activity.id is None:
+            continue
+        since = _confirmed_at(activity)
+        if since is None or since < now - _months(settings) - grace:
+            flagged.add(activity.id)
+        else:
+            asked.append(activity.id)
+    # A notice still unanswered after the grace period flags the listing. (Chunks: SQLite caps
+    # bound parameters; a page of results is one chunk.)
+    for start in range(0, len(asked), _ID_CHUNK):
+        flagged.update(
+            session.scalars(
+                select(ReconfirmationNotice.activity_id)
+                .where(
+                    ReconfirmationNotice.activity_id.in_(asked[start : start + _ID_CHUNK]),
+                    ReconfirmationNotice.confirmed_at.is_(None),
+                    ReconfirmationNotice.sent_at < now - grace,
+                )
+                .distinct()
+            )
+        )
+    return flagged
+
+
 def is_flagged(session: Session, settings: Settings, activity: Activity, now: datetime | None = None) -> bool:
     """For the public page: show "this information may be out of date"."""
-    now = now or utcnow()
-    if activity.status != "published":
-        return False
-    since = _confirmed_at(activity)
-    grace = timedelta(days=settings.reconfirm_grace_days)
-    if since is None or since < now - _months(settings) - grace:
-        return True
-    unanswered = session.scalar(
-        select(ReconfirmationNotice.sent_at)
-        .where(ReconfirmationNotice.activity_id == activity.id, ReconfirmationNotice.confirmed_at.is_(None))
-        .order_by(ReconfirmationNotice.sent_at)
-        .limit(1)
-    )
-    return unanswered is not None and unanswered < now - grace
+    return activity.id in flagged_ids(session, settings, [activity], now)
 
 
 def flagged_activities(session: Session, settings: Settings, now: datetime | None = None) -> list[Flagged]:
@@ -160,16 +185,12 @@ def flagged_activities(session: Session, settings: Settings, now: datetime | Non
     # Only an activity unconfirmed for a whole period can be flagged; is_flagged() decides the rest.
     cutoff = now - _months(settings)
     rows = session.scalars(
-        select(Activity)
-        .where(
-            Activity.status == "published",
-            or_(Activity.last_confirmed_at.is_(None), Activity.last_confirmed_at < cutoff),
-        )
-        .order_by(Activity.last_confirmed_at, Activity.id)
+        select(Activity).where(_unconfirmed_since(cutoff)).order_by(Activity.last_confirmed_at, Activity.id)
     ).all()
+    ids = flagged_ids(session, settings, rows, now)
     flagged = []
     for activity in rows:
-        if is_flagged(session, settings, activity, now):
+        if activity.id in ids:
             sent = session.scalar(
                 select(ReconfirmationNotice.sent_at)
                 .where(ReconfirmationNotice.activity_id == activity.id)

@@ -39,17 +39,9 @@ from webapp.services.kpis import (
     tokyo_date,
 )
 from webapp.staff.blueprint import bp
+from webapp.staff.board import FIELD_LABELS, SCALE_LABELS
 from webapp.taxonomy import taxonomy
 
-FIELD_NAMES = {
-    "elderly": _l("高齢"),
-    "disability": _l("障がい"),
-    "children": _l("子ども"),
-    "poverty": _l("生活困窮"),
-    "hikikomori": _l("ひきこもり"),
-    "other": _l("その他"),
-}
-SCALE_NAMES = {"who5": "WHO-5 (0–25)", "swemwbs": "SWEMWBS (7–35)"}
 MIN_WALK_M, MAX_WALK_M = 100, 5000
 Table = list[list[Any]]
 
@@ -193,7 +185,7 @@ def kpi_table(r: KpiReport, *, suppressed: bool) -> Table:
     ]
     for w in r.wellbeing:
         rows.append([
-            _("幸福度の変化（%(scale)s、平均）", scale=SCALE_NAMES.get(w.scale, w.scale)),
+            _("幸福度の変化（%(scale)s、平均）", scale=SCALE_LABELS.get(w.scale, w.scale)),
             stat(w.mean_change, w.pairs), stat(w.mean_baseline, w.pairs), stat(w.mean_latest, w.pairs),
             _("初回と最新の組 %(n)s 人", n=count(w.pairs)),
         ])
@@ -208,7 +200,7 @@ def field_table(fields: dict[str, KpiReport], *, suppressed: bool) -> Table:
     count = suppress_count if suppressed else (lambda n: n)
     rate = suppress_rate if suppressed else (lambda x: x.percent)
     return [
-        [str(FIELD_NAMES.get(name, name)), count(r.supported), count(r.participating), rate(r.placement_rate)]
+        [str(FIELD_LABELS.get(name, name)), count(r.supported), count(r.participating), rate(r.placement_rate)]
         for name, r in fields.items()
     ]
 
@@ -304,7 +296,7 @@ def _export_notes(form: KpiForm) -> list[str]:
     return [
         _("期間: %(start)s 〜 %(end)s", start=form.start.isoformat(), end=form.end.isoformat()),
         _("所属: %(office)s", office=form.office_name),
-        _("分野: %(field)s", field=str(FIELD_NAMES.get(form.field, _("すべて")))),
+        _("分野: %(field)s", field=str(FIELD_LABELS.get(form.field, _("すべて")))),
         _("1〜4 の人数は「<5」と表示しています（個人の特定を防ぐため）。"),
         str(KPI_HEADER_WELLBEING_NOTE),
     ]
@@ -336,8 +328,8 @@ def reports() -> str:
         kpi_rows=kpi_table(report, suppressed=False),
         field_rows=field_table(fields, suppressed=False),
         unmet_rows=unmet_table(report, lang, suppressed=False),
-        field_names=FIELD_NAMES,
-        scale_names=SCALE_NAMES,
+        field_names=FIELD_LABELS,
+        scale_names=SCALE_LABELS,
     )
 
 
