@@ -96,18 +96,8 @@ def bulk_writer(index: SearchIndex, *, replace: bool = False) -> Iterator[tuple[
 
     ``replace=True`` drops every existing segment at commit (a rebuild), atomically.
     """
-    w = index.open().writer(timeout=WRITE_TIMEOUT_S, delay=0.05)
-    bulk = BulkDocuments(w)
-    try:
-        yield w, bulk
-    except BaseException:
-        w.cancel()
-        raise
-    else:
-        if replace:
-            w.commit(mergetype=CLEAR)
-        else:
-            w.commit(merge=False)
+    with index.writer(replace=replace, merge=False) as w:
+        yield w, BulkDocuments(w)
 
 
 def add_all(index: SearchIndex, docs: Iterable[dict[str, Any]], *, delete_ids: Iterable[int] = (), replace: bool = False) -> int:

@@ -562,11 +562,14 @@ class SearchIndex:
     # -- writing
 
     @contextmanager
-    def writer(self, timeout: float = WRITE_TIMEOUT_S, *, replace: bool = False) -> Iterator[IndexWriter]:
+    def writer(
+        self, timeout: float = WRITE_TIMEOUT_S, *, replace: bool = False, merge: bool = True
+    ) -> Iterator[IndexWriter]:
         """A writer holding the index's write lock; waits up to ``timeout`` seconds for it.
 
         ``replace=True`` drops every existing segment at commit: a rebuild becomes visible to
         readers all at once, and a crash before commit leaves the old index intact.
+        ``merge=False`` leaves other segments alone (the bulk writer needs that).
         """
         from whoosh.writing import CLEAR
 
@@ -581,7 +584,7 @@ class SearchIndex:
             if replace:
                 w.commit(mergetype=CLEAR)
             else:
-                w.commit()
+                w.commit(merge=merge)
 
     # -- reading
 
