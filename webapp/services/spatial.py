@@ -8,6 +8,7 @@ gis.distance.bbox_around never misses a point at the radius edge.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from geoalchemy2.elements import WKTElement
 from sqlalchemy import Select, column, func, select, table
@@ -30,7 +31,15 @@ def point_element(lat: float, lon: float) -> WKTElement:
     return WKTElement(f"POINT({lon!r} {lat!r})", srid=4326)
 
 
-def set_location(place: Place, lat: float | None, lon: float | None) -> None:
+class Locatable(Protocol):
+    """A Place, or an import's not-yet-inserted place (lat/lon and the geometry column)."""
+
+    lat: float | None
+    lon: float | None
+    point: Any
+
+
+def set_location(place: Locatable, lat: float | None, lon: float | None) -> None:
     """Keep lat/lon and the geometry column in step; the one way to move a place."""
     if lat is None or lon is None:
         place.lat = place.lon = None
