@@ -426,3 +426,15 @@ def test_an_edit_approved_through_moderation_survives_the_next_import(
     assert (report.updated, report.kept) == (0, 1)
     assert "説明" in report.kept_rows[0]["fields"]
     assert by_id(session, "T1").description == "季節の歌を歌います。お茶もあります"
+
+
+def test_a_service_the_file_says_has_ended_is_archived_even_after_moderation(session: Session, tmp_path: Path) -> None:
+    header = [*HEADER, "掲載状態"]
+    run(session, write_csv(tmp_path / "v1.csv", [[*r, ""] for r in ROWS], header=header))
+    by_id(session, "T1").import_status = None  # as if a moderator had set its status
+    session.flush()
+    ended = [[*r, "休止中" if r[0] == "T1" else ""] for r in ROWS]
+    report = run(session, write_csv(tmp_path / "v2.csv", ended, header=header))
+    assert (report.updated, report.kept) == (1, 0)
+    assert by_id(session, "T1").status == "archived"
+    assert [i.code for i in report.warnings] == ["not_active"]

@@ -646,7 +646,11 @@ class _Loader:
         stored = current.values
         # The status is the import's only while it is the one the import last set; otherwise a
         # moderator or the organizer set it (or it predates imports) and it stays.
-        status_is_ours = stored["import_status"] is not None and stored["import_status"] == stored["status"]
+        # A file saying the service ended (HSDS inactive) is always heeded: taking a listing down
+        # needs no review.
+        status_is_ours = (
+            stored["import_status"] is not None and stored["import_status"] == stored["status"]
+        ) or values["status"] == "archived"
         if not status_is_ours and not self.overwrite_edits:
             if stored["status"] == "archived":
                 return self.keep(record, "kept_archived", [])
