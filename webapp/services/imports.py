@@ -589,7 +589,12 @@ class _Loader:
         if id(place) in self.touched_places:
             return place, False  # the first row naming a place decides its fields for this import
         self.touched_places.add(id(place))
-        changed = _assign(place, _place_values(record))
+        if created:  # nothing stored to compare with
+            for name, value in _place_values(record).items():
+                setattr(place, name, value)
+            changed = True
+        else:
+            changed = _assign(place, _place_values(record))
         if place.point is None and record.lat is None:
             moved = False
         else:
