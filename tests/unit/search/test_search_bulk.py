@@ -52,7 +52,7 @@ def _snapshot(index: SearchIndex) -> dict[str, Any]:
         for d in by_docnum
     }
     terms: dict[tuple[str, bytes], list[int]] = {}
-    for name in FIELDS:
+    for name in (*FIELDS, "id"):
         for term in reader.lexicon(name):
             ids = sorted(by_docnum[d] for d in reader.postings(name, term).all_ids() if d in by_docnum)
             if ids:
@@ -81,6 +81,7 @@ def test_bulk_index_equals_whoosh_index(tmp_path: Path) -> None:
     assert got == expected
     sizes = {len(v) for v in got["terms"].values()}
     assert 1 in sizes and max(sizes) > 256
+    assert bulk.stamps([5, 699]) == {5: docs[4]["stamp"], 699: docs[698]["stamp"]}  # found by id term
 
 
 @pytest.mark.parametrize("n", [127, 128, 129, 256])
