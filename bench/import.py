@@ -34,17 +34,17 @@ HEADER = ["ID", "名称", "名称_カナ", "種別", "主催者", "場所名称"
           "開催日時", "料金", "対象", "URL", "備考"]
 
 
-def generate(path: Path, rows: int, seed: int = 1) -> None:
+def generate(path: Path, rows: int, seed: int = 1, *, places_shared: bool = True) -> None:
     rnd = random.Random(seed)
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh, lineterminator="\r\n")
         w.writerow(["【サンプル】ベンチマーク用 通いの場一覧"])
         w.writerow(HEADER)
         for i in range(rows):
-            town = TOWNS[i % len(TOWNS)]
-            hall = i // 3  # three activities share a place, as in real lists
+            hall = i // 3  # three activities share a place (name + address), as in real lists
+            town = TOWNS[hall % len(TOWNS)] if places_shared else TOWNS[i % len(TOWNS)]
             w.writerow([
-                f"B{i:06d}", f"ベンチサロン{i}", "ベンチサロン", rnd.choice(CATEGORIES), f"{town}自治会{hall % 500}",
+                f"B{i:06d}", f"ベンチサロン{i}", "ベンチサロン", rnd.choice(CATEGORIES), f"{town}自治会{hall % 5000}",
                 f"{town}集会所{hall}", f"奈良県生駒市{town}{hall % 40 + 1}-{hall % 17 + 1}",
                 f"{34.65 + rnd.random() * 0.1:.6f}", f"{135.65 + rnd.random() * 0.1:.6f}",
                 f"0743-{rnd.randrange(10, 99)}-{rnd.randrange(1000, 9999)}", rnd.choice(SCHEDULES),
@@ -69,6 +69,8 @@ def main() -> None:
     parser.add_argument("--reimport", action="store_true", help="also time re-importing the same file (0 changes)")
     parser.add_argument("--districts", action="store_true", help="load the sample 小学校区 first (places get a district)")
     parser.add_argument("--no-index", action="store_true", help="skip the search index update (time the import alone)")
+    parser.add_argument("--place-per-row", action="store_true",
+                        help="every row its own place (the generator before 2026-11-27 did this by mistake)")
     parser.add_argument("--workers", type=int, default=None, help="worker processes, as `odekake import` uses (default: every CPU)")
     args = parser.parse_args()
 
@@ -82,7 +84,7 @@ def main() -> None:
         root = Path(tmp)
         csv_path = root / "bench.csv"
         t = time.perf_counter()
-        generate(csv_path, args.rows)
+        generate(csv_path, args.rows, places_shared=not args.place_per_row)
         print(f"generated {args.rows} rows ({csv_path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
 
         app = create_app({"instance_dir": root / "instance", "env": "testing"})
@@ -115,6 +117,14 @@ def main() -> None:
                 print(f"  total {total:.1f} s (cpu {c3 - c0:.1f}), {args.rows / total:,.0f} rows/s; "
                       f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
                       f"rejected {report.rejected}")
+            from sqlalchemy import func, select
+
+            from webapp.models import Organization, Place
+
+            with db.transaction() as session:
+                places = session.scalar(select(func.count()).select_from(Place))
+                orgs = session.scalar(select(func.count()).select_from(Organization))
+            print(f"  in the database: {places:,} places, {orgs:,} organisations")
             children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             print(f"peak RSS {peak_rss_mb():,.0f} MB (largest worker {children:,.0f} MB); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         assert db.engine is not None
