@@ -3,6 +3,7 @@
     .venv/bin/python bench/import.py [--rows 100000] [--reimport]
 
 Prints the time of each phase (read, upsert + commit, search index), rows/s and peak RSS.
+SpatiaLite by default; `--database-url` for an empty PostGIS database.
 Target: 100k rows ≤ 60 s including indexing. The data is generated (サンプル), deterministic.
 """
 
@@ -71,6 +72,9 @@ def main() -> None:
     parser.add_argument("--no-index", action="store_true", help="skip the search index update (time the import alone)")
     parser.add_argument("--place-per-row", action="store_true",
                         help="every row its own place (the generator before 2026-11-27 did this by mistake)")
+    parser.add_argument("--database-url", default="",
+                        help="an EMPTY PostGIS database (e.g. made by ODEKAKE_TEST_PGDB=odekake_bench scripts/prepare-postgis.sh); "
+                             "default: a fresh SpatiaLite file")
     parser.add_argument("--workers", type=int, default=None, help="worker processes, as `odekake import` uses (default: every CPU)")
     args = parser.parse_args()
 
@@ -87,7 +91,11 @@ def main() -> None:
         generate(csv_path, args.rows, places_shared=not args.place_per_row)
         print(f"generated {args.rows} rows ({csv_path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
 
-        app = create_app({"instance_dir": root / "instance", "env": "testing"})
+        config: dict[str, object] = {"instance_dir": root / "instance", "env": "testing"}
+        if args.database_url:
+            config["database_url"] = args.database_url
+        app = create_app(config)
+        print(f"database: {'PostGIS ' + args.database_url if args.database_url else 'SpatiaLite (fresh file)'}")
         with app.app_context(), contextlib.ExitStack() as stack:
             upgrade_to_head()
             if args.districts:
