@@ -124,3 +124,28 @@ def test_reimport_keeps_a_moderators_archive_unless_told_to_overwrite(instance: 
             "SELECT status FROM activity WHERE source = 'kept-cli' AND source_id = ?", (sid,)
         ).fetchone()
     assert status == "published"
+
+
+def test_a_large_file_uses_worker_processes_and_leaves_db_and_index_in_step(tmp_path: Path) -> None:
+    """2,500 rows: read and indexed by forked workers in the real command; then 0 drift, and a
+    re-import changes nothing."""
+    from importers.parallel import MIN_ITEMS
+
+    instance = tmp_path / "instance"
+    assert run(instance, "init-db").returncode == 0
+    rows = MIN_ITEMS + 500
+    lines = ["ID,名称,種別,所在地_連結表記,緯度,経度,開催日時"]
+    for i in range(rows):
+        bad = i == 1234
+        lines.append(f"L{i},{'' if bad else f'ふれあいサロン{i}'},ふれあい・いきいきサロン,奈良県生駒市東新町{i % 40}-{i % 7},"
+                     f"{34.65 + i * 1e-5:.6f},135.70,毎週{'月火水木金'[i % 5]}曜日 10時～11時半")
+    path = tmp_path / "large.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp932"))
+    first = run(instance, "import", "municipal-csv", str(path), "--source", "large")
+    assert first.returncode == 1, first.stderr  # one row has no name
+    assert f"created {rows - 1}" in first.stdout and "row 1236\t名称" in first.stdout
+    check = run(instance, "reindex", "--check")
+    assert check.returncode == 0, check.stderr
+    assert f"checked {rows - 1} published activities: 0 missing, 0 stale, 0 extra" in check.stdout
+    again = run(instance, "import", "municipal-csv", str(path), "--source", "large")
+    assert f"created 0, updated 0, unchanged {rows - 1}" in again.stdout
