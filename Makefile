@@ -42,7 +42,8 @@ fmt: setup
 audit: setup  ## pip-audit the installed dependencies against PyPI advisories (needs network; not part of `make test`)
 	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off
 
-bench: setup  ## benchmarks (print figures)
+bench: setup  ## benchmarks (print figures); installs wrk (Debian) for bench/load.py when missing
+	./scripts/setup-system.sh wrk
 	for f in bench/*.py; do $(BIN)/python $$f; done
 
 clean:  ## remove the virtualenv and local instance data
