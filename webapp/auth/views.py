@@ -220,7 +220,7 @@ def totp_setup() -> Any:
         flash(_("確認コードが違います。"), "error")
     uri = totp.provisioning_uri(cred, user)
     return render_template(
-        "auth/totp_setup.html", form=form, qr=totp.qr_data_uri(uri), secret=cred.secret, uri=uri
+        "auth/totp_setup.html", form=form, qr=totp.qr_data_uri(uri), secret=totp.secret_of(cred), uri=uri
     )
 
 
