@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp.auth import sessions, totp
@@ -19,6 +19,9 @@ from webapp.security import audit
 from webapp.security.permissions import has_permission, public, require
 from webapp.services import throttle
 from webapp.services.accounts import attempt_login, record_second_factor, revoke_sessions
+
+# Own account pages (sessions, second factor): every signed-in role has it (ROLE_PERMISSIONS).
+SELF = "account:self"
 
 # Between a correct password and the second factor: who, since when, where to go after.
 PENDING_KEY = "_mfa_pending"
@@ -147,8 +150,7 @@ def logout() -> Response:
 
 
 @bp.route("/security")
-@public
-@login_required
+@require(SELF)
 def security() -> str:
     from webapp.auth.forms import ConfirmForm, TotpForm
 
@@ -166,8 +168,7 @@ def security() -> str:
 
 
 @bp.route("/security/revoke-others", methods=["POST"])
-@public
-@login_required
+@require(SELF)
 def revoke_others() -> Response:
     from webapp.auth.forms import ConfirmForm
 
@@ -184,8 +185,7 @@ def revoke_others() -> Response:
 
 
 @bp.route("/security/sessions/<int:session_id>/revoke", methods=["POST"])
-@public
-@login_required
+@require(SELF)
 def revoke_session(session_id: int) -> Response:
     from webapp.auth.forms import ConfirmForm
 
@@ -200,8 +200,7 @@ def revoke_session(session_id: int) -> Response:
 
 
 @bp.route("/totp/setup", methods=["GET", "POST"])
-@public
-@login_required
+@require(SELF)
 def totp_setup() -> Any:
     from webapp.auth.forms import TotpSetupForm
 
@@ -244,8 +243,7 @@ def _check_current_code() -> User:
 
 
 @bp.route("/totp/disable", methods=["POST"])
-@public
-@login_required
+@require(SELF)
 def totp_disable() -> Response:
     user = _check_current_code()
     dbs = db.session()
@@ -257,8 +255,7 @@ def totp_disable() -> Response:
 
 
 @bp.route("/totp/recovery-codes", methods=["POST"])
-@public
-@login_required
+@require(SELF)
 def totp_recovery_codes() -> str:
     user = _check_current_code()
     dbs = db.session()
