@@ -10,6 +10,7 @@ from webapp.models import ROLES
 from webapp.security.permissions import ACCOUNT_SELF, ROLE_PERMISSIONS, access_of
 
 SELF_SERVICE = {
+    "auth.password_change",
     "auth.security",
     "auth.revoke_others",
     "auth.revoke_session",
@@ -38,5 +39,6 @@ def test_each_role_reaches_its_security_page_and_anonymous_is_sent_to_login(
     for role, client in role_clients.items():
         assert client.get("/auth/security").status_code == 200, role
         assert client.get("/auth/totp/setup").status_code == 200, role
+        assert client.get("/auth/password/change").status_code == 200, role
     r = probe_app.test_client().get("/auth/security")
     assert r.status_code == 302 and "/auth/login" in r.headers["Location"]

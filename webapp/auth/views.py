@@ -18,7 +18,7 @@ from webapp.models import User
 from webapp.security import audit
 from webapp.security.permissions import has_permission, public, require
 from webapp.services import throttle
-from webapp.services.accounts import attempt_login, record_second_factor, revoke_sessions
+from webapp.services.accounts import attempt_login, record_second_factor, revoke_sessions, set_password
 
 # Own account pages (sessions, second factor): every signed-in role has it (ROLE_PERMISSIONS).
 SELF = "account:self"
@@ -197,6 +197,57 @@ def revoke_session(session_id: int) -> Response:
     audit.record(dbs, "auth.session_revoked", "user_session", session_id)
     flash(_("その端末のログインを終了しました。"), "info")
     return redirect(url_for("auth.security"))
+
+
+def _password_problem_message(problem: str) -> str:
+    from webapp.auth.passwords import MAX_LENGTH, MIN_LENGTH
+
+    messages = {
+        "too_short": _("パスワードは%(n)d文字以上にしてください。", n=MIN_LENGTH),
+        "too_long": _("パスワードは%(n)d文字以内にしてください。", n=MAX_LENGTH),
+        "common": _("よく使われているパスワードです。別のパスワードにしてください。"),
+        "like_email": _("メールアドレスを含まないパスワードにしてください。"),
+    }
+    return messages.get(problem, _("このパスワードは使えません。別のパスワードにしてください。"))
+
+
+@bp.route("/password/change", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@require(SELF)
+def password_change() -> Any:
+    """Change one's own password: the current one first (a borrowed session must not be enough);
+    a wrong one counts as a failed login. Every other session ends; this one gets a new id."""
+    from webapp.auth.forms import PasswordChangeForm
+    from webapp.auth.passwords import password_problem, verify_password
+
+    form = PasswordChangeForm()
+    status = 200
+    if form.validate_on_submit():
+        dbs = db.session()
+        user = _me()
+        lock = throttle.check(dbs, user.email, _client_ip())
+        problem = password_problem(form.password.data or "", user.email)
+        if lock is not None:
+            flash(_lock_message(lock), "error")
+            status = 429
+        elif not verify_password(user.password_hash, form.current.data or ""):
+            # 200, not 4xx: the failed attempt must be committed to count towards the lock.
+            throttle.record(dbs, user.email, _client_ip(), success=False)
+            throttle.purge_some(dbs)
+            form.current.errors = [*form.current.errors, _("今のパスワードが違います。")]
+        elif problem is not None:
+            form.password.errors = [*form.password.errors, _password_problem_message(problem)]
+            status = 400
+        else:
+            mfa = bool((row := sessions.current_row(dbs)) and row.mfa)
+            set_password(dbs, user, form.password.data or "")
+            sessions.start(dbs, user, mfa=mfa)
+            audit.record(dbs, "auth.password_changed", "user", user.id, user_id=user.id)
+            flash(_("パスワードを変更しました。ほかの端末のログインは終了しました。"), "info")
+            return redirect(url_for("auth.security"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/password_change.html", form=form), status
 
 
 @bp.route("/totp/setup", methods=["GET", "POST"])
