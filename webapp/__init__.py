@@ -27,7 +27,18 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     init_errors(app)
     init_templates(app)
     init_request_boundary(app)
+    init_proxy(app, settings)
     return app
+
+
+def init_proxy(app: Flask, settings: Settings) -> None:
+    """Behind the city's reverse proxy: take the client address (login throttle, rate limits,
+    session records), scheme and host from the X-Forwarded-* headers of exactly that many proxies."""
+    hops = settings.proxy_fix_hops
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def init_flask_config(app: Flask, settings: Settings) -> None:

@@ -90,7 +90,7 @@ def main() -> None:
 
 # Commands that live in their own modules; imported for their side effect of adding to `cli`.
 import webapp.cli_districts  # noqa: E402, F401
-from webapp import cli_backup, cli_import  # noqa: E402, F401
+from webapp import cli_backup, cli_import, cli_security  # noqa: E402, F401
 from webapp.organizer import cli as organizer_cli  # noqa: E402, F401
 from webapp.search import cli as search_cli  # noqa: E402, F401
 from webapp.services import cases_cli  # noqa: E402, F401  (load-demo-staff, purge-cases)

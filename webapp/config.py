@@ -48,6 +48,16 @@ class Settings:
     max_photo_pixels: int = 40_000_000
     coverage_walk_m: int = 800  # reports: "within walking distance" of a category (straight line)
     kpi_placement_target_pct: int = 50  # reports: 参加支援につなげた割合 target (門真市 plan: 50 %)
+    # Strict-Transport-Security: None → on in production only. Turn it off only when the site is not
+    # served over TLS at all: browsers remember it for hsts_max_age seconds.
+    hsts: bool | None = None
+    hsts_max_age: int = 63_072_000  # 2 years
+    hsts_include_subdomains: bool = True
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host (the city's proxy: 1).
+    # 0 trusts no such header: behind a proxy every client would then share the proxy's address in
+    # the login throttle and the rate limits. Never set it higher than the real number of proxies:
+    # a client could then forge its address.
+    proxy_fix_hops: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -151,6 +161,12 @@ def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, st
 def _finish(settings: Settings) -> Settings:
     if settings.env not in ("development", "production", "testing"):
         raise ConfigError(f"ODEKAKE_ENV must be development, production or testing, not {settings.env!r}")
+    moved = sorted(k for k in settings.extra if k in {f.name for f in fields(Settings)})
+    if moved:
+        # Once read from [extra]; ignoring it there now would silently drop e.g. an HSTS choice.
+        raise ConfigError(f"[extra] {moved[0]!r} is a setting of its own now: write it at the top of config.toml")
+    if settings.proxy_fix_hops < 0 or settings.hsts_max_age < 0:
+        raise ConfigError("proxy_fix_hops and hsts_max_age must be 0 or more")
     if settings.is_production:
         if not settings.secret_key:
             raise ConfigError("ODEKAKE_SECRET_KEY is required when ODEKAKE_ENV=production")

@@ -215,14 +215,42 @@ def test_production_cookies_are_secure_and_hsts_is_on(tmp_path: Path) -> None:
         db.engine.dispose()
 
 
-@pytest.mark.parametrize(("value", "on"), [(False, False), (True, True), ("off", False)])
-def test_hsts_setting(value: object, on: bool) -> None:
-    from webapp.config import Settings
+@pytest.mark.parametrize(("value", "on"), [("false", False), ("true", True), ("off", False), ("1", True)])
+def test_hsts_is_a_typed_setting_from_env(tmp_path: Path, value: str, on: bool) -> None:
+    from webapp.config import load_settings
     from webapp.security.headers import hsts_enabled
 
-    assert hsts_enabled(Settings(env="production", extra={"hsts": value})) is on
-    assert hsts_enabled(Settings(env="development")) is False
-    assert hsts_enabled(Settings(env="production")) is True
+    env = {"ODEKAKE_HSTS": value}
+    assert load_settings({"instance_dir": tmp_path, "env": "testing"}, env).hsts is on
+    assert hsts_enabled(load_settings({"instance_dir": tmp_path, "env": "testing"}, env)) is on
+    assert hsts_enabled(load_settings({"instance_dir": tmp_path, "env": "testing"}, {})) is False  # unset: off
+
+
+def test_hsts_settings_layering_and_header(tmp_path: Path) -> None:
+    from webapp.config import Settings, load_settings
+    from webapp.security.headers import hsts_enabled, hsts_value
+
+    assert hsts_enabled(Settings(env="production")) is True  # unset: on in production
+    assert hsts_value(Settings()) == "max-age=63072000; includeSubDomains"
+    (tmp_path / "config.toml").write_text("hsts = true\nhsts_max_age = 300\nhsts_include_subdomains = false\n")
+    from_file = load_settings({"instance_dir": tmp_path, "env": "testing"}, {})
+    assert (from_file.hsts, from_file.hsts_max_age, from_file.hsts_include_subdomains) == (True, 300, False)
+    assert hsts_value(from_file) == "max-age=300"
+    over = load_settings({"instance_dir": tmp_path, "env": "testing"}, {"ODEKAKE_HSTS_MAX_AGE": "600"})
+    assert over.hsts_max_age == 600  # env over file
+
+
+def test_header_settings_left_in_extra_or_bad_are_one_clear_error(tmp_path: Path) -> None:
+    from webapp.config import ConfigError, load_settings
+
+    (tmp_path / "config.toml").write_text("[extra]\nhsts = false\n")
+    with pytest.raises(ConfigError, match="'hsts' is a setting of its own"):
+        load_settings({"instance_dir": tmp_path, "env": "testing"}, {})
+    (tmp_path / "config.toml").write_text("")
+    with pytest.raises(ConfigError, match="proxy_fix_hops"):
+        load_settings({"instance_dir": tmp_path, "env": "testing"}, {"ODEKAKE_PROXY_FIX_HOPS": "-1"})
+    with pytest.raises(ConfigError, match="invalid value"):
+        load_settings({"instance_dir": tmp_path, "env": "testing"}, {"ODEKAKE_PROXY_FIX_HOPS": "one"})
 
 
 def test_nul_bytes_and_out_of_range_ids_are_refused_early(probe_app: Flask) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -24,3 +24,12 @@ class TotpSetupForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes state: only the CSRF token."""
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("今のパスワード"), validators=[DataRequired(), Length(max=1024)])
+    password = PasswordField(_l("新しいパスワード（10文字以上）"), validators=[DataRequired(), Length(max=1024)])
+    confirm = PasswordField(
+        _l("もう一度"),
+        validators=[DataRequired(), EqualTo("password", message=_l("同じパスワードを入力してください。"))],
+    )

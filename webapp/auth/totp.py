@@ -2,12 +2,14 @@
 
 Codes are accepted one step either side of now (clock drift on phones) and never twice: the last
 accepted step is stored, so a code read over a shoulder cannot be replayed. Recovery codes are 80-bit
-random values stored as SHA-256 digests and burned on use.
+random values stored as SHA-256 digests and burned on use. The secret itself is stored encrypted
+(Fernet, settings.encryption_key — the key of the encrypted case fields, rotated the same way).
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 import secrets
 import time
@@ -21,6 +23,10 @@ from webapp.auth.sessions import digest
 from webapp.models import User
 from webapp.models.base import utcnow
 from webapp.models.security import RecoveryCode, TotpCredential
+from webapp.services import crypto
+from webapp.services.errors import ServiceError
+
+log = logging.getLogger(__name__)
 
 ISSUER = "おでかけマップ"
 RECOVERY_CODE_COUNT = 10
@@ -43,14 +49,19 @@ def begin_enrolment(dbs: Session, user: User) -> TotpCredential:
     if cred is not None and cred.confirmed_at is not None:
         raise ValueError("TOTP is already enabled")
     if cred is None:
-        cred = TotpCredential(user_id=user.id, secret=pyotp.random_base32())
+        cred = TotpCredential(user_id=user.id, secret_enc=crypto.encrypt(pyotp.random_base32()))
         dbs.add(cred)
     dbs.flush()
     return cred
 
 
+def secret_of(cred: TotpCredential) -> str:
+    """The base32 secret, decrypted (shown once at enrolment, and used to check codes)."""
+    return crypto.decrypt(cred.secret_enc)
+
+
 def provisioning_uri(cred: TotpCredential, user: User) -> str:
-    return pyotp.TOTP(cred.secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+    return pyotp.TOTP(secret_of(cred)).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
 def qr_data_uri(uri: str) -> str:
@@ -62,7 +73,13 @@ def _match_step(cred: TotpCredential, code: str, now: float | None = None) -> in
     code = re.sub(r"\s", "", code)
     if not re.fullmatch(r"\d{6}", code):
         return None
-    totp = pyotp.TOTP(cred.secret)
+    try:
+        totp = pyotp.TOTP(secret_of(cred))
+    except ServiceError:
+        # Not decryptable with the configured key (e.g. restored under another key): refuse every
+        # code rather than fail open or crash; an administrator re-enrols the user.
+        log.error("TOTP secret of user %s cannot be decrypted with the configured key", cred.user_id)
+        return None
     now = time.time() if now is None else now
     step_now = int(now // totp.interval)
     found = None

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp.auth import sessions, totp
@@ -18,7 +18,10 @@ from webapp.models import User
 from webapp.security import audit
 from webapp.security.permissions import has_permission, public, require
 from webapp.services import throttle
-from webapp.services.accounts import attempt_login, record_second_factor, revoke_sessions
+from webapp.services.accounts import attempt_login, record_second_factor, revoke_sessions, set_password
+
+# Own account pages (sessions, second factor): every signed-in role has it (ROLE_PERMISSIONS).
+SELF = "account:self"
 
 # Between a correct password and the second factor: who, since when, where to go after.
 PENDING_KEY = "_mfa_pending"
@@ -147,8 +150,7 @@ def logout() -> Response:
 
 
 @bp.route("/security")
-@public
-@login_required
+@require(SELF)
 def security() -> str:
     from webapp.auth.forms import ConfirmForm, TotpForm
 
@@ -166,8 +168,7 @@ def security() -> str:
 
 
 @bp.route("/security/revoke-others", methods=["POST"])
-@public
-@login_required
+@require(SELF)
 def revoke_others() -> Response:
     from webapp.auth.forms import ConfirmForm
 
@@ -184,8 +185,7 @@ def revoke_others() -> Response:
 
 
 @bp.route("/security/sessions/<int:session_id>/revoke", methods=["POST"])
-@public
-@login_required
+@require(SELF)
 def revoke_session(session_id: int) -> Response:
     from webapp.auth.forms import ConfirmForm
 
@@ -199,9 +199,59 @@ def revoke_session(session_id: int) -> Response:
     return redirect(url_for("auth.security"))
 
 
+def _password_problem_message(problem: str) -> str:
+    from webapp.auth.passwords import MAX_LENGTH, MIN_LENGTH
+
+    messages = {
+        "too_short": _("パスワードは%(n)d文字以上にしてください。", n=MIN_LENGTH),
+        "too_long": _("パスワードは%(n)d文字以内にしてください。", n=MAX_LENGTH),
+        "common": _("よく使われているパスワードです。別のパスワードにしてください。"),
+        "like_email": _("メールアドレスを含まないパスワードにしてください。"),
+    }
+    return messages.get(problem, _("このパスワードは使えません。別のパスワードにしてください。"))
+
+
+@bp.route("/password/change", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@require(SELF)
+def password_change() -> Any:
+    """Change one's own password: the current one first (a borrowed session must not be enough);
+    a wrong one counts as a failed login. Every other session ends; this one gets a new id."""
+    from webapp.auth.forms import PasswordChangeForm
+    from webapp.auth.passwords import password_problem, verify_password
+
+    form = PasswordChangeForm()
+    status = 200
+    if form.validate_on_submit():
+        dbs = db.session()
+        user = _me()
+        lock = throttle.check(dbs, user.email, _client_ip())
+        problem = password_problem(form.password.data or "", user.email)
+        if lock is not None:
+            flash(_lock_message(lock), "error")
+            status = 429
+        elif not verify_password(user.password_hash, form.current.data or ""):
+            # 200, not 4xx: the failed attempt must be committed to count towards the lock.
+            throttle.record(dbs, user.email, _client_ip(), success=False)
+            throttle.purge_some(dbs)
+            form.current.errors = [*form.current.errors, _("今のパスワードが違います。")]
+        elif problem is not None:
+            form.password.errors = [*form.password.errors, _password_problem_message(problem)]
+            status = 400
+        else:
+            mfa = bool((row := sessions.current_row(dbs)) and row.mfa)
+            set_password(dbs, user, form.password.data or "")
+            sessions.start(dbs, user, mfa=mfa)
+            audit.record(dbs, "auth.password_changed", "user", user.id, user_id=user.id)
+            flash(_("パスワードを変更しました。ほかの端末のログインは終了しました。"), "info")
+            return redirect(url_for("auth.security"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/password_change.html", form=form), status
+
+
 @bp.route("/totp/setup", methods=["GET", "POST"])
-@public
-@login_required
+@require(SELF)
 def totp_setup() -> Any:
     from webapp.auth.forms import TotpSetupForm
 
@@ -220,7 +270,7 @@ def totp_setup() -> Any:
         flash(_("確認コードが違います。"), "error")
     uri = totp.provisioning_uri(cred, user)
     return render_template(
-        "auth/totp_setup.html", form=form, qr=totp.qr_data_uri(uri), secret=cred.secret, uri=uri
+        "auth/totp_setup.html", form=form, qr=totp.qr_data_uri(uri), secret=totp.secret_of(cred), uri=uri
     )
 
 
@@ -244,8 +294,7 @@ def _check_current_code() -> User:
 
 
 @bp.route("/totp/disable", methods=["POST"])
-@public
-@login_required
+@require(SELF)
 def totp_disable() -> Response:
     user = _check_current_code()
     dbs = db.session()
@@ -257,8 +306,7 @@ def totp_disable() -> Response:
 
 
 @bp.route("/totp/recovery-codes", methods=["POST"])
-@public
-@login_required
+@require(SELF)
 def totp_recovery_codes() -> str:
     user = _check_current_code()
     dbs = db.session()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.models.base import Base, utcnow
@@ -54,7 +54,9 @@ class TotpCredential(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), unique=True)
-    secret: Mapped[str] = mapped_column(String(64))
+    # The base32 secret as a Fernet token under settings.encryption_key (webapp.auth.totp reads it):
+    # a copy of the database alone does not let anyone generate this user's codes.
+    secret_enc: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column()
     # The last accepted 30-second step: a code seen once is never accepted again (no replay).

@@ -14,12 +14,13 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, abort, current_app, request, session
 from werkzeug.routing import IntegerConverter
 
+from webapp.config import Settings
+
 STAFF_PREFIXES = ("/staff", "/admin")
 NO_STORE_PREFIXES = (*STAFF_PREFIXES, "/auth", "/organizer")
 NOINDEX_PREFIXES = (*STAFF_PREFIXES, "/auth", "/organizer")
 # Only the resident search page may ask for the browser's location ("near me").
 GEOLOCATION_ENDPOINTS = frozenset({"public.index", "public.search"})
-HSTS_VALUE = "max-age=63072000; includeSubDomains"
 
 
 def _tile_origin(tile_url: str) -> str:
@@ -47,23 +48,17 @@ def content_security_policy(tile_url: str, upgrade: bool = False) -> str:
     return "; ".join(directives)
 
 
-def hsts_enabled(settings: Any) -> bool:
-    """`hsts` setting (or `[extra] hsts` in config.toml); unset → on in production only.
+def hsts_enabled(settings: Settings) -> bool:
+    """The `hsts` setting; unset → on in production only."""
+    return settings.is_production if settings.hsts is None else settings.hsts
 
-    Turn it off only when the site is not served over TLS at all: browsers remember it for 2 years.
-    """
-    value = getattr(settings, "hsts", None)
-    if value is None:
-        value = settings.extra.get("hsts") if isinstance(getattr(settings, "extra", None), dict) else None
-    if value is None:
-        return bool(settings.is_production)
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)
+
+def hsts_value(settings: Settings) -> str:
+    return f"max-age={settings.hsts_max_age}" + ("; includeSubDomains" if settings.hsts_include_subdomains else "")
 
 
 def set_security_headers(response: Response) -> Response:
-    settings = current_app.extensions["odekake_settings"]
+    settings: Settings = current_app.extensions["odekake_settings"]
     headers = response.headers
     hsts = hsts_enabled(settings)
     headers.setdefault("Content-Security-Policy", content_security_policy(settings.tile_url, upgrade=hsts))
@@ -77,7 +72,7 @@ def set_security_headers(response: Response) -> Response:
         f"geolocation={geolocation}, camera=(), microphone=(), payment=(), usb=(), interest-cohort=()",
     )
     if hsts:
-        headers.setdefault("Strict-Transport-Security", HSTS_VALUE)
+        headers.setdefault("Strict-Transport-Security", hsts_value(settings))
     path = request.path
     if path.startswith(NO_STORE_PREFIXES):
         headers["Cache-Control"] = "no-store"

@@ -12,9 +12,13 @@ from flask_login import current_user
 F = TypeVar("F", bound=Callable[..., Any])
 
 # The single table of who may do what. A role not listed here grants nothing.
+# Every signed-in role manages its own account: its sessions, logout everywhere, the second factor.
+ACCOUNT_SELF = "account:self"
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(
         {
+            ACCOUNT_SELF,
             "staff:access",
             "admin:users",
             "admin:offices",
@@ -25,9 +29,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "staff:reports:all_offices",
         }
     ),
-    "moderator": frozenset({"staff:access", "moderation:review"}),
+    "moderator": frozenset({ACCOUNT_SELF, "staff:access", "moderation:review"}),
     "office_lead": frozenset(
         {
+            ACCOUNT_SELF,
             "staff:access",
             "staff:case:read",
             "staff:case:write",
@@ -36,10 +41,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "staff:reports:read",
         }
     ),
-    "supporter": frozenset({"staff:access", "staff:case:read", "staff:case:write"}),
+    "supporter": frozenset({ACCOUNT_SELF, "staff:access", "staff:case:read", "staff:case:write"}),
     # viewer: the city's 担当課 reading reports across offices (aggregates only, no case pages).
-    "viewer": frozenset({"staff:access", "staff:reports:read", "staff:reports:all_offices"}),
-    "organizer": frozenset({"organizer:listing:write"}),
+    "viewer": frozenset({ACCOUNT_SELF, "staff:access", "staff:reports:read", "staff:reports:all_offices"}),
+    "organizer": frozenset({ACCOUNT_SELF, "organizer:listing:write"}),
 }
 
 ACCESS_ATTR = "_odekake_access"

@@ -130,13 +130,18 @@ def attempt_login(session: Session, email: str, password: str, ip: str) -> Login
         return LoginResult(lock=lock)
     user = authenticate(session, email, password)
     throttle.record(session, email, ip, success=user is not None)
+    if user is None:
+        throttle.purge_some(session)
     return LoginResult(user=user)
 
 
 def record_second_factor(session: Session, user: User, ip: str, success: bool) -> throttle.Lock | None:
     """Count a TOTP attempt like a password attempt; returns the lock now in force, if any."""
     throttle.record(session, user.email, ip, success=success)
-    return None if success else throttle.check(session, user.email, ip)
+    if success:
+        return None
+    throttle.purge_some(session)
+    return throttle.check(session, user.email, ip)
 
 
 def revoke_sessions(session: Session, user: User) -> None:

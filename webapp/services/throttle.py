@@ -6,6 +6,10 @@ is locked whether or not an account exists, so a lock never tells an attacker th
 real. Per IP the limit is higher (20 / 15 min): a city hall puts every staff PC behind one NAT
 address and five typos across an office must not lock everyone out; flask-limiter's per-minute
 limit on the login route stays in front of this.
+
+Expiry: rows older than KEEP are deleted a batch at a time by every failed attempt (purge_some),
+so the table stays bounded without a timer the city must remember; `odekake purge-login-attempts`
+deletes them all at once.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from webapp.models.base import utcnow
@@ -24,6 +28,8 @@ MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_IP = 20
 # Rows older than this are no use to throttling; kept a while as a record of attacks.
 KEEP = timedelta(days=90)
+# Expired rows deleted by one failed attempt (see purge_some).
+PURGE_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -76,9 +82,29 @@ def record(session: Session, email: str, ip: str, success: bool, now: datetime |
 
 
 def purge(session: Session, now: datetime | None = None) -> int:
-    """Delete attempts older than KEEP; returns how many. For a periodic job."""
-    old = session.scalars(select(LoginAttempt).where(LoginAttempt.at < (now or utcnow()) - KEEP)).all()
-    for row in old:
-        session.delete(row)
+    """Delete every attempt older than KEEP; returns how many (`odekake purge-login-attempts`)."""
+    result = session.execute(
+        delete(LoginAttempt)
+        .where(LoginAttempt.at < (now or utcnow()) - KEEP)
+        .execution_options(synchronize_session=False)
+    )
     session.flush()
-    return len(old)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def purge_some(session: Session, now: datetime | None = None, limit: int = PURGE_BATCH) -> int:
+    """Delete up to `limit` expired attempts: run on every failed attempt, so expiry needs no cron.
+
+    Only the `limit` oldest rows by primary key are looked at (ids grow with time), so a call costs
+    the same however large an attack has made the table, and each failure removes more expired rows
+    than it adds.
+    """
+    cutoff = (now or utcnow()) - KEEP
+    oldest = session.execute(select(LoginAttempt.id, LoginAttempt.at).order_by(LoginAttempt.id).limit(limit)).all()
+    ids = [row_id for row_id, at in oldest if at < cutoff]
+    if ids:
+        session.execute(
+            delete(LoginAttempt).where(LoginAttempt.id.in_(ids)).execution_options(synchronize_session=False)
+        )
+        session.flush()
+    return len(ids)

@@ -743,6 +743,10 @@ def host(activity_id: int) -> str:
     if activity is None:
         abort(404)
     placements, followups = flow.host_placements(db.session(), _me(), activity_id)
+    # An unpublished listing (an organizer's draft, or one archived before approval) is that
+    # organization's business: only a host where this user's own cases were placed is shown.
+    if activity.status != "published" and not placements and not followups:
+        abort(404)
     figures = flow.host_figures(db.session(), activity_id)
     return render_template(
         "staff/host.html", activity=activity, placements=placements, followups=followups, figures=figures,
