@@ -4,7 +4,7 @@ Existing secrets are encrypted with the configured encryption key (settings.encr
 key of the encrypted case fields) on the way; the plaintext column is dropped. Downgrade decrypts.
 
 Revision ID: fa7965fa0216
-Revises: 6934b1f85241
+Revises: bccf2ae9160a
 Create Date: 2026-11-27 16:14:40.352360
 """
 from typing import Any
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'fa7965fa0216'
-down_revision = '6934b1f85241'
+down_revision = 'bccf2ae9160a'
 branch_labels = None
 depends_on = None
 
