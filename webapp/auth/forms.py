@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from webapp.auth.passwords import MIN_LENGTH
+
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("メールアドレス"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
@@ -28,7 +30,7 @@ class ConfirmForm(FlaskForm):
 
 class PasswordChangeForm(FlaskForm):
     current = PasswordField(_l("今のパスワード"), validators=[DataRequired(), Length(max=1024)])
-    password = PasswordField(_l("新しいパスワード（10文字以上）"), validators=[DataRequired(), Length(max=1024)])
+    password = PasswordField(_l("新しいパスワード（%(n)d文字以上）", n=MIN_LENGTH), validators=[DataRequired(), Length(max=1024)])
     confirm = PasswordField(
         _l("もう一度"),
         validators=[DataRequired(), EqualTo("password", message=_l("同じパスワードを入力してください。"))],
