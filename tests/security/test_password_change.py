@@ -54,7 +54,7 @@ def test_change_ends_other_sessions_and_keeps_this_one(app: Flask, make_user, se
         (OLD, "password123", None, 400, "よく使われているパスワード"),
         (OLD, "short", None, 400, "10文字以上"),
         (OLD, NEW, "something else", 400, "同じパスワードを入力してください"),
-        (OLD, "staff@example.jp-x", None, 400, "メールアドレスを含まない"),
+        (OLD, "staff@example.jp-x", None, 400, "メールアドレスを含めないでください"),
     ],
 )
 def test_bad_input_is_refused_and_nothing_changes(

@@ -18,7 +18,13 @@ from webapp.models import User
 from webapp.security import audit
 from webapp.security.permissions import has_permission, public, require
 from webapp.services import throttle
-from webapp.services.accounts import attempt_login, record_second_factor, revoke_sessions, set_password
+from webapp.services.accounts import (
+    attempt_login,
+    password_message,
+    record_second_factor,
+    revoke_sessions,
+    set_password,
+)
 
 # Own account pages (sessions, second factor): every signed-in role has it (ROLE_PERMISSIONS).
 SELF = "account:self"
@@ -199,18 +205,6 @@ def revoke_session(session_id: int) -> Response:
     return redirect(url_for("auth.security"))
 
 
-def _password_problem_message(problem: str) -> str:
-    from webapp.auth.passwords import MAX_LENGTH, MIN_LENGTH
-
-    messages = {
-        "too_short": _("パスワードは%(n)d文字以上にしてください。", n=MIN_LENGTH),
-        "too_long": _("パスワードは%(n)d文字以内にしてください。", n=MAX_LENGTH),
-        "common": _("よく使われているパスワードです。別のパスワードにしてください。"),
-        "like_email": _("メールアドレスを含まないパスワードにしてください。"),
-    }
-    return messages.get(problem, _("このパスワードは使えません。別のパスワードにしてください。"))
-
-
 @bp.route("/password/change", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 @require(SELF)
@@ -236,7 +230,7 @@ def password_change() -> Any:
             throttle.purge_some(dbs)
             form.current.errors = [*form.current.errors, _("今のパスワードが違います。")]
         elif problem is not None:
-            form.password.errors = [*form.password.errors, _password_problem_message(problem)]
+            form.password.errors = [*form.password.errors, password_message(problem)]
             status = 400
         else:
             mfa = bool((row := sessions.current_row(dbs)) and row.mfa)
