@@ -12,7 +12,6 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from gis.coords import check_point, parse_coordinate
@@ -60,8 +59,8 @@ class RawRow:
 # A city's file repeats the same cells row after row (種別, 町名, 「毎週火曜日」, 「無料」): normalising
 # and parsing each distinct value once makes reading 100k rows ~2x faster.  Both functions are
 # pure and return immutable values, so a cache cannot change a result.
-_clean = lru_cache(maxsize=1 << 16)(clean)
-parse_schedule_text = lru_cache(maxsize=4096)(_parse_schedule_text)
+_clean = functools.lru_cache(maxsize=1 << 16)(clean)
+parse_schedule_text = functools.lru_cache(maxsize=4096)(_parse_schedule_text)
 
 
 def stable_id(name: str, address: str | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint
@@ -124,3 +125,41 @@ def schedule_of(row: Any, text: str | None = None) -> Schedule:
         skip_holidays=bool(row.skip_holidays),
         text=row.schedule_text if text is None else text,
     )
+
+
+def schedule_key(row: Any) -> tuple[Any, ...]:
+    """The stored schedule columns of an activity (or a row of them) as a hashable key."""
+    return (
+        row.schedule_rrule,
+        row.start_time,
+        row.end_time,
+        row.schedule_dtstart,
+        tuple(row.schedule_exdates or ()),
+        tuple(row.schedule_rdates or ()),
+        bool(row.skip_holidays),
+    )
+
+
+@lru_cache(maxsize=8192)
+def schedule_from_key(key: tuple[Any, ...]) -> Schedule:
+    """The Schedule of a :func:`schedule_key`, built once per process (listings share a few rules)."""
+    from schedule.model import Schedule
+
+    rrule, start, end, dtstart, exdates, rdates, skip = key
+    return Schedule(
+        rrule=rrule,
+        start=start,
+        end=end,
+        dtstart=dtstart,
+        exdates=tuple(date.fromisoformat(d) for d in exdates),
+        rdates=tuple(date.fromisoformat(d) for d in rdates),
+        skip_holidays=skip,
+    )
+
+
+@lru_cache(maxsize=8192)
+def schedule_weekdays(key: tuple[Any, ...]) -> frozenset[int]:
+    """Weekdays (0 = Monday) a :func:`schedule_key` can occur on; empty when not derivable."""
+    from schedule import weekdays
+
+    return frozenset(weekdays(schedule_from_key(key)))

@@ -20,8 +20,6 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -151,22 +149,12 @@ class SourceText:
 
 def weekday_mask(activity: Any) -> int:
     """Bitmask of the weekdays the schedule can occur on (0 when not derivable)."""
+    from webapp.models.activity import schedule_key, schedule_weekdays
+
     if not (activity.schedule_rrule or activity.schedule_rdates):
         return 0
-    return _weekday_mask(activity.schedule_rrule, activity.schedule_dtstart, tuple(activity.schedule_rdates or ()))
-
-
-@lru_cache(maxsize=4096)
-def _weekday_mask(rrule: str | None, dtstart: date | None, rdates: tuple[str, ...]) -> int:
-    # Only these columns decide the weekdays; listings share a handful of rules (毎週火曜日 …),
-    # so each is parsed once per process instead of once per listing.
-    from schedule import Schedule, weekdays
-
     try:
-        schedule = Schedule(
-            rrule=rrule, start=None, end=None, dtstart=dtstart, rdates=tuple(date.fromisoformat(d) for d in rdates)
-        )
-        return sum(1 << d for d in weekdays(schedule))
+        return sum(1 << d for d in schedule_weekdays(schedule_key(activity)))
     except ValueError:
         return 0
 

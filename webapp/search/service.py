@@ -32,9 +32,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from gis.distance import bbox_around, geodesic_many_m
-from schedule import TZ, Schedule, is_open_at, next_occurrences, occurs_on, weekdays
+from schedule import TZ, Schedule, is_open_at, next_occurrences, occurs_on
 from webapp.models import Activity, District, Place
-from webapp.models.activity import schedule_of
+from webapp.models.activity import schedule_from_key, schedule_key, schedule_of, schedule_weekdays
 from webapp.search.index import SearchIndex
 from webapp.search.synonyms import expand_query
 from webapp.services.activity_query import ActivityQuery
@@ -100,47 +100,16 @@ def _schedule(row: Any) -> Schedule:
     return schedule_of(row, text="")
 
 
-def _sched_key(row: Any) -> tuple[Any, ...]:
-    return (
-        row.schedule_rrule,
-        row.start_time,
-        row.end_time,
-        row.schedule_dtstart,
-        tuple(row.schedule_exdates or ()),
-        tuple(row.schedule_rdates or ()),
-        bool(row.skip_holidays),
-    )
-
-
-@lru_cache(maxsize=8192)
-def _schedule_from_key(key: tuple[Any, ...]) -> Schedule:
-    rrule, start, end, dtstart, exdates, rdates, skip = key
-    return Schedule(
-        rrule=rrule,
-        start=start,
-        end=end,
-        dtstart=dtstart,
-        exdates=tuple(date.fromisoformat(d) for d in exdates),
-        rdates=tuple(date.fromisoformat(d) for d in rdates),
-        skip_holidays=skip,
-    )
-
-
-@lru_cache(maxsize=8192)
-def _weekdays(key: tuple[Any, ...]) -> frozenset[int]:
-    return frozenset(weekdays(_schedule_from_key(key)))
-
-
 @lru_cache(maxsize=8192)
 def _occurs(key: tuple[Any, ...], day: date) -> bool:
-    return occurs_on(_schedule_from_key(key), day)
+    return occurs_on(schedule_from_key(key), day)
 
 
 def _schedule_ok(row: Any, query: ActivityQuery, now: datetime) -> bool:
     if row.schedule_rrule is None and not row.schedule_rdates:
         return False
-    key = _sched_key(row)
-    if isinstance(query.day, int) and query.day not in _weekdays(key):
+    key = schedule_key(row)
+    if isinstance(query.day, int) and query.day not in schedule_weekdays(key):
         return False
     if isinstance(query.day, date) and not _occurs(key, query.day):
         return False

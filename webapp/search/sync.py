@@ -63,8 +63,12 @@ class ActivityText:
     tags: list[str]
     cost_yen: int | None
     schedule_rrule: str | None
+    start_time: Any
+    end_time: Any
     schedule_dtstart: Any
+    schedule_exdates: list[str]
     schedule_rdates: list[str]
+    skip_holidays: bool
     place: _PlaceText | None
     organization: _Named | None
 
@@ -74,7 +78,8 @@ def _published_query() -> Any:
     return (
         select(
             a.c.id, a.c.name, a.c.name_kana, a.c.description, a.c.category, a.c.category_text, a.c.audiences,
-            a.c.tags, a.c.cost_yen, a.c.schedule_rrule, a.c.schedule_dtstart, a.c.schedule_rdates,
+            a.c.tags, a.c.cost_yen, a.c.schedule_rrule, a.c.start_time, a.c.end_time, a.c.schedule_dtstart,
+            a.c.schedule_exdates, a.c.schedule_rdates, a.c.skip_holidays,
             a.c.place_id, p.c.name.label("p_name"), p.c.name_kana.label("p_kana"), p.c.address, p.c.lat, p.c.lon,
             p.c.district_id, d.c.name.label("d_name"), d.c.name_kana.label("d_kana"),
             a.c.organization_id, o.c.name.label("o_name"), o.c.name_kana.label("o_kana"),
@@ -98,7 +103,9 @@ def _text(row: Any) -> ActivityText:
         id=row.id, name=row.name or "", name_kana=row.name_kana or "", description=row.description or "",
         category=row.category, category_text=row.category_text or "", audiences=list(row.audiences or ()),
         tags=list(row.tags or ()), cost_yen=row.cost_yen, schedule_rrule=row.schedule_rrule,
-        schedule_dtstart=row.schedule_dtstart, schedule_rdates=list(row.schedule_rdates or ()),
+        start_time=row.start_time, end_time=row.end_time, schedule_dtstart=row.schedule_dtstart,
+        schedule_exdates=list(row.schedule_exdates or ()), schedule_rdates=list(row.schedule_rdates or ()),
+        skip_holidays=bool(row.skip_holidays),
         place=place, organization=org,
     )
 
