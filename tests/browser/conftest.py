@@ -70,6 +70,26 @@ def _build_search_index(app: Flask) -> None:
         db.session.remove()
 
 
+def _buffered(app: Any) -> Any:
+    """The app's response read whole and closed before the dev server writes it.
+
+    werkzeug's dev server skips ``close()`` on the response when the browser drops the connection
+    mid-body (a navigation away from a page still loading Leaflet): the static file stays open, and
+    its ResourceWarning surfaces in whichever later test the garbage collector runs in.
+    """
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     from werkzeug.serving import make_server
@@ -88,7 +108,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         with db.transaction() as session:
             load_sample_city(session)
         _build_search_index(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:

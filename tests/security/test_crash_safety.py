@@ -91,9 +91,10 @@ def _hammer_then_kill(tmp_path: Path, database_url: str) -> tuple[set[str], int]
     script = tmp_path / "server.py"
     script.write_text(SERVER)
     port = _port()
+    log = (tmp_path / "server.log").open("w")  # read by the assertions below when they fail
     server = subprocess.Popen(
         [sys.executable, str(script), str(tmp_path / "instance"), str(port), database_url],
-        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=log, text=True,
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
     )
     try:
@@ -132,6 +133,11 @@ def _hammer_then_kill(tmp_path: Path, database_url: str) -> tuple[set[str], int]
         stop.set()
         for t in threads:
             t.join(timeout=15)
+        log.flush()
+        served = (tmp_path / "server.log").read_text()
+        # Eight threads commit and update the index at once: none may lose its index update
+        # (a reader opening a table of contents a concurrent commit had just replaced once did).
+        assert "search index update failed" not in served, served[-4000:]
         return acknowledged, attempted
     finally:
         if server.poll() is None:
@@ -139,6 +145,7 @@ def _hammer_then_kill(tmp_path: Path, database_url: str) -> tuple[set[str], int]
             server.wait()
         if server.stdout is not None:
             server.stdout.close()
+        log.close()
 
 
 def _check(engine_url: str, acknowledged: set[str], attempted: int) -> None:

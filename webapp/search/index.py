@@ -17,11 +17,11 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import SpaceSeparatedTokenizer
@@ -502,6 +502,28 @@ class _LazyKana(list):  # type: ignore[type-arg]
         return (self._kana[d] for d in self._order.tolist())
 
 
+_TOC_NAME = re.compile(rf"_{INDEX_NAME}_\d+\.toc")
+_TOC_RETRIES = 50
+_T = TypeVar("_T")
+
+
+def _reading_toc(read: Callable[[], _T]) -> _T:
+    """``read()`` again when a concurrent commit deleted the TOC or segment it was opening.
+
+    A commit writes the new table of contents, then deletes the old one and merged segments;
+    a reader that listed the directory just before finds them gone. Reading again picks up the
+    new generation, so the retry ends as soon as the writer has finished its clean-up.
+    """
+    for attempt in range(_TOC_RETRIES):
+        try:
+            return read()
+        except FileNotFoundError:
+            if attempt == _TOC_RETRIES - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 class SearchIndex:
     """One index directory; a searcher reused across requests, refreshed when the index changes."""
 
@@ -519,15 +541,24 @@ class SearchIndex:
     # -- opening
 
     def exists(self) -> bool:
-        return self.path.is_dir() and whoosh_index.exists_in(str(self.path), indexname=INDEX_NAME)
+        """Whether a table of contents has been written; a directory listing, no file opened.
+
+        (Whoosh's ``exists_in`` opens the newest TOC, which a writer in another thread or process
+        may delete between the listing and the open.)
+        """
+        try:
+            names = os.listdir(self.path)
+        except FileNotFoundError:
+            return False
+        return any(_TOC_NAME.fullmatch(name) for name in names)
 
     def open(self) -> Any:
         if self._ix is None:
             _patch_whoosh_has_column()
             self.path.mkdir(parents=True, exist_ok=True)
-            if not whoosh_index.exists_in(str(self.path), indexname=INDEX_NAME):
+            if not self.exists():
                 self._create()
-            self._ix = whoosh_index.open_dir(str(self.path), indexname=INDEX_NAME)
+            self._ix = _reading_toc(lambda: whoosh_index.open_dir(str(self.path), indexname=INDEX_NAME))
         return self._ix
 
     def _create(self) -> None:
@@ -542,7 +573,7 @@ class SearchIndex:
                 raise TimeoutError(f"cannot create search index in {self.path}: lock held")
             time.sleep(0.05)
         try:
-            if not whoosh_index.exists_in(str(self.path), indexname=INDEX_NAME):
+            if not self.exists():
                 storage.create_index(make_schema(), indexname=INDEX_NAME)
         finally:
             lock.release()
@@ -581,16 +612,18 @@ class SearchIndex:
         with self._lock:
             ix = self.open()
             if self._searcher is None:
-                self._searcher = ix.searcher()
-                self._load_ids()
+                _reading_toc(lambda: self._open_searcher(ix))
             elif not self._searcher.up_to_date():
                 # Not Searcher.refresh(): it reuses segment readers by segment id, and a segment
                 # whose documents were only deleted keeps its id, so the deletions were missed.
                 # The old searcher is not closed here: another thread may still be reading it;
                 # it closes its files when the last reference goes.
-                self._searcher = ix.searcher()
-                self._load_ids()
+                _reading_toc(lambda: self._open_searcher(ix))
             return self._searcher
+
+    def _open_searcher(self, ix: Any) -> None:
+        self._searcher = ix.searcher()
+        self._load_ids()
 
     def _load_ids(self) -> None:
         # docnum → activity id, read once per searcher generation (stored-field reads per hit are
