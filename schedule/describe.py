@@ -6,15 +6,19 @@ organiser's own wording (``Schedule.text``) rather than to a clumsy machine sent
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 
-from schedule.model import WEEKDAY_CODES, Schedule, parse_rrule_parts
+from schedule.model import TZ, WEEKDAY_CODES, Schedule, parse_rrule_parts
 
 __all__ = ["describe", "format_date", "format_date_ja", "format_time"]
 
 JA_DAYS = ("月", "火", "水", "木", "金", "土", "日")
 EN_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 EN_DAYS_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+EN_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
 EN_MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -112,14 +116,77 @@ def _monthly_byday(items: list[tuple[int | None, int]], en: bool) -> str:
     return "毎月" + "・".join(phrases)
 
 
-def _rule_phrase(s: Schedule, en: bool) -> str:
+def _month_runs(months: list[int]) -> list[list[int]]:
+    """Months as runs of consecutive months, a run may wrap the year: [10, 11, 12, 1, 2, 3]."""
+    runs: list[list[int]] = []
+    for m in sorted(set(months)):
+        if runs and runs[-1][-1] == m - 1:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    if len(runs) > 1 and runs[0][0] == 1 and runs[-1][-1] == 12:
+        runs[0] = runs.pop() + runs[0]
+    return runs
+
+
+def _months_ja(months: list[int]) -> str:
+    """「4〜9月」「7・8月」「1・3・5月」"""
+    runs = _month_runs(months)
+    if len(runs) == 1 and len(runs[0]) >= 3:
+        return f"{runs[0][0]}〜{runs[0][-1]}月"
+    return "・".join(str(m) for run in runs for m in run) + "月"
+
+
+def _months_en(months: list[int]) -> str:
+    runs = _month_runs(months)
+    if len(runs) == 1 and len(runs[0]) >= 3:
+        return f"{EN_MONTHS[runs[0][0] - 1]} to {EN_MONTHS[runs[0][-1] - 1]}"
+    return _join_en([EN_MONTHS[m - 1] for run in runs for m in run])
+
+
+def _month_qualifier(value: str, en: bool) -> tuple[str, str]:
+    """BYMONTH as (prefix, suffix) around the phrase: 「4〜9月の」… or …「（8月はお休み）」."""
+    months = sorted({int(x) for x in value.split(",")})
+    if not months or any(not 1 <= m <= 12 for m in months):
+        raise _Undescribable
+    if len(months) == 12:
+        return "", ""
+    off = [m for m in range(1, 13) if m not in months]
+    if len(off) <= 3:  # 「8月は休み」 reads better than the nine months it leaves
+        return ("", f" (not in {_months_en(off)})") if en else ("", f"（{_months_ja(off)}はお休み）")
+    return ("", f" ({_months_en(months)} only)") if en else (f"{_months_ja(months)}の", "")
+
+
+def _until_qualifier(value: str, en: bool) -> str:
+    try:
+        last = date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+        if value.endswith("Z"):  # a UTC instant: the Tokyo date it falls on
+            hour, minute, second = int(value[9:11]), int(value[11:13]), int(value[13:15])
+            instant = datetime(last.year, last.month, last.day, hour, minute, second, tzinfo=UTC)
+            last = instant.astimezone(TZ).date()
+    except ValueError:
+        raise _Undescribable from None
+    if en:
+        return f" (until {last.day} {EN_MONTHS_SHORT[last.month - 1]} {last.year})"
+    return f"（{last.year}年{last.month}月{last.day}日まで）"
+
+
+def _rule_phrase(s: Schedule, en: bool) -> tuple[str, str]:
+    """The rule as (phrase, qualifiers to put after the times)."""
     assert s.rrule is not None
     parts = parse_rrule_parts(s.rrule)
+    prefix, suffix = _month_qualifier(parts.pop("BYMONTH"), en) if "BYMONTH" in parts else ("", "")
+    if "UNTIL" in parts:
+        suffix += _until_qualifier(parts.pop("UNTIL"), en)
+    return prefix + _rule_core(parts, s, en), suffix
+
+
+def _rule_core(parts: dict[str, str], s: Schedule, en: bool) -> str:
     interval = int(parts.pop("INTERVAL", "1"))
     parts.pop("WKST", None)
     freq = parts.pop("FREQ")
     if parts.keys() - {"BYDAY", "BYMONTHDAY"}:
-        # COUNT/UNTIL/BYMONTH/BYSETPOS...: rare, and a half-right sentence would mislead.
+        # COUNT/BYSETPOS/BYYEARDAY...: rare, and a half-right sentence would mislead.
         raise _Undescribable
     byday = _parse_byday(parts["BYDAY"]) if "BYDAY" in parts else None
     if freq == "DAILY" and not parts and interval == 1:
@@ -157,14 +224,16 @@ def _time_phrase(s: Schedule, en: bool) -> str:
 def describe(s: Schedule, locale: str = "ja") -> str:
     """「毎週火曜日 10:00〜11:30」 / "Every Tuesday, 10:00–11:30".
 
+    Months (BYMONTH) read 「4〜9月の毎週火曜日」 or 「…（8月はお休み）」, an end date 「（2027年3月31日まで）」.
     Falls back to ``s.text`` (possibly "") when the rule has a shape we do not phrase
-    (COUNT, UNTIL, BYMONTH, BYSETPOS, monthly INTERVAL...).  One-off schedules (rdates only)
+    (COUNT, BYSETPOS, monthly INTERVAL...).  One-off schedules (rdates only)
     list their dates.  Exdates are not mentioned: they are shown as dates elsewhere.
     """
     en = _is_en(locale)
+    qualifiers = ""
     try:
         if s.rrule is not None:
-            phrase = _rule_phrase(s, en)
+            phrase, qualifiers = _rule_phrase(s, en)
         elif s.rdates:
             phrase = (", " if en else "、").join(format_date(d, locale) for d in s.rdates)
         else:
@@ -176,4 +245,4 @@ def describe(s: Schedule, locale: str = "ja") -> str:
         phrase = f"{phrase}, {times}" if en else f"{phrase} {times}"
     if s.skip_holidays and s.rrule is not None:
         phrase += " (closed on public holidays)" if en else "（祝日はお休み）"
-    return phrase
+    return phrase + qualifiers

@@ -28,6 +28,45 @@ CASES = [
     (Schedule("FREQ=MONTHLY;BYMONTHDAY=15", time(10), None), "毎月15日 10:00〜", "15th of each month, from 10:00"),
     (Schedule("FREQ=MONTHLY;BYMONTHDAY=1,15", None, None), "毎月1日・15日", "1st and 15th of each month"),
     (Schedule("FREQ=WEEKLY;INTERVAL=3;BYDAY=TH", None, None), "3週ごとの木曜日", "Every 3 weeks on Thursday"),
+    # Months (parse_ja writes 「8月は休み」 as BYMONTH) and an end date.
+    (
+        Schedule("FREQ=WEEKLY;BYDAY=TU;BYMONTH=1,2,3,4,5,6,7,9,10,11,12", time(10), time(12)),
+        "毎週火曜日 10:00〜12:00（8月はお休み）",
+        "Every Tuesday, 10:00–12:00 (not in August)",
+    ),
+    (
+        Schedule("FREQ=MONTHLY;BYDAY=2TH;BYMONTH=1,2,3,4,5,6,9,10,11,12", None, None, skip_holidays=True),
+        "毎月第2木曜日（祝日はお休み）（7・8月はお休み）",
+        "2nd Thursday of each month (closed on public holidays) (not in July and August)",
+    ),
+    (
+        Schedule("FREQ=WEEKLY;BYDAY=SA;BYMONTH=4,5,6,7,8,9", time(9), None),
+        "4〜9月の毎週土曜日 9:00〜",
+        "Every Saturday, from 9:00 (April to September only)",
+    ),
+    (  # a run across the new year
+        Schedule("FREQ=WEEKLY;BYDAY=WE;BYMONTH=1,2,11,12", None, None),
+        "11〜2月の毎週水曜日",
+        "Every Wednesday (November to February only)",
+    ),
+    (Schedule("FREQ=WEEKLY;BYDAY=FR;BYMONTH=8", None, None), "8月の毎週金曜日", "Every Friday (August only)"),
+    (
+        Schedule("FREQ=WEEKLY;BYDAY=MO;BYMONTH=1,3,5,7", None, None),
+        "1・3・5・7月の毎週月曜日",
+        "Every Monday (January, March, May and July only)",
+    ),
+    (
+        Schedule("FREQ=WEEKLY;BYDAY=TH;UNTIL=20270331T145959Z", time(10), None),
+        "毎週木曜日 10:00〜（2027年3月31日まで）",
+        "Every Thursday, from 10:00 (until 31 Mar 2027)",
+    ),
+    (  # UNTIL in UTC is read as the Tokyo date it ends on
+        Schedule("FREQ=WEEKLY;BYDAY=TH;UNTIL=20270331T150000Z", None, None),
+        "毎週木曜日（2027年4月1日まで）",
+        "Every Thursday (until 1 Apr 2027)",
+    ),
+    (Schedule("FREQ=WEEKLY;BYDAY=TH;UNTIL=20270331", None, None), "毎週木曜日（2027年3月31日まで）", "Every Thursday (until 31 Mar 2027)"),
+    (Schedule("FREQ=DAILY;BYMONTH=1,2,3,4,5,6,7,8,9,10,11,12", None, None), "毎日", "Every day"),
 ]
 
 
@@ -41,7 +80,12 @@ def test_describe(s: Schedule, ja: str, en: str) -> None:
 
 @pytest.mark.parametrize(
     "rrule",
-    ["FREQ=WEEKLY;BYDAY=TU;COUNT=4", "FREQ=YEARLY;BYMONTH=8;BYMONTHDAY=1", "FREQ=MONTHLY;INTERVAL=2;BYDAY=1MO"],
+    [
+        "FREQ=WEEKLY;BYDAY=TU;COUNT=4",
+        "FREQ=YEARLY;BYMONTH=8;BYMONTHDAY=1",
+        "FREQ=MONTHLY;INTERVAL=2;BYDAY=1MO",
+        "FREQ=WEEKLY;BYDAY=TU;BYSETPOS=1",
+    ],
 )
 def test_falls_back_to_text(rrule: str) -> None:
     s = Schedule(rrule, time(10), None, text="夏休み期間のみ")
