@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from icalendar import Calendar
 from sqlalchemy import func, select
@@ -154,6 +156,27 @@ def test_stale_notice_after_six_months(client: FlaskClient, indexed_city: Sessio
     assert "情報が古いかもしれません" in client.get(f"/activities/{activity_id}").get_data(as_text=True)
     _set_confirmed(activity_id, 10)
     assert "情報が古いかもしれません" not in client.get(f"/activities/{activity_id}").get_data(as_text=True)
+
+
+def test_stale_notice_says_the_configured_period(
+    app: Flask, client: FlaskClient, indexed_city: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    activity_id = _published(indexed_city).id
+    _set_confirmed(activity_id, 200)
+    page = client.get(f"/activities/{activity_id}?lang=ja").get_data(as_text=True)
+    assert "最後に確認してから半年以上たっています" in page
+    assert "半年に一度" in client.get("/for-organizers").get_data(as_text=True)
+
+    settings = app.extensions["odekake_settings"]
+    monkeypatch.setitem(
+        app.extensions, "odekake_settings", dataclasses.replace(settings, stale_after_days=90, reconfirm_months=12)
+    )
+    _set_confirmed(activity_id, 100)
+    assert "最後に確認してから3か月以上たっています" in client.get(f"/activities/{activity_id}").get_data(as_text=True)
+    en = client.get(f"/activities/{activity_id}?lang=en").get_data(as_text=True)
+    assert "not been confirmed for more than 3 months" in en
+    assert "Once every 1 year," in client.get("/for-organizers?lang=en").get_data(as_text=True)
+    assert "1年に一度" in client.get("/for-organizers?lang=ja").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("lang", "text"), [("ja", "ページが見つかりません"), ("en", "Page not found")])

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
@@ -163,6 +164,28 @@ def fmt_yen(value: int | None) -> str:
     return _("%(n)s円", n=f"{value:,}")
 
 
+def fmt_period(days: float) -> str:
+    """A settings period as people say it: 半年 / six months, 1年 / 12 months, 3か月, 45日."""
+    if 175 <= days <= 190:
+        return _("半年")
+    months = round(days / 30.44)
+    if days >= 28 and abs(days - months * 30.44) <= 5:
+        if months % 12 == 0:
+            return ngettext("%(num)d年", "%(num)d年", months // 12)
+        return ngettext("%(num)dか月", "%(num)dか月", months)
+    return ngettext("%(num)d日", "%(num)d日", round(days))
+
+
+def stale_period() -> str:
+    """How old a confirmation gets before 「情報が古いかもしれません」 (settings.stale_after_days)."""
+    return fmt_period(current_app.extensions["odekake_settings"].stale_after_days)
+
+
+def reconfirm_period() -> str:
+    """How often organizers are asked to confirm their listings (settings.reconfirm_months)."""
+    return fmt_period(current_app.extensions["odekake_settings"].reconfirm_months * 30.44)
+
+
 def is_stale(a: Any) -> bool:
     """Not confirmed for settings.stale_after_days (default ~6 months): 「情報が古いかもしれません」."""
     confirmed = a.last_confirmed_at
@@ -219,6 +242,8 @@ def _context() -> dict[str, Any]:
         "fmt_full_date": fmt_full_date,
         "fmt_distance": fmt_distance,
         "fmt_yen": fmt_yen,
+        "stale_period": stale_period,
+        "reconfirm_period": reconfirm_period,
         "tel_href": tel_href,
         "describe_schedule": describe_schedule,
         "categories_json": categories_json(),
