@@ -2,7 +2,7 @@
 
 Activities become importers.ActivityRecord and the importers' writers do the formatting, so an
 export read back by importers.READERS gives the same records: export → import is a no-op
-(webapp.services.imports.activity_values is the inverse of activity_to_record).
+(webapp.services.import_loader.activity_values is the inverse of activity_to_record).
 """
 
 from __future__ import annotations
