@@ -143,7 +143,8 @@ def index_activities(session: Session, index: SearchIndex, activity_ids: Iterabl
     # Unchanged documents are skipped (same fingerprint): re-importing a file or re-saving a
     # listing without changes costs no analysis and no index write.
     existing = _stamps(index, ids)
-    todo = [src for src in sources if existing.get(src.id) != fingerprint(src)]
+    # (A document not in the index yet needs no comparison: make_document stamps it.)
+    todo = [src for src in sources if src.id not in existing or existing[src.id] != fingerprint(src)]
     gone = [i for i in ids if i not in live and i in existing]
     if not todo and not gone:
         return 0
