@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ActivityRecord",
     "GeocodeLevel",
+    "HasIssues",
     "ReadResult",
     "Reader",
     "RowIssue",
@@ -108,8 +109,22 @@ class ActivityRecord:
         return out
 
 
+class HasIssues:
+    """``errors`` and ``warnings`` of a result's ``issues`` (a read file's, an import's)."""
+
+    issues: list[RowIssue]
+
+    @property
+    def errors(self) -> list[RowIssue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[RowIssue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+
 @dataclass
-class ReadResult:
+class ReadResult(HasIssues):
     records: list[ActivityRecord]
     issues: list[RowIssue]
     rejected_rows: set[int]
@@ -125,14 +140,6 @@ class ReadResult:
     def unidentified_rows(self) -> list[int]:
         """Rejected rows whose ID could not be read: they may stand for any stored listing."""
         return sorted(self.rejected_rows - set(self.rejected_ids.values()))
-
-    @property
-    def errors(self) -> list[RowIssue]:
-        return [i for i in self.issues if i.severity == "error"]
-
-    @property
-    def warnings(self) -> list[RowIssue]:
-        return [i for i in self.issues if i.severity == "warning"]
 
     def to_report(self) -> dict[str, Any]:
         """The JSON report the CLI writes with --report."""

@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from importers import RowIssue
+from importers.records import HasIssues
 
 __all__ = ["ImportReport"]
 
 
 @dataclass
-class ImportReport:
+class ImportReport(HasIssues):
     format: str
     source: str
     path: str
@@ -32,14 +33,6 @@ class ImportReport:
     notes: list[tuple[str, str]] = field(default_factory=list)  # (ja, en) about the run as a whole
     changed_ids: list[int] = field(default_factory=list)  # activity ids created/updated/archived
     changed_place_ids: list[int] = field(default_factory=list)  # places whose fields changed
-
-    @property
-    def errors(self) -> list[RowIssue]:
-        return [i for i in self.issues if i.severity == "error"]
-
-    @property
-    def warnings(self) -> list[RowIssue]:
-        return [i for i in self.issues if i.severity == "warning"]
 
     @property
     def exit_code(self) -> int:
