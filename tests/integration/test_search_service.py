@@ -342,3 +342,15 @@ def test_private_fields_never_reach_the_index(session: Session, tmp_path: Path) 
     assert a.id in index.match([["公開サロン"]])
     for secret in ("ひみつのめも", "担当者メモ", "山田花子", "secret-person"):
         assert a.id not in index.match([[secret]]), secret
+
+
+def test_cached_rankings_are_per_index(session: Session, city: SearchIndex, tmp_path: Path) -> None:
+    """Two indexes at the same generation (two apps in one process) do not share cached rankings."""
+    ids = [h.activity.id for h in run(session, city, q="サロン").hits]
+    assert len(ids) > 1
+    other = SearchIndex(tmp_path / "other")
+    sync.index_activities(session, other, ids[:1])
+    assert other.generation() == city.generation()  # what made the two keys equal
+    query = parse_activity_query({"q": ["サロン"], "per_page": ["100"]})
+    assert len(search_activities(session, query, NOW, index=city, use_cache=True).hits) == len(ids)
+    assert [h.activity.id for h in search_activities(session, query, NOW, index=other, use_cache=True).hits] == ids[:1]

@@ -471,7 +471,9 @@ def search_activities(
 
             idx = current_index()
         gen = idx.generation() if idx.exists() else -1
-        key = (query.cache_key(), facets, gen, now.replace(second=0, microsecond=0), id(session.get_bind()))
+        # The index directory too: several apps in one process (tests, a CLI beside the app)
+        # have indexes at the same generation, and an engine's id() is reused once it is freed.
+        key = (query.cache_key(), facets, str(idx.path), gen, now.replace(second=0, microsecond=0), id(session.get_bind()))
         ranked = result_cache.get(key)
     if ranked is None:
         ranked = _rank(session, query, now, index, facets)
