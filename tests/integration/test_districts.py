@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from gis.districts import District as GisDistrict
 from gis.districts import DistrictIndex, read_geojson
+from tests.shapefiles import shapefile_writer
 from webapp.models import District, Place
 from webapp.services.demo import SAMPLE_DISTRICTS, load_sample_city
 from webapp.services.districts import (
@@ -138,7 +139,7 @@ def test_point_in_polygon_uses_the_spatial_index(session: Session, backend: str)
 
 
 def _write_shapefile(base: Path) -> None:
-    with shapefile.Writer(str(base), shapeType=shapefile.POLYGON, encoding="cp932") as w:
+    with shapefile_writer(base, shapeType=shapefile.POLYGON, encoding="cp932") as w:
         w.field("A27_003", "C", 20)
         w.field("A27_004", "C", 40)
         for code, name, (x0, y0, x1, y1) in [

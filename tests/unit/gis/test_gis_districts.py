@@ -16,6 +16,7 @@ from shapely.geometry import Polygon
 from gis._proj import transformer
 from gis.coords import jgd2011_to_tokyo
 from gis.districts import District, DistrictIndex, read_districts, read_geojson, read_shapefile
+from tests.shapefiles import shapefile_writer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE = Path(__file__).resolve().parents[3] / "data" / "sample" / "districts.geojson"
@@ -143,7 +144,7 @@ def test_projected_geojson_with_crs_member_is_reprojected() -> None:
 def _write_shp(
     base: Path, geoms: list[list[tuple[float, float]]], records: list[tuple[str, str]], encoding: str
 ) -> None:
-    with shapefile.Writer(str(base), shapeType=shapefile.POLYGON, encoding=encoding) as w:
+    with shapefile_writer(base, shapeType=shapefile.POLYGON, encoding=encoding) as w:
         w.field("名称", "C", 40)
         w.field("CODE", "C", 10)
         for ring, rec in zip(geoms, records, strict=True):
@@ -211,7 +212,7 @@ def test_shapefile_errors(tmp_path: Path) -> None:
 
 def test_shapefile_points_are_rejected(tmp_path: Path) -> None:
     base = tmp_path / "pts"
-    with shapefile.Writer(str(base), shapeType=shapefile.POINT) as w:
+    with shapefile_writer(base, shapeType=shapefile.POINT) as w:
         w.field("name", "C", 10)
         w.point(135.7, 34.7)
         w.record("p")
