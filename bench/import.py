@@ -80,9 +80,9 @@ def main() -> None:
 
     from importers.parallel import allow_workers, workers
     from webapp import create_app
+    from webapp.commands.migrate import upgrade_to_head
     from webapp.extensions import db
-    from webapp.migrate import upgrade_to_head
-    from webapp.services.imports import after_import_commit, import_records, read_import_file
+    from webapp.imports.service import after_import_commit, import_records, read_import_file
 
     with tempfile.TemporaryDirectory(prefix="odekake-bench-") as tmp:
         root = Path(tmp)
@@ -99,8 +99,8 @@ def main() -> None:
         with app.app_context(), contextlib.ExitStack() as stack:
             upgrade_to_head()
             if args.districts:
-                from webapp.services.demo import SAMPLE_DISTRICTS
-                from webapp.services.districts import import_district_file
+                from webapp.listings.demo import SAMPLE_DISTRICTS
+                from webapp.reports.districts import import_district_file
 
                 with db.transaction() as session:
                     import_district_file(session, SAMPLE_DISTRICTS, kind="school", source="sample")
@@ -127,7 +127,8 @@ def main() -> None:
                       f"rejected {report.rejected}")
             from sqlalchemy import func, select
 
-            from webapp.models import Organization, Place
+            from webapp.listings.models.organization import Organization
+            from webapp.listings.models.place import Place
 
             with db.transaction() as session:
                 places = session.scalar(select(func.count()).select_from(Place))

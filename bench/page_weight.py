@@ -49,9 +49,9 @@ def _serve() -> tuple[str, Any]:
     from werkzeug.serving import make_server
 
     from webapp import create_app
+    from webapp.commands.migrate import upgrade_to_head
     from webapp.extensions import db
-    from webapp.migrate import upgrade_to_head
-    from webapp.services.demo import load_sample_city
+    from webapp.listings.demo import load_sample_city
 
     instance = Path(tempfile.mkdtemp(prefix="odekake-weight-"))
     app = create_app({"instance_dir": instance, "env": "testing"})

@@ -154,8 +154,9 @@ def load_db(app: Any, rows: list[Row]) -> float:
     from sqlalchemy import insert
 
     from webapp.extensions import db
-    from webapp.models import Activity, Place
-    from webapp.services.spatial import point_element
+    from webapp.listings.models.activity import Activity
+    from webapp.listings.models.place import Place
+    from webapp.listings.spatial import point_element
 
     t = time.perf_counter()
     with app.app_context(), db.transaction() as session:
@@ -190,8 +191,8 @@ def _t(h: int) -> Any:
 
 
 def build_odekake(rows: list[Row], path: Path) -> tuple[Any, float]:
+    from webapp.listings.taxonomy import taxonomy
     from webapp.search.index import SearchIndex, SourceText, make_document
-    from webapp.taxonomy import taxonomy
 
     tx = taxonomy()
     index = SearchIndex(path)
@@ -360,11 +361,11 @@ def timed(fn: Callable[[], Any]) -> float:
 
 def run_size(n: int, queries: int, seed: int) -> dict[str, Any]:
     from webapp import create_app
+    from webapp.commands.migrate import upgrade_to_head
     from webapp.extensions import db
-    from webapp.migrate import upgrade_to_head
+    from webapp.search.activity_query import ActivityQuery
     from webapp.search.analysis import analyse_term
     from webapp.search.service import result_cache, search_activities
-    from webapp.services.activity_query import ActivityQuery
 
     rnd = random.Random(seed + n)
     out: dict[str, Any] = {"n": n}

@@ -3,7 +3,7 @@
     result = READERS["municipal-csv"].read(path, mapping=load_mapping(map_path), geocoder=geocoder)
     result.records, result.issues, result.rejected_rows
 
-The DB upsert lives in webapp.services.imports.
+The DB upsert lives in webapp.imports.service.
 """
 
 from importers.build import stable_id

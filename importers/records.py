@@ -1,6 +1,6 @@
 """The importer's output contract: records, row issues and the read result.
 
-Everything here is plain data so that the DB loader (webapp.services.imports) can consume it
+Everything here is plain data so that the DB loader (webapp.imports.service) can consume it
 without importing any reader.  ``row`` is provenance, not content, so it is left out of record
 equality: the same listing read from a CSV with two title rows and from our own export is "the
 same record".

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection handed over by webapp.migrate (both databases)."""
+"""Alembic environment: runs on the connection handed over by webapp.commands.migrate (both databases)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine
 
-from webapp.models import Base
+from webapp.orm import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -7,7 +7,7 @@ Create Date: ${create_date}
 from alembic import op
 import sqlalchemy as sa
 import geoalchemy2
-import webapp.models.base
+import webapp.orm
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

@@ -11,8 +11,8 @@ import tempfile
 from alembic import command
 
 from webapp import create_app
+from webapp.commands.migrate import alembic_config
 from webapp.extensions import db
-from webapp.migrate import alembic_config
 
 
 def main() -> None:

@@ -20,8 +20,8 @@ _apps: dict[str, tuple[Flask, Engine]] = {}
 
 def _build_app(backend: str, tmp_root: Path) -> tuple[Flask, Engine]:
     from webapp import create_app
+    from webapp.commands.migrate import upgrade_to_head
     from webapp.extensions import db
-    from webapp.migrate import upgrade_to_head
 
     instance = tmp_root / f"instance-{backend}"
     config: dict[str, object] = {"instance_dir": instance, "env": "testing"}
@@ -98,7 +98,7 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture()
 def make_user(session: Session):  # type: ignore[no-untyped-def]
-    from webapp.services.accounts import create_user
+    from webapp.accounts.services import create_user
 
     def _make(email: str, *roles: str, office: str | None = None, password: str = "correct horse battery") -> object:
         return create_user(session, email, password, list(roles), office)
@@ -127,10 +127,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 @pytest.fixture()
 def indexed_city(session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Session:
     """The sample city, and a search index of exactly it (the app's own index is shared by tests)."""
+    from webapp.listings.demo import load_sample_city
     from webapp.search import sync
     from webapp.search.index import SearchIndex
     from webapp.search.service import result_cache
-    from webapp.services.demo import load_sample_city
 
     load_sample_city(session)
     # Committed (the outer test transaction still rolls it back): requests close the scoped session.

@@ -66,6 +66,7 @@ def init_flask_config(app: Flask, settings: Settings) -> None:
 
 
 def init_database(app: Flask, settings: Settings) -> None:
+    import webapp.all_models  # noqa: F401  (every table and relationship known before the first query)
     from webapp.db import make_engine
     from webapp.extensions import db
 
@@ -90,23 +91,29 @@ def init_security(app: Flask, settings: Settings) -> None:
 
 
 def init_auth(app: Flask) -> None:
-    from webapp.auth import init_login
+    from webapp.accounts.login import init_login
 
     init_login(app)
 
 
 def init_blueprints(app: Flask) -> None:
-    from webapp.auth.views import bp as auth_bp
-    from webapp.organizer.views import bp as organizer_bp
+    from webapp.accounts.views import bp as auth_bp
+    from webapp.cases.views import bp as cases_bp
+    from webapp.imports.views import bp as imports_bp
+    from webapp.listings.moderation_views import bp as moderation_bp
+    from webapp.listings.organizer_views import bp as organizer_bp
     from webapp.public.api import bp as api_bp
     from webapp.public.opendata import bp as opendata_bp
     from webapp.public.views import bp as public_bp
-    from webapp.staff.views import bp as staff_bp
+    from webapp.reports.views import bp as reports_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(organizer_bp)
-    app.register_blueprint(staff_bp)
+    app.register_blueprint(cases_bp)
+    app.register_blueprint(moderation_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(imports_bp)
     app.register_blueprint(opendata_bp)
     app.register_blueprint(api_bp)
 

@@ -8,9 +8,9 @@ from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from webapp.i18n import current_lang
+from webapp.listings.taxonomy import taxonomy
 from webapp.security.links import safe_link
 from webapp.security.permissions import has_permission
-from webapp.taxonomy import taxonomy
 
 
 def _lang_url(lang: str) -> str:
@@ -20,7 +20,7 @@ def _lang_url(lang: str) -> str:
 
 
 def _context() -> dict[str, Any]:
-    from webapp.services.demo import sample_data_loaded
+    from webapp.listings.demo import sample_data_loaded
 
     settings = current_app.extensions["odekake_settings"]
     return {

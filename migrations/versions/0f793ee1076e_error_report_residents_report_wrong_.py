@@ -7,7 +7,7 @@ Create Date: 2026-11-27 12:52:26.655609
 from alembic import op
 import sqlalchemy as sa
 import geoalchemy2
-import webapp.models.base
+import webapp.orm
 
 
 revision = '0f793ee1076e'
@@ -23,7 +23,7 @@ def upgrade() -> None:
     sa.Column('activity_id', sa.Integer(), nullable=False),
     sa.Column('message', sa.Text(), nullable=False),
     sa.Column('contact', sa.String(length=200), nullable=False),
-    sa.Column('created_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', webapp.orm.UTCDateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.CheckConstraint("status IN ('open', 'resolved', 'dismissed')", name=op.f('ck_error_report_status')),
     sa.ForeignKeyConstraint(['activity_id'], ['activity.id'], name=op.f('fk_error_report_activity_id_activity'), ondelete='CASCADE'),

@@ -7,7 +7,7 @@ Create Date: 2026-11-27 14:50:12.988307
 from alembic import op
 import sqlalchemy as sa
 import geoalchemy2
-import webapp.models.base
+import webapp.orm
 
 
 revision = '6934b1f85241'

@@ -7,7 +7,7 @@ Create Date: 2026-11-27 16:09:05.576836
 from alembic import op
 import sqlalchemy as sa
 import geoalchemy2
-import webapp.models.base
+import webapp.orm
 
 
 revision = 'bccf2ae9160a'

@@ -7,7 +7,7 @@ Create Date: 2026-11-27 12:53:46.317116
 from alembic import op
 import sqlalchemy as sa
 import geoalchemy2
-import webapp.models.base
+import webapp.orm
 
 
 revision = 'd81686c7a7f9'
@@ -23,8 +23,8 @@ def upgrade() -> None:
     sa.Column('to', sa.String(length=254), nullable=False),
     sa.Column('subject', sa.String(length=300), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('created_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', webapp.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', webapp.orm.UTCDateTime(timezone=True), nullable=True),
     sa.Column('error', sa.String(length=300), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message'))
     )
@@ -35,7 +35,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', webapp.orm.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], name=op.f('fk_organization_membership_organization_id_organization'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_organization_membership_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organization_membership')),
@@ -53,11 +53,11 @@ def upgrade() -> None:
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('message', sa.Text(), nullable=False),
-    sa.Column('submitted_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('decided_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('submitted_at', webapp.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_at', webapp.orm.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', webapp.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', webapp.orm.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('draft', 'pending', 'approved', 'changes_requested', 'rejected')", name=op.f('ck_activity_revision_status')),
     sa.ForeignKeyConstraint(['activity_id'], ['activity.id'], name=op.f('fk_activity_revision_activity_id_activity'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_activity_revision_author_id_user_account'), ondelete='SET NULL'),
@@ -80,7 +80,7 @@ def upgrade() -> None:
     sa.Column('width', sa.Integer(), nullable=False),
     sa.Column('height', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('created_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', webapp.orm.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['activity_id'], ['activity.id'], name=op.f('fk_photo_activity_id_activity'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], name=op.f('fk_photo_organization_id_organization'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['user_account.id'], name=op.f('fk_photo_uploaded_by_id_user_account'), ondelete='SET NULL'),
@@ -93,8 +93,8 @@ def upgrade() -> None:
     op.create_table('reconfirmation_notice',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('activity_id', sa.Integer(), nullable=False),
-    sa.Column('sent_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('confirmed_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', webapp.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('confirmed_at', webapp.orm.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['activity_id'], ['activity.id'], name=op.f('fk_reconfirmation_notice_activity_id_activity'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reconfirmation_notice'))
     )

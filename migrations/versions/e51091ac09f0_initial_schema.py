@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 from geoalchemy2 import Geometry
 
-import webapp.models.base
+import webapp.orm
 
 revision = 'e51091ac09f0'
 down_revision = None
@@ -49,8 +49,8 @@ def upgrade() -> None:
     sa.Column('email', sa.String(length=200), nullable=False),
     sa.Column('url', sa.String(length=500), nullable=False),
     sa.Column('trusted', sa.Boolean(), nullable=False),
-    sa.Column('created_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', webapp.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', webapp.orm.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organization')),
     sa.UniqueConstraint('source', 'source_id', name=op.f('uq_organization_source_source_id'))
     )
@@ -68,8 +68,8 @@ def upgrade() -> None:
     sa.Column('geocode_level', sa.String(length=20), nullable=False),
     sa.Column('district_id', sa.Integer(), nullable=True),
     sa.Column('accessibility', sa.JSON(), nullable=False),
-    sa.Column('created_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', webapp.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', webapp.orm.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['district_id'], ['district.id'], name=op.f('fk_place_district_id_district'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_place')),
     sa.UniqueConstraint('source', 'source_id', name=op.f('uq_place_source_source_id'))
@@ -85,10 +85,10 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=300), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('office_id', sa.Integer(), nullable=True),
-    sa.Column('last_login_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_login_at', webapp.orm.UTCDateTime(timezone=True), nullable=True),
     sa.Column('session_version', sa.Integer(), nullable=False),
-    sa.Column('created_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', webapp.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', webapp.orm.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['office_id'], ['office.id'], name=op.f('fk_user_account_office_id_office'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
     sa.UniqueConstraint('email', name=op.f('uq_user_account_email'))
@@ -132,10 +132,10 @@ def upgrade() -> None:
     sa.Column('notes', sa.Text(), nullable=False),
     sa.Column('extra', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('last_confirmed_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('published_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_confirmed_at', webapp.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('published_at', webapp.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', webapp.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', webapp.orm.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('draft', 'pending', 'published', 'archived')", name=op.f('ck_activity_status')),
     sa.CheckConstraint('cost_yen IS NULL OR cost_yen >= 0', name=op.f('ck_activity_cost_yen')),
     sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], name=op.f('fk_activity_organization_id_organization'), ondelete='SET NULL'),
@@ -149,7 +149,7 @@ def upgrade() -> None:
 
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', webapp.orm.UTCDateTime(timezone=True), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('action', sa.String(length=60), nullable=False),
     sa.Column('object_type', sa.String(length=60), nullable=False),

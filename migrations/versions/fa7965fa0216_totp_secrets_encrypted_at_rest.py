@@ -29,7 +29,7 @@ def _cipher() -> Any:
     """The app's key when run by `odekake init-db` or the tests; else the settings (env, instance/)."""
     from flask import current_app, has_app_context
 
-    from webapp.services.crypto import make_cipher
+    from webapp.security.crypto import make_cipher
 
     if has_app_context():
         return make_cipher(current_app.extensions["odekake_settings"].encryption_key)

@@ -95,9 +95,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     from werkzeug.serving import make_server
 
     from webapp import create_app
+    from webapp.commands.migrate import upgrade_to_head
     from webapp.extensions import db
-    from webapp.migrate import upgrade_to_head
-    from webapp.services.demo import load_sample_city
+    from webapp.listings.demo import load_sample_city
 
     instance = tmp_path_factory.mktemp("live-instance")
     app = create_app({"instance_dir": instance, "env": "testing"})

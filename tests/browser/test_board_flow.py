@@ -18,9 +18,9 @@ EMAIL = "board-supporter@example.jp"
 def _seed(live_server: LiveServer) -> None:
     from sqlalchemy import select
 
+    from webapp.accounts.models.user import User
+    from webapp.accounts.services import create_user
     from webapp.extensions import db
-    from webapp.models import User
-    from webapp.services.accounts import create_user
 
     with live_server.app.app_context(), db.transaction() as session:
         if session.scalar(select(User.id).where(User.email == EMAIL)) is None:

@@ -36,8 +36,8 @@ def _login(page: Any, live_server: LiveServer, email: str, next_path: str = "") 
 
 
 def _make_moderator(live_server: LiveServer, email: str) -> None:
+    from webapp.accounts.services import create_user
     from webapp.extensions import db
-    from webapp.services.accounts import create_user
 
     with live_server.app.app_context(), db.transaction() as session:
         create_user(session, email, PASSWORD, ["moderator"])
@@ -141,9 +141,9 @@ def test_organizer_listing_lifecycle(
     from flask import url_for
 
     from webapp.extensions import db
-    from webapp.models import Activity
-    from webapp.models.base import utcnow
-    from webapp.services.organizer_freshness import send_reconfirmations
+    from webapp.listings.freshness import send_reconfirmations
+    from webapp.listings.models.activity import Activity
+    from webapp.orm import utcnow
 
     app = live_server.app
     settings = app.extensions["odekake_settings"]

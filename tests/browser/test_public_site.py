@@ -210,7 +210,7 @@ def _public_paths(live_server: LiveServer) -> list[str]:
     from sqlalchemy import select
 
     from webapp.extensions import db
-    from webapp.models import Activity
+    from webapp.listings.models.activity import Activity
 
     with live_server.app.app_context():
         session = db.session()

@@ -20,9 +20,9 @@ def _seed(live_server: LiveServer) -> None:
     from sqlalchemy import select
 
     from tests.integration.test_kpis import store_fixed_dataset
+    from webapp.accounts.models.user import User
+    from webapp.accounts.services import create_user
     from webapp.extensions import db
-    from webapp.models import User
-    from webapp.services.accounts import create_user
 
     with live_server.app.app_context(), db.transaction() as session:
         if session.scalar(select(User.id).where(User.email == "report-viewer@example.jp")) is None:

@@ -10,10 +10,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.models import Activity
+from webapp.listings.demo import load_sample_city
+from webapp.listings.models.activity import Activity
 from webapp.search.index import SearchIndex
 from webapp.search.service import result_cache
-from webapp.services.demo import load_sample_city
 
 API = "/api/v1/activities"
 
@@ -203,7 +203,7 @@ def _as_of(activity_id: int, confirmed_days_ago: int, notice_days_ago: int | Non
     from sqlalchemy import delete
 
     from webapp.extensions import db
-    from webapp.models.organizer import ReconfirmationNotice
+    from webapp.listings.models.organizer import ReconfirmationNotice
 
     session = db.session()  # requests close the scoped session: commit through a fresh one
     activity = session.get(Activity, activity_id)

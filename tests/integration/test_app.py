@@ -70,7 +70,7 @@ def test_undeclared_route_is_denied_at_runtime(tmp_path) -> None:
 def test_public_routes_are_listed(app: Flask) -> None:
     public_endpoints = {ep for ep, view in app.view_functions.items() if access_of(view) == PUBLIC}
     assert {"public.index", "auth.login"} <= public_endpoints
-    assert "staff.home" not in public_endpoints
+    assert "cases.home" not in public_endpoints
 
 
 def test_security_headers(client: FlaskClient) -> None:

@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.helpers import csrf_token, login
-from webapp.auth import passwords, totp
-from webapp.models.security import LoginAttempt, PasswordResetToken, UserSession
-from webapp.services import accounts, throttle
-from webapp.services.errors import ServiceError
+from webapp.accounts import passwords, throttle, totp
+from webapp.accounts import services as accounts
+from webapp.accounts.models.security import LoginAttempt, PasswordResetToken, UserSession
+from webapp.service_error import ServiceError
 
 PW = "correct horse battery"
 

@@ -16,7 +16,7 @@ from flask import Flask
 from sqlalchemy import Engine, select, text
 
 from tests.conftest import POSTGIS_URL
-from webapp.backup import BackupError, backup, read_manifest, restore
+from webapp.commands.backup_service import BackupError, backup, read_manifest, restore
 from webapp.config import PROJECT_ROOT
 
 VENV_BIN = Path(sys.executable).parent
@@ -42,12 +42,12 @@ def _use(engine: Engine) -> None:
 
 
 def _populate(app: Flask, engine: Engine) -> None:
-    from webapp.auth import totp
+    from webapp.accounts import totp
+    from webapp.accounts.services import create_user, issue_reset_token
+    from webapp.commands.migrate import upgrade_to_head
     from webapp.extensions import db
-    from webapp.migrate import upgrade_to_head
+    from webapp.listings.demo import load_sample_city
     from webapp.security import audit
-    from webapp.services.accounts import create_user, issue_reset_token
-    from webapp.services.demo import load_sample_city
 
     _use(engine)
     with app.app_context():
@@ -75,7 +75,7 @@ def _norm(value: Any) -> Any:
 
 
 def _dump(app: Flask, engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    from webapp.models import Base
+    from webapp.orm import Base
 
     rows: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as conn:
@@ -125,8 +125,8 @@ def _round_trip(tmp_path: Path, engines: list[Engine], src_url: str = "", dst_ur
 
     # the spatial index works on the restored database (R*Tree / GiST came back too)
     from webapp.extensions import db
-    from webapp.models import Place
-    from webapp.services.spatial import places_near
+    from webapp.listings.models.place import Place
+    from webapp.listings.spatial import places_near
 
     results = []
     for engine in (engine_a, engine_b):

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from tests.helpers import csrf_token, login
 from tests.integration.test_cases import World, world  # noqa: F401  (shared fixture)
+from webapp.accounts.models.user import User
+from webapp.cases import placements as flow
+from webapp.cases import services as svc
+from webapp.cases.models import Person
 from webapp.extensions import db
-from webapp.models import User
-from webapp.models.case import Person
-from webapp.services import cases as svc
-from webapp.services import cases_placements as flow
 
 
 @dataclass
@@ -120,9 +120,9 @@ def test_every_board_route_is_in_the_matrix(app: Flask) -> None:
     board_endpoints = {
         rule.endpoint
         for rule in app.url_map.iter_rules()
-        if getattr(app.view_functions[rule.endpoint], "__module__", "") == "webapp.staff.board"
+        if getattr(app.view_functions[rule.endpoint], "__module__", "") == "webapp.cases.views"
     }
-    covered = {f"staff.{name}" for name, *_ in ROUTES}
+    covered = {f"cases.{name}" for name, *_ in ROUTES}
     assert board_endpoints <= covered, board_endpoints - covered
 
 
@@ -183,7 +183,7 @@ def _without_csrf(html: str) -> str:
 
 
 def flow_placement_id(session: Session, person: Person) -> int:
-    from webapp.models.case import Placement
+    from webapp.cases.models import Placement
 
     placement = Placement(host_name="x", stage="candidate")
     person.placements.append(placement)

@@ -19,12 +19,16 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tests.helpers import csrf_token, login
-from webapp.models import Activity, AuditEvent, Place, User
-from webapp.models.case import CaseNote, FollowUp, Person, Placement
-from webapp.services import cases as svc
-from webapp.services import cases_placements as flow
-from webapp.services.errors import ServiceError
-from webapp.services.spatial import set_location
+from webapp.accounts.models.security import UserSession
+from webapp.accounts.models.user import User
+from webapp.cases import placements as flow
+from webapp.cases import services as svc
+from webapp.cases.models import CaseNote, FollowUp, Person, Placement
+from webapp.listings.models.activity import Activity
+from webapp.listings.models.place import Place
+from webapp.listings.spatial import set_location
+from webapp.security.models import AuditEvent
+from webapp.service_error import ServiceError
 
 PASSWORD = "correct horse battery"
 
@@ -58,15 +62,15 @@ def make_activity(session: Session, key: str, lat: float, lon: float, **kw: Any)
 
 @functools.cache
 def _password_hash() -> str:
-    from webapp.auth.passwords import hash_password
+    from webapp.accounts.passwords import hash_password
 
     return hash_password(PASSWORD)
 
 
 def make_staff(session: Session, email: str, role: str, office: str) -> User:
     """Like conftest's make_user, but hashing the shared password once: Argon2 per user is slow."""
-    from webapp.models import RoleMembership
-    from webapp.services.accounts import get_or_create_office
+    from webapp.accounts.models.user import RoleMembership
+    from webapp.accounts.services import get_or_create_office
 
     user = User(email=email, display_name=email.split("@")[0], password_hash=_password_hash())
     user.office = get_or_create_office(session, office)
@@ -403,19 +407,25 @@ def test_purge_after_retention_respects_legal_hold(world: World, session: Sessio
 # ── session limits ──────────────────────────────────────────────────────────────────────────────
 
 
-def test_idle_and_absolute_timeouts(world: World, client: FlaskClient) -> None:
-    import time as _time
+def _age_sessions(session: Session, user: User, *, idle: timedelta = timedelta(0), age: timedelta = timedelta(0)) -> None:
+    for row in session.scalars(select(UserSession).where(UserSession.user_id == user.id)):
+        row.last_seen_at -= idle
+        row.created_at -= age
+    session.flush()
 
+
+def test_idle_and_absolute_timeouts(world: World, client: FlaskClient, session: Session) -> None:
+    """One mechanism (accounts.sessions) for every staff page; the board has no limits of its own."""
+    supporter = world.users["supporter_a"]
     login(client, "supporter_a@example.jp")
     assert client.get("/staff/cases").status_code == 200
-    with client.session_transaction() as s:
-        s["staff_seen_at"] = _time.time() - 31 * 60
+    _age_sessions(session, supporter, idle=timedelta(minutes=31))
     r = client.get("/staff/cases")
     assert r.status_code == 302 and "/auth/login" in r.headers["Location"]
+    assert "一定時間操作がなかったため" in client.get(r.headers["Location"]).get_data(as_text=True)
     login(client, "supporter_a@example.jp")
     assert client.get("/staff/cases").status_code == 200
-    with client.session_transaction() as s:
-        s["staff_started_at"] = _time.time() - 13 * 3600
+    _age_sessions(session, supporter, age=timedelta(hours=13))
     r = client.get("/staff/cases")
     assert r.status_code == 302 and "/auth/login" in r.headers["Location"]
 
@@ -424,8 +434,8 @@ def test_idle_and_absolute_timeouts(world: World, client: FlaskClient) -> None:
 
 
 def test_staff_demo_loads_is_fictional_and_refuses_twice(app: Flask, session: Session) -> None:
-    from webapp.services.cases_demo import STAFF_DEMO_FILE, load_staff_demo
-    from webapp.services.demo import load_sample_city
+    from webapp.cases.demo import STAFF_DEMO_FILE, load_staff_demo
+    from webapp.listings.demo import load_sample_city
 
     assert "架空" in json.loads(STAFF_DEMO_FILE.read_text(encoding="utf-8"))["notice"]
     with app.app_context():

@@ -9,9 +9,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from webapp.models import Activity, Place
-from webapp.services.demo import SAMPLE_FILE, load_sample_city
-from webapp.services.errors import ServiceError
+from webapp.listings.demo import SAMPLE_FILE, load_sample_city
+from webapp.listings.models.activity import Activity
+from webapp.listings.models.place import Place
+from webapp.service_error import ServiceError
 
 
 def test_sample_city_loads_with_points(session: Session) -> None:

@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 
 from importers import READERS
 from tests.hsds_schema import hsds_problems
-from webapp.models import Activity, Organization, Place
-from webapp.services.demo import load_sample_city
-from webapp.services.exports import export_activities, export_records
-from webapp.services.imports import import_file
+from webapp.imports.exports import export_activities, export_records
+from webapp.imports.service import import_file
+from webapp.listings.demo import load_sample_city
+from webapp.listings.models.activity import Activity
+from webapp.listings.models.organization import Organization
+from webapp.listings.models.place import Place
 
 FORMATS = [("municipal-csv", "city.csv"), ("geojson", "city.geojson"), ("hsds", "city.json")]
 # Every way an export can be written: HSDS also as a zip of CSV tables.

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.helpers import csrf_token, login
-from webapp.models import Activity, AuditEvent
+from webapp.listings.models.activity import Activity
+from webapp.security.models import AuditEvent
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
 URL = "/staff/import"

@@ -1,4 +1,4 @@
-"""webapp.services.imports on both databases: upsert, re-import no-op, updates, archive, drafts,
+"""webapp.imports.service on both databases: upsert, re-import no-op, updates, archive, drafts,
 rejected rows, one transaction per file, dry run, encodings, geocoding."""
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from importers import UnreadableFile
-from webapp.models import Activity, Organization, Place
-from webapp.services import imports
-from webapp.services.imports import ImportReport, default_geocoder, import_file
+from webapp.imports import service as imports
+from webapp.imports.service import ImportReport, default_geocoder, import_file
+from webapp.listings.models.activity import Activity
+from webapp.listings.models.organization import Organization
+from webapp.listings.models.place import Place
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
 
@@ -297,8 +299,8 @@ def test_xlsx_import_and_reimport(session: Session, tmp_path: Path) -> None:
 
 
 def test_imported_places_get_their_school_district(session: Session, tmp_path: Path) -> None:
-    from webapp.services.demo import SAMPLE_DISTRICTS
-    from webapp.services.districts import import_district_file
+    from webapp.listings.demo import SAMPLE_DISTRICTS
+    from webapp.reports.districts import import_district_file
 
     import_district_file(session, SAMPLE_DISTRICTS, kind="school", source="sample")
     run(session, write_csv(tmp_path / "v1.csv", ROWS))
@@ -307,7 +309,7 @@ def test_imported_places_get_their_school_district(session: Session, tmp_path: P
 
 
 def test_app_data_in_extra_survives_reimport_and_stays_out_of_exports(session: Session, tmp_path: Path) -> None:
-    from webapp.services.exports import export_records
+    from webapp.imports.exports import export_records
 
     run(session, write_csv(tmp_path / "v1.csv", ROWS))
     t1 = by_id(session, "T1")
@@ -404,7 +406,7 @@ def test_an_edit_approved_through_moderation_survives_the_next_import(
 ) -> None:
     """The real path: the organizer edits the imported listing, a moderator approves it, the
     city re-imports its unchanged file."""
-    from webapp.services import organizer as listings
+    from webapp.listings import organizer as listings
 
     path = write_csv(tmp_path / "v1.csv", [[*r, "ひまわりの会"] for r in ROWS], header=[*HEADER, "主催者"])
     run(session, path)

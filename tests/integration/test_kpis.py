@@ -31,7 +31,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from schedule import TZ
-from webapp.services.kpis import (
+from webapp.reports.kpis import (
     SUPPRESSED,
     FollowUpRow,
     KpiFilter,
@@ -189,8 +189,8 @@ def _at(day: date, hour: int = 10) -> datetime:
 
 def store_fixed_dataset(session: Session) -> dict[int, int]:
     """Insert PEOPLE/PLACEMENTS/FOLLOWUPS; returns {dataset office number: Office.id}."""
-    from webapp.models import Office
-    from webapp.models.case import FollowUp, Person, Placement, PlacementEvent
+    from webapp.accounts.models.user import Office
+    from webapp.cases.models import FollowUp, Person, Placement, PlacementEvent
 
     offices = {n: Office(name=f"テスト事務所{n}") for n in (1, 2)}
     session.add_all(offices.values())

@@ -8,7 +8,7 @@ from flask import Flask
 from geoalchemy2 import alembic_helpers
 
 from webapp.extensions import db
-from webapp.models import Base
+from webapp.orm import Base
 
 
 def _include(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
@@ -29,6 +29,6 @@ def test_head_matches_models(app: Flask) -> None:
 def test_single_head() -> None:
     from alembic.script import ScriptDirectory
 
-    from webapp.migrate import alembic_config
+    from webapp.commands.migrate import alembic_config
 
     assert len(ScriptDirectory.from_config(alembic_config()).get_heads()) == 1

@@ -13,8 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.helpers import csrf_token, login
-from webapp.models import Activity, AuditEvent, Organization, User
-from webapp.models.organizer import ActivityRevision, OutboxMessage
+from webapp.accounts.models.user import User
+from webapp.listings.models.activity import Activity
+from webapp.listings.models.organization import Organization
+from webapp.listings.models.organizer import ActivityRevision, OutboxMessage
+from webapp.security.models import AuditEvent
 
 PASSWORD = "correct horse battery"
 ADDRESS = "奈良県生駒市元町1丁目3番5号"
@@ -414,8 +417,8 @@ def test_organizer_archives_listing(client: FlaskClient, session: Session) -> No
 
 
 def test_reconfirmation_mail_and_one_click_link(client: FlaskClient, session: Session, app: Flask) -> None:
-    from webapp.models.base import utcnow
-    from webapp.services.organizer_freshness import flagged_activities, is_flagged, send_reconfirmations
+    from webapp.listings.freshness import flagged_activities, is_flagged, send_reconfirmations
+    from webapp.orm import utcnow
 
     sign_up_and_verify(client, "fresh@example.org", org="確認の会")
     org = session.scalar(select(Organization).where(Organization.name == "確認の会"))
@@ -458,7 +461,7 @@ def test_reconfirmation_mail_and_one_click_link(client: FlaskClient, session: Se
 
 
 def test_moderation_queue_lists_error_reports(client: FlaskClient, session: Session, moderator: Any) -> None:
-    from webapp.models import ErrorReport
+    from webapp.listings.models.report import ErrorReport
 
     activity = Activity(source="manual", source_id="er-1", name="報告されたサロン", status="published")
     session.add(activity)
@@ -540,9 +543,9 @@ def test_invited_organizer_edits_an_imported_listing(
     """Open-data listings keep schedules the builder cannot express; an edit leaves them intact."""
     from datetime import time
 
-    from webapp.models import Place
-    from webapp.services.organizer import add_member
-    from webapp.services.spatial import set_location
+    from webapp.listings.models.place import Place
+    from webapp.listings.organizer import add_member
+    from webapp.listings.spatial import set_location
 
     org = Organization(source="opendata", source_id="o-1", name="北新町自治会")
     place = Place(source="opendata", source_id="p-1", name="北新町集会所", address="生駒市北新町")

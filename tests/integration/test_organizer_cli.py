@@ -23,10 +23,11 @@ def _seed(instance: Path) -> None:
 from datetime import timedelta
 from webapp import create_app
 from webapp.extensions import db
-from webapp.models import Activity, Organization
-from webapp.models.base import utcnow
-from webapp.services.accounts import create_user
-from webapp.services.organizer import add_member
+from webapp.listings.models.activity import Activity
+from webapp.listings.models.organization import Organization
+from webapp.orm import utcnow
+from webapp.accounts.services import create_user
+from webapp.listings.organizer import add_member
 
 app = create_app({{"instance_dir": {str(instance)!r}}})
 with app.app_context(), db.transaction() as s:

@@ -19,9 +19,10 @@ from tests.integration.test_organizer import (
     post_listing,
     sign_up_and_verify,
 )
-from webapp.models import Activity, Organization
-from webapp.services.demo import SAMPLE_DISTRICTS
-from webapp.services.districts import import_district_file, store_districts
+from webapp.listings.demo import SAMPLE_DISTRICTS
+from webapp.listings.models.activity import Activity
+from webapp.listings.models.organization import Organization
+from webapp.reports.districts import import_district_file, store_districts
 
 SAMPLE = read_geojson(SAMPLE_DISTRICTS)
 INDEX = DistrictIndex(SAMPLE)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from webapp.config import Settings
-from webapp.services.errors import ServiceError
-from webapp.services.geocoding import clear_cache, geocode, geocoder_dir, import_table
+from webapp.listings.geocoding import clear_cache, geocode, geocoder_dir, import_table
+from webapp.service_error import ServiceError
 
 ODEKAKE = str(Path(sys.executable).parent / "odekake")
 BLOCK_3 = (34.692278, 135.700199)  # 元町一丁目 3番 in the sample 街区 table

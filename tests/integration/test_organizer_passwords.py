@@ -1,4 +1,4 @@
-"""Organizer passwords go through the one policy (webapp.services.accounts) and show its own reason."""
+"""Organizer passwords go through the one policy (webapp.accounts.services) and show its own reason."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from tests.helpers import csrf_token, login
 from tests.integration.test_organizer import PASSWORD, logout, outbox_links
-from webapp.models import Organization, User
+from webapp.accounts.models.user import User
+from webapp.listings.models.organization import Organization
 
 WEAK = [
     ("short", "パスワードは10文字以上にしてください。", "at least 10 characters"),

@@ -23,8 +23,8 @@ from tests.integration.test_organizer import (
     sign_up_and_verify,
 )
 from webapp.config import Settings
-from webapp.models.organizer import Photo
-from webapp.services.photos import PhotoRejected, clean_image
+from webapp.listings.models.organizer import Photo
+from webapp.listings.photos import PhotoRejected, clean_image
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "photos"
 SETTINGS = Settings()
@@ -166,6 +166,6 @@ def test_upload_serve_and_publish(client: FlaskClient, session: Session, app: Fl
     r = anonymous.get(src)
     assert r.status_code == 200 and r.headers["X-Content-Type-Options"] == "nosniff"
 
-    from webapp.services.photos import published_photos
+    from webapp.listings.photos import published_photos
 
     assert [p.id for p in published_photos(session, activity_id)] == [photo.id]

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.helpers import csrf_token
-from webapp.models import Activity, ErrorReport
+from webapp.listings.models.activity import Activity
+from webapp.listings.models.report import ErrorReport
 
 
 def _published(session: Session, **where: object) -> Activity:
@@ -309,7 +310,7 @@ def test_furigana_toggle_by_link_and_cookie(client: FlaskClient, indexed_city: S
 
 
 def test_district_filter(client: FlaskClient, indexed_city: Session) -> None:
-    from webapp.models import District, Place
+    from webapp.listings.models.place import District, Place
 
     row = indexed_city.execute(
         select(District.code, District.name)
@@ -368,7 +369,7 @@ def test_failing_search_service_falls_back(client: FlaskClient, indexed_city: Se
 def _send_notice(activity_id: int, days_ago: int) -> None:
     """A "still running as shown?" mail sent ``days_ago`` and not answered."""
     from webapp.extensions import db
-    from webapp.models.organizer import ReconfirmationNotice
+    from webapp.listings.models.organizer import ReconfirmationNotice
 
     session = db.session()
     session.add(ReconfirmationNotice(activity_id=activity_id, sent_at=datetime.now(UTC) - timedelta(days=days_ago)))
@@ -401,7 +402,7 @@ def test_unanswered_reconfirmation_shows_outdated_notice_on_page_and_card(
     assert "情報が古いかもしれません" in _card(client.get(search).get_data(as_text=True), activity_id)
 
     from webapp.extensions import db
-    from webapp.services.organizer_freshness import confirm
+    from webapp.listings.freshness import confirm
 
     session = db.session()
     activity = session.get(Activity, activity_id)

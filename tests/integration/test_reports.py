@@ -15,15 +15,15 @@ from sqlalchemy.orm import Session
 
 from tests.helpers import login
 from tests.integration.test_kpis import store_fixed_dataset
-from webapp.models import AuditEvent
-from webapp.services.demo import load_sample_city
+from webapp.listings.demo import load_sample_city
+from webapp.security.models import AuditEvent
 
 PERIOD = {"start": "2026-04-01", "end": "2026-09-30"}
 
 
 @pytest.fixture()
 def dataset(session: Session, make_user, monkeypatch: pytest.MonkeyPatch) -> dict[int, int]:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("webapp.staff.reports._today", lambda: date(2026, 10, 15))
+    monkeypatch.setattr("webapp.reports.views._today", lambda: date(2026, 10, 15))
     load_sample_city(session)  # the SAMPLE 小学校区 that Person.district codes refer to
     offices = store_fixed_dataset(session)
     make_user("lead@example.jp", "office_lead", office="テスト事務所1")

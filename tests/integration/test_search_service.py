@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 
 from gis.distance import _GEOD, geodesic_m
 from schedule import TZ
-from webapp.models import Activity, District, Place
+from webapp.listings.demo import load_sample_city
+from webapp.listings.models.activity import Activity
+from webapp.listings.models.place import District, Place
+from webapp.listings.spatial import set_location
 from webapp.search import sync
+from webapp.search.activity_query import ActivityQuery, parse_activity_query
 from webapp.search.index import SearchIndex
 from webapp.search.service import SearchResult, activity_to_json, result_cache, search_activities
-from webapp.services.activity_query import ActivityQuery, parse_activity_query
-from webapp.services.demo import load_sample_city
-from webapp.services.spatial import set_location
 
 # Tuesday 24 Nov 2026, 10:00 in Tokyo; Monday 23 Nov 2026 is 勤労感謝の日.
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=TZ)

@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from schedule import TZ
 from webapp.boundary import _commit
-from webapp.models import Activity
+from webapp.listings.demo import load_sample_city
+from webapp.listings.models.activity import Activity
 from webapp.search import sync
+from webapp.search.activity_query import ActivityQuery
 from webapp.search.index import SearchIndex
 from webapp.search.service import search_activities
-from webapp.services.activity_query import ActivityQuery
-from webapp.services.demo import load_sample_city
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=TZ)
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.distance import haversine_m
-from webapp.models import Place
-from webapp.services.spatial import places_in_bbox_query, places_near, set_location
+from webapp.listings.models.place import Place
+from webapp.listings.spatial import places_in_bbox_query, places_near, set_location
 
 CENTER = (34.6915, 135.7006)  # 生駒駅 area
 

@@ -24,12 +24,12 @@ from sqlalchemy.orm import Session
 from tests.conftest import POSTGIS_URL
 from tests.helpers import csrf_token, login
 from tests.integration.test_auth_hardening import _enable_totp, _post_login
-from webapp.auth import totp
+from webapp.accounts import totp
+from webapp.accounts.models.user import User
+from webapp.commands.migrate import alembic_config
 from webapp.config import load_settings
 from webapp.db import make_engine
-from webapp.migrate import alembic_config
-from webapp.models import User
-from webapp.services.crypto import make_cipher
+from webapp.security.crypto import make_cipher
 
 PW = "correct horse battery"
 BEFORE = "6934b1f85241"  # the last revision with the plaintext column

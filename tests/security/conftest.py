@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.helpers import login
-from webapp.models import ROLES
+from webapp.accounts.models.user import ROLES
 
 
 @pytest.fixture()

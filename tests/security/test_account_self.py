@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from webapp.models import ROLES
+from webapp.accounts.models.user import ROLES
 from webapp.security.permissions import ACCOUNT_SELF, ROLE_PERMISSIONS, access_of
 
 SELF_SERVICE = {

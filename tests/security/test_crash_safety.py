@@ -40,12 +40,13 @@ from flask import request
 from werkzeug.serving import make_server
 from webapp import create_app
 from webapp.extensions import csrf, db
-from webapp.migrate import upgrade_to_head
-from webapp.models import Activity, Place
+from webapp.commands.migrate import upgrade_to_head
+from webapp.listings.models.activity import Activity
+from webapp.listings.models.place import Place
 from webapp.search.sync import index_activity_after_commit
 from webapp.security import audit
 from webapp.security.permissions import public
-from webapp.services.spatial import set_location
+from webapp.listings.spatial import set_location
 
 config = {"instance_dir": sys.argv[1], "env": "testing"}
 if sys.argv[3]:
@@ -177,7 +178,7 @@ import json
 from sqlalchemy import select
 from webapp import create_app
 from webapp.extensions import db
-from webapp.models import Activity
+from webapp.listings.models.activity import Activity
 from webapp.search.index import activity_source, fingerprint, index_at
 
 app = create_app()
@@ -204,7 +205,7 @@ def _cli_env(tmp_path: Path, database_url: str) -> dict[str, str]:
 def _odekake(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """The installed console script, as an operator runs it after a crash."""
     script = Path(sys.executable).with_name("odekake")
-    command = [str(script)] if script.exists() else [sys.executable, "-c", "from webapp.cli import main; main()"]
+    command = [str(script)] if script.exists() else [sys.executable, "-c", "from webapp.commands import main; main()"]
     return subprocess.run([*command, *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 

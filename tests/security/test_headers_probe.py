@@ -186,8 +186,8 @@ def test_session_cookie_flags(probe_app: Flask, make_user) -> None:  # type: ign
 
 def test_production_cookies_are_secure_and_hsts_is_on(tmp_path: Path) -> None:
     from webapp import create_app
+    from webapp.commands.migrate import upgrade_to_head
     from webapp.extensions import db
-    from webapp.migrate import upgrade_to_head
 
     prod = create_app(
         {

@@ -25,11 +25,13 @@ from sqlalchemy.orm import Session
 
 from tests.helpers import csrf_token, login
 from tests.security.routes import Route, routes
-from webapp.models import Activity, Organization, User
-from webapp.models.case import CaseNote, Consent, FollowUp, Person, Placement
-from webapp.models.organizer import ActivityRevision, OrganizationMembership, Photo
-from webapp.models.report import ErrorReport
-from webapp.models.security import UserSession
+from webapp.accounts.models.security import UserSession
+from webapp.accounts.models.user import User
+from webapp.cases.models import CaseNote, Consent, FollowUp, Person, Placement
+from webapp.listings.models.activity import Activity
+from webapp.listings.models.organization import Organization
+from webapp.listings.models.organizer import ActivityRevision, OrganizationMembership, Photo
+from webapp.listings.models.report import ErrorReport
 
 PASSWORD = "correct horse battery"
 SECRET = "IDORB"  # every marker below starts with it; no answer to A may contain it
@@ -37,14 +39,14 @@ SECRET = "IDORB"  # every marker below starts with it; no answer to A may contai
 
 @functools.cache
 def _hash() -> str:
-    from webapp.auth.passwords import hash_password
+    from webapp.accounts.passwords import hash_password
 
     return hash_password(PASSWORD)
 
 
 def _user(session: Session, email: str, role: str, office: str | None = None) -> User:
-    from webapp.models import RoleMembership
-    from webapp.services.accounts import get_or_create_office
+    from webapp.accounts.models.user import RoleMembership
+    from webapp.accounts.services import get_or_create_office
 
     user = User(email=email, display_name=email.split("@")[0], password_hash=_hash())
     if office:
@@ -86,10 +88,10 @@ class Side:
 
 def _build_side(session: Session, app: Flask, key: str, marker: str) -> Side:
     from tests.integration.test_cases import make_activity
-    from webapp.services import cases as cases_svc
-    from webapp.services import cases_placements as flow
-    from webapp.services import organizer as org_svc
-    from webapp.services.photos import add_photo
+    from webapp.cases import placements as flow
+    from webapp.cases import services as cases_svc
+    from webapp.listings import organizer as org_svc
+    from webapp.listings.photos import add_photo
 
     settings = app.extensions["odekake_settings"]
     org = Organization(source="test", source_id=f"org-{key}", name=f"{marker}団体")
@@ -129,7 +131,7 @@ def _rows(session: Session, model: type, *where: Any) -> list[tuple[Any, ...]]:
 
 
 def snapshot(session: Session, b: Side) -> dict[str, Any]:
-    from webapp.models.case import CaseMeeting, CaseShare, PersonWorker, PlacementEvent
+    from webapp.cases.models import CaseMeeting, CaseShare, PersonWorker, PlacementEvent
 
     person_children = [FollowUp, Consent, CaseNote, Placement, PersonWorker, CaseShare, CaseMeeting]
     snap: dict[str, Any] = {
@@ -174,7 +176,7 @@ def _b_values(b: Side, session_id: int) -> dict[str, list[object]]:
 # Parents that A owns, combined with B's children (e.g. A's listing with B's photo).
 PARENTS = ("activity_id", "person_id")
 # Guarded pages about any published listing (a host page: which of *my* cases are placed there).
-READS_PUBLISHED = {"staff.host"}
+READS_PUBLISHED = {"cases.host"}
 
 
 def urls_for(route: Route, a: Side, b: Side, b_values: dict[str, list[object]]) -> list[tuple[str, bool]]:
@@ -282,8 +284,8 @@ def test_idor_sweep_across_organizations_and_offices(probe_app: Flask, session: 
     assert not changed, f"B's rows changed: {changed}"
     # The sweep really covered the id routes of both areas (not an empty loop).
     endpoints = {r.endpoint for r in routes(app) if urls_for(r, a, b, b_values)}
-    assert {"organizer.edit", "organizer.remove_photo", "organizer.photo", "staff.case_view",
-            "staff.placement_stage", "staff.followup_done", "staff.consent_withdraw",
+    assert {"organizer.edit", "organizer.remove_photo", "organizer.photo", "cases.case_view",
+            "cases.placement_stage", "cases.followup_done", "cases.consent_withdraw",
             "auth.revoke_session"} <= endpoints  # fmt: skip
     # B still works with what it owns: the sweep did not pass by breaking everything.
     assert b_client.get(f"/organizer/activities/{b.draft.id}/edit").status_code == 200

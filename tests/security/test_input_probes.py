@@ -68,7 +68,7 @@ def _reachable_get_routes(app: Flask, role: str | None, protected_only: bool = F
 
 @pytest.fixture()
 def sample_city(session: Session) -> None:
-    from webapp.services.demo import load_sample_city
+    from webapp.listings.demo import load_sample_city
 
     load_sample_city(session)
 
@@ -127,7 +127,9 @@ def test_hostile_and_oversized_parameters_never_500(  # each role reaches differ
 
 @pytest.mark.usefixtures("sample_city")
 def test_stored_xss_in_listing_text_is_escaped(probe_app: Flask, session: Session) -> None:
-    from webapp.models import Activity, Organization, Place
+    from webapp.listings.models.activity import Activity
+    from webapp.listings.models.organization import Organization
+    from webapp.listings.models.place import Place
 
     payload = XSS[1]
     activity = session.scalars(
@@ -238,7 +240,7 @@ def test_staff_login_redirect_keeps_next_on_site(probe_app: Flask, make_user) ->
 
 @pytest.mark.usefixtures("sample_city")
 def test_javascript_url_is_not_a_link_on_detail_page(probe_app: Flask, session: Session) -> None:
-    from webapp.models import Activity
+    from webapp.listings.models.activity import Activity
 
     activity = session.scalars(select(Activity).where(Activity.status == "published").order_by(Activity.id)).first()
     assert activity is not None

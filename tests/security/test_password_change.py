@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.helpers import csrf_token, login
-from webapp.auth.passwords import verify_password
-from webapp.models import User
-from webapp.models.security import LoginAttempt
-from webapp.services import throttle
+from webapp.accounts import throttle
+from webapp.accounts.models.security import LoginAttempt
+from webapp.accounts.models.user import User
+from webapp.accounts.passwords import verify_password
 
 OLD = "correct horse battery"
 NEW = "a much better passphrase"

@@ -32,8 +32,8 @@ def _fail_login(client: FlaskClient, forwarded: str, email: str = "nobody@exampl
 @pytest.fixture()
 def proxied_app(tmp_path: Path) -> Iterator[Flask]:
     from webapp import create_app
+    from webapp.commands.migrate import upgrade_to_head
     from webapp.extensions import db, limiter
-    from webapp.migrate import upgrade_to_head
 
     app = create_app({"instance_dir": tmp_path, "env": "testing", "proxy_fix_hops": 1})
     try:
@@ -47,8 +47,8 @@ def proxied_app(tmp_path: Path) -> Iterator[Flask]:
 
 
 def _attempt_ips(app: Flask) -> list[str]:
+    from webapp.accounts.models.security import LoginAttempt
     from webapp.extensions import db
-    from webapp.models.security import LoginAttempt
 
     with app.app_context():
         return list(db.session().scalars(select(LoginAttempt.ip).order_by(LoginAttempt.id)))

@@ -12,13 +12,13 @@ from flask.testing import FlaskClient
 
 from tests.helpers import csrf_token
 from tests.security.routes import SIGNS_OUT, get_routes, new_problems, post_routes, routes
-from webapp.models import ROLES
+from webapp.accounts.models.user import ROLES
 
 
 def test_inventory_is_complete_and_nonempty(probe_app: Flask) -> None:
     found = list(routes(probe_app))
     assert len(found) >= 10
-    assert {"public.index", "auth.login", "staff.home"} <= {r.endpoint for r in found}
+    assert {"public.index", "auth.login", "cases.home"} <= {r.endpoint for r in found}
 
 
 def test_anonymous_gets_no_protected_content(probe_app: Flask) -> None:

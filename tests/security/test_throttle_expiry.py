@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.helpers import csrf_token
-from webapp.models.security import LoginAttempt
-from webapp.services import throttle
+from webapp.accounts import throttle
+from webapp.accounts.models.security import LoginAttempt
 
 ODEKAKE = str(Path(sys.executable).parent / "odekake")
 

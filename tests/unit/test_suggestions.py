@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from schedule import TZ, Schedule
-from webapp.services.suggestions import Candidate, Profile, rank, score
+from webapp.cases.suggestions import Candidate, Profile, rank, score
 
 TUE_MORNING = Schedule(rrule="FREQ=WEEKLY;BYDAY=TU", start=time(10), end=time(12))
 WED_AFTERNOON = Schedule(rrule="FREQ=WEEKLY;BYDAY=WE", start=time(14), end=time(16))

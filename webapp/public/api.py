@@ -20,11 +20,11 @@ from sqlalchemy.orm import selectinload
 
 from webapp.errors import api_error
 from webapp.extensions import db
-from webapp.models import Activity
+from webapp.listings.models.activity import Activity
 from webapp.public.display import outdated_ids
+from webapp.search.activity_query import QueryError, parse_activity_query
 from webapp.search.service import Hit, SearchResult, activity_to_feature, activity_to_json, search_activities
 from webapp.security.permissions import public
-from webapp.services.activity_query import QueryError, parse_activity_query
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

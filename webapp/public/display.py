@@ -25,9 +25,9 @@ from schedule import describe, format_date
 from schedule.describe import format_time
 from webapp.config import PROJECT_ROOT
 from webapp.i18n import current_lang
-from webapp.models import Activity
-from webapp.services import organizer_freshness
-from webapp.taxonomy import taxonomy
+from webapp.listings import freshness as organizer_freshness
+from webapp.listings.models.activity import Activity
+from webapp.listings.taxonomy import taxonomy
 
 RUBY_COOKIE = "ruby"
 ICON_DIR = PROJECT_ROOT / "static" / "icons"

@@ -26,9 +26,10 @@ from jatext.normalize import fold
 from schedule import TZ, format_date, is_open_at, next_occurrences, occurs_on
 from schedule import weekdays as schedule_weekdays
 from webapp.i18n import current_lang
-from webapp.models import Activity, District, Place
+from webapp.listings.models.activity import Activity
+from webapp.listings.models.place import District, Place
+from webapp.listings.taxonomy import taxonomy
 from webapp.public.display import outdated_ids
-from webapp.taxonomy import taxonomy
 
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RADII = (500, 1000, 2000, 5000, 10000)
@@ -316,8 +317,8 @@ def _service() -> tuple[Any, Any, Any, bool] | None:
     The last item says whether its query takes the newcomer flags and accessibility.
     """
     try:
+        from webapp.search.activity_query import ActivityQuery, QueryError, parse_activity_query
         from webapp.search.service import search_activities
-        from webapp.services.activity_query import ActivityQuery, QueryError, parse_activity_query
     except ImportError:
         return None
     fields = getattr(ActivityQuery, "__dataclass_fields__", {})

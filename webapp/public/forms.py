@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from webapp.services.error_reports import MAX_CONTACT, MAX_MESSAGE
+from webapp.listings.error_reports import MAX_CONTACT, MAX_MESSAGE
 
 
 class ErrorReportForm(FlaskForm):

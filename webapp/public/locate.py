@@ -14,7 +14,7 @@ from sqlalchemy import select
 from gis.geocoder import Geocoder
 from jatext.normalize import fold
 from webapp.config import PROJECT_ROOT
-from webapp.models import Place
+from webapp.listings.models.place import Place
 
 GEOCODER_DIR = PROJECT_ROOT / "data" / "sample" / "geocoder"
 MIN_FALLBACK_CHARS = 2

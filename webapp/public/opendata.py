@@ -15,9 +15,9 @@ from flask_babel import gettext as _
 
 from webapp.extensions import db
 from webapp.i18n import current_lang
+from webapp.listings.taxonomy import taxonomy
+from webapp.reports.coverage import UNASSIGNED, CoverageReport, coverage_report
 from webapp.security.permissions import public
-from webapp.services.coverage import UNASSIGNED, CoverageReport, coverage_report
-from webapp.taxonomy import taxonomy
 
 bp = Blueprint("opendata", __name__, url_prefix="/open-data")
 

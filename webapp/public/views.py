@@ -14,14 +14,15 @@ from werkzeug.routing import BuildError
 from schedule import describe, next_occurrences
 from schedule.ical import calendar, vevent
 from webapp.extensions import db, limiter
-from webapp.models import Activity, Place
+from webapp.listings.error_reports import create_error_report
+from webapp.listings.models.activity import Activity
+from webapp.listings.models.place import Place
 from webapp.public import display, finder
 from webapp.public.forms import ErrorReportForm
 from webapp.public.locate import geocode_town
+from webapp.public.qr import qr_data_uri
 from webapp.security.permissions import public
-from webapp.services.error_reports import create_error_report
-from webapp.services.errors import ServiceError
-from webapp.services.qr import qr_data_uri
+from webapp.service_error import ServiceError
 
 bp = Blueprint("public", __name__)
 display.register(bp)
@@ -86,7 +87,7 @@ def _activity_or_404(activity_id: int) -> Activity:
 
 def _photos(activity: Activity) -> list[object]:
     try:
-        from webapp.services.photos import published_photos
+        from webapp.listings.photos import published_photos
     except ImportError:  # photos arrive with the organizer area
         return []
     return list(published_photos(db.session(), activity.id))

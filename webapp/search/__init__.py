@@ -3,7 +3,7 @@
 Entry points for other parts of the app:
 
 * ``webapp.search.service.search_activities(session, query, now=None)`` with a query from
-  ``webapp.services.activity_query.parse_activity_query(request.args)``; ``activity_to_json``
+  ``webapp.search.activity_query.parse_activity_query(request.args)``; ``activity_to_json``
   is the public API's item shape.
 * ``webapp.search.sync.index_activity_after_commit(activity_id)`` from any request that
   publishes, edits, archives or deletes an activity (``index_place_after_commit(place_id)``

@@ -149,7 +149,7 @@ class SourceText:
 
 def weekday_mask(activity: Any) -> int:
     """Bitmask of the weekdays the schedule can occur on (0 when not derivable)."""
-    from webapp.models.activity import schedule_key, schedule_weekdays
+    from webapp.listings.models.activity import schedule_key, schedule_weekdays
 
     if not (activity.schedule_rrule or activity.schedule_rdates):
         return 0
@@ -161,7 +161,7 @@ def weekday_mask(activity: Any) -> int:
 
 def activity_source(activity: Any) -> SourceText:
     """Collect an Activity's searchable text (its place, organization and taxonomy labels)."""
-    from webapp.taxonomy import taxonomy
+    from webapp.listings.taxonomy import taxonomy
 
     tx = taxonomy()
     labels: list[str] = []

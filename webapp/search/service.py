@@ -8,7 +8,7 @@ The one entry point for the public API and the resident pages::
 * Place and the cheap filters (category, free, weekday): on a large city, numpy arrays built
   from the index's columns (measured faster than the DB: there is no index on activity.place_id,
   so the spatial-index subquery still scans every published activity); on a small city the DB's
-  spatial index (webapp.services.spatial).  The exact distance is the WGS84 geodesic either way,
+  spatial index (webapp.listings.spatial).  The exact distance is the WGS84 geodesic either way,
   so the radius edge is exact.
 * Audience, accessibility, district, newcomer flags, a date or "open now": DB rows + RRULE.
 * The page is always loaded from the DB with ``status == "published"``: a listing that was
@@ -33,12 +33,18 @@ from sqlalchemy.orm import Session, joinedload
 
 from gis.distance import bbox_around, geodesic_many_m
 from schedule import TZ, Schedule, is_open_at, next_occurrences, occurs_on
-from webapp.models import Activity, District, Place
-from webapp.models.activity import schedule_from_key, schedule_key, schedule_of, schedule_weekdays
+from webapp.listings.models.activity import (
+    Activity,
+    schedule_from_key,
+    schedule_key,
+    schedule_of,
+    schedule_weekdays,
+)
+from webapp.listings.models.place import District, Place
+from webapp.listings.spatial import places_in_bbox_query
+from webapp.search.activity_query import ActivityQuery
 from webapp.search.index import SearchIndex
 from webapp.search.synonyms import expand_query
-from webapp.services.activity_query import ActivityQuery
-from webapp.services.spatial import places_in_bbox_query
 
 __all__ = ["Hit", "SearchResult", "activity_to_feature", "activity_to_json", "search_activities"]
 

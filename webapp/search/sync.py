@@ -19,7 +19,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.models import Activity, District, Organization, Place
+from webapp.listings.models.activity import Activity
+from webapp.listings.models.organization import Organization
+from webapp.listings.models.place import District, Place
 from webapp.search.bulk import BULK_MIN_DOCS, write_sources
 from webapp.search.index import SearchIndex, activity_source, fingerprint, make_document
 

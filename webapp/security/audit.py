@@ -8,7 +8,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from webapp.models import AuditEvent
+from webapp.security.models import AuditEvent
 
 
 def record(

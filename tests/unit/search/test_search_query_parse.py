@@ -8,7 +8,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from gis.distance import BBox
-from webapp.services.activity_query import ActivityQuery, QueryError, parse_activity_query
+from webapp.search.activity_query import ActivityQuery, QueryError, parse_activity_query
 
 
 def test_empty_arguments_give_the_default_query() -> None:

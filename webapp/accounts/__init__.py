@@ -1,0 +1,1 @@
+"""Accounts: users, offices, sessions, passwords, TOTP, throttling, sign-up, mail tokens."""

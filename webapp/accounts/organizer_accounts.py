@@ -1,0 +1,255 @@
+"""Organizer accounts: self sign-up with e-mail verification, invitations, password reset.
+
+Verification and invitation links carry signed, expiring tokens (itsdangerous): a verification token
+names the user and e-mail and only works while the account is unverified; an invitation names the
+e-mail and organization. Password reset uses the single-use, digest-stored tokens of
+webapp.accounts.services (issue/peek/consume_reset_token), and set_password() ends every session.
+An unverified account is simply `active=False`: login refuses it until the link is opened.
+Responses never reveal whether an e-mail address has an account.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webapp.accounts.models.user import RoleMembership, User
+from webapp.accounts.services import check_new_password, create_user, normalise_email
+from webapp.config import Settings
+from webapp.listings.models.organization import ORGANIZATION_KINDS, Organization
+from webapp.listings.organizer import add_member, plain_text
+from webapp.mail import queue_mail
+from webapp.security.audit import record
+from webapp.service_error import ServiceError
+
+VERIFY_MAX_AGE = 3 * 24 * 3600
+INVITE_MAX_AGE = 14 * 24 * 3600
+
+LinkFor = Callable[[str], str]
+
+
+def _serializer(settings: Settings, purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt=f"odekake.{purpose}")
+
+
+def make_token(settings: Settings, purpose: str, payload: dict[str, Any]) -> str:
+    return _serializer(settings, purpose).dumps(payload)
+
+
+def read_token(settings: Settings, purpose: str, token: str, max_age: int) -> dict[str, Any] | None:
+    try:
+        value = _serializer(settings, purpose).loads(token, max_age=max_age)
+    except BadSignature:  # includes SignatureExpired
+        return None
+    return value if isinstance(value, dict) else None
+
+
+# ------------------------------------------------------------------------------------------------
+# sign-up and verification
+
+
+def sign_up(
+    session: Session,
+    settings: Settings,
+    email: str,
+    password: str,
+    display_name: str,
+    organization_name: str,
+    organization_kind: str,
+    verify_link: LinkFor,
+) -> User | None:
+    """Create an unverified organizer and their organization, and mail the verification link.
+
+    Returns None (after mailing a notice to the owner) when the address already has an account,
+    so the page shown is the same either way.
+    """
+    email = normalise_email(email)
+    org_name = plain_text(organization_name, 200)
+    if not org_name:
+        raise ServiceError("organization_required", _("団体名を入力してください。"), "organization_name")
+    # The policy runs before the lookup so that a taken address gets the same answer (create_user
+    # applies it again).
+    check_new_password(password, email)
+    existing = session.scalar(select(User).where(User.email == email))
+    if existing is not None:
+        queue_mail(
+            session,
+            settings,
+            email,
+            _("おでかけマップ: 登録済みのメールアドレスです"),
+            _("このメールアドレスはすでに登録されています。パスワードを忘れた場合は、ログイン画面から再設定してください。")
+            + "\n",
+        )
+        return None
+    user = create_user(session, email, password, ["organizer"], display_name=plain_text(display_name, 200))
+    user.active = False
+    organization = Organization(
+        source="organizer",
+        source_id=uuid.uuid4().hex,
+        name=org_name,
+        kind=organization_kind if organization_kind in ORGANIZATION_KINDS else "other",
+        # The sign-up address is a person's login, not the organization's public contact.
+    )
+    session.add(organization)
+    session.flush()
+    add_member(session, user, organization)
+    record(session, "organizer.signup", "user", user.id, {"organization_id": organization.id}, user_id=user.id)
+    send_verification(session, settings, user, verify_link)
+    return user
+
+
+def send_verification(session: Session, settings: Settings, user: User, verify_link: LinkFor) -> None:
+    token = make_token(settings, "verify", {"u": user.id, "e": user.email})
+    queue_mail(
+        session,
+        settings,
+        user.email,
+        _("おでかけマップ: メールアドレスの確認"),
+        _("次のリンクを開くと登録が完了します（3日間有効）。")
+        + "\n\n"
+        + verify_link(token)
+        + "\n\n"
+        + _("心当たりがない場合は、このメールを破棄してください。")
+        + "\n",
+    )
+
+
+def resend_verification(session: Session, settings: Settings, email: str, verify_link: LinkFor) -> None:
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is not None and not user.active and "organizer" in user.roles and user.last_login_at is None:
+        send_verification(session, settings, user, verify_link)
+
+
+def verify_email(session: Session, settings: Settings, token: str) -> User | None:
+    payload = read_token(settings, "verify", token, VERIFY_MAX_AGE)
+    if not payload:
+        return None
+    user = session.get(User, payload.get("u"))
+    if user is None or user.email != payload.get("e"):
+        return None
+    if not user.active and user.last_login_at is None:
+        # Only a never-used account is activated by this link; a suspended one stays suspended.
+        user.active = True
+        record(session, "organizer.verify_email", "user", user.id, user_id=user.id)
+        session.flush()
+    return user if user.active else None
+
+
+# ------------------------------------------------------------------------------------------------
+# password reset
+
+
+def request_password_reset(session: Session, settings: Settings, email: str, reset_link: LinkFor) -> None:
+    """Mail a single-use reset link (the token service of webapp.accounts.services stores its digest)."""
+    from webapp.accounts.services import issue_reset_token
+
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None or not user.active:
+        return
+    token = issue_reset_token(session, user)
+    queue_mail(
+        session,
+        settings,
+        user.email,
+        _("おでかけマップ: パスワードの再設定"),
+        _("次のリンクから新しいパスワードを設定してください（1時間有効、1回限り）。")
+        + "\n\n"
+        + reset_link(token)
+        + "\n\n"
+        + _("心当たりがない場合は、このメールを破棄してください。パスワードは変わりません。")
+        + "\n",
+    )
+    record(session, "auth.password_reset_requested", "user", user.id, user_id=user.id)
+
+
+def user_for_reset(session: Session, settings: Settings, token: str) -> User | None:
+    from webapp.accounts.services import peek_reset_token
+
+    return peek_reset_token(session, token)
+
+
+def reset_password(session: Session, settings: Settings, token: str, password: str) -> User:
+    """Use up the token and set the password; every session of the user ends (set_password)."""
+    from webapp.accounts.services import consume_reset_token, set_password
+
+    owner = user_for_reset(session, settings, token)
+    if owner is None:
+        raise ServiceError("bad_token", _("リンクの有効期限が切れたか、すでに使われています。"), "token")
+    # The policy (with this user's address) before the token is used up: a refused password
+    # leaves the link working for the next try. set_password applies the same policy again.
+    check_new_password(password, owner.email)
+    user = consume_reset_token(session, token)
+    if user is None:
+        raise ServiceError("bad_token", _("リンクの有効期限が切れたか、すでに使われています。"), "token")
+    set_password(session, user, password)
+    record(session, "auth.password_reset", "user", user.id, user_id=user.id)
+    session.flush()
+    return user
+
+
+# ------------------------------------------------------------------------------------------------
+# invitations
+
+
+def invite(
+    session: Session,
+    settings: Settings,
+    inviter: User,
+    email: str,
+    organization: Organization,
+    invite_link: LinkFor,
+) -> None:
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise ServiceError("invalid_email", _("メールアドレスの形が正しくありません。"), "email")
+    token = make_token(settings, "invite", {"e": email, "o": organization.id})
+    queue_mail(
+        session,
+        settings,
+        email,
+        _("おでかけマップ: %(org)s の掲載担当者への招待", org=organization.name),
+        _("%(org)s の活動情報を掲載・更新する担当者として招待されました。次のリンクから登録してください（14日間有効）。", org=organization.name)
+        + "\n\n"
+        + invite_link(token)
+        + "\n",
+    )
+    record(session, "organizer.invite", "organization", organization.id, {"email": email}, user_id=inviter.id)
+
+
+def read_invitation(session: Session, settings: Settings, token: str) -> tuple[str, Organization] | None:
+    payload = read_token(settings, "invite", token, INVITE_MAX_AGE)
+    if not payload:
+        return None
+    organization = session.get(Organization, payload.get("o"))
+    if organization is None:
+        return None
+    return str(payload.get("e")), organization
+
+
+def accept_invitation(
+    session: Session, settings: Settings, token: str, password: str, display_name: str
+) -> tuple[User, bool]:
+    """Join the organization; creates the account when the address has none (the invitation mail
+    proves the address). Returns the user and whether the account was created now."""
+    invitation = read_invitation(session, settings, token)
+    if invitation is None:
+        raise ServiceError("bad_token", _("招待リンクの有効期限が切れています。"), "token")
+    email, organization = invitation
+    user = session.scalar(select(User).where(User.email == email))
+    created = False
+    if user is None:
+        # create_user applies the password policy.
+        user = create_user(session, email, password, ["organizer"], display_name=plain_text(display_name, 200))
+        created = True
+    elif "organizer" not in user.roles:
+        user.memberships.append(RoleMembership(role="organizer"))
+    add_member(session, user, organization)
+    record(session, "organizer.invite_accepted", "organization", organization.id, user_id=user.id)
+    session.flush()
+    return user, created

@@ -1,0 +1,1 @@
+"""Cases (参加支援): persons, consents, meetings, placements, follow-ups, suggestions, the board."""

@@ -1,0 +1,113 @@
+"""Labels of the case record's codes (ja is the source; English in translations/en/parts/staff.po).
+
+`board_labels()` is the context processor of every page that shows case codes (the board, reports).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from webapp.cases.models import STAGES
+
+FIELD_LABELS = {
+    "elderly": _l("高齢"),
+    "disability": _l("障がい"),
+    "children": _l("子ども"),
+    "poverty": _l("生活困窮"),
+    "hikikomori": _l("ひきこもり"),
+    "other": _l("その他"),
+}
+AGE_LABELS = {
+    "under_15": _l("15歳未満"),
+    "15_19": _l("15〜19歳"),
+    "20s": _l("20代"),
+    "30s": _l("30代"),
+    "40s": _l("40代"),
+    "50s": _l("50代"),
+    "60s": _l("60代"),
+    "70s": _l("70代"),
+    "80_plus": _l("80歳以上"),
+    "unknown": _l("不明"),
+}
+STAGE_LABELS = {
+    "candidate": _l("候補"),
+    "proposed": _l("打診"),
+    "accompanied_visit": _l("同行見学"),
+    "trial": _l("体験"),
+    "participating": _l("参加中"),
+    "settled": _l("定着"),
+    "paused": _l("中断"),
+    "ended": _l("終了"),
+}
+OUTCOME_LABELS = {
+    "": _l("（なし）"),
+    "no_suitable_activity": _l("適当な活動が見つからない"),
+    "host_no_capacity": _l("受け入れ先に余裕がない"),
+    "declined_by_person": _l("本人が辞退"),
+    "declined_by_host": _l("受け入れ先が辞退"),
+    "other": _l("その他"),
+}
+REFERRAL_LABELS = {
+    "ikomaru": _l("いこまる相談窓口"),
+    "houkatsu": _l("地域包括支援センター"),
+    "csw": _l("CSW（コミュニティソーシャルワーカー）"),
+    "school": _l("学校"),
+    "self": _l("本人"),
+    "family": _l("家族"),
+    "medical": _l("医療機関"),
+    "other": _l("その他"),
+}
+CONTACT_LABELS = {
+    "phone": _l("電話"),
+    "mail": _l("郵便・メール"),
+    "visit": _l("訪問"),
+    "via_referrer": _l("紹介元を通じて"),
+    "do_not_contact": _l("本人へ直接連絡しない"),
+}
+MOBILITY_LABELS = {
+    "": _l("（未記入）"),
+    "walk": _l("徒歩"),
+    "bicycle": _l("自転車"),
+    "bus_train": _l("バス・電車"),
+    "car": _l("車"),
+    "needs_pickup": _l("送迎が必要"),
+}
+PURPOSE_LABELS = {
+    "record_keeping": _l("記録の保管"),
+    "share_host": _l("受け入れ先との情報共有"),
+    "multiagency_meeting": _l("重層的支援会議での共有"),
+}
+METHOD_LABELS = {"written": _l("書面"), "oral": _l("口頭")}
+MEETING_LABELS = {
+    "multiagency_meeting": _l("重層的支援会議（本人同意あり）"),
+    "support_meeting": _l("支援会議（社会福祉法第106条の6）"),
+}
+TARGET_LABELS = {"person": _l("本人（定着支援）"), "host": _l("受け入れ先（受け入れ先支援）")}
+SCALE_LABELS = {"": _l("（なし）"), "who5": "WHO-5 (0–25)", "swemwbs": "SWEMWBS (7–35)"}
+WEEKDAY_LABELS = (_l("月"), _l("火"), _l("水"), _l("木"), _l("金"), _l("土"), _l("日"))
+PART_LABELS = {"am": _l("午前"), "pm": _l("午後"), "ev": _l("夕方以降")}
+
+
+def board_labels() -> dict[str, Any]:
+    return {
+        "FIELD_LABELS": FIELD_LABELS,
+        "AGE_LABELS": AGE_LABELS,
+        "STAGE_LABELS": STAGE_LABELS,
+        "OUTCOME_LABELS": OUTCOME_LABELS,
+        "REFERRAL_LABELS": REFERRAL_LABELS,
+        "CONTACT_LABELS": CONTACT_LABELS,
+        "MOBILITY_LABELS": MOBILITY_LABELS,
+        "PURPOSE_LABELS": PURPOSE_LABELS,
+        "METHOD_LABELS": METHOD_LABELS,
+        "MEETING_LABELS": MEETING_LABELS,
+        "TARGET_LABELS": TARGET_LABELS,
+        "SCALE_LABELS": SCALE_LABELS,
+        "STAGES": STAGES,
+        "slot_label": slot_label,
+    }
+
+
+def slot_label(slot: str) -> str:
+    return f"{WEEKDAY_LABELS[int(slot[0])]}{PART_LABELS[slot[1:]]}"

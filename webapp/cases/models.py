@@ -1,0 +1,292 @@
+"""参加支援 case records (要配慮個人情報): Person, Consent, Placement and its history, FollowUp, CaseNote.
+
+Staff-side only: never in the public search index, public pages or the API. Name and contact are
+encrypted at rest (services.crypto); the case code is the everyday handle. Access rules live in
+services.cases, not here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.orm import Base, TimestampMixin, utcnow
+
+if TYPE_CHECKING:
+    from webapp.accounts.models.user import Office, User
+    from webapp.listings.models.activity import Activity
+
+# 分野 of the person's main support context.
+FIELDS = ("elderly", "disability", "children", "poverty", "hikikomori", "other")
+AGE_BANDS = ("under_15", "15_19", "20s", "30s", "40s", "50s", "60s", "70s", "80_plus", "unknown")
+REFERRAL_SOURCES = ("ikomaru", "houkatsu", "csw", "school", "self", "family", "medical", "other")
+CONTACT_PREFERENCES = ("phone", "mail", "visit", "via_referrer", "do_not_contact")
+MOBILITY = ("walk", "bicycle", "bus_train", "car", "needs_pickup", "")
+# Free time slots: weekday 0=Monday .. 6=Sunday × part of day.
+DAY_PARTS = ("am", "pm", "ev")
+
+CONSENT_PURPOSES = ("record_keeping", "share_host", "multiagency_meeting")
+CONSENT_METHODS = ("written", "oral")
+MEETING_KINDS = ("multiagency_meeting", "support_meeting")
+
+# The ladder (つなぎ). Terminal-ish stages can still be reopened by a recorded move.
+STAGES = (
+    "candidate",
+    "proposed",
+    "accompanied_visit",
+    "trial",
+    "participating",
+    "settled",
+    "paused",
+    "ended",
+)
+ACTIVE_STAGES = ("candidate", "proposed", "accompanied_visit", "trial", "participating")
+# Outcomes recorded as evidence of missing resources (社会資源の不足) for KPI reports.
+OUTCOMES = ("", "no_suitable_activity", "host_no_capacity", "declined_by_person", "declined_by_host", "other")
+FOLLOWUP_TARGETS = ("person", "host")
+WELLBEING_SCALES = ("", "who5", "swemwbs")
+WELLBEING_RANGES = {"who5": (0, 25), "swemwbs": (7, 35)}
+
+
+class Person(TimestampMixin, Base):
+    __tablename__ = "person"
+    __table_args__ = (
+        CheckConstraint("field IN ('elderly', 'disability', 'children', 'poverty', 'hikikomori', 'other')", name="field"),
+        Index("ix_person_office_field", "office_id", "field"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Pseudonymous handle, shown everywhere instead of a name.
+    case_code: Mapped[str] = mapped_column(String(20), unique=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="RESTRICT"), index=True)
+    # Fernet tokens (services.crypto); empty when not given. Never logged, never in audit details.
+    name_enc: Mapped[str] = mapped_column(Text, default="")
+    contact_enc: Mapped[str] = mapped_column(Text, default="")
+    age_band: Mapped[str] = mapped_column(String(20), default="unknown")
+    district: Mapped[str] = mapped_column(String(50), default="")
+    field: Mapped[str] = mapped_column(String(20), default="other")
+    field_other: Mapped[str] = mapped_column(String(100), default="")
+    interests: Mapped[list[str]] = mapped_column(default=list)
+    interests_text: Mapped[str] = mapped_column(Text, default="")
+    what_matters: Mapped[str] = mapped_column(Text, default="")
+    # ["0am", "1pm", …]: weekday digit + day part.
+    free_slots: Mapped[list[str]] = mapped_column(default=list)
+    mobility: Mapped[str] = mapped_column(String(20), default="")
+    max_travel_m: Mapped[int | None] = mapped_column()
+    max_cost_yen: Mapped[int | None] = mapped_column()
+    accessibility_needs: Mapped[list[str]] = mapped_column(default=list)
+    solo_worry: Mapped[bool] = mapped_column(default=False)
+    needs_accompany: Mapped[bool] = mapped_column(default=False)
+    audiences: Mapped[list[str]] = mapped_column(default=list)
+    referral_source: Mapped[str] = mapped_column(String(30), default="other")
+    contact_preference: Mapped[str] = mapped_column(String(30), default="phone")
+    legal_hold: Mapped[bool] = mapped_column(default=False)
+    closed_at: Mapped[datetime | None] = mapped_column()
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    office: Mapped[Office] = relationship()
+    workers: Mapped[list[PersonWorker]] = relationship(back_populates="person", cascade="all, delete-orphan")
+    shares: Mapped[list[CaseShare]] = relationship(back_populates="person", cascade="all, delete-orphan")
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", order_by="Consent.granted_at"
+    )
+    meetings: Mapped[list[CaseMeeting]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", order_by="CaseMeeting.held_at"
+    )
+    placements: Mapped[list[Placement]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", order_by="Placement.id"
+    )
+    followups: Mapped[list[FollowUp]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", order_by="FollowUp.due_on"
+    )
+    notes: Mapped[list[CaseNote]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", order_by="CaseNote.created_at"
+    )
+
+
+class PersonWorker(Base):
+    """A staff member assigned to a person (担当)."""
+
+    __tablename__ = "person_worker"
+    __table_args__ = (UniqueConstraint("person_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    person: Mapped[Person] = relationship(back_populates="workers")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class CaseShare(Base):
+    """A case explicitly shared with another office (its office leads may then open it)."""
+
+    __tablename__ = "case_share"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    shared_at: Mapped[datetime] = mapped_column(default=utcnow)
+    shared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+    person: Mapped[Person] = relationship(back_populates="shares")
+    office: Mapped[Office] = relationship()
+
+
+class Consent(Base):
+    __tablename__ = "consent"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('record_keeping', 'share_host', 'multiagency_meeting')", name="purpose"),
+        CheckConstraint("method IN ('written', 'oral')", name="method"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(30))
+    # Named recipient (host or meeting); for share_host, activity_id pins it to one listing.
+    recipient: Mapped[str] = mapped_column(String(200), default="")
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id", ondelete="SET NULL"))
+    method: Mapped[str] = mapped_column(String(10), default="written")
+    version: Mapped[str] = mapped_column(String(30), default="1")
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column()
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    person: Mapped[Person] = relationship(back_populates="consents")
+
+    @property
+    def is_live(self) -> bool:
+        return self.withdrawn_at is None
+
+
+class CaseMeeting(Base):
+    """A case discussed at a 重層的支援会議 (needs consent) or a 支援会議 (社会福祉法106条の6: no consent
+    needed, but attendees carry a duty of confidentiality and the meeting is recorded as such)."""
+
+    __tablename__ = "case_meeting"
+    __table_args__ = (CheckConstraint("kind IN ('multiagency_meeting', 'support_meeting')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    held_on: Mapped[date] = mapped_column(Date)
+    held_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attendees: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent.id", ondelete="SET NULL"))
+    without_consent: Mapped[bool] = mapped_column(default=False)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    person: Mapped[Person] = relationship(back_populates="meetings")
+
+
+class Placement(Base):
+    """つなぎ: a person × an activity (or a host not on the public map), moving up the stage ladder."""
+
+    __tablename__ = "placement"
+    __table_args__ = (
+        CheckConstraint(
+            "stage IN ('candidate', 'proposed', 'accompanied_visit', 'trial', 'participating', 'settled', "
+            "'paused', 'ended')",
+            name="stage",
+        ),
+        Index("ix_placement_stage_outcome", "stage", "outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id", ondelete="SET NULL"), index=True)
+    host_name: Mapped[str] = mapped_column(String(200), default="")
+    stage: Mapped[str] = mapped_column(String(30), default="candidate")
+    outcome: Mapped[str] = mapped_column(String(30), default="")
+    outcome_note: Mapped[str] = mapped_column(Text, default="")
+    # Why it was suggested (the scorer's reasons), kept so the choice can be explained later.
+    suggested_because: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # 打診 timing, for "no answer in N days" and per-host acceptance figures.
+    proposed_at: Mapped[datetime | None] = mapped_column()
+    answered_at: Mapped[datetime | None] = mapped_column()
+    host_accepted: Mapped[bool | None] = mapped_column()
+
+    person: Mapped[Person] = relationship(back_populates="placements")
+    activity: Mapped[Activity | None] = relationship()
+    events: Mapped[list[PlacementEvent]] = relationship(
+        back_populates="placement", cascade="all, delete-orphan", order_by="PlacementEvent.id"
+    )
+
+    @property
+    def host_label(self) -> str:
+        if self.activity is not None:
+            return self.activity.name
+        return self.host_name
+
+
+class PlacementEvent(Base):
+    """One stage change: from, to, who, why, when. Never edited."""
+
+    __tablename__ = "placement_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placement.id", ondelete="CASCADE"), index=True)
+    from_stage: Mapped[str] = mapped_column(String(30), default="")
+    to_stage: Mapped[str] = mapped_column(String(30))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    placement: Mapped[Placement] = relationship(back_populates="events")
+    by: Mapped[User | None] = relationship()
+
+
+class FollowUp(Base):
+    """定着支援 (target person) or 受け入れ先支援 (target host)."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (
+        CheckConstraint("target IN ('person', 'host')", name="target"),
+        Index("ix_follow_up_due_done", "due_on", "done_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    placement_id: Mapped[int | None] = mapped_column(ForeignKey("placement.id", ondelete="CASCADE"), index=True)
+    target: Mapped[str] = mapped_column(String(10), default="person")
+    due_on: Mapped[date] = mapped_column(Date)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    done_at: Mapped[datetime | None] = mapped_column()
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    wellbeing_scale: Mapped[str] = mapped_column(String(10), default="")
+    wellbeing_score: Mapped[int | None] = mapped_column()
+    is_baseline: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    person: Mapped[Person] = relationship(back_populates="followups")
+    placement: Mapped[Placement | None] = relationship()
+
+
+class CaseNote(Base):
+    """記録: editable by its author for 24 h; afterwards only a correction note (corrects_id) may be added."""
+
+    __tablename__ = "case_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column()
+    body: Mapped[str] = mapped_column(Text)
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("case_note.id", ondelete="CASCADE"))
+
+    person: Mapped[Person] = relationship(back_populates="notes")
+    author: Mapped[User | None] = relationship()

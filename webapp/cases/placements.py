@@ -1,0 +1,364 @@
+"""Placements (つなぎ) up the stage ladder, follow-ups (定着支援・受け入れ先支援) and host figures.
+
+Sharing a person with a host starts at 打診 (proposed): moving a placement to proposed or any later
+stage with the host needs a live "share_host" consent naming that host. Every move records who,
+when and why (PlacementEvent) and an AuditEvent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from schedule import TZ
+from webapp.accounts.models.user import User
+from webapp.cases.models import (
+    OUTCOMES,
+    STAGES,
+    WELLBEING_RANGES,
+    WELLBEING_SCALES,
+    FollowUp,
+    Person,
+    Placement,
+    PlacementEvent,
+)
+from webapp.cases.services import NotFound, case_setting, live_consent, require_write, visible_condition
+from webapp.listings.models.activity import Activity
+from webapp.orm import utcnow
+from webapp.security.audit import record
+from webapp.service_error import ServiceError
+
+# Stages at which the host knows about the person: reaching them needs the host-sharing consent.
+SHARED_WITH_HOST = frozenset({"proposed", "accompanied_visit", "trial", "participating", "settled"})
+HOST_ACCEPTED = frozenset({"accompanied_visit", "trial", "participating", "settled"})
+HOST_REFUSED_OUTCOMES = frozenset({"host_no_capacity", "declined_by_host"})
+
+
+def tokyo_today(now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(TZ).date()
+
+
+def add_placement(
+    session: Session,
+    user: User,
+    person: Person,
+    activity_id: int | None = None,
+    host_name: str = "",
+    reason: str = "",
+) -> Placement:
+    """A new candidate (候補): an activity on the map, or a host that is not on the public map."""
+    require_write(user)
+    activity = None
+    if activity_id is not None:
+        activity = session.get(Activity, activity_id)
+        if activity is None or activity.status != "published":
+            raise ServiceError("unknown_activity", "no published activity with that id", "activity_id")
+        if any(p.activity_id == activity_id and p.stage not in ("ended",) for p in person.placements):
+            raise ServiceError("duplicate", "この活動はすでに候補になっています。", "activity_id")
+    elif not host_name.strip():
+        raise ServiceError("host_required", "choose an activity or name the host", "host_name")
+    placement = Placement(
+        activity_id=activity.id if activity else None,
+        host_name="" if activity else host_name.strip(),
+        stage="candidate",
+        suggested_because=reason.strip(),
+        created_by_id=user.id,
+    )
+    placement.events.append(PlacementEvent(from_stage="", to_stage="candidate", by_id=user.id, reason=reason.strip()))
+    person.placements.append(placement)
+    session.flush()
+    record(
+        session, "placement.add", "person", person.id, {"placement_id": placement.id, "activity_id": activity_id}, user_id=user.id
+    )
+    return placement
+
+
+def record_no_suitable(session: Session, user: User, person: Person, note: str) -> Placement:
+    """「適当な活動が見つからない」: kept as an ended placement with that outcome — evidence of a gap."""
+    require_write(user)
+    if not note.strip():
+        raise ServiceError("reason_required", "say what was looked for and not found", "note")
+    placement = Placement(stage="ended", outcome="no_suitable_activity", outcome_note=note.strip(), created_by_id=user.id)
+    placement.events.append(PlacementEvent(from_stage="", to_stage="ended", by_id=user.id, reason=note.strip()))
+    person.placements.append(placement)
+    session.flush()
+    record(session, "placement.no_suitable", "person", person.id, {"placement_id": placement.id}, user_id=user.id)
+    return placement
+
+
+def _load_case_child(session: Session, user: User, model: Any, child_id: int, key: str) -> Any:
+    """A placement or follow-up if its person is visible to this user (audited as a case read), else NotFound."""
+    child = session.scalar(
+        select(model).join(Person, model.person_id == Person.id).where(model.id == child_id, visible_condition(user))
+    )
+    if child is None:
+        raise NotFound()
+    record(session, "case.read", "person", child.person_id, {key: child.id}, user_id=user.id)
+    return child
+
+
+def load_placement(session: Session, user: User, placement_id: int) -> Placement:
+    return _load_case_child(session, user, Placement, placement_id, "placement_id")  # type: ignore[no-any-return]
+
+
+def move_stage(
+    session: Session,
+    user: User,
+    placement: Placement,
+    to_stage: str,
+    reason: str,
+    outcome: str = "",
+    now: datetime | None = None,
+) -> PlacementEvent:
+    require_write(user)
+    now = now or utcnow()
+    if to_stage not in STAGES:
+        raise ServiceError("invalid_stage", f"unknown stage {to_stage!r}", "stage")
+    if to_stage == placement.stage:
+        raise ServiceError("same_stage", "already at that stage", "stage")
+    if not reason.strip():
+        raise ServiceError("reason_required", "段階を変える理由を書いてください。", "reason")
+    if outcome not in OUTCOMES:
+        raise ServiceError("invalid_outcome", f"unknown outcome {outcome!r}", "outcome")
+    if outcome and to_stage not in ("ended", "paused"):
+        raise ServiceError("outcome_needs_end", "an outcome is recorded when a placement ends or pauses", "outcome")
+    person = placement.person
+    if to_stage in SHARED_WITH_HOST and (placement.activity_id or placement.host_name):
+        consent = live_consent(person, "share_host", placement.host_label, placement.activity_id)
+        if consent is None:
+            raise ServiceError(
+                "consent_required",
+                "受け入れ先と情報を共有する本人の同意（この受け入れ先宛て）が記録されていません。",
+                "stage",
+            )
+    from_stage = placement.stage
+    placement.stage = to_stage
+    placement.stage_changed_at = now
+    if outcome:
+        placement.outcome = outcome
+        placement.outcome_note = reason.strip()
+    if to_stage == "proposed" and placement.proposed_at is None:
+        placement.proposed_at = now
+    if from_stage == "proposed" and placement.answered_at is None:
+        if to_stage in HOST_ACCEPTED:
+            placement.answered_at, placement.host_accepted = now, True
+        elif outcome in HOST_REFUSED_OUTCOMES:
+            placement.answered_at, placement.host_accepted = now, False
+    event = PlacementEvent(from_stage=from_stage, to_stage=to_stage, at=now, by_id=user.id, reason=reason.strip())
+    placement.events.append(event)
+    if to_stage == "participating" and not any(f.placement_id == placement.id and not f.is_baseline for f in person.followups):
+        schedule_followups(person, placement, tokyo_today(now))
+    session.flush()
+    record(
+        session,
+        "placement.stage",
+        "person",
+        person.id,
+        {"placement_id": placement.id, "from": from_stage, "to": to_stage, "outcome": outcome},
+        user_id=user.id,
+    )
+    return event
+
+
+def schedule_followups(person: Person, placement: Placement, start: date) -> list[FollowUp]:
+    """Default 定着支援 schedule once participation starts (settings: followup_person_days/host_days)."""
+    made = []
+    for target, key in (("person", "followup_person_days"), ("host", "followup_host_days")):
+        for days in case_setting(key):
+            fu = FollowUp(target=target, due_on=start + timedelta(days=int(days)), label=f"+{int(days)}d")
+            fu.placement = placement
+            person.followups.append(fu)
+            made.append(fu)
+    return made
+
+
+def check_wellbeing(scale: str, score: int | None) -> None:
+    if scale not in WELLBEING_SCALES:
+        raise ServiceError("invalid_scale", f"unknown scale {scale!r}", "wellbeing_scale")
+    if score is None:
+        return
+    if not scale:
+        raise ServiceError("scale_required", "choose the scale (WHO-5 or SWEMWBS) for the score", "wellbeing_scale")
+    lo, hi = WELLBEING_RANGES[scale]
+    if not lo <= score <= hi:
+        raise ServiceError("score_range", f"{scale.upper()} scores are {lo}–{hi}", "wellbeing_score")
+
+
+def add_followup(
+    session: Session,
+    user: User,
+    person: Person,
+    due_on: date,
+    target: str = "person",
+    placement_id: int | None = None,
+    label: str = "",
+) -> FollowUp:
+    require_write(user)
+    if target not in ("person", "host"):
+        raise ServiceError("invalid_target", "person or host", "target")
+    if placement_id is not None and not any(p.id == placement_id for p in person.placements):
+        raise NotFound()
+    fu = FollowUp(target=target, due_on=due_on, placement_id=placement_id, label=label.strip())
+    person.followups.append(fu)
+    session.flush()
+    record(session, "followup.add", "person", person.id, {"followup_id": fu.id}, user_id=user.id)
+    return fu
+
+
+def record_baseline(session: Session, user: User, person: Person, scale: str, score: int, note: str = "") -> FollowUp:
+    require_write(user)
+    check_wellbeing(scale, score)
+    if not scale:
+        raise ServiceError("scale_required", "choose the scale", "wellbeing_scale")
+    now = utcnow()
+    fu = FollowUp(
+        target="person", due_on=tokyo_today(now), done_at=now, done_by_id=user.id, note=note.strip(),
+        wellbeing_scale=scale, wellbeing_score=score, is_baseline=True, label="baseline",
+    )  # fmt: skip
+    person.followups.append(fu)
+    session.flush()
+    record(session, "followup.baseline", "person", person.id, {"followup_id": fu.id}, user_id=user.id)
+    return fu
+
+
+def load_followup(session: Session, user: User, followup_id: int) -> FollowUp:
+    return _load_case_child(session, user, FollowUp, followup_id, "followup_id")  # type: ignore[no-any-return]
+
+
+def complete_followup(
+    session: Session, user: User, fu: FollowUp, note: str, scale: str = "", score: int | None = None
+) -> FollowUp:
+    require_write(user)
+    if fu.done_at is not None:
+        raise ServiceError("already_done", "already done", "followup")
+    check_wellbeing(scale, score)
+    fu.done_at = utcnow()
+    fu.done_by_id = user.id
+    fu.note = note.strip()
+    fu.wellbeing_scale, fu.wellbeing_score = scale, score
+    session.flush()
+    record(session, "followup.done", "person", fu.person_id, {"followup_id": fu.id}, user_id=user.id)
+    return fu
+
+
+def proposal_overdue(placement: Placement, now: datetime | None = None) -> bool:
+    if placement.stage != "proposed" or placement.proposed_at is None:
+        return False
+    return (now or utcnow()) - placement.proposed_at > timedelta(days=int(case_setting("proposal_overdue_days")))
+
+
+def board_placements(session: Session, user: User, scope: str = "mine") -> dict[str, list[Placement]]:
+    """Placements of the visible (or, for 'mine', assigned) cases grouped by stage for the kanban."""
+    from webapp.cases.services import CaseFilter, case_query
+
+    now = utcnow()
+    people = case_query(user, CaseFilter(scope=scope), tokyo_today(now), now).with_only_columns(Person.id)
+    rows = list(
+        session.scalars(
+            select(Placement).where(Placement.person_id.in_(people)).order_by(Placement.stage_changed_at.desc()).limit(500)
+        )
+    )
+    ids = sorted({p.person_id for p in rows})
+    record(session, "case.list", "person", "", {"ids": ids, "view": "board"}, user_id=user.id)
+    grouped: dict[str, list[Placement]] = {s: [] for s in STAGES}
+    for p in rows:
+        grouped[p.stage].append(p)
+    return grouped
+
+
+@dataclass(frozen=True)
+class HostFigures:
+    """How a host answers 打診: counts only, no person data (safe for every case reader)."""
+
+    proposals: int
+    answered: int
+    accepted: int
+    mean_days_to_answer: float | None
+    open_overdue: int
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        return self.accepted / self.answered if self.answered else None
+
+
+def host_figures(session: Session, activity_id: int, now: datetime | None = None) -> HostFigures:
+    now = now or utcnow()
+    rows = list(
+        session.execute(
+            select(Placement.proposed_at, Placement.answered_at, Placement.host_accepted, Placement.stage).where(
+                Placement.activity_id == activity_id, Placement.proposed_at.is_not(None)
+            )
+        )
+    )
+    limit = timedelta(days=int(case_setting("proposal_overdue_days")))
+    waits = [(a - p).total_seconds() / 86400 for p, a, _, _ in rows if a is not None]
+    return HostFigures(
+        proposals=len(rows),
+        answered=len(waits),
+        accepted=sum(1 for _, a, ok, _ in rows if a is not None and ok),
+        mean_days_to_answer=round(sum(waits) / len(waits), 1) if waits else None,
+        open_overdue=sum(1 for p, a, _, st in rows if a is None and st == "proposed" and now - p > limit),
+    )
+
+
+def host_placements(session: Session, user: User, activity_id: int) -> tuple[list[Placement], list[FollowUp]]:
+    """People placed at this activity now, limited to cases the user may see; and host follow-ups."""
+    placements = list(
+        session.scalars(
+            select(Placement)
+            .join(Person, Placement.person_id == Person.id)
+            .where(Placement.activity_id == activity_id, visible_condition(user))
+            .where(Placement.stage.in_(("proposed", "accompanied_visit", "trial", "participating", "settled", "paused")))
+            .order_by(Placement.stage_changed_at.desc())
+        )
+    )
+    followups = list(
+        session.scalars(
+            select(FollowUp)
+            .join(Placement, FollowUp.placement_id == Placement.id)
+            .join(Person, FollowUp.person_id == Person.id)
+            .where(Placement.activity_id == activity_id, FollowUp.target == "host", visible_condition(user))
+            .order_by(FollowUp.due_on)
+        )
+    )
+    ids = sorted({p.person_id for p in placements} | {f.person_id for f in followups})
+    if ids:
+        record(session, "case.list", "person", "", {"ids": ids, "view": "host", "activity_id": activity_id}, user_id=user.id)
+    return placements, followups
+
+
+def outcome_counts(session: Session) -> dict[str, int]:
+    """Outcomes that show missing resources (no suitable activity, no capacity): counts for reports."""
+    rows = session.execute(
+        select(Placement.outcome, func.count()).where(Placement.outcome != "").group_by(Placement.outcome)
+    )
+    return {str(o): int(n) for o, n in rows}
+
+
+def overdue_proposals(session: Session, user: User, now: datetime | None = None) -> list[Placement]:
+    """打診 with no answer for longer than proposal_overdue_days, among the cases this user works on:
+    the reminder list on the staff home page."""
+    from webapp.cases.services import CaseFilter, case_query
+    from webapp.security.permissions import has_permission
+
+    if not has_permission(user, "staff:case:read"):
+        return []
+    now = now or utcnow()
+    scope = "office" if has_permission(user, "staff:office:cases") else "mine"
+    people = case_query(user, CaseFilter(scope=scope), tokyo_today(now), now).with_only_columns(Person.id)
+    limit = now - timedelta(days=int(case_setting("proposal_overdue_days")))
+    rows = list(
+        session.scalars(
+            select(Placement)
+            .where(Placement.person_id.in_(people), Placement.stage == "proposed", Placement.proposed_at < limit)
+            .order_by(Placement.proposed_at)
+            .limit(200)
+        )
+    )
+    if rows:
+        record(session, "case.list", "person", "", {"ids": sorted({p.person_id for p in rows}), "view": "proposals"}, user_id=user.id)
+    return rows

@@ -1,0 +1,678 @@
+"""Case records (参加支援): who may see a case, and every read and write with its AuditEvent.
+
+Access (deny by default; a case the user may not see is "not found", never "forbidden"):
+- supporter: cases they are assigned to (担当), in their own office;
+- office_lead: every case of their office, and cases explicitly shared with their office; assigns;
+- viewer, admin, moderator: no case content at all (statistics only, elsewhere).
+Every function that returns or changes case content writes an AuditEvent in the same transaction.
+Audit details carry ids and field names only, never the content itself.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.orm import Session
+
+from schedule import TZ as _TOKYO
+from webapp.accounts.models.user import User
+from webapp.cases.models import (
+    AGE_BANDS,
+    CONSENT_METHODS,
+    CONSENT_PURPOSES,
+    CONTACT_PREFERENCES,
+    DAY_PARTS,
+    FIELDS,
+    MEETING_KINDS,
+    MOBILITY,
+    REFERRAL_SOURCES,
+    CaseMeeting,
+    CaseNote,
+    CaseShare,
+    Consent,
+    FollowUp,
+    Person,
+    PersonWorker,
+    Placement,
+)
+from webapp.orm import utcnow
+from webapp.security.audit import record
+from webapp.security.crypto import decrypt, encrypt
+from webapp.security.models import AuditEvent
+from webapp.security.permissions import has_permission
+from webapp.service_error import ServiceError
+
+NOTE_EDIT_WINDOW = timedelta(hours=24)
+DEFAULTS: dict[str, Any] = {
+    "proposal_overdue_days": 14,
+    "followup_person_days": [7, 30, 90],
+    "followup_host_days": [30, 90],
+    "case_retention_days": 5 * 365,
+}
+
+
+def case_setting(name: str) -> Any:
+    """Case settings live under [extra] in instance/config.toml (e.g. proposal_overdue_days = 10)."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        extra = current_app.extensions["odekake_settings"].extra or {}
+        if name in extra:
+            return extra[name]
+    return DEFAULTS[name]
+
+
+class NotFound(ServiceError):
+    def __init__(self) -> None:
+        super().__init__("not_found", "not found")
+
+
+# ── access ──────────────────────────────────────────────────────────────────────────────────────
+
+
+def _shared_with(office_id: int | None) -> Any:
+    return exists().where(
+        CaseShare.person_id == Person.id, CaseShare.office_id == office_id, CaseShare.revoked_at.is_(None)
+    )
+
+
+def _assigned(user_id: int) -> Any:
+    return exists().where(PersonWorker.person_id == Person.id, PersonWorker.user_id == user_id)
+
+
+def visible_condition(user: User) -> Any:
+    """SQL condition: the persons this user may open. False for roles without case access."""
+    if not has_permission(user, "staff:case:read"):
+        return False
+    conditions = [_assigned(user.id)]
+    if has_permission(user, "staff:office:cases") and user.office_id is not None:
+        conditions += [Person.office_id == user.office_id, _shared_with(user.office_id)]
+    return or_(*conditions)
+
+
+def can_see(session: Session, user: User, person: Person) -> bool:
+    if not has_permission(user, "staff:case:read"):
+        return False
+    return bool(session.scalar(select(exists().where(Person.id == person.id, visible_condition(user)))))
+
+
+def load_person(session: Session, user: User, person_id: int, action: str = "case.read", **detail: Any) -> Person:
+    """The person if this user may see it (audited as `action`), else NotFound — the same for 'absent'."""
+    if not has_permission(user, "staff:case:read"):
+        raise NotFound()
+    person = session.scalar(select(Person).where(Person.id == person_id, visible_condition(user)))
+    if person is None:
+        raise NotFound()
+    record(session, action, "person", person.id, detail or None, user_id=user.id)
+    return person
+
+
+def require_write(user: User) -> None:
+    if not has_permission(user, "staff:case:write"):
+        raise NotFound()
+
+
+def is_assigned(person: Person, user: User) -> bool:
+    return any(w.user_id == user.id for w in person.workers)
+
+
+# ── person ──────────────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass
+class PersonInput:
+    age_band: str = "unknown"
+    district: str = ""
+    field: str = "other"
+    field_other: str = ""
+    interests: list[str] | None = None
+    interests_text: str = ""
+    what_matters: str = ""
+    free_slots: list[str] | None = None
+    mobility: str = ""
+    max_travel_m: int | None = None
+    max_cost_yen: int | None = None
+    accessibility_needs: list[str] | None = None
+    audiences: list[str] | None = None
+    solo_worry: bool = False
+    needs_accompany: bool = False
+    referral_source: str = "other"
+    contact_preference: str = "phone"
+    name: str = ""
+    contact: str = ""
+
+
+def _check_choice(value: str, allowed: tuple[str, ...], field: str) -> None:
+    if value not in allowed:
+        raise ServiceError("invalid_choice", f"{field}: {value!r} is not one of the choices", field)
+
+
+def _validate(data: PersonInput) -> None:
+    from webapp.listings.taxonomy import taxonomy
+
+    tx = taxonomy()
+    _check_choice(data.age_band, AGE_BANDS, "age_band")
+    _check_choice(data.field, FIELDS, "field")
+    _check_choice(data.referral_source, REFERRAL_SOURCES, "referral_source")
+    _check_choice(data.contact_preference, CONTACT_PREFERENCES, "contact_preference")
+    _check_choice(data.mobility, MOBILITY, "mobility")
+    for code in data.interests or []:
+        if code not in tx.interests:
+            raise ServiceError("unknown_interest", f"unknown interest {code!r}", "interests")
+    for code in data.accessibility_needs or []:
+        if code not in tx.accessibility:
+            raise ServiceError("unknown_accessibility", f"unknown accessibility need {code!r}", "accessibility_needs")
+    for code in data.audiences or []:
+        if code not in tx.audiences:
+            raise ServiceError("unknown_audience", f"unknown audience {code!r}", "audiences")
+    for slot in data.free_slots or []:
+        if len(slot) != 3 or slot[0] not in "0123456" or slot[1:] not in DAY_PARTS:
+            raise ServiceError("invalid_slot", f"invalid free time slot {slot!r}", "free_slots")
+    for name in ("max_travel_m", "max_cost_yen"):
+        value = getattr(data, name)
+        if value is not None and value < 0:
+            raise ServiceError("negative", f"{name} must not be negative", name)
+
+
+def _apply(person: Person, data: PersonInput) -> list[str]:
+    changed = []
+    for name in (
+        "age_band", "district", "field", "field_other", "interests_text", "what_matters", "mobility",
+        "max_travel_m", "max_cost_yen", "solo_worry", "needs_accompany", "referral_source", "contact_preference",
+    ):  # fmt: skip
+        value = getattr(data, name)
+        if getattr(person, name) != value:
+            setattr(person, name, value)
+            changed.append(name)
+    for name in ("interests", "free_slots", "accessibility_needs", "audiences"):
+        value = sorted(set(getattr(data, name) or []))
+        if list(getattr(person, name) or []) != value:
+            setattr(person, name, value)
+            changed.append(name)
+    if data.name != person_name(person):
+        person.name_enc = encrypt(data.name.strip())
+        changed.append("name")
+    if data.contact != person_contact(person):
+        person.contact_enc = encrypt(data.contact.strip())
+        changed.append("contact")
+    return changed
+
+
+def new_case_code(session: Session) -> str:
+    # Random, not sequential: a code says nothing about how many cases exist or when it was made.
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    while True:
+        code = "C-" + "".join(secrets.choice(alphabet) for _ in range(6))
+        if not session.scalar(select(exists().where(Person.case_code == code))):
+            return code
+
+
+def create_person(session: Session, user: User, data: PersonInput) -> Person:
+    require_write(user)
+    if user.office_id is None:
+        raise ServiceError("no_office", "your account has no office (所属); ask an administrator", "office")
+    _validate(data)
+    person = Person(case_code=new_case_code(session), office_id=user.office_id, created_by_id=user.id)
+    _apply(person, data)
+    person.workers.append(PersonWorker(user_id=user.id, assigned_by_id=user.id))
+    session.add(person)
+    session.flush()
+    record(session, "case.create", "person", person.id, user_id=user.id)
+    return person
+
+
+def update_person(session: Session, user: User, person: Person, data: PersonInput) -> list[str]:
+    require_write(user)
+    _validate(data)
+    changed = _apply(person, data)
+    session.flush()
+    record(session, "case.update", "person", person.id, {"fields": changed}, user_id=user.id)
+    return changed
+
+
+def person_name(person: Person) -> str:
+    return decrypt(person.name_enc)
+
+
+def person_contact(person: Person) -> str:
+    return decrypt(person.contact_enc)
+
+
+def person_input(person: Person) -> PersonInput:
+    return PersonInput(
+        **{k: getattr(person, k) for k in PersonInput.__dataclass_fields__ if k not in ("name", "contact")},
+        name=person_name(person),
+        contact=person_contact(person),
+    )
+
+
+# ── lists ───────────────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass
+class CaseFilter:
+    scope: str = "mine"  # mine | office
+    q: str = ""
+    stage: str = ""
+    field: str = ""
+    district: str = ""
+    overdue: bool = False
+
+
+def overdue_condition(today: date, now: datetime) -> Any:
+    """A case is overdue when a follow-up is past due, or a 打診 has gone unanswered too long."""
+    limit = now - timedelta(days=int(case_setting("proposal_overdue_days")))
+    return or_(
+        exists().where(FollowUp.person_id == Person.id, FollowUp.done_at.is_(None), FollowUp.due_on < today),
+        exists().where(
+            Placement.person_id == Person.id, Placement.stage == "proposed", Placement.proposed_at < limit
+        ),
+    )
+
+
+def case_query(user: User, f: CaseFilter, today: date, now: datetime) -> Select[tuple[Person]]:
+    query = select(Person).where(visible_condition(user))
+    if f.scope != "office" or not has_permission(user, "staff:office:cases"):
+        query = query.where(_assigned(user.id))
+    if f.q:
+        from jatext import fold
+
+        # Names are encrypted (not searchable by design): search the case code, district and notes text.
+        needle = f"%{f.q.strip()}%"
+        folded = f"%{fold(f.q)}%"
+        query = query.where(
+            or_(
+                Person.case_code.ilike(needle),
+                Person.district.ilike(needle),
+                Person.interests_text.ilike(needle),
+                Person.what_matters.ilike(needle),
+                Person.interests_text.ilike(folded),
+            )
+        )
+    if f.stage:
+        query = query.where(exists().where(Placement.person_id == Person.id, Placement.stage == f.stage))
+    if f.field:
+        query = query.where(Person.field == f.field)
+    if f.district:
+        query = query.where(Person.district == f.district)
+    if f.overdue:
+        query = query.where(overdue_condition(today, now))
+    return query.order_by(Person.updated_at.desc(), Person.id.desc())
+
+
+def list_cases(session: Session, user: User, f: CaseFilter, limit: int = 200) -> list[Person]:
+    if not has_permission(user, "staff:case:read"):
+        raise NotFound()
+    now = utcnow()
+    today = now.astimezone(_TOKYO).date()
+    people = list(session.scalars(case_query(user, f, today, now).limit(limit)))
+    record(session, "case.list", "person", "", {"ids": [p.id for p in people], "scope": f.scope}, user_id=user.id)
+    return people
+
+
+def overdue_ids(session: Session, ids: list[int]) -> set[int]:
+    """Which of these (already visible) persons have an overdue follow-up or unanswered 打診."""
+    if not ids:
+        return set()
+    now = utcnow()
+    today = now.astimezone(_TOKYO).date()
+    return set(session.scalars(select(Person.id).where(Person.id.in_(ids), overdue_condition(today, now))))
+
+
+def followups_due(session: Session, user: User, today: date) -> tuple[list[FollowUp], list[FollowUp]]:
+    """(due within the next 7 days, overdue) open follow-ups among the cases this user works on."""
+    if not has_permission(user, "staff:case:read"):
+        return [], []
+    base = (
+        select(FollowUp)
+        .join(Person, FollowUp.person_id == Person.id)
+        .where(visible_condition(user), _assigned(user.id) if not has_permission(user, "staff:office:cases") else True)
+        .where(FollowUp.done_at.is_(None))
+        .order_by(FollowUp.due_on, FollowUp.id)
+    )
+    overdue = list(session.scalars(base.where(FollowUp.due_on < today).limit(200)))
+    week = list(session.scalars(base.where(FollowUp.due_on >= today, FollowUp.due_on < today + timedelta(days=7)).limit(200)))
+    ids = sorted({fu.person_id for fu in overdue + week})
+    if ids:
+        record(session, "case.list", "person", "", {"ids": ids, "view": "followups_due"}, user_id=user.id)
+    return week, overdue
+
+
+# ── assignment and sharing ──────────────────────────────────────────────────────────────────────
+
+
+def assign_worker(session: Session, user: User, person: Person, worker_email: str) -> PersonWorker:
+    if not has_permission(user, "staff:case:assign"):
+        raise NotFound()
+    worker = session.scalar(select(User).where(User.email == worker_email.strip().lower()))
+    allowed_offices = {person.office_id} | {s.office_id for s in person.shares if s.revoked_at is None}
+    if worker is None or worker.office_id not in allowed_offices or not has_permission(worker, "staff:case:read"):
+        raise ServiceError("unknown_worker", "no staff member with case access by that address in this office", "email")
+    if is_assigned(person, worker):
+        raise ServiceError("already_assigned", "already assigned", "email")
+    link = PersonWorker(user_id=worker.id, assigned_by_id=user.id)
+    person.workers.append(link)
+    session.flush()
+    record(session, "case.assign", "person", person.id, {"worker_id": worker.id}, user_id=user.id)
+    return link
+
+
+def unassign_worker(session: Session, user: User, person: Person, worker_id: int) -> None:
+    if not has_permission(user, "staff:case:assign"):
+        raise NotFound()
+    for link in list(person.workers):
+        if link.user_id == worker_id:
+            person.workers.remove(link)
+            session.flush()
+            record(session, "case.unassign", "person", person.id, {"worker_id": worker_id}, user_id=user.id)
+            return
+    raise ServiceError("not_assigned", "not assigned", "worker")
+
+
+def share_with_office(session: Session, user: User, person: Person, office_name: str, reason: str) -> CaseShare:
+    from webapp.accounts.models.user import Office
+
+    if not has_permission(user, "staff:case:assign"):
+        raise NotFound()
+    if not reason.strip():
+        raise ServiceError("reason_required", "say why the case is shared", "reason")
+    office = session.scalar(select(Office).where(Office.name == office_name.strip()))
+    if office is None or office.id == person.office_id:
+        raise ServiceError("unknown_office", "no other office by that name", "office")
+    share = CaseShare(office_id=office.id, reason=reason.strip(), shared_by_id=user.id)
+    person.shares.append(share)
+    session.flush()
+    record(session, "case.share", "person", person.id, {"office_id": office.id}, user_id=user.id)
+    return share
+
+
+def revoke_share(session: Session, user: User, person: Person, share_id: int) -> None:
+    if not has_permission(user, "staff:case:assign") or user.office_id != person.office_id:
+        raise NotFound()
+    for share in person.shares:
+        if share.id == share_id and share.revoked_at is None:
+            share.revoked_at = utcnow()
+            session.flush()
+            record(session, "case.unshare", "person", person.id, {"office_id": share.office_id}, user_id=user.id)
+            return
+    raise ServiceError("not_shared", "no such share", "share")
+
+
+# ── consent and meetings ────────────────────────────────────────────────────────────────────────
+
+
+def grant_consent(
+    session: Session,
+    user: User,
+    person: Person,
+    purpose: str,
+    method: str,
+    recipient: str = "",
+    activity_id: int | None = None,
+    version: str = "1",
+    note: str = "",
+) -> Consent:
+    require_write(user)
+    _check_choice(purpose, CONSENT_PURPOSES, "purpose")
+    _check_choice(method, CONSENT_METHODS, "method")
+    if purpose == "share_host" and not (recipient.strip() or activity_id):
+        raise ServiceError("recipient_required", "name the host this consent lets you share with", "recipient")
+    consent = Consent(
+        purpose=purpose,
+        method=method,
+        recipient=recipient.strip(),
+        activity_id=activity_id,
+        version=version.strip() or "1",
+        note=note.strip(),
+        recorded_by_id=user.id,
+    )
+    person.consents.append(consent)
+    session.flush()
+    record(session, "consent.grant", "person", person.id, {"consent_id": consent.id, "purpose": purpose}, user_id=user.id)
+    return consent
+
+
+def withdraw_consent(session: Session, user: User, person: Person, consent_id: int) -> Consent:
+    require_write(user)
+    for consent in person.consents:
+        if consent.id == consent_id:
+            if consent.withdrawn_at is not None:
+                raise ServiceError("already_withdrawn", "already withdrawn", "consent")
+            consent.withdrawn_at = utcnow()
+            session.flush()
+            record(session, "consent.withdraw", "person", person.id, {"consent_id": consent.id}, user_id=user.id)
+            return consent
+    raise NotFound()
+
+
+def live_consent(person: Person, purpose: str, recipient: str = "", activity_id: int | None = None) -> Consent | None:
+    """A live consent for this purpose; for share_host it must name this host (listing or name)."""
+    from jatext import fold
+
+    for consent in reversed(person.consents):
+        if consent.purpose != purpose or consent.withdrawn_at is not None:
+            continue
+        if purpose != "share_host":
+            return consent
+        if activity_id is not None and consent.activity_id == activity_id:
+            return consent
+        if recipient and consent.recipient and fold(consent.recipient) == fold(recipient):
+            return consent
+    return None
+
+
+def record_meeting(
+    session: Session, user: User, person: Person, kind: str, held_on: date, attendees: str, summary: str
+) -> CaseMeeting:
+    """重層的支援会議 needs a live consent; a 支援会議 (法106条の6) proceeds without one, recorded as such."""
+    require_write(user)
+    _check_choice(kind, MEETING_KINDS, "kind")
+    if not attendees.strip():
+        raise ServiceError("attendees_required", "list who attended (they carry the duty of confidentiality)", "attendees")
+    consent = live_consent(person, "multiagency_meeting")
+    if kind == "multiagency_meeting" and consent is None:
+        raise ServiceError(
+            "consent_required", "重層的支援会議で共有するには本人の同意が必要です（支援会議として記録できます）", "kind"
+        )
+    meeting = CaseMeeting(
+        kind=kind,
+        held_on=held_on,
+        attendees=attendees.strip(),
+        summary=summary.strip(),
+        consent_id=consent.id if kind == "multiagency_meeting" and consent else None,
+        without_consent=kind == "support_meeting" and consent is None,
+        recorded_by_id=user.id,
+    )
+    person.meetings.append(meeting)
+    session.flush()
+    record(session, "case.meeting", "person", person.id, {"meeting_id": meeting.id, "kind": kind}, user_id=user.id)
+    return meeting
+
+
+# ── notes ───────────────────────────────────────────────────────────────────────────────────────
+
+
+def add_note(session: Session, user: User, person: Person, body: str, corrects_id: int | None = None) -> CaseNote:
+    require_write(user)
+    if not body.strip():
+        raise ServiceError("empty", "the note is empty", "body")
+    if corrects_id is not None and not any(n.id == corrects_id for n in person.notes):
+        raise NotFound()
+    note = CaseNote(author_id=user.id, body=body.strip(), corrects_id=corrects_id)
+    person.notes.append(note)
+    session.flush()
+    record(session, "note.add", "person", person.id, {"note_id": note.id, "corrects": corrects_id}, user_id=user.id)
+    return note
+
+
+def can_edit_note(note: CaseNote, user: User, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return note.author_id == user.id and now - note.created_at <= NOTE_EDIT_WINDOW
+
+
+def edit_note(session: Session, user: User, person: Person, note_id: int, body: str, now: datetime | None = None) -> CaseNote:
+    require_write(user)
+    note = next((n for n in person.notes if n.id == note_id), None)
+    if note is None:
+        raise NotFound()
+    if not can_edit_note(note, user, now):
+        raise ServiceError("note_locked", "記録は作成者が24時間以内に限り編集できます。訂正を追記してください。", "body")
+    if not body.strip():
+        raise ServiceError("empty", "the note is empty", "body")
+    note.body = body.strip()
+    note.edited_at = now or utcnow()
+    session.flush()
+    record(session, "note.edit", "person", person.id, {"note_id": note.id}, user_id=user.id)
+    return note
+
+
+# ── closing, legal hold, retention, export ─────────────────────────────────────────────────────
+
+
+def set_closed(session: Session, user: User, person: Person, closed: bool) -> None:
+    require_write(user)
+    person.closed_at = utcnow() if closed else None
+    session.flush()
+    record(session, "case.close" if closed else "case.reopen", "person", person.id, user_id=user.id)
+
+
+def set_legal_hold(session: Session, user: User, person: Person, hold: bool) -> None:
+    if not has_permission(user, "staff:case:assign"):
+        raise NotFound()
+    person.legal_hold = hold
+    session.flush()
+    record(session, "case.legal_hold", "person", person.id, {"hold": hold}, user_id=user.id)
+
+
+def expired_cases(session: Session, now: datetime | None = None, retention_days: int | None = None) -> list[Person]:
+    now = now or utcnow()
+    days = retention_days if retention_days is not None else int(case_setting("case_retention_days"))
+    cutoff = now - timedelta(days=days)
+    return list(
+        session.scalars(
+            select(Person).where(
+                Person.closed_at.is_not(None), Person.closed_at < cutoff, Person.legal_hold.is_(False)
+            )
+        )
+    )
+
+
+def purge_expired(session: Session, now: datetime | None = None, retention_days: int | None = None) -> int:
+    """Delete closed cases past retention (not on legal hold): every row about them goes, cascading.
+
+    The audit trail keeps only "case.purge" with the numeric id; it never held content.
+    Backups: see docs in the CLI help — backups age out on their own rotation (≤ 35 days).
+    """
+    people = expired_cases(session, now, retention_days)
+    for person in people:
+        record(session, "case.purge", "person", person.id, {"closed_at": person.closed_at.isoformat() if person.closed_at else ""})
+        session.delete(person)
+    session.flush()
+    return len(people)
+
+
+def _iso(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def export_person(session: Session, user: User, person: Person) -> dict[str, Any]:
+    """本人開示: everything held about this person, including who read or changed the record."""
+    record(session, "case.export", "person", person.id, user_id=user.id)
+    users = {u.id: u.display_name or u.email for u in session.scalars(select(User))}
+    audit = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == "person", AuditEvent.object_id == str(person.id))
+        .order_by(AuditEvent.id)
+    )
+    return {
+        "notice": "本人開示用の出力です。Export for disclosure to the person (本人開示).",
+        "exported_at": utcnow().isoformat(),
+        "person": {
+            "case_code": person.case_code,
+            "office": person.office.name,
+            "name": person_name(person),
+            "contact": person_contact(person),
+            **{k: getattr(person, k) for k in PersonInput.__dataclass_fields__ if k not in ("name", "contact")},
+            "legal_hold": person.legal_hold,
+            "closed_at": _iso(person.closed_at),
+            "created_at": _iso(person.created_at),
+            "workers": [users.get(w.user_id, "") for w in person.workers],
+        },
+        "consents": [
+            {
+                "purpose": c.purpose,
+                "recipient": c.recipient,
+                "activity_id": c.activity_id,
+                "method": c.method,
+                "version": c.version,
+                "granted_at": _iso(c.granted_at),
+                "withdrawn_at": _iso(c.withdrawn_at),
+                "recorded_by": users.get(c.recorded_by_id or 0, ""),
+            }
+            for c in person.consents
+        ],
+        "meetings": [
+            {
+                "kind": m.kind,
+                "held_on": _iso(m.held_on),
+                "attendees": m.attendees,
+                "summary": m.summary,
+                "without_consent": m.without_consent,
+            }
+            for m in person.meetings
+        ],
+        "placements": [
+            {
+                "host": p.host_label,
+                "activity_id": p.activity_id,
+                "stage": p.stage,
+                "outcome": p.outcome,
+                "outcome_note": p.outcome_note,
+                "created_at": _iso(p.created_at),
+                "events": [
+                    {"from": e.from_stage, "to": e.to_stage, "at": _iso(e.at), "by": users.get(e.by_id or 0, ""), "reason": e.reason}
+                    for e in p.events
+                ],
+            }
+            for p in person.placements
+        ],
+        "followups": [
+            {
+                "target": f.target,
+                "due_on": _iso(f.due_on),
+                "done_at": _iso(f.done_at),
+                "note": f.note,
+                "wellbeing_scale": f.wellbeing_scale,
+                "wellbeing_score": f.wellbeing_score,
+                "baseline": f.is_baseline,
+            }
+            for f in person.followups
+        ],
+        "notes": [
+            {
+                "at": _iso(n.created_at),
+                "author": users.get(n.author_id or 0, ""),
+                "body": n.body,
+                "edited_at": _iso(n.edited_at),
+                "corrects": n.corrects_id,
+                "id": n.id,
+            }
+            for n in person.notes
+        ],
+        "access_log": [
+            {"at": _iso(a.at), "who": users.get(a.user_id or 0, ""), "action": a.action} for a in audit
+        ],
+    }
+
+
+def verify_reauth(session: Session, user: User, password: str) -> bool:
+    from webapp.accounts.passwords import verify_password
+
+    ok = verify_password(user.password_hash, password)
+    record(session, "auth.reauth" if ok else "auth.reauth_failed", "user", user.id, user_id=user.id)
+    return ok
+

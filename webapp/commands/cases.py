@@ -1,0 +1,51 @@
+"""Case-data commands on `odekake`: the fictional staff demo and deletion after the retention period.
+
+Retention: a case closed (終結) more than `case_retention_days` ago (instance/config.toml [extra],
+default 5 years) and not on legal hold is deleted with everything about it (notes, consents,
+placements, follow-ups) by `odekake purge-cases`, meant for a daily timer. The audit trail keeps a
+"case.purge" row with the numeric id only. Backups: database backups age out on their own rotation;
+keep that rotation short (≤ 35 days) so a purged case is gone from backups within that time, and
+never restore a backup older than the last purge run without running purge-cases again.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command("load-demo-staff")
+@click.option("--password-stdin", is_flag=True, help="read the demo accounts' password from standard input")
+def load_demo_staff(password_stdin: bool) -> None:
+    """Load fictional staff accounts and cases (架空) for the matching-board demo."""
+    from webapp.cases.demo import load_staff_demo
+    from webapp.extensions import db
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("password for the demo accounts", hide_input=True, confirmation_prompt=True)
+    with db.transaction() as session:
+        counts = load_staff_demo(session, password)
+    click.echo(
+        f"loaded fictional staff demo (架空): {counts['users']} accounts, {counts['people']} cases, "
+        f"{counts['placements']} placements"
+    )
+
+
+@click.command("purge-cases")
+@click.option("--dry-run", is_flag=True, help="list what would be deleted, change nothing")
+def purge_cases(dry_run: bool) -> None:
+    """Delete closed cases past the retention period (not those on legal hold)."""
+    from webapp.cases.services import expired_cases, purge_expired
+    from webapp.extensions import db
+
+    with db.transaction() as session:
+        if dry_run:
+            people = expired_cases(session)
+            click.echo(f"{len(people)} closed cases are past retention: " + ", ".join(p.case_code for p in people))
+            session.rollback()
+            return
+        count = purge_expired(session)
+    click.echo(f"deleted {count} closed cases past retention")

@@ -1,0 +1,223 @@
+"""Staff area: open-data import (upload → dry-run report → confirm), the same service as `odekake import`.
+
+The uploaded file is kept in instance/imports/<token>/ between the preview and the confirm, so the
+confirmed import reads exactly the bytes that were previewed; only the uploader can confirm it.
+Uploads are capped by MAX_CONTENT_LENGTH (413 page).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from importers import READERS, UnreadableFile
+from webapp.boundary import after_commit
+from webapp.extensions import db
+from webapp.i18n import current_lang
+from webapp.imports.service import (
+    ImportReport,
+    after_import_commit,
+    default_geocoder,
+    import_file,
+    validate_source,
+)
+from webapp.security.audit import record as audit
+from webapp.security.permissions import require
+
+bp = Blueprint("imports", __name__, url_prefix="/staff")
+
+FORMAT_LABELS: dict[str, Any] = {
+    "municipal-csv": _l("CSV（自治体標準オープンデータセット形式）"),
+    "xlsx": _l("Excel（.xlsx、最初のシート）"),
+    "geojson": _l("GeoJSON"),
+    "kml": _l("KML（Googleマイマップ）"),
+    "hsds": _l("HSDS（Open Referral、JSON または ZIP）"),
+}
+ALLOWED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".json", ".geojson", ".kml", ".zip"}
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+KEEP_SECONDS = 24 * 3600
+ISSUES_SHOWN = 500
+
+
+def _source_ok(form: FlaskForm, field: Any) -> None:
+    try:
+        validate_source(field.data or "")
+    except ValueError:
+        raise ValidationError(
+            _l("半角英数字と _ . : - で50文字以内にしてください（manual は使えません）")
+        ) from None
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField(_l("ファイル"), validators=[FileRequired(_l("ファイルを選んでください"))])
+    format = SelectField(
+        _l("形式"),
+        choices=[SelectChoice(k, v) for k, v in FORMAT_LABELS.items() if k in READERS],
+        default="municipal-csv",
+    )
+    source = StringField(
+        _l("データの出どころ（半角英数字。同じ名前なら更新として取り込みます）"),
+        validators=[DataRequired(), Length(max=50), _source_ok],
+    )
+    archive_missing = BooleanField(_l("ファイルにない活動を非公開（アーカイブ）にする"))
+    overwrite_edits = BooleanField(
+        _l("前回の取り込みの後に担当者・主催者が変更した活動も、ファイルの内容で上書きする")
+    )
+
+
+class ImportConfirmForm(FlaskForm):
+    """Only the CSRF token: confirming changes data."""
+
+
+def _imports_dir() -> Path:
+    settings = current_app.extensions["odekake_settings"]
+    return Path(settings.instance_dir) / "imports"
+
+
+def _sweep(root: Path) -> None:
+    """Forget previews nobody confirmed within a day."""
+    if not root.is_dir():
+        return
+    cutoff = time.time() - KEEP_SECONDS
+    for d in root.iterdir():
+        try:
+            if d.is_dir() and d.stat().st_mtime < cutoff:
+                shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def _stored(token: str) -> tuple[Path, dict[str, Any]]:
+    if not TOKEN_RE.match(token):
+        abort(404)
+    folder = _imports_dir() / token
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        abort(404)
+    if meta.get("user_id") != current_user.id:
+        abort(404)
+    return folder, meta
+
+
+def _messages(report: ImportReport) -> dict[str, Any]:
+    en = current_lang() == "en"
+
+    def rows(issues: list[Any]) -> list[dict[str, Any]]:
+        return [
+            {"row": i.row, "column": i.column or "", "message": i.message_en if en else i.message_ja, "code": i.code}
+            for i in issues[:ISSUES_SHOWN]
+        ]
+
+    notes = [en_text if en else ja for ja, en_text in report.notes]
+    return {
+        "rejections": rows(report.rejections()),
+        "warnings": rows(report.warnings),
+        "warnings_total": len(report.warnings),
+        "notes": notes,
+    }
+
+
+def _run(folder: Path, meta: dict[str, Any], *, dry_run: bool) -> ImportReport:
+    settings = current_app.extensions["odekake_settings"]
+    return import_file(
+        db.session(),
+        meta["format"],
+        folder / meta["stored_name"],
+        source=meta["source"],
+        dry_run=dry_run,
+        archive_missing=bool(meta.get("archive_missing")),
+        overwrite_edits=bool(meta.get("overwrite_edits")),
+        geocoder=default_geocoder(settings),
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@require("admin:import")
+def import_upload() -> Any:
+    form = ImportUploadForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("staff/import.html", form=form), status
+    upload = form.file.data
+    filename = Path(upload.filename or "upload").name
+    suffix = Path(filename).suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        suffix = ".dat"
+    root = _imports_dir()
+    _sweep(root)
+    token = secrets.token_urlsafe(24)
+    folder = root / token
+    folder.mkdir(parents=True)
+    stored_name = f"upload{suffix}"
+    upload.save(str(folder / stored_name))
+    meta = {
+        "format": form.format.data,
+        "source": form.source.data.strip(),
+        "archive_missing": bool(form.archive_missing.data),
+        "overwrite_edits": bool(form.overwrite_edits.data),
+        "filename": filename,
+        "stored_name": stored_name,
+        "user_id": current_user.id,
+        "uploaded_at": time.time(),
+    }
+    (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    try:
+        report = _run(folder, meta, dry_run=True)
+    except UnreadableFile as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        message = exc.message_en if current_lang() == "en" else exc.message_ja
+        return render_template("staff/import.html", form=form, unreadable=message), 400
+    return render_template(
+        "staff/import_preview.html",
+        report=report,
+        meta=meta,
+        token=token,
+        confirm_form=ImportConfirmForm(),
+        **_messages(report),
+    )
+
+
+@bp.route("/import/<token>/confirm", methods=["POST"])
+@require("admin:import")
+def import_confirm(token: str) -> Any:
+    form = ImportConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    folder, meta = _stored(token)
+    try:
+        report = _run(folder, meta, dry_run=False)
+    except UnreadableFile:
+        shutil.rmtree(folder, ignore_errors=True)
+        abort(400)
+    session = db.session()
+    audit(
+        session,
+        "import",
+        "import",
+        meta["source"],
+        detail={"format": meta["format"], "filename": meta["filename"], **report.to_dict()["counts"]},
+    )
+
+    def reindex() -> None:
+        note = after_import_commit(db.session(), report)
+        if note:
+            current_app.logger.warning(note)
+
+    after_commit(reindex)
+    shutil.rmtree(folder, ignore_errors=True)
+    return render_template("staff/import_result.html", report=report, meta=meta, **_messages(report))

@@ -1,0 +1,1 @@
+"""Listings: organizations, places, activities; organizer pages, moderation, photos, geocoding, freshness."""

@@ -1,0 +1,1 @@
+"""Reports: KPIs, coverage, districts, open data."""

@@ -1,0 +1,443 @@
+"""参加支援 KPIs for a period, office and 分野 (field), and the unmet-needs table (社会資源の不足).
+
+The computation is pure (plain dataclass rows in, a KpiReport out) so every figure can be checked
+by hand; :func:`load_rows` reads the rows from the case tables. Definitions, as shown on the page:
+
+- supported (支援した人): people whose record was opened on or before the end of the period and not
+  closed before its start. First contact = the day the record was opened (Tokyo date).
+- proposed (打診まで進んだ人): supported people with a placement that reached 打診 or a later stage
+  on or before the end of the period.
+- placement rate (参加支援につなげた割合): supported people who reached 参加中 (participating or
+  settled) on or before the end ÷ supported people; compared with the target (門真市: 50 %).
+- settled at 3 months (定着率): of people whose first participation was at least 90 days before the
+  end (or before today, whichever is earlier), those with a placement still 参加中/定着 90 days after.
+- median days from first contact to first participation, over people who participated.
+- follow-ups on time (定着支援): person follow-ups due in the period (up to today), done on or before
+  the due date; host follow-ups (受け入れ先支援) done: host follow-ups due in the period, done by today.
+- wellbeing change: per scale, people with a baseline score and a later score on or before the end
+  (paired); mean baseline, mean latest, mean change.
+- unmet needs: placements ended with "no suitable activity" or "host has no capacity" in the period,
+  as distinct people by the person's district × interest.
+
+Exports that leave the staff side go through :func:`suppress_count` / :func:`suppress_rate`: a count
+of 1–4 is shown as "<5", and a rate or mean only when the counts behind it are 0 or at least 5.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from schedule import TZ
+
+PROPOSED_OR_LATER = frozenset({"proposed", "accompanied_visit", "trial", "participating", "settled"})
+PARTICIPATING = frozenset({"participating", "settled"})
+UNMET_OUTCOMES = ("no_suitable_activity", "host_no_capacity")
+SETTLE_DAYS = 90
+SMALL = 5  # counts below this (and above 0) are suppressed in exports
+SUPPRESSED = "<5"
+
+
+# ── rows in ─────────────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    id: int
+    office_id: int
+    field: str
+    first_contact: date
+    closed_on: date | None = None
+    district: str = ""
+    interests: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StageEvent:
+    on: date
+    to_stage: str
+
+
+@dataclass(frozen=True)
+class PlacementRow:
+    id: int
+    person_id: int
+    events: tuple[StageEvent, ...]  # in the order they happened
+    outcome: str = ""
+    outcome_on: date | None = None  # the day the outcome was recorded
+
+    def stage_on(self, day: date) -> str | None:
+        """The stage at the end of ``day`` (None before the placement existed)."""
+        stage = None
+        for e in self.events:
+            if e.on <= day:
+                stage = e.to_stage
+        return stage
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    id: int
+    person_id: int
+    target: str  # person | host
+    due_on: date
+    done_on: date | None = None
+    wellbeing_scale: str = ""
+    wellbeing_score: int | None = None
+    is_baseline: bool = False
+
+
+@dataclass(frozen=True)
+class KpiFilter:
+    start: date
+    end: date
+    office_id: int | None = None
+    field: str | None = None
+
+
+@dataclass
+class KpiRows:
+    persons: list[PersonRow] = field(default_factory=list)
+    placements: list[PlacementRow] = field(default_factory=list)
+    followups: list[FollowUpRow] = field(default_factory=list)
+
+
+# ── figures out ─────────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class Rate:
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def percent(self) -> float | None:
+        v = self.value
+        return None if v is None else round(100 * v, 1)
+
+
+@dataclass(frozen=True)
+class WellbeingChange:
+    scale: str
+    pairs: int
+    mean_baseline: float
+    mean_latest: float
+    mean_change: float
+    improved: int
+    unchanged: int
+    worse: int
+
+
+@dataclass(frozen=True)
+class UnmetRow:
+    district: str
+    interest: str
+    no_suitable_activity: int
+    host_no_capacity: int
+    people: int = 0  # distinct people with either outcome (one person may have both)
+
+    @property
+    def total(self) -> int:
+        return self.no_suitable_activity + self.host_no_capacity
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    filter: KpiFilter
+    as_of: date
+    target: float  # 0..1
+    supported: int
+    proposed: int
+    participating: int
+    placement_rate: Rate
+    settled_3m: Rate
+    median_days_to_participation: float | None
+    days_to_participation_n: int
+    followups_on_time: Rate
+    followups_late: int
+    followups_open: int
+    host_followups_done: Rate
+    wellbeing: list[WellbeingChange]
+    unmet: list[UnmetRow]
+    # Distinct people per district (interest ignored), for the unmet-needs map layer.
+    unmet_by_district: dict[str, UnmetRow] = field(default_factory=dict)
+
+    @property
+    def target_met(self) -> bool | None:
+        v = self.placement_rate.value
+        return None if v is None else v >= self.target
+
+
+# ── computation ─────────────────────────────────────────────────────────────────────────────────
+
+
+def _selected(p: PersonRow, f: KpiFilter) -> bool:
+    return (f.office_id is None or p.office_id == f.office_id) and (not f.field or p.field == f.field)
+
+
+def _supported(p: PersonRow, f: KpiFilter) -> bool:
+    return p.first_contact <= f.end and (p.closed_on is None or p.closed_on >= f.start)
+
+
+def _first_reached(placements: Iterable[PlacementRow], stages: frozenset[str], until: date) -> date | None:
+    days = [e.on for pl in placements for e in pl.events if e.to_stage in stages and e.on <= until]
+    return min(days) if days else None
+
+
+def _wellbeing(persons: set[int], followups: Sequence[FollowUpRow], end: date) -> list[WellbeingChange]:
+    by_key: dict[tuple[int, str], list[tuple[date, int, bool, int]]] = defaultdict(list)
+    for fu in followups:
+        if fu.person_id not in persons or not fu.wellbeing_scale or fu.wellbeing_score is None:
+            continue
+        on = fu.done_on or fu.due_on
+        if on <= end:
+            by_key[(fu.person_id, fu.wellbeing_scale)].append((on, fu.id, fu.is_baseline, fu.wellbeing_score))
+    pairs: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for (_, scale), scores in by_key.items():
+        scores.sort()
+        baselines = [s for s in scores if s[2]]
+        if not baselines:
+            continue
+        base = baselines[0]
+        later = [s for s in scores if not s[2] and (s[0], s[1]) > (base[0], base[1])]
+        if later:
+            pairs[scale].append((base[3], later[-1][3]))
+    out = []
+    for scale in sorted(pairs):
+        ps = pairs[scale]
+        changes = [b - a for a, b in ps]
+        out.append(
+            WellbeingChange(
+                scale=scale,
+                pairs=len(ps),
+                mean_baseline=round(statistics.fmean(a for a, _ in ps), 2),
+                mean_latest=round(statistics.fmean(b for _, b in ps), 2),
+                mean_change=round(statistics.fmean(changes), 2),
+                improved=sum(1 for c in changes if c > 0),
+                unchanged=sum(1 for c in changes if c == 0),
+                worse=sum(1 for c in changes if c < 0),
+            )
+        )
+    return out
+
+
+def _unmet(
+    persons: dict[int, PersonRow], placements: Sequence[PlacementRow], f: KpiFilter
+) -> tuple[list[UnmetRow], dict[str, UnmetRow]]:
+    seen: dict[tuple[str, str], dict[str, set[int]]] = defaultdict(lambda: {o: set() for o in UNMET_OUTCOMES})
+    per_district: dict[str, dict[str, set[int]]] = defaultdict(lambda: {o: set() for o in UNMET_OUTCOMES})
+    for pl in placements:
+        person = persons.get(pl.person_id)
+        if person is None or pl.outcome not in UNMET_OUTCOMES or pl.outcome_on is None:
+            continue
+        if not (f.start <= pl.outcome_on <= f.end):
+            continue
+        per_district[person.district][pl.outcome].add(person.id)
+        for interest in person.interests or ("",):
+            seen[(person.district, interest)][pl.outcome].add(person.id)
+    rows = [
+        UnmetRow(district, interest, len(sets["no_suitable_activity"]), len(sets["host_no_capacity"]),
+                 len(sets["no_suitable_activity"] | sets["host_no_capacity"]))
+        for (district, interest), sets in seen.items()
+    ]
+    rows.sort(key=lambda r: (-r.total, r.district, r.interest))
+    by_district = {
+        d: UnmetRow(d, "", len(sets["no_suitable_activity"]), len(sets["host_no_capacity"]),
+                    len(sets["no_suitable_activity"] | sets["host_no_capacity"]))
+        for d, sets in sorted(per_district.items())
+    }
+    return rows, by_district
+
+
+def compute_kpis(rows: KpiRows, f: KpiFilter, *, target: float = 0.5, as_of: date | None = None) -> KpiReport:
+    """All KPIs for the filter. ``as_of`` (default: the end of the period) bounds what can be due."""
+    if f.end < f.start:
+        raise ValueError("the period ends before it starts")
+    as_of = as_of or f.end
+    horizon = min(f.end, as_of)
+    selected = {p.id: p for p in rows.persons if _selected(p, f)}
+    supported = {pid: p for pid, p in selected.items() if _supported(p, f)}
+    by_person: dict[int, list[PlacementRow]] = defaultdict(list)
+    for pl in rows.placements:
+        if pl.person_id in supported:
+            by_person[pl.person_id].append(pl)
+
+    proposed = {pid for pid, pls in by_person.items() if _first_reached(pls, PROPOSED_OR_LATER, f.end)}
+    first_part = {
+        pid: d for pid, pls in by_person.items() if (d := _first_reached(pls, PARTICIPATING, f.end)) is not None
+    }
+    cohort = [pid for pid, d0 in first_part.items() if d0 + timedelta(days=SETTLE_DAYS) <= horizon]
+    settled = [
+        pid
+        for pid in cohort
+        if any(
+            pl.stage_on(first_part[pid] + timedelta(days=SETTLE_DAYS)) in PARTICIPATING for pl in by_person[pid]
+        )
+    ]
+    days = sorted((d0 - supported[pid].first_contact).days for pid, d0 in first_part.items())
+
+    due_person = [
+        fu for fu in rows.followups
+        if fu.person_id in supported and fu.target == "person" and f.start <= fu.due_on <= horizon
+    ]
+    on_time = sum(1 for fu in due_person if fu.done_on is not None and fu.done_on <= fu.due_on)
+    late = sum(1 for fu in due_person if fu.done_on is not None and fu.due_on < fu.done_on <= as_of)
+    due_host = [
+        fu for fu in rows.followups
+        if fu.person_id in supported and fu.target == "host" and f.start <= fu.due_on <= horizon
+    ]
+    host_done = sum(1 for fu in due_host if fu.done_on is not None and fu.done_on <= as_of)
+    unmet, unmet_by_district = _unmet(selected, rows.placements, f)
+
+    return KpiReport(
+        filter=f,
+        as_of=as_of,
+        target=target,
+        supported=len(supported),
+        proposed=len(proposed),
+        participating=len(first_part),
+        placement_rate=Rate(len(first_part), len(supported)),
+        settled_3m=Rate(len(settled), len(cohort)),
+        median_days_to_participation=float(statistics.median(days)) if days else None,
+        days_to_participation_n=len(days),
+        followups_on_time=Rate(on_time, len(due_person)),
+        followups_late=late,
+        followups_open=len(due_person) - on_time - late,
+        host_followups_done=Rate(host_done, len(due_host)),
+        wellbeing=_wellbeing(set(supported), rows.followups, f.end),
+        unmet=unmet,
+        unmet_by_district=unmet_by_district,
+    )
+
+
+def by_field(rows: KpiRows, f: KpiFilter, fields: Sequence[str], **kwargs: object) -> dict[str, KpiReport]:
+    """The same KPIs for each 分野 (the filter's own field is replaced)."""
+    return {
+        name: compute_kpis(rows, KpiFilter(f.start, f.end, f.office_id, name), **kwargs)  # type: ignore[arg-type]
+        for name in fields
+    }
+
+
+# ── suppression for exports ─────────────────────────────────────────────────────────────────────
+
+
+def suppress_count(n: int) -> int | str:
+    return SUPPRESSED if 0 < n < SMALL else n
+
+
+def _small(n: int) -> bool:
+    return 0 < n < SMALL
+
+
+def suppress_rate(rate: Rate) -> float | str | None:
+    """Percent, or "<5"-style suppression when the numerator or denominator is small."""
+    if rate.denominator == 0:
+        return None
+    if _small(rate.numerator) or _small(rate.denominator):
+        return SUPPRESSED
+    return rate.percent
+
+
+def suppress_stat(value: float | None, n: int) -> float | str | None:
+    """A median or mean over ``n`` people: shown only when n is 0 or at least 5."""
+    if value is None:
+        return None
+    return SUPPRESSED if _small(n) else value
+
+
+# ── database rows ───────────────────────────────────────────────────────────────────────────────
+
+
+def tokyo_date(at: datetime | None) -> date | None:
+    if at is None:
+        return None
+    return (at if at.tzinfo else at.replace(tzinfo=TZ)).astimezone(TZ).date()
+
+
+def load_rows(session: Session, office_id: int | None = None) -> KpiRows:
+    """Rows for the KPI computation from the case tables (one office, or all offices).
+
+    Only pseudonymous fields are read: no name, contact or note text.
+    """
+    from webapp.cases.models import FollowUp, Person, Placement, PlacementEvent
+
+    people_q = select(
+        Person.id, Person.office_id, Person.field, Person.created_at, Person.closed_at, Person.district, Person.interests
+    )
+    if office_id is not None:
+        people_q = people_q.where(Person.office_id == office_id)
+    persons = []
+    for pid, oid, fld, created, closed, district, interests in session.execute(people_q):
+        persons.append(
+            PersonRow(
+                id=pid,
+                office_id=oid,
+                field=fld,
+                first_contact=tokyo_date(created) or date.min,
+                closed_on=tokyo_date(closed),
+                district=district or "",
+                interests=tuple(interests or ()),
+            )
+        )
+    if not persons:
+        return KpiRows()
+    # A subquery rather than a list of ids: no parameter limit however many people there are.
+    ids = people_q.with_only_columns(Person.id)
+    events: dict[int, list[StageEvent]] = defaultdict(list)
+    ev_q = (
+        select(PlacementEvent.placement_id, PlacementEvent.at, PlacementEvent.to_stage)
+        .join(Placement, Placement.id == PlacementEvent.placement_id)
+        .where(Placement.person_id.in_(ids))
+        .order_by(PlacementEvent.placement_id, PlacementEvent.at, PlacementEvent.id)
+    )
+    for placement_id, at, to_stage in session.execute(ev_q):
+        events[placement_id].append(StageEvent(tokyo_date(at) or date.min, to_stage))
+    placements = [
+        PlacementRow(
+            id=plid,
+            person_id=person_id,
+            events=tuple(events.get(plid, ())),
+            outcome=outcome or "",
+            outcome_on=tokyo_date(changed) if outcome else None,
+        )
+        for plid, person_id, outcome, changed in session.execute(
+            select(Placement.id, Placement.person_id, Placement.outcome, Placement.stage_changed_at).where(
+                Placement.person_id.in_(ids)
+            )
+        )
+    ]
+    followups = [
+        FollowUpRow(
+            id=fid,
+            person_id=person_id,
+            target=target,
+            due_on=due_on,
+            done_on=tokyo_date(done_at),
+            wellbeing_scale=scale or "",
+            wellbeing_score=score,
+            is_baseline=bool(baseline),
+        )
+        for fid, person_id, target, due_on, done_at, scale, score, baseline in session.execute(
+            select(
+                FollowUp.id,
+                FollowUp.person_id,
+                FollowUp.target,
+                FollowUp.due_on,
+                FollowUp.done_at,
+                FollowUp.wellbeing_scale,
+                FollowUp.wellbeing_score,
+                FollowUp.is_baseline,
+            ).where(FollowUp.person_id.in_(ids))
+        )
+    ]
+    return KpiRows(persons, placements, followups)

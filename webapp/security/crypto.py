@@ -1,0 +1,45 @@
+"""Field encryption for case data (要配慮個人情報): Fernet with settings.encryption_key.
+
+A case's name and contact are stored only as Fernet tokens. The key comes from settings (env
+ODEKAKE_ENCRYPTION_KEY in production); development and tests generate one into instance/.
+Rotation: MultiFernet accepts several comma-separated keys, the first encrypts.
+"""
+
+from __future__ import annotations
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from webapp.service_error import ServiceError
+
+
+def make_cipher(key_text: str) -> MultiFernet:
+    keys = [k.strip() for k in key_text.split(",") if k.strip()]
+    if not keys:
+        raise ServiceError("no_encryption_key", "encryption_key is not set; case fields cannot be stored")
+    return MultiFernet([Fernet(k.encode("ascii")) for k in keys])
+
+
+def _cipher() -> MultiFernet:
+    from flask import current_app
+
+    return make_cipher(current_app.extensions["odekake_settings"].encryption_key)
+
+
+def encrypt(plain: str, cipher: MultiFernet | None = None) -> str:
+    """Empty stays empty (an absent name is not a secret); anything else becomes a token."""
+    if not plain:
+        return ""
+    return (cipher or _cipher()).encrypt(plain.encode("utf-8")).decode("ascii")
+
+
+def decrypt(token: str, cipher: MultiFernet | None = None) -> str:
+    if not token:
+        return ""
+    try:
+        return (cipher or _cipher()).decrypt(token.encode("ascii")).decode("utf-8")
+    except InvalidToken:
+        raise ServiceError("bad_ciphertext", "a stored field cannot be decrypted with the configured key") from None
+
+
+def generate_key() -> str:
+    return Fernet.generate_key().decode("ascii")

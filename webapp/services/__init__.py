@@ -1,1 +1,0 @@
-"""Operations on models: validate, flush, never commit, no request objects."""

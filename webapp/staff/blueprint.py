@@ -1,3 +1,0 @@
-from flask import Blueprint
-
-bp = Blueprint("staff", __name__, url_prefix="/staff")
