@@ -100,7 +100,7 @@ def main() -> None:
             upgrade_to_head()
             if args.districts:
                 from webapp.listings.demo import SAMPLE_DISTRICTS
-                from webapp.reports.districts import import_district_file
+                from webapp.listings.districts import import_district_file
 
                 with db.transaction() as session:
                     import_district_file(session, SAMPLE_DISTRICTS, kind="school", source="sample")

@@ -27,8 +27,16 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     init_errors(app)
     init_templates(app)
     init_request_boundary(app)
+    init_signals()
     init_proxy(app, settings)
     return app
+
+
+def init_signals() -> None:
+    """Receivers of the feature signals (webapp.signals): search keeps its index in step."""
+    from webapp.search.sync import subscribe
+
+    subscribe()
 
 
 def init_proxy(app: Flask, settings: Settings) -> None:

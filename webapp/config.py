@@ -58,6 +58,8 @@ class Settings:
     # the login throttle and the rate limits. Never set it higher than the real number of proxies:
     # a client could then forge its address.
     proxy_fix_hops: int = 0
+    # The city the site serves: a town typed alone (「東生駒」) is looked up in it (geocoder).
+    city_name: str = "生駒市"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -208,3 +210,11 @@ def _dev_encryption_key(instance_dir: Path) -> str:
     path.write_text(key, encoding="ascii")
     path.chmod(0o600)
     return key
+
+
+def settings() -> Settings:
+    """The running app's settings (inside an app or request context)."""
+    from flask import current_app
+
+    found: Settings = current_app.extensions["odekake_settings"]
+    return found

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from gis.districts import District as GisDistrict
 from webapp.listings.demo import load_sample_city
+from webapp.listings.districts import assign_districts, store_districts
 from webapp.listings.models.activity import Activity
 from webapp.listings.models.place import Place
 from webapp.listings.spatial import set_location
 from webapp.reports.coverage import UNASSIGNED, coverage_geojson, coverage_report
-from webapp.reports.districts import assign_districts, store_districts
 
 WEST = GisDistrict("T-A", "西地区", box(135.69, 34.69, 135.70, 34.70))
 EAST = GisDistrict("T-B", "東地区", box(135.70, 34.69, 135.71, 34.70))

@@ -18,15 +18,15 @@ from gis.districts import District as GisDistrict
 from gis.districts import DistrictIndex, read_geojson
 from tests.shapefiles import shapefile_writer
 from webapp.listings.demo import SAMPLE_DISTRICTS, load_sample_city
-from webapp.listings.models.place import District, Place
-from webapp.listings.spatial import set_location
-from webapp.reports.districts import (
+from webapp.listings.districts import (
     assign_districts,
     candidates_sql,
     import_district_file,
     load_districts,
     store_districts,
 )
+from webapp.listings.models.place import District, Place
+from webapp.listings.spatial import set_location
 from webapp.service_error import ServiceError
 
 # Two unit-ish squares near 生駒 sharing the edge lon = 135.70 (codes chosen so "A" < "B").

@@ -4,6 +4,7 @@ rejected rows, one transaction per file, dry run, encodings, geocoding."""
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from importers import UnreadableFile
+from webapp.config import Settings
 from webapp.imports import service as imports
 from webapp.imports.service import ImportReport, default_geocoder, import_file
 from webapp.listings.models.activity import Activity
@@ -234,7 +236,7 @@ def test_missing_coordinates_are_geocoded_else_draft(session: Session, tmp_path:
         ["G1", "まゆみサロン", "サロン", "奈良県生駒市真弓2丁目", "", "", "", "毎週月曜日", "", "", ""],
         ["G2", "どこかサロン", "サロン", "北海道どこか町1-1", "", "", "", "毎週月曜日", "", "", ""],
     ]
-    report = run(session, write_csv(tmp_path / "g.csv", rows), geocoder=default_geocoder())
+    report = run(session, write_csv(tmp_path / "g.csv", rows), geocoder=default_geocoder(replace(Settings(), instance_dir=tmp_path)))
     assert report.created == 2
     g1, g2 = by_id(session, "G1"), by_id(session, "G2")
     assert g1.status == "published" and g1.place is not None and g1.place.point is not None
@@ -300,7 +302,7 @@ def test_xlsx_import_and_reimport(session: Session, tmp_path: Path) -> None:
 
 def test_imported_places_get_their_school_district(session: Session, tmp_path: Path) -> None:
     from webapp.listings.demo import SAMPLE_DISTRICTS
-    from webapp.reports.districts import import_district_file
+    from webapp.listings.districts import import_district_file
 
     import_district_file(session, SAMPLE_DISTRICTS, kind="school", source="sample")
     run(session, write_csv(tmp_path / "v1.csv", ROWS))

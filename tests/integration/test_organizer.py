@@ -16,7 +16,8 @@ from tests.helpers import csrf_token, login
 from webapp.accounts.models.user import User
 from webapp.listings.models.activity import Activity
 from webapp.listings.models.organization import Organization
-from webapp.listings.models.organizer import ActivityRevision, OutboxMessage
+from webapp.listings.models.organizer import ActivityRevision
+from webapp.mail.models import OutboxMessage
 from webapp.security.models import AuditEvent
 
 PASSWORD = "correct horse battery"

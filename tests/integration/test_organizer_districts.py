@@ -20,9 +20,9 @@ from tests.integration.test_organizer import (
     sign_up_and_verify,
 )
 from webapp.listings.demo import SAMPLE_DISTRICTS
+from webapp.listings.districts import import_district_file, store_districts
 from webapp.listings.models.activity import Activity
 from webapp.listings.models.organization import Organization
-from webapp.reports.districts import import_district_file, store_districts
 
 SAMPLE = read_geojson(SAMPLE_DISTRICTS)
 INDEX = DistrictIndex(SAMPLE)

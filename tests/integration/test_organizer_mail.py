@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from tests.helpers import csrf_token
 from tests.integration.test_organizer import new_listing, sign_up_and_verify
-from webapp.listings.models.organizer import OutboxMessage
 from webapp.mail import deliver, deliver_pending, queue_mail
+from webapp.mail.models import OutboxMessage
 
 
 class FakeSMTP:

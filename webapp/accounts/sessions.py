@@ -25,9 +25,9 @@ from webapp.accounts.models.security import UserSession
 from webapp.accounts.models.user import User
 from webapp.extensions import db
 from webapp.orm import utcnow
+from webapp.security.permissions import STAFF_ROLES
 
 SESSION_KEY = "_sid"
-STAFF_ROLES = frozenset({"admin", "moderator", "office_lead", "supporter", "viewer"})
 ORGANIZER_IDLE = timedelta(days=1)
 ORGANIZER_ABSOLUTE = timedelta(days=14)
 # last_seen_at is written at most this often: idle expiry keeps minute precision without a write

@@ -23,10 +23,10 @@ from webapp.accounts.services import (
 )
 from webapp.extensions import db, limiter
 from webapp.security import audit
-from webapp.security.permissions import has_permission, public, require
+from webapp.security.permissions import Permission, has_permission, public, require
 
 # Own account pages (sessions, second factor): every signed-in role has it (ROLE_PERMISSIONS).
-SELF = "account:self"
+SELF = Permission.ACCOUNT_SELF
 
 # Between a correct password and the second factor: who, since when, where to go after.
 PENDING_KEY = "_mfa_pending"
@@ -62,7 +62,7 @@ def _client_ip() -> str:
 def _home_for(user: User) -> str:
     if sessions.is_staff(user):
         return url_for("cases.home")
-    if has_permission(user, "organizer:listing:write"):
+    if has_permission(user, Permission.LISTING_WRITE):
         return url_for("organizer.home")
     return url_for("public.index")
 
@@ -309,7 +309,7 @@ def totp_recovery_codes() -> str:
 
 
 @bp.route("/users/<int:user_id>/revoke-sessions", methods=["POST"])
-@require("admin:users")
+@require(Permission.ADMIN_USERS)
 def admin_revoke_sessions(user_id: int) -> Response:
     from webapp.accounts.forms import ConfirmForm
 

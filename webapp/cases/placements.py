@@ -343,12 +343,12 @@ def overdue_proposals(session: Session, user: User, now: datetime | None = None)
     """打診 with no answer for longer than proposal_overdue_days, among the cases this user works on:
     the reminder list on the staff home page."""
     from webapp.cases.services import CaseFilter, case_query
-    from webapp.security.permissions import has_permission
+    from webapp.security.permissions import Permission, has_permission
 
-    if not has_permission(user, "staff:case:read"):
+    if not has_permission(user, Permission.CASE_READ):
         return []
     now = now or utcnow()
-    scope = "office" if has_permission(user, "staff:office:cases") else "mine"
+    scope = "office" if has_permission(user, Permission.OFFICE_CASES) else "mine"
     people = case_query(user, CaseFilter(scope=scope), tokyo_today(now), now).with_only_columns(Person.id)
     limit = now - timedelta(days=int(case_setting("proposal_overdue_days")))
     rows = list(

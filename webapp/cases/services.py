@@ -43,7 +43,7 @@ from webapp.orm import utcnow
 from webapp.security.audit import record
 from webapp.security.crypto import decrypt, encrypt
 from webapp.security.models import AuditEvent
-from webapp.security.permissions import has_permission
+from webapp.security.permissions import Permission, has_permission
 from webapp.service_error import ServiceError
 
 NOTE_EDIT_WINDOW = timedelta(hours=24)
@@ -86,23 +86,23 @@ def _assigned(user_id: int) -> Any:
 
 def visible_condition(user: User) -> Any:
     """SQL condition: the persons this user may open. False for roles without case access."""
-    if not has_permission(user, "staff:case:read"):
+    if not has_permission(user, Permission.CASE_READ):
         return False
     conditions = [_assigned(user.id)]
-    if has_permission(user, "staff:office:cases") and user.office_id is not None:
+    if has_permission(user, Permission.OFFICE_CASES) and user.office_id is not None:
         conditions += [Person.office_id == user.office_id, _shared_with(user.office_id)]
     return or_(*conditions)
 
 
 def can_see(session: Session, user: User, person: Person) -> bool:
-    if not has_permission(user, "staff:case:read"):
+    if not has_permission(user, Permission.CASE_READ):
         return False
     return bool(session.scalar(select(exists().where(Person.id == person.id, visible_condition(user)))))
 
 
 def load_person(session: Session, user: User, person_id: int, action: str = "case.read", **detail: Any) -> Person:
     """The person if this user may see it (audited as `action`), else NotFound — the same for 'absent'."""
-    if not has_permission(user, "staff:case:read"):
+    if not has_permission(user, Permission.CASE_READ):
         raise NotFound()
     person = session.scalar(select(Person).where(Person.id == person_id, visible_condition(user)))
     if person is None:
@@ -112,7 +112,7 @@ def load_person(session: Session, user: User, person_id: int, action: str = "cas
 
 
 def require_write(user: User) -> None:
-    if not has_permission(user, "staff:case:write"):
+    if not has_permission(user, Permission.CASE_WRITE):
         raise NotFound()
 
 
@@ -276,7 +276,7 @@ def overdue_condition(today: date, now: datetime) -> Any:
 
 def case_query(user: User, f: CaseFilter, today: date, now: datetime) -> Select[tuple[Person]]:
     query = select(Person).where(visible_condition(user))
-    if f.scope != "office" or not has_permission(user, "staff:office:cases"):
+    if f.scope != "office" or not has_permission(user, Permission.OFFICE_CASES):
         query = query.where(_assigned(user.id))
     if f.q:
         from jatext import fold
@@ -305,7 +305,7 @@ def case_query(user: User, f: CaseFilter, today: date, now: datetime) -> Select[
 
 
 def list_cases(session: Session, user: User, f: CaseFilter, limit: int = 200) -> list[Person]:
-    if not has_permission(user, "staff:case:read"):
+    if not has_permission(user, Permission.CASE_READ):
         raise NotFound()
     now = utcnow()
     today = now.astimezone(_TOKYO).date()
@@ -325,12 +325,12 @@ def overdue_ids(session: Session, ids: list[int]) -> set[int]:
 
 def followups_due(session: Session, user: User, today: date) -> tuple[list[FollowUp], list[FollowUp]]:
     """(due within the next 7 days, overdue) open follow-ups among the cases this user works on."""
-    if not has_permission(user, "staff:case:read"):
+    if not has_permission(user, Permission.CASE_READ):
         return [], []
     base = (
         select(FollowUp)
         .join(Person, FollowUp.person_id == Person.id)
-        .where(visible_condition(user), _assigned(user.id) if not has_permission(user, "staff:office:cases") else True)
+        .where(visible_condition(user), _assigned(user.id) if not has_permission(user, Permission.OFFICE_CASES) else True)
         .where(FollowUp.done_at.is_(None))
         .order_by(FollowUp.due_on, FollowUp.id)
     )
@@ -346,11 +346,11 @@ def followups_due(session: Session, user: User, today: date) -> tuple[list[Follo
 
 
 def assign_worker(session: Session, user: User, person: Person, worker_email: str) -> PersonWorker:
-    if not has_permission(user, "staff:case:assign"):
+    if not has_permission(user, Permission.CASE_ASSIGN):
         raise NotFound()
     worker = session.scalar(select(User).where(User.email == worker_email.strip().lower()))
     allowed_offices = {person.office_id} | {s.office_id for s in person.shares if s.revoked_at is None}
-    if worker is None or worker.office_id not in allowed_offices or not has_permission(worker, "staff:case:read"):
+    if worker is None or worker.office_id not in allowed_offices or not has_permission(worker, Permission.CASE_READ):
         raise ServiceError("unknown_worker", "no staff member with case access by that address in this office", "email")
     if is_assigned(person, worker):
         raise ServiceError("already_assigned", "already assigned", "email")
@@ -362,7 +362,7 @@ def assign_worker(session: Session, user: User, person: Person, worker_email: st
 
 
 def unassign_worker(session: Session, user: User, person: Person, worker_id: int) -> None:
-    if not has_permission(user, "staff:case:assign"):
+    if not has_permission(user, Permission.CASE_ASSIGN):
         raise NotFound()
     for link in list(person.workers):
         if link.user_id == worker_id:
@@ -376,7 +376,7 @@ def unassign_worker(session: Session, user: User, person: Person, worker_id: int
 def share_with_office(session: Session, user: User, person: Person, office_name: str, reason: str) -> CaseShare:
     from webapp.accounts.models.user import Office
 
-    if not has_permission(user, "staff:case:assign"):
+    if not has_permission(user, Permission.CASE_ASSIGN):
         raise NotFound()
     if not reason.strip():
         raise ServiceError("reason_required", "say why the case is shared", "reason")
@@ -391,7 +391,7 @@ def share_with_office(session: Session, user: User, person: Person, office_name:
 
 
 def revoke_share(session: Session, user: User, person: Person, share_id: int) -> None:
-    if not has_permission(user, "staff:case:assign") or user.office_id != person.office_id:
+    if not has_permission(user, Permission.CASE_ASSIGN) or user.office_id != person.office_id:
         raise NotFound()
     for share in person.shares:
         if share.id == share_id and share.revoked_at is None:
@@ -541,7 +541,7 @@ def set_closed(session: Session, user: User, person: Person, closed: bool) -> No
 
 
 def set_legal_hold(session: Session, user: User, person: Person, hold: bool) -> None:
-    if not has_permission(user, "staff:case:assign"):
+    if not has_permission(user, Permission.CASE_ASSIGN):
         raise NotFound()
     person.legal_hold = hold
     session.flush()

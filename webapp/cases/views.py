@@ -66,7 +66,7 @@ from webapp.cases.models import (
 from webapp.extensions import db
 from webapp.listings.models.activity import Activity
 from webapp.security.models import AuditEvent
-from webapp.security.permissions import has_permission, require
+from webapp.security.permissions import Permission, has_permission, require
 from webapp.service_error import ServiceError
 
 bp = Blueprint("cases", __name__, url_prefix="/staff")
@@ -74,7 +74,7 @@ bp.context_processor(board_labels)
 
 
 @bp.route("/")
-@require("staff:access")
+@require(Permission.STAFF_ACCESS)
 def home() -> str:
     return render_template("staff/home.html", **home_context())
 
@@ -207,7 +207,7 @@ def _back(person: Person, anchor: str = "") -> Response:
 
 
 @bp.route("/cases")
-@require("staff:case:read")
+@require(Permission.CASE_READ)
 def cases_list() -> str:
     from webapp.cases.suggestions import district_choices
 
@@ -224,18 +224,18 @@ def cases_list() -> str:
     return render_template(
         "staff/cases.html", people=people, f=f, districts=districts, district_names=dict(districts),
         overdue=svc.overdue_ids(db.session(), [p.id for p in people]),
-        can_office=has_permission(_me(), "staff:office:cases"),
+        can_office=has_permission(_me(), Permission.OFFICE_CASES),
     )  # fmt: skip
 
 
 @bp.route("/board")
-@require("staff:case:read")
+@require(Permission.CASE_READ)
 def board() -> str:
-    scope = "office" if request.args.get("scope") == "office" and has_permission(_me(), "staff:office:cases") else "mine"
+    scope = "office" if request.args.get("scope") == "office" and has_permission(_me(), Permission.OFFICE_CASES) else "mine"
     grouped = flow.board_placements(db.session(), _me(), scope)
     return render_template(
         "staff/board.html", grouped=grouped, scope=scope, form=ActionForm(), overdue=flow.proposal_overdue,
-        can_office=has_permission(_me(), "staff:office:cases"),
+        can_office=has_permission(_me(), Permission.OFFICE_CASES),
     )  # fmt: skip
 
 
@@ -243,7 +243,7 @@ def board() -> str:
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
-@require("staff:case:write")
+@require(Permission.CASE_WRITE)
 def case_new() -> str | Response:
     form = PersonForm()
     form.fill_choices(_lang())
@@ -259,7 +259,7 @@ def case_new() -> str | Response:
 
 
 @bp.route("/cases/<int:person_id>")
-@require("staff:case:read")
+@require(Permission.CASE_READ)
 def case_view(person_id: int) -> str:
     from webapp.cases.suggestions import district_choices
 
@@ -274,8 +274,8 @@ def case_view(person_id: int) -> str:
         users=users,
         timeline=_timeline(person),
         form=ActionForm(),
-        can_write=has_permission(me, "staff:case:write"),
-        can_assign=has_permission(me, "staff:case:assign"),
+        can_write=has_permission(me, Permission.CASE_WRITE),
+        can_assign=has_permission(me, Permission.CASE_ASSIGN),
         can_edit_note=lambda n: svc.can_edit_note(n, me),
         overdue=flow.proposal_overdue,
         districts=dict(district_choices(db.session())),
@@ -323,7 +323,7 @@ def _timeline(person: Person) -> list[dict[str, Any]]:
 
 
 @bp.route("/cases/<int:person_id>/edit", methods=["GET", "POST"])
-@require("staff:case:write")
+@require(Permission.CASE_WRITE)
 def case_edit(person_id: int) -> str | Response:
     person = _person(person_id, "case.read", view="edit")
     form = PersonForm(data=vars(svc.person_input(person)) if request.method == "GET" else None)
@@ -340,7 +340,7 @@ def case_edit(person_id: int) -> str | Response:
 
 
 @bp.route("/cases/<int:person_id>/consents", methods=["POST"])
-@require("staff:case:write")
+@require(Permission.CASE_WRITE)
 def consent_add(person_id: int) -> Response:
     _checked_form()
     person = _person(person_id, "case.read", view="consent")
@@ -358,7 +358,7 @@ def consent_add(person_id: int) -> Response:
 
 
 @bp.route("/cases/<int:person_id>/consents/<int:consent_id>/withdraw", methods=["POST"])
-@require("staff:case:write")
+@require(Permission.CASE_WRITE)
 def consent_withdraw(person_id: int, consent_id: int) -> Response:
     _checked_form()
     person = _person(person_id, "case.read", view="consent")
@@ -371,7 +371,7 @@ def consent_withdraw(person_id: int, consent_id: int) -> Response:
 
 
 @bp.route("/cases/<int:person_id>/meetings", methods=["POST"])
-@require("staff:case:write")
+@require(Permission.CASE_WRITE)
 def meeting_add(person_id: int) -> Response:
     _checked_form()
     person = _person(person_id, "case.read", view="meeting")
@@ -387,7 +387,7 @@ def meeting_add(person_id: int) -> Response:
 
 
 @bp.route("/cases/<int:person_id>/notes", methods=["POST"])
-@require("staff:case:write")
+@require(Permission.CASE_WRITE)
 def note_add(person_id: int) -> Response:
     _checked_form()
     person = _person(person_id, "case.read", view="note")
@@ -400,7 +400,7 @@ def note_add(person_id: int) -> Response:
 
 
 @bp.route("/cases/<int:person_id>/notes/<int:note_id>/edit", methods=["GET", "POST"])
-@require("staff:case:write")
+@require(Permission.CASE_WRITE)
 def note_edit(person_id: int, note_id: int) -> str | Response:
     person = _person(person_id, "case.read", view="note")
     note = next((n for n in person.notes if n.id == note_id), None)
@@ -419,7 +419,7 @@ def note_edit(person_id: int, note_id: int) -> str | Response:
 
 
 @bp.route("/cases/<int:person_id>/assign", methods=["POST"])
-@require("staff:case:assign")
+@require(Permission.CASE_ASSIGN)
 def assign(person_id: int) -> Response:
     _checked_form()
     person = _person(person_id, "case.read", view="assign")
@@ -432,7 +432,7 @@ def assign(person_id: int) -> Response:
 
 
 @bp.route("/cases/<int:person_id>/unassign/<int:user_id>", methods=["POST"])
-@require("staff:case:assign")
+@require(Permission.CASE_ASSIGN)
 def unassign(person_id: int, user_id: int) -> Response:
     _checked_form()
     person = _person(person_id, "case.read", view="assign")
@@ -445,7 +445,7 @@ def unassign(person_id: int, user_id: int) -> Response:
 
 
 @bp.route("/cases/<int:person_id>/share", methods=["POST"])
-@require("staff:case:assign")
+@require(Permission.CASE_ASSIGN)
 def share(person_id: int) -> Response:
     _checked_form()
     person = _person(person_id, "case.read", view="share")
@@ -460,7 +460,7 @@ def share(person_id: int) -> Response:
 
 
 @bp.route("/cases/<int:person_id>/close", methods=["POST"])
-@require("staff:case:write")
+@require(Permission.CASE_WRITE)
 def close(person_id: int) -> Response:
     _checked_form()
     person = _person(person_id, "case.read", view="close")
@@ -469,7 +469,7 @@ def close(person_id: int) -> Response:
 
 
 @bp.route("/cases/<int:person_id>/hold", methods=["POST"])
-@require("staff:case:assign")
+@require(Permission.CASE_ASSIGN)
 def legal_hold(person_id: int) -> Response:
     _checked_form()
     person = _person(person_id, "case.read", view="hold")
@@ -478,7 +478,7 @@ def legal_hold(person_id: int) -> Response:
 
 
 @bp.route("/cases/<int:person_id>/export", methods=["GET", "POST"])
-@require("staff:case:read")
+@require(Permission.CASE_READ)
 def export(person_id: int) -> str | Response:
     """本人開示: requires the password again, every time."""
     person = _person(person_id, "case.read", view="export")
@@ -513,7 +513,7 @@ def _coord(name: str, lo: float, hi: float) -> float | None:
 
 
 @bp.route("/cases/<int:person_id>/suggestions")
-@require("staff:case:read")
+@require(Permission.CASE_READ)
 def suggestions(person_id: int) -> str:
     from webapp.cases.suggestions import suggest
 
@@ -523,12 +523,12 @@ def suggestions(person_id: int) -> str:
     placed = {p.activity_id for p in person.placements if p.activity_id and p.stage != "ended"}
     return render_template(
         "staff/suggestions.html", person=person, ranked=ranked, origin=origin, placed=placed,
-        form=ActionForm(), can_write=has_permission(_me(), "staff:case:write"), lang=_lang(),
+        form=ActionForm(), can_write=has_permission(_me(), Permission.CASE_WRITE), lang=_lang(),
     )  # fmt: skip
 
 
 @bp.route("/cases/<int:person_id>/placements", methods=["POST"])
-@require("staff:case:write")
+@require(Permission.CASE_WRITE)
 def placement_add(person_id: int) -> Response:
     _checked_form()
     person = _person(person_id, "case.read", view="placement")
@@ -544,7 +544,7 @@ def placement_add(person_id: int) -> Response:
 
 
 @bp.route("/cases/<int:person_id>/no-suitable", methods=["POST"])
-@require("staff:case:write")
+@require(Permission.CASE_WRITE)
 def no_suitable(person_id: int) -> Response:
     _checked_form()
     person = _person(person_id, "case.read", view="placement")
@@ -557,7 +557,7 @@ def no_suitable(person_id: int) -> Response:
 
 
 @bp.route("/placements/<int:placement_id>/stage", methods=["POST"])
-@require("staff:case:write")
+@require(Permission.CASE_WRITE)
 def placement_stage(placement_id: int) -> Response:
     _checked_form()
     try:
@@ -581,7 +581,7 @@ def placement_stage(placement_id: int) -> Response:
 
 
 @bp.route("/cases/<int:person_id>/followups", methods=["POST"])
-@require("staff:case:write")
+@require(Permission.CASE_WRITE)
 def followup_add(person_id: int) -> Response:
     _checked_form()
     person = _person(person_id, "case.read", view="followup")
@@ -597,7 +597,7 @@ def followup_add(person_id: int) -> Response:
 
 
 @bp.route("/cases/<int:person_id>/baseline", methods=["POST"])
-@require("staff:case:write")
+@require(Permission.CASE_WRITE)
 def baseline(person_id: int) -> Response:
     _checked_form()
     person = _person(person_id, "case.read", view="followup")
@@ -614,7 +614,7 @@ def baseline(person_id: int) -> Response:
 
 
 @bp.route("/followups/<int:followup_id>/done", methods=["POST"])
-@require("staff:case:write")
+@require(Permission.CASE_WRITE)
 def followup_done(followup_id: int) -> Response:
     _checked_form()
     try:
@@ -638,7 +638,7 @@ def followup_done(followup_id: int) -> Response:
 
 
 @bp.route("/activities/<int:activity_id>/people")
-@require("staff:case:read")
+@require(Permission.CASE_READ)
 def host(activity_id: int) -> str:
     activity = db.session().get(Activity, activity_id)
     if activity is None:
@@ -659,7 +659,7 @@ def host(activity_id: int) -> str:
 
 
 @bp.route("/audit")
-@require("admin:audit:read")
+@require(Permission.ADMIN_AUDIT_READ)
 def audit() -> str:
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
     object_id = request.args.get("person", "").strip()
@@ -683,7 +683,7 @@ def outcome_choices() -> list[tuple[str, Any]]:
 def home_context() -> dict[str, Any]:
     """For the staff home page: follow-ups due this week and overdue, for users who work on cases."""
     me = _me()
-    if not has_permission(me, "staff:case:read"):
+    if not has_permission(me, Permission.CASE_READ):
         return {"due_week": [], "due_overdue": [], "proposals_overdue": [], "case_worker": False}
     week, overdue = svc.followups_due(db.session(), me, flow.tokyo_today())
     proposals = flow.overdue_proposals(db.session(), me)

@@ -22,7 +22,7 @@ def import_districts(
 ) -> None:
     """Import district polygons and assign every place its district (point-in-polygon)."""
     from webapp.extensions import db
-    from webapp.reports.districts import import_district_file
+    from webapp.listings.districts import import_district_file
 
     try:
         with db.transaction() as session:

@@ -601,7 +601,7 @@ def assign_place_districts(session: Session, place_ids: set[int]) -> set[int]:
     """小学校区 of new and moved places (point-in-polygon through the spatial index)."""
     if not place_ids:
         return set()
-    from webapp.reports.districts import assign_districts
+    from webapp.listings.districts import assign_districts
 
     ids = sorted(place_ids)
     changed: set[int] = set()

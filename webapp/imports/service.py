@@ -18,7 +18,6 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from importers import READERS, ActivityRecord, ReadResult, UnreadableFile, load_mapping
-from webapp.config import PROJECT_ROOT, Settings
+from webapp.config import Settings
 from webapp.imports.loader import BATCH_SIZE, DRAFT_REASONS_KEY, Loader, Row, assign_place_districts, too_long
 from webapp.imports.report import ImportReport
 from webapp.listings.models.activity import Activity
@@ -82,33 +81,11 @@ def default_source_for(path: Path) -> str:
 # ── reading ────────────────────────────────────────────────────────────────────────────────
 
 
-@lru_cache(maxsize=4)
-def _geocoder_from(paths: tuple[str, ...]) -> Any:
-    from gis.geocoder import Geocoder
+def default_geocoder(settings: Settings) -> Any:
+    """The project geocoder (webapp.listings.geocoding): the imported table, else the sample."""
+    from webapp.listings.geocoding import get_geocoder
 
-    return Geocoder.from_files(paths)
-
-
-def default_geocoder(settings: Settings | None = None) -> Any:
-    """The shipped geocoder: instance/geocoder/*.csv when present, else the sample 位置参照情報.
-
-    webapp.listings.geocoding keeps one per process; without it (or without settings) the sample
-    tables are loaded here, cached per process too.
-    """
-    if settings is not None:
-        try:
-            from webapp.listings.geocoding import get_geocoder
-        except ImportError:
-            pass
-        else:
-            return get_geocoder(settings)
-    dirs = [settings.instance_dir / "geocoder"] if settings is not None else []
-    dirs.append(PROJECT_ROOT / "data" / "sample" / "geocoder")
-    for d in dirs:
-        files = tuple(sorted(str(p) for p in d.glob("*.csv")))
-        if files:
-            return _geocoder_from(files)
-    return None
+    return get_geocoder(settings)
 
 
 def read_import_file(

@@ -36,7 +36,7 @@ from webapp.imports.service import (
     validate_source,
 )
 from webapp.security.audit import record as audit
-from webapp.security.permissions import require
+from webapp.security.permissions import Permission, require
 
 bp = Blueprint("imports", __name__, url_prefix="/staff")
 
@@ -147,7 +147,7 @@ def _run(folder: Path, meta: dict[str, Any], *, dry_run: bool) -> ImportReport:
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@require("admin:import")
+@require(Permission.ADMIN_IMPORT)
 def import_upload() -> Any:
     form = ImportUploadForm()
     if not form.validate_on_submit():
@@ -193,7 +193,7 @@ def import_upload() -> Any:
 
 
 @bp.route("/import/<token>/confirm", methods=["POST"])
-@require("admin:import")
+@require(Permission.ADMIN_IMPORT)
 def import_confirm(token: str) -> Any:
     form = ImportConfirmForm()
     if not form.validate_on_submit():

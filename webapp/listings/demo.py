@@ -160,7 +160,7 @@ def load_sample_city(session: Session, path: Path = SAMPLE_FILE) -> dict[str, in
 
 def _load_sample_districts(session: Session) -> int:
     """The SAMPLE 小学校区 and city outline (source "sample"), then every place's district."""
-    from webapp.reports.districts import import_district_file
+    from webapp.listings.districts import import_district_file
 
     schools = import_district_file(session, SAMPLE_DISTRICTS, kind="school", source=SAMPLE_SOURCE)
     import_district_file(session, SAMPLE_OUTLINE, kind="city", source=SAMPLE_SOURCE)

@@ -1,7 +1,9 @@
-"""The project geocoder, loaded once per process: instance/geocoder/*.csv if imported, else the sample.
+"""The one geocoder of the project, loaded once per process: instance/geocoder/*.csv if imported,
+else the shipped サンプル table. Organizers' addresses, imports and the residents' 「近くで探す」 all
+use `get_geocoder(settings)`.
 
 `odekake import-geocoder PATH` copies a real 位置参照情報 file (CSV, or the ZIP as downloaded from
-国土交通省) into instance/geocoder/; until then the shipped サンプル table for 生駒市 is used.
+国土交通省) into instance/geocoder/. A town typed without its city is read as in `city_name`.
 """
 
 from __future__ import annotations
@@ -16,10 +18,8 @@ from webapp.config import PROJECT_ROOT, Settings
 from webapp.service_error import ServiceError
 
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample" / "geocoder"
-DEFAULT_CITY = "生駒市"
-
 _lock = threading.Lock()
-_cache: dict[Path, Geocoder] = {}
+_cache: dict[tuple[Path, str], Geocoder] = {}
 
 
 def geocoder_dir(settings: Settings) -> Path:
@@ -32,10 +32,10 @@ def table_files(settings: Settings) -> list[Path]:
 
 
 def get_geocoder(settings: Settings) -> Geocoder:
-    key = geocoder_dir(settings)
+    key = (geocoder_dir(settings), settings.city_name)
     with _lock:
         if key not in _cache:
-            _cache[key] = Geocoder.from_files(table_files(settings), default_city=DEFAULT_CITY)
+            _cache[key] = Geocoder.from_files(table_files(settings), default_city=settings.city_name)
         return _cache[key]
 
 

@@ -19,12 +19,13 @@ from webapp.listings import organizer as svc
 from webapp.listings.models.activity import Activity
 from webapp.listings.models.organizer import ActivityRevision
 from webapp.security.audit import record
-from webapp.security.permissions import require
+from webapp.security.permissions import Permission, require
 from webapp.service_error import ServiceError
+from webapp.signals import activity_changed_after_commit
 
 bp = Blueprint("moderation", __name__, url_prefix="/staff")
 
-REVIEW = "moderation:review"
+REVIEW = Permission.MODERATION_REVIEW
 
 
 def _settings() -> Any:
@@ -67,7 +68,6 @@ def moderation_queue() -> str:
 @require(REVIEW)
 def moderation_revision(revision_id: int) -> str | Response:
     from webapp.i18n import current_lang
-    from webapp.listings.organizer_views import index_activity
     from webapp.listings.photos import photos_by_id
 
     session = db.session()
@@ -80,7 +80,7 @@ def moderation_revision(revision_id: int) -> str | Response:
         message = request.form.get("message", "")
         try:
             if decision == "approve":
-                svc.approve(session, _settings(), revision, moderator, on_published=index_activity)
+                svc.approve(session, _settings(), revision, moderator, on_published=activity_changed_after_commit)
                 flash(_("承認して公開しました。"), "success")
             elif decision == "request_changes":
                 svc.request_changes(session, _settings(), revision, moderator, message)

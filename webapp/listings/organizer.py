@@ -26,6 +26,7 @@ from schedule.describe import describe
 from schedule.model import WEEKDAY_CODES, Schedule, parse_rrule_parts
 from webapp.accounts.models.user import User
 from webapp.config import Settings
+from webapp.listings.districts import assign_districts
 from webapp.listings.models.activity import Activity
 from webapp.listings.models.organization import Organization
 from webapp.listings.models.organizer import ActivityRevision, OrganizationMembership
@@ -33,7 +34,6 @@ from webapp.listings.models.place import Place
 from webapp.listings.spatial import set_location
 from webapp.listings.taxonomy import taxonomy
 from webapp.orm import utcnow
-from webapp.reports.districts import assign_districts
 from webapp.security.audit import record
 from webapp.service_error import ServiceError
 

@@ -28,12 +28,13 @@ from webapp.listings import organizer as svc
 from webapp.listings.models.activity import Activity
 from webapp.listings.models.organization import Organization
 from webapp.listings.models.organizer import ActivityRevision, Photo
-from webapp.security.permissions import has_permission, public, require
+from webapp.security.permissions import Permission, has_permission, public, require
 from webapp.service_error import ServiceError
+from webapp.signals import activity_changed_after_commit
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
 
-WRITE = "organizer:listing:write"
+WRITE = Permission.LISTING_WRITE
 
 
 def _settings() -> Any:
@@ -49,15 +50,6 @@ def _activity_or_404(activity_id: int) -> Activity:
         return svc.activity_for(db.session(), _user(), activity_id)
     except ServiceError:
         abort(404)
-
-
-def index_activity(activity_id: int) -> None:
-    """The one hook for "a listing was published, changed or archived": keeps search in step."""
-    try:
-        from webapp.search.sync import index_activity_after_commit
-    except ImportError:  # search not installed in this build: the DB stays the source of truth
-        return
-    index_activity_after_commit(activity_id)
 
 
 def photo_error_message(code: str) -> str:
@@ -153,7 +145,7 @@ def edit(activity_id: int) -> str | Response:
         flash(_("入力内容を確かめてください。"), "error")
         # 200, not 4xx: the draft just saved must be committed even though it cannot be sent yet.
         return render_template("organizer/edit.html", **_form_context(activity, data, revision, errors))
-    result = svc.submit(session, _settings(), user, revision, on_published=index_activity)
+    result = svc.submit(session, _settings(), user, revision, on_published=activity_changed_after_commit)
     if result.published:
         flash(_("公開しました。"), "success")
     else:
@@ -182,7 +174,7 @@ def autosave(activity_id: int) -> Response:
 @require(WRITE)
 def archive(activity_id: int) -> Response:
     activity = _activity_or_404(activity_id)
-    svc.archive(db.session(), _user(), activity, on_changed=index_activity)
+    svc.archive(db.session(), _user(), activity, on_changed=activity_changed_after_commit)
     flash(_("掲載を終了しました。"), "success")
     return redirect(url_for("organizer.home"))
 
@@ -247,7 +239,7 @@ def photo(token: str, size: str) -> Response:
         abort(404)
     if item.status != "published":
         user = current_user
-        allowed = has_permission(user, "moderation:review") or (
+        allowed = has_permission(user, Permission.MODERATION_REVIEW) or (
             has_permission(user, WRITE) and item.organization_id in svc.organization_ids_of(session, _user())
         )
         if not allowed:
@@ -301,7 +293,7 @@ def reconfirm(token: str) -> str | Response:
     if request.method == "POST":
         user_id = current_user.id if current_user.is_authenticated else None
         confirm(session, activity, user_id)
-        index_activity(activity.id)
+        activity_changed_after_commit(activity.id)
         return render_template("organizer/reconfirm.html", activity=activity, done=True)
     return render_template("organizer/reconfirm.html", activity=activity, done=False)
 
@@ -311,7 +303,7 @@ def reconfirm(token: str) -> str | Response:
 
 
 @bp.route("/invite", methods=["GET", "POST"])
-@require("admin:users")
+@require(Permission.ADMIN_USERS)
 def invite() -> str | Response:
     from sqlalchemy import select
 

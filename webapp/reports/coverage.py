@@ -26,9 +26,9 @@ from gis.coverage import coverage as gis_coverage
 from gis.coverage import uncovered_geometry
 from gis.districts import District as GisDistrict
 from schedule import occurrence_dates
+from webapp.listings.districts import ASSIGN_KIND, load_districts
 from webapp.listings.models.activity import Activity
 from webapp.listings.models.place import District, Place
-from webapp.reports.districts import ASSIGN_KIND, load_districts
 
 WEEKS = 4
 UNASSIGNED = ""  # district code used for activities outside every district (or without a place)

@@ -40,7 +40,7 @@ from webapp.reports.kpis import (
     tokyo_date,
 )
 from webapp.security.audit import record
-from webapp.security.permissions import has_permission, require
+from webapp.security.permissions import Permission, has_permission, require
 
 bp = Blueprint("reports", __name__, url_prefix="/staff")
 bp.context_processor(board_labels)
@@ -116,7 +116,7 @@ def parse_kpi_form() -> KpiForm:
     if end < start:
         errors["end"] = _("終了日は開始日より後にしてください。")
         start, end = fiscal_year_start(today), today
-    all_offices = has_permission(current_user, "staff:reports:all_offices")
+    all_offices = has_permission(current_user, Permission.REPORTS_ALL_OFFICES)
     session = db.session()
     if all_offices:
         offices = list(session.scalars(select(Office).order_by(Office.name)))
@@ -316,7 +316,7 @@ def _audit(action: str, form: KpiForm, **extra: Any) -> None:
 
 
 @bp.route("/reports")
-@require("staff:reports:read")
+@require(Permission.REPORTS_READ)
 def reports() -> str:
     form = parse_kpi_form()
     report, fields = _kpis(form)
@@ -337,12 +337,12 @@ def reports() -> str:
 
 
 @bp.route("/reports/unmet.geojson")
-@require("staff:reports:read")
+@require(Permission.REPORTS_READ)
 def reports_unmet_geojson() -> Response:
     """Districts with the number of people for whom nothing suitable (or no room) was found."""
     from shapely.geometry import mapping
 
-    from webapp.reports.districts import load_districts
+    from webapp.listings.districts import load_districts
 
     form = parse_kpi_form()
     report, _fields = _kpis(form)
@@ -367,7 +367,7 @@ def reports_unmet_geojson() -> Response:
 
 
 @bp.route("/reports/kpis.csv")
-@require("staff:reports:read")
+@require(Permission.REPORTS_READ)
 def reports_kpis_csv() -> Response:
     form = parse_kpi_form()
     report, _fields = _kpis(form)
@@ -376,7 +376,7 @@ def reports_kpis_csv() -> Response:
 
 
 @bp.route("/reports/unmet.csv")
-@require("staff:reports:read")
+@require(Permission.REPORTS_READ)
 def reports_unmet_csv() -> Response:
     form = parse_kpi_form()
     report, _fields = _kpis(form)
@@ -385,7 +385,7 @@ def reports_unmet_csv() -> Response:
 
 
 @bp.route("/reports/kpis.xlsx")
-@require("staff:reports:read")
+@require(Permission.REPORTS_READ)
 def reports_kpis_xlsx() -> Response:
     form = parse_kpi_form()
     report, fields = _kpis(form)
@@ -416,7 +416,7 @@ def _category() -> str:
 
 
 @bp.route("/reports/coverage")
-@require("staff:reports:read")
+@require(Permission.REPORTS_READ)
 def reports_coverage() -> str:
     walk = _walk_m()
     category = _category()
@@ -427,7 +427,7 @@ def reports_coverage() -> str:
 
 
 @bp.route("/reports/coverage.geojson")
-@require("staff:reports:read")
+@require(Permission.REPORTS_READ)
 def reports_coverage_geojson() -> Response:
     walk = _walk_m()
     category = _category()
@@ -436,14 +436,14 @@ def reports_coverage_geojson() -> Response:
 
 
 @bp.route("/reports/coverage.csv")
-@require("staff:reports:read")
+@require(Permission.REPORTS_READ)
 def reports_coverage_csv() -> Response:
     report = coverage_report(db.session(), _walk_m(), today=_today())
     return csv_response(COVERAGE_HEADER, coverage_table(report, current_lang()), "coverage")
 
 
 @bp.route("/reports/coverage.xlsx")
-@require("staff:reports:read")
+@require(Permission.REPORTS_READ)
 def reports_coverage_xlsx() -> Response:
     walk = _walk_m()
     report = coverage_report(db.session(), walk, today=_today())

@@ -162,53 +162,63 @@ def index_activities(session: Session, index: SearchIndex, activity_ids: Iterabl
     return len(changed) + len(gone)
 
 
+def index_activity_now(activity_id: int, index: SearchIndex | None = None) -> None:
+    """Bring one activity's document in step with the committed DB.
+
+    A failure is logged, not raised: the change is in the DB, and `odekake reindex --check`
+    repairs the index.
+    """
+    from webapp.extensions import db
+    from webapp.search.index import current_index
+
+    try:
+        index_activities(db.session(), index or current_index(), [activity_id])
+    except Exception:  # the DB is already committed; drift is repaired by reindex --check
+        log.exception("search index update failed for activity %s", activity_id)
+
+
+def index_place_now(place_id: int, index: SearchIndex | None = None) -> None:
+    """Re-index every activity held at a place (its name, address or district changed)."""
+    from webapp.extensions import db
+    from webapp.search.index import current_index
+
+    session = db.session()
+    ids = session.scalars(select(Activity.id).where(Activity.place_id == place_id)).all()
+    try:
+        index_activities(session, index or current_index(), ids)
+    except Exception:
+        log.exception("search index update failed for place %s", place_id)
+
+
 def index_activity_after_commit(activity_id: int, index: SearchIndex | None = None) -> None:
     """Update the index for one activity after this request commits (skipped on rollback).
 
-    Outside a request (CLI, scripts) the update runs at once; the caller has committed.  A
-    failure is logged, not raised: the change is in the DB, and `odekake reindex --check`
-    repairs the index.
+    Outside a request (CLI, scripts) the update runs at once; the caller has committed.
     """
     from flask import has_request_context
 
-    def run() -> None:
-        from webapp.extensions import db
-        from webapp.search.index import current_index
-
-        try:
-            index_activities(db.session(), index or current_index(), [activity_id])
-        except Exception:  # the DB is already committed; drift is repaired by reindex --check
-            log.exception("search index update failed for activity %s", activity_id)
-
     if has_request_context():
         from webapp.boundary import after_commit
 
-        after_commit(run)
+        after_commit(lambda: index_activity_now(activity_id, index))
     else:
-        run()
+        index_activity_now(activity_id, index)
 
 
-def index_place_after_commit(place_id: int, index: SearchIndex | None = None) -> None:
-    """Re-index every activity held at a place (its name, address or district changed)."""
-    from flask import has_request_context
+def _on_activity_changed(_sender: object, *, activity_id: int, **_: object) -> None:
+    index_activity_now(activity_id)
 
-    def run() -> None:
-        from webapp.extensions import db
-        from webapp.search.index import current_index
 
-        session = db.session()
-        ids = session.scalars(select(Activity.id).where(Activity.place_id == place_id)).all()
-        try:
-            index_activities(session, index or current_index(), ids)
-        except Exception:
-            log.exception("search index update failed for place %s", place_id)
+def _on_place_changed(_sender: object, *, place_id: int, **_: object) -> None:
+    index_place_now(place_id)
 
-    if has_request_context():
-        from webapp.boundary import after_commit
 
-        after_commit(run)
-    else:
-        run()
+def subscribe() -> None:
+    """Keep the index in step with every committed change to a listing or a place (create_app)."""
+    from webapp.signals import activity_changed, place_changed
+
+    activity_changed.connect(_on_activity_changed)
+    place_changed.connect(_on_place_changed)
 
 
 def rebuild(

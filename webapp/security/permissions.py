@@ -1,8 +1,10 @@
-"""Permissions as data. Roles grant permission strings; views declare what they need via require()."""
+"""Permissions as data: a `Permission` enum, ONE list of roles, and `require()` / `@public` on every view."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -11,54 +13,74 @@ from flask_login import current_user
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# The single table of who may do what. A role not listed here grants nothing.
-# Every signed-in role manages its own account: its sessions, logout everywhere, the second factor.
-ACCOUNT_SELF = "account:self"
 
-ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset(
-        {
-            ACCOUNT_SELF,
-            "staff:access",
-            "admin:users",
-            "admin:offices",
-            "admin:audit:read",
-            "admin:import",
-            "moderation:review",
-            "staff:reports:read",
-            "staff:reports:all_offices",
-        }
+class Permission(StrEnum):
+    """Everything a view or a service may check. A string that is not one of these is refused."""
+
+    ACCOUNT_SELF = "account:self"  # one's own sessions, logout everywhere, second factor
+    STAFF_ACCESS = "staff:access"
+    CASE_READ = "staff:case:read"
+    CASE_WRITE = "staff:case:write"
+    CASE_ASSIGN = "staff:case:assign"
+    OFFICE_CASES = "staff:office:cases"
+    REPORTS_READ = "staff:reports:read"
+    REPORTS_ALL_OFFICES = "staff:reports:all_offices"
+    MODERATION_REVIEW = "moderation:review"
+    LISTING_WRITE = "organizer:listing:write"
+    ADMIN_USERS = "admin:users"
+    ADMIN_OFFICES = "admin:offices"
+    ADMIN_AUDIT_READ = "admin:audit:read"
+    ADMIN_IMPORT = "admin:import"
+
+
+P = Permission
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    permissions: frozenset[Permission]
+    staff: bool  # staff session limits (staff_idle_minutes / staff_absolute_hours) apply
+
+
+# The ONE list of roles: who may do what. A role not listed here does not exist.
+ROLES: tuple[Role, ...] = (
+    Role(
+        "admin",
+        frozenset({P.ACCOUNT_SELF, P.STAFF_ACCESS, P.ADMIN_USERS, P.ADMIN_OFFICES, P.ADMIN_AUDIT_READ,
+                   P.ADMIN_IMPORT, P.MODERATION_REVIEW, P.REPORTS_READ, P.REPORTS_ALL_OFFICES}),
+        staff=True,
     ),
-    "moderator": frozenset({ACCOUNT_SELF, "staff:access", "moderation:review"}),
-    "office_lead": frozenset(
-        {
-            ACCOUNT_SELF,
-            "staff:access",
-            "staff:case:read",
-            "staff:case:write",
-            "staff:case:assign",
-            "staff:office:cases",
-            "staff:reports:read",
-        }
+    Role("moderator", frozenset({P.ACCOUNT_SELF, P.STAFF_ACCESS, P.MODERATION_REVIEW}), staff=True),
+    Role(
+        "office_lead",
+        frozenset({P.ACCOUNT_SELF, P.STAFF_ACCESS, P.CASE_READ, P.CASE_WRITE, P.CASE_ASSIGN, P.OFFICE_CASES,
+                   P.REPORTS_READ}),
+        staff=True,
     ),
-    "supporter": frozenset({ACCOUNT_SELF, "staff:access", "staff:case:read", "staff:case:write"}),
+    Role("supporter", frozenset({P.ACCOUNT_SELF, P.STAFF_ACCESS, P.CASE_READ, P.CASE_WRITE}), staff=True),
     # viewer: the city's 担当課 reading reports across offices (aggregates only, no case pages).
-    "viewer": frozenset({ACCOUNT_SELF, "staff:access", "staff:reports:read", "staff:reports:all_offices"}),
-    "organizer": frozenset({ACCOUNT_SELF, "organizer:listing:write"}),
-}
+    Role("viewer", frozenset({P.ACCOUNT_SELF, P.STAFF_ACCESS, P.REPORTS_READ, P.REPORTS_ALL_OFFICES}), staff=True),
+    Role("organizer", frozenset({P.ACCOUNT_SELF, P.LISTING_WRITE}), staff=False),
+)
+ROLE_NAMES: tuple[str, ...] = tuple(r.name for r in ROLES)
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {r.name: r.permissions for r in ROLES}
+STAFF_ROLES: frozenset[str] = frozenset(r.name for r in ROLES if r.staff)
+ACCOUNT_SELF = Permission.ACCOUNT_SELF
 
 ACCESS_ATTR = "_odekake_access"
 PUBLIC = "public"
 
 
-def permissions_for(roles: Iterable[str]) -> frozenset[str]:
-    granted: set[str] = set()
+def permissions_for(roles: Iterable[str]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
     for role in roles:
         granted |= ROLE_PERMISSIONS.get(role, frozenset())
     return frozenset(granted)
 
 
-def has_permission(user: Any, permission: str) -> bool:
+def has_permission(user: Any, permission: Permission | str) -> bool:
+    permission = Permission(permission)  # a misspelt permission is an error, never a silent "no"
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return permission in permissions_for(user.roles)
@@ -70,10 +92,11 @@ def public(view: F) -> F:
     return view
 
 
-def require(*permissions: str) -> Callable[[F], F]:
+def require(*wanted: Permission | str) -> Callable[[F], F]:
     """Guard a view: anonymous users are sent to login, others without the permission get 403."""
-    if not permissions:
+    if not wanted:
         raise ValueError("require() needs at least one permission")
+    permissions = tuple(Permission(p) for p in wanted)  # ValueError at import for a misspelt one
 
     def decorate(view: F) -> F:
         @wraps(view)

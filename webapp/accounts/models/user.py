@@ -8,8 +8,9 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.orm import Base, TimestampMixin
+from webapp.security.permissions import ROLE_NAMES
 
-ROLES = ("admin", "moderator", "office_lead", "supporter", "viewer", "organizer")
+ROLES = ROLE_NAMES  # the one list: webapp.security.permissions.ROLES
 
 
 class Office(Base):

@@ -1,4 +1,4 @@
-"""Organizer side: who belongs to which organization, proposed listing changes, photos, outgoing mail.
+"""Organizer side: who belongs to which organization, proposed listing changes, photos, reconfirmation notices.
 
 An organizer never writes to a published Activity directly: each edit is an ActivityRevision (a JSON
 snapshot of the form) that a moderator approves, so the public page keeps the last approved version.
@@ -73,20 +73,6 @@ class Photo(Base):
     height: Mapped[int] = mapped_column()
     status: Mapped[str] = mapped_column(String(20), default="pending")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class OutboxMessage(Base):
-    """Every mail the site sends; in development and tests this table is the mailbox."""
-
-    __tablename__ = "outbox_message"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    to: Mapped[str] = mapped_column(String(254), index=True)
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column()
-    error: Mapped[str] = mapped_column(String(300), default="")
 
 
 class ReconfirmationNotice(Base):

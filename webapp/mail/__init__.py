@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.config import Settings
-from webapp.listings.models.organizer import OutboxMessage
+from webapp.mail.models import OutboxMessage
 from webapp.orm import utcnow
 
 
