@@ -94,7 +94,7 @@ def signup() -> str | Response:
             getattr(form, exc.field or "email", form.email).errors.append(exc.message)
         else:
             return redirect(url_for("auth.signup_sent"))
-    return render_template("auth/signup.html", form=form)
+    return render_template("accounts/signup.html", form=form)
 
 
 @bp.route("/signup/sent", methods=["GET", "POST"])
@@ -106,7 +106,7 @@ def signup_sent() -> str | Response:
         accounts.resend_verification(db.session(), _settings(), form.email.data or "", _verify_link)
         flash(_("確認メールを送り直しました。届かない場合は迷惑メールフォルダもご確認ください。"), "info")
         return redirect(url_for("auth.signup_sent"))
-    return render_template("auth/signup_sent.html", form=form)
+    return render_template("accounts/signup_sent.html", form=form)
 
 
 @bp.route("/verify/<token>")
@@ -116,7 +116,7 @@ def verify_email(token: str) -> str | Response:
     user = accounts.verify_email(db.session(), _settings(), token)
     if user is None:
         return render_template(
-            "auth/message.html",
+            "accounts/message.html",
             title=_("リンクが無効です"),
             text=_("リンクの有効期限が切れたか、正しくありません。もう一度登録するか、確認メールを送り直してください。"),
         ), 400  # type: ignore[return-value]
@@ -137,11 +137,11 @@ def password_forgot() -> str | Response:
             lambda t: url_for("auth.password_reset", token=t, _external=True),
         )
         return render_template(
-            "auth/message.html",
+            "accounts/message.html",
             title=_("メールを確認してください"),
             text=_("登録されているメールアドレスであれば、パスワード再設定のリンクを送りました。"),
         )
-    return render_template("auth/password_forgot.html", form=form)
+    return render_template("accounts/password_forgot.html", form=form)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -151,7 +151,7 @@ def password_reset(token: str) -> str | Response:
     session = db.session()
     if accounts.user_for_reset(session, _settings(), token) is None:
         return render_template(
-            "auth/message.html",
+            "accounts/message.html",
             title=_("リンクが無効です"),
             text=_("リンクの有効期限が切れたか、すでに使われています。もう一度お申し込みください。"),
         ), 400  # type: ignore[return-value]
@@ -164,7 +164,7 @@ def password_reset(token: str) -> str | Response:
         else:
             flash(_("パスワードを変更しました。新しいパスワードでログインしてください。"), "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/password_reset.html", form=form)
+    return render_template("accounts/password_reset.html", form=form)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
@@ -179,7 +179,7 @@ def accept_invitation(token: str) -> str | Response:
     invitation = accounts.read_invitation(session, _settings(), token)
     if invitation is None:
         return render_template(
-            "auth/message.html", title=_("リンクが無効です"), text=_("招待リンクの有効期限が切れています。")
+            "accounts/message.html", title=_("リンクが無効です"), text=_("招待リンクの有効期限が切れています。")
         ), 400  # type: ignore[return-value]
     email, organization = invitation
     has_account = session.scalar(select(User.id).where(User.email == email)) is not None
@@ -201,5 +201,5 @@ def accept_invitation(token: str) -> str | Response:
             flash(_("%(org)s の担当者になりました。", org=organization.name), "success")
             return redirect(url_for("organizer.home"))
     return render_template(
-        "auth/invite_accept.html", form=form, email=email, organization=organization, has_account=has_account
+        "accounts/invite_accept.html", form=form, email=email, organization=organization, has_account=has_account
     )

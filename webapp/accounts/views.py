@@ -104,7 +104,7 @@ def login() -> Any:
             return _signed_in(user, False, form.next.data)
         else:
             flash(_("メールアドレスまたはパスワードが違います。"), "error")
-    return render_template("auth/login.html", form=form), status
+    return render_template("accounts/login.html", form=form), status
 
 
 @bp.route("/totp", methods=["GET", "POST"])
@@ -141,7 +141,7 @@ def second_factor() -> Any:
             # 200, not 429: the failed attempt that caused the lock must be committed.
             return redirect(url_for("auth.login"))
         flash(_("確認コードが違います。"), "error")
-    return render_template("auth/totp.html", form=form), status
+    return render_template("accounts/totp.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -162,7 +162,7 @@ def security() -> str:
     dbs = db.session()
     user = _me()
     return render_template(
-        "auth/security.html",
+        "accounts/security.html",
         live=sessions.live_sessions(dbs, user),
         current=sessions.current_row(dbs),
         totp_on=totp.enabled(dbs, user),
@@ -240,7 +240,7 @@ def password_change() -> Any:
             return redirect(url_for("auth.security"))
     elif request.method == "POST":
         status = 400
-    return render_template("auth/password_change.html", form=form), status
+    return render_template("accounts/password_change.html", form=form), status
 
 
 @bp.route("/totp/setup", methods=["GET", "POST"])
@@ -259,11 +259,11 @@ def totp_setup() -> Any:
         if codes is not None:
             audit.record(dbs, "auth.totp_enabled", "user", user.id)
             sessions.rotate(dbs, user)  # a privilege change: a new session id
-            return render_template("auth/totp_codes.html", codes=codes)
+            return render_template("accounts/totp_codes.html", codes=codes)
         flash(_("確認コードが違います。"), "error")
     uri = totp.provisioning_uri(cred, user)
     return render_template(
-        "auth/totp_setup.html", form=form, qr=totp.qr_data_uri(uri), secret=totp.secret_of(cred), uri=uri
+        "accounts/totp_setup.html", form=form, qr=totp.qr_data_uri(uri), secret=totp.secret_of(cred), uri=uri
     )
 
 
@@ -305,7 +305,7 @@ def totp_recovery_codes() -> str:
     dbs = db.session()
     codes = totp.new_recovery_codes(dbs, user)
     audit.record(dbs, "auth.recovery_codes_renewed", "user", user.id)
-    return render_template("auth/totp_codes.html", codes=codes)
+    return render_template("accounts/totp_codes.html", codes=codes)
 
 
 @bp.route("/users/<int:user_id>/revoke-sessions", methods=["POST"])

@@ -76,7 +76,7 @@ bp.context_processor(board_labels)
 @bp.route("/")
 @require(Permission.STAFF_ACCESS)
 def home() -> str:
-    return render_template("staff/home.html", **home_context())
+    return render_template("cases/home.html", **home_context())
 
 
 # ── forms ───────────────────────────────────────────────────────────────────────────────────────
@@ -222,7 +222,7 @@ def cases_list() -> str:
     people = svc.list_cases(db.session(), _me(), f)
     districts = district_choices(db.session())
     return render_template(
-        "staff/cases.html", people=people, f=f, districts=districts, district_names=dict(districts),
+        "cases/cases.html", people=people, f=f, districts=districts, district_names=dict(districts),
         overdue=svc.overdue_ids(db.session(), [p.id for p in people]),
         can_office=has_permission(_me(), Permission.OFFICE_CASES),
     )  # fmt: skip
@@ -234,7 +234,7 @@ def board() -> str:
     scope = "office" if request.args.get("scope") == "office" and has_permission(_me(), Permission.OFFICE_CASES) else "mine"
     grouped = flow.board_placements(db.session(), _me(), scope)
     return render_template(
-        "staff/board.html", grouped=grouped, scope=scope, form=ActionForm(), overdue=flow.proposal_overdue,
+        "cases/board.html", grouped=grouped, scope=scope, form=ActionForm(), overdue=flow.proposal_overdue,
         can_office=has_permission(_me(), Permission.OFFICE_CASES),
     )  # fmt: skip
 
@@ -255,7 +255,7 @@ def case_new() -> str | Response:
         else:
             flash(_("ケースを登録しました: %(code)s", code=person.case_code), "info")
             return _back(person)
-    return render_template("staff/case_form.html", form=form, person=None)
+    return render_template("cases/case_form.html", form=form, person=None)
 
 
 @bp.route("/cases/<int:person_id>")
@@ -267,7 +267,7 @@ def case_view(person_id: int) -> str:
     me = _me()
     users = {u.id: u for u in db.session().scalars(select(User).where(User.id.in_(_user_ids(person))))}
     return render_template(
-        "staff/case.html",
+        "cases/case.html",
         person=person,
         name=svc.person_name(person),
         contact=svc.person_contact(person),
@@ -336,7 +336,7 @@ def case_edit(person_id: int) -> str | Response:
         else:
             flash(_("保存しました。"), "info")
             return _back(person)
-    return render_template("staff/case_form.html", form=form, person=person)
+    return render_template("cases/case_form.html", form=form, person=person)
 
 
 @bp.route("/cases/<int:person_id>/consents", methods=["POST"])
@@ -414,7 +414,7 @@ def note_edit(person_id: int, note_id: int) -> str | Response:
             return _back(person, "timeline")
         except ServiceError as exc:
             _fail(exc)
-    return render_template("staff/note_edit.html", person=person, note=note, form=ActionForm(),
+    return render_template("cases/note_edit.html", person=person, note=note, form=ActionForm(),
                            editable=svc.can_edit_note(note, _me()))  # fmt: skip
 
 
@@ -492,8 +492,8 @@ def export(person_id: int) -> str | Response:
                 response = jsonify(data)
                 response.headers["Content-Disposition"] = f'attachment; filename="{person.case_code}.json"'
                 return response
-            return render_template("staff/export.html", data=data, person=person)
-    return render_template("staff/export_form.html", form=form, person=person)
+            return render_template("cases/export.html", data=data, person=person)
+    return render_template("cases/export_form.html", form=form, person=person)
 
 
 # ── suggestions and placements ─────────────────────────────────────────────────────────────────
@@ -522,7 +522,7 @@ def suggestions(person_id: int) -> str:
     ranked, origin = suggest(db.session(), person, lat, lon, limit=15)
     placed = {p.activity_id for p in person.placements if p.activity_id and p.stage != "ended"}
     return render_template(
-        "staff/suggestions.html", person=person, ranked=ranked, origin=origin, placed=placed,
+        "cases/suggestions.html", person=person, ranked=ranked, origin=origin, placed=placed,
         form=ActionForm(), can_write=has_permission(_me(), Permission.CASE_WRITE), lang=_lang(),
     )  # fmt: skip
 
@@ -650,7 +650,7 @@ def host(activity_id: int) -> str:
         abort(404)
     figures = flow.host_figures(db.session(), activity_id)
     return render_template(
-        "staff/host.html", activity=activity, placements=placements, followups=followups, figures=figures,
+        "cases/host.html", activity=activity, placements=placements, followups=followups, figures=figures,
         form=ActionForm(), today=flow.tokyo_today(),
     )  # fmt: skip
 
@@ -673,7 +673,7 @@ def audit() -> str:
         query = query.where(AuditEvent.id < int(before))
     events = list(db.session().scalars(query.limit(100)))
     users = {u.id: u.email for u in db.session().scalars(select(User))}
-    return render_template("staff/audit.html", events=events, users=users, person=object_id, action=action)
+    return render_template("cases/audit.html", events=events, users=users, person=object_id, action=action)
 
 
 def outcome_choices() -> list[tuple[str, Any]]:

@@ -152,7 +152,7 @@ def import_upload() -> Any:
     form = ImportUploadForm()
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
-        return render_template("staff/import.html", form=form), status
+        return render_template("imports/upload.html", form=form), status
     upload = form.file.data
     filename = Path(upload.filename or "upload").name
     suffix = Path(filename).suffix.lower()
@@ -181,9 +181,9 @@ def import_upload() -> Any:
     except UnreadableFile as exc:
         shutil.rmtree(folder, ignore_errors=True)
         message = exc.message_en if current_lang() == "en" else exc.message_ja
-        return render_template("staff/import.html", form=form, unreadable=message), 400
+        return render_template("imports/upload.html", form=form, unreadable=message), 400
     return render_template(
-        "staff/import_preview.html",
+        "imports/preview.html",
         report=report,
         meta=meta,
         token=token,
@@ -220,4 +220,4 @@ def import_confirm(token: str) -> Any:
 
     after_commit(reindex)
     shutil.rmtree(folder, ignore_errors=True)
-    return render_template("staff/import_result.html", report=report, meta=meta, **_messages(report))
+    return render_template("imports/result.html", report=report, meta=meta, **_messages(report))

@@ -57,7 +57,7 @@ def moderation_queue() -> str:
     session = db.session()
     revisions = svc.pending_revisions(session)
     return render_template(
-        "staff/moderation.html",
+        "listings/moderation.html",
         revisions=[(r, svc.is_new_listing(r)) for r in revisions],
         reports=_open_reports(session),
         flagged=flagged_activities(session, _settings()),
@@ -96,7 +96,7 @@ def moderation_revision(revision_id: int) -> str | Response:
         return redirect(url_for("moderation.moderation_queue"))
     photos = photos_by_id(session, revision.activity_id, [int(i) for i in revision.data.get("photo_ids") or []])
     return render_template(
-        "staff/moderation_revision.html",
+        "listings/moderation_revision.html",
         revision=revision,
         changes=svc.diff(revision, current_lang()),
         is_new=svc.is_new_listing(revision),

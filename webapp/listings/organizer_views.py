@@ -73,7 +73,7 @@ def home() -> str:
     session = db.session()
     user = _user()
     return render_template(
-        "organizer/home.html",
+        "listings/organizer_home.html",
         organizations=svc.organizations_of(session, user),
         listings=svc.listings_of(session, user),
     )
@@ -131,7 +131,7 @@ def edit(activity_id: int) -> str | Response:
     if request.method == "GET":
         revision = svc.open_revision(session, activity)
         data = revision.data if revision else svc.snapshot(activity)
-        return render_template("organizer/edit.html", **_form_context(activity, data, revision, {}))
+        return render_template("listings/organizer_edit.html", **_form_context(activity, data, revision, {}))
 
     revision = svc.editable_revision(session, user, activity)
     data = svc.data_from_form(request.form.to_dict(flat=False), revision.data)
@@ -144,7 +144,7 @@ def edit(activity_id: int) -> str | Response:
     if errors:
         flash(_("入力内容を確かめてください。"), "error")
         # 200, not 4xx: the draft just saved must be committed even though it cannot be sent yet.
-        return render_template("organizer/edit.html", **_form_context(activity, data, revision, errors))
+        return render_template("listings/organizer_edit.html", **_form_context(activity, data, revision, errors))
     result = svc.submit(session, _settings(), user, revision, on_published=activity_changed_after_commit)
     if result.published:
         flash(_("公開しました。"), "success")
@@ -289,13 +289,13 @@ def reconfirm(token: str) -> str | Response:
     session = db.session()
     activity = activity_for_token(session, _settings(), token)
     if activity is None:
-        return render_template("organizer/reconfirm.html", activity=None, done=False), 404  # type: ignore[return-value]
+        return render_template("listings/organizer_reconfirm.html", activity=None, done=False), 404  # type: ignore[return-value]
     if request.method == "POST":
         user_id = current_user.id if current_user.is_authenticated else None
         confirm(session, activity, user_id)
         activity_changed_after_commit(activity.id)
-        return render_template("organizer/reconfirm.html", activity=activity, done=True)
-    return render_template("organizer/reconfirm.html", activity=activity, done=False)
+        return render_template("listings/organizer_reconfirm.html", activity=activity, done=True)
+    return render_template("listings/organizer_reconfirm.html", activity=activity, done=False)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -331,7 +331,7 @@ def invite() -> str | Response:
             else:
                 flash(_("招待メールを送りました。"), "success")
                 return redirect(url_for("organizer.invite"))
-    return render_template("organizer/invite.html", organizations=organizations)
+    return render_template("listings/organizer_invite.html", organizations=organizations)
 
 
 @bp.route("/dev/outbox")
@@ -342,4 +342,4 @@ def dev_outbox() -> str:
 
     if _settings().env not in ("development", "testing"):
         abort(404)
-    return render_template("organizer/outbox.html", messages=outbox(db.session(), request.args.get("to") or None))
+    return render_template("listings/organizer_outbox.html", messages=outbox(db.session(), request.args.get("to") or None))

@@ -323,7 +323,7 @@ def reports() -> str:
     _audit("reports.kpi.view", form)
     lang = current_lang()
     return render_template(
-        "staff/reports.html",
+        "reports/index.html",
         unmet_url=url_for("reports.reports_unmet_geojson", **form.args()),
         form=form,
         r=report,
@@ -422,7 +422,7 @@ def reports_coverage() -> str:
     category = _category()
     report = coverage_report(db.session(), walk, today=_today())
     return render_template(
-        "staff/reports_coverage.html", report=report, walk=walk, category=category, walk_choices=(300, 500, 800, 1000, 1500)
+        "reports/coverage.html", report=report, walk=walk, category=category, walk_choices=(300, 500, 800, 1000, 1500)
     )
 
 
