@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from gis.districts import DistrictIndex, read_geojson
 from tests.helpers import login
-from tests.integration.test_organizer import (
+from tests.listings.test_organizer import (
     approve,
     logout,
     moderator,  # noqa: F401  (fixture)

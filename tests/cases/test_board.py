@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from tests.helpers import csrf_token, login
-from tests.integration.test_cases import World, world  # noqa: F401  (shared fixture)
+from tests.cases.test_cases import World, world  # noqa: F401  (shared fixture)
 from webapp.accounts.models.user import User
 from webapp.cases import placements as flow
 from webapp.cases import services as svc

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.helpers import csrf_token, login
-from tests.integration.test_organizer import PASSWORD, logout, outbox_links
+from tests.listings.test_organizer import PASSWORD, logout, outbox_links
 from webapp.accounts.models.user import User
 from webapp.listings.models.organization import Organization
 

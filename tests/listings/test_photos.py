@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.helpers import csrf_token, login
-from tests.integration.test_organizer import (
+from tests.listings.test_organizer import (
     approve,
     new_listing,
     pending_revision_id,

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import POSTGIS_URL
 from tests.helpers import csrf_token, login
-from tests.integration.test_auth_hardening import _enable_totp, _post_login
+from tests.accounts.test_auth_hardening import _enable_totp, _post_login
 from webapp.accounts import totp
 from webapp.accounts.models.user import User
 from webapp.commands.migrate import alembic_config

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.helpers import login
-from tests.integration.test_kpis import store_fixed_dataset
+from tests.reports.test_kpis import store_fixed_dataset
 from webapp.listings.demo import load_sample_city
 from webapp.security.models import AuditEvent
 
