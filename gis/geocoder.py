@@ -16,7 +16,7 @@ import csv
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from os import PathLike
@@ -526,6 +526,3 @@ class Geocoder:
         if e:
             return GeocodeResult(e.lat, e.lon, "oaza", e.text)
         return None
-
-    def geocode_many(self, addresses: Sequence[str]) -> list[GeocodeResult | None]:
-        return [self.geocode(a) for a in addresses]

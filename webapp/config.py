@@ -73,10 +73,6 @@ class Settings:
         return f"sqlite:///{self.instance_dir / 'odekake.sqlite3'}"
 
     @property
-    def is_sqlite(self) -> bool:
-        return self.sqlalchemy_url.startswith("sqlite")
-
-    @property
     def resolved_index_dir(self) -> Path:
         return self.index_dir or self.instance_dir / "index"
 

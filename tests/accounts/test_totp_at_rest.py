@@ -21,9 +21,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from tests.accounts.test_auth_hardening import _enable_totp, _post_login
 from tests.conftest import POSTGIS_URL
 from tests.helpers import csrf_token, login
-from tests.accounts.test_auth_hardening import _enable_totp, _post_login
 from webapp.accounts import totp
 from webapp.accounts.models.user import User
 from webapp.commands.migrate import alembic_config

@@ -16,8 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from tests.helpers import csrf_token, login
 from tests.cases.test_cases import World, world  # noqa: F401  (shared fixture)
+from tests.helpers import csrf_token, login
 from webapp.accounts.models.user import User
 from webapp.cases import placements as flow
 from webapp.cases import services as svc

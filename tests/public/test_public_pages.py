@@ -338,11 +338,8 @@ def test_search_form_folds_after_a_search(client: FlaskClient, indexed_city: Ses
     assert "いまの条件: サロン・通いの場、無料" in after
 
 
-def test_list_without_the_search_service(client: FlaskClient, indexed_city: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The in-process filter (used when the search service is missing or failing) gives the same page."""
-    from webapp.public import finder
-
-    monkeypatch.setattr(finder, "_service", lambda: None)
+def test_newcomer_flags_and_near_go_through_the_one_search_path(client: FlaskClient, indexed_city: Session) -> None:
+    """The page has no search of its own: the form maps onto ActivityQuery (flags included)."""
     body = client.get("/?q=体操&free=1&first_timers=1").get_data(as_text=True)
     ids = _ids(body)
     assert ids
@@ -350,20 +347,6 @@ def test_list_without_the_search_service(client: FlaskClient, indexed_city: Sess
         assert a.cost_yen == 0 and a.welcomes_first_timers is True
     near = client.get("/?near=東生駒&radius=1000").get_data(as_text=True)
     assert "東生駒から近い順" in near and _ids(near)
-
-
-def test_failing_search_service_falls_back(client: FlaskClient, indexed_city: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    from webapp.public import finder
-
-    class Broken(Exception):
-        pass
-
-    def explode(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("index unavailable")
-
-    monkeypatch.setattr(finder, "_service", lambda: (explode, lambda args: args, Broken, True))
-    r = client.get("/?category=salon")
-    assert r.status_code == 200 and _ids(r.get_data(as_text=True))
 
 
 def _send_notice(activity_id: int, days_ago: int) -> None:

@@ -6,7 +6,14 @@ import pytest
 
 from webapp.accounts.models.user import ROLES
 from webapp.accounts.sessions import limits_for
-from webapp.security.permissions import ROLE_NAMES, ROLE_PERMISSIONS, STAFF_ROLES, Permission, has_permission, require
+from webapp.security.permissions import (
+    ROLE_NAMES,
+    ROLE_PERMISSIONS,
+    STAFF_ROLES,
+    Permission,
+    has_permission,
+    require,
+)
 
 
 def test_a_misspelt_permission_is_refused_where_it_is_written() -> None:
@@ -26,7 +33,7 @@ def test_a_misspelt_permission_is_refused_where_it_is_written() -> None:
 def test_one_list_of_roles() -> None:
     assert ROLES is ROLE_NAMES
     assert set(ROLE_PERMISSIONS) == set(ROLE_NAMES)
-    assert STAFF_ROLES == set(ROLE_NAMES) - {"organizer"}
+    assert set(ROLE_NAMES) - {"organizer"} == STAFF_ROLES
     assert all(isinstance(p, Permission) for perms in ROLE_PERMISSIONS.values() for p in perms)
 
 

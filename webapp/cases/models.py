@@ -162,10 +162,6 @@ class Consent(Base):
 
     person: Mapped[Person] = relationship(back_populates="consents")
 
-    @property
-    def is_live(self) -> bool:
-        return self.withdrawn_at is None
-
 
 class CaseMeeting(Base):
     """A case discussed at a 重層的支援会議 (needs consent) or a 支援会議 (社会福祉法106条の6: no consent

@@ -227,11 +227,9 @@ def after_import_commit(session: Session, report: ImportReport) -> str | None:
     """
     if report.dry_run or not (report.changed_ids or report.changed_place_ids):
         return None
-    try:
-        from webapp.search.index import current_index
-        from webapp.search.sync import index_activities
-    except ImportError:
-        return "search index not updated: webapp.search is not available (run `odekake reindex`)"
+    from webapp.search.index import current_index
+    from webapp.search.sync import index_activities
+
     ids = set(report.changed_ids)
     place_ids = sorted(report.changed_place_ids)
     for start in range(0, len(place_ids), BATCH_SIZE):

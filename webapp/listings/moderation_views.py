@@ -18,6 +18,7 @@ from webapp.extensions import db
 from webapp.listings import organizer as svc
 from webapp.listings.models.activity import Activity
 from webapp.listings.models.organizer import ActivityRevision
+from webapp.listings.models.report import ErrorReport
 from webapp.security.audit import record
 from webapp.security.permissions import Permission, require
 from webapp.service_error import ServiceError
@@ -32,20 +33,10 @@ def _settings() -> Any:
     return current_app.extensions["odekake_settings"]
 
 
-def _error_report_model() -> Any:
-    """ErrorReport belongs to the public side; the queue shows it whenever that model is present."""
-    try:
-        from webapp.listings.models.report import ErrorReport
-    except ImportError:
-        return None
-    return ErrorReport
-
-
 def _open_reports(session: Any) -> list[tuple[Any, Activity | None]]:
-    model = _error_report_model()
-    if model is None:
-        return []
-    reports = session.scalars(select(model).where(model.status == "open").order_by(model.created_at)).all()
+    reports = session.scalars(
+        select(ErrorReport).where(ErrorReport.status == "open").order_by(ErrorReport.created_at)
+    ).all()
     return [(r, session.get(Activity, r.activity_id)) for r in reports]
 
 
@@ -107,9 +98,8 @@ def moderation_revision(revision_id: int) -> str | Response:
 @bp.route("/moderation/reports/<int:report_id>", methods=["POST"])
 @require(REVIEW)
 def moderation_report(report_id: int) -> Response:
-    model = _error_report_model()
     session = db.session()
-    report = session.get(model, report_id) if model is not None else None
+    report = session.get(ErrorReport, report_id)
     if report is None:
         abort(404)
     status = request.form.get("status", "")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -110,6 +110,3 @@ def _cors(response: Response) -> Response:
     response.headers.setdefault("Vary", "Accept-Language")
     return response
 
-
-def init_api(app: Flask) -> None:
-    app.register_blueprint(bp)

@@ -15,21 +15,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.datastructures import MultiDict
 
 from gis.distance import haversine_m
-from jatext.normalize import fold
-from schedule import TZ, format_date, is_open_at, next_occurrences, occurs_on
-from schedule import weekdays as schedule_weekdays
+from schedule import TZ, format_date, next_occurrences
 from webapp.i18n import current_lang
 from webapp.listings.models.activity import Activity
-from webapp.listings.models.place import District, Place
+from webapp.listings.models.place import District
 from webapp.listings.taxonomy import taxonomy
 from webapp.public.display import outdated_ids
+from webapp.search.activity_query import QueryError, parse_activity_query
+from webapp.search.service import search_activities
 
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RADII = (500, 1000, 2000, 5000, 10000)
@@ -82,11 +81,6 @@ class Filters:
             self.q or self.categories or self.audiences or self.access or self.district or self.day
             or self.open_now or self.free or self.first or self.visit or self.solo or self.has_point
         )  # fmt: skip
-
-    @property
-    def needs_local_filter(self) -> bool:
-        """Filters the search service does not know: applied here, after it."""
-        return bool(self.first or self.visit or self.solo or self.access)
 
     def service_args(self, page: int, per_page: int) -> MultiDict[str, str]:
         """The filters as public-API parameters (the search service parses the same names)."""
@@ -311,123 +305,14 @@ def active_labels(f: Filters, day_options: list[tuple[str, str]], district_names
     return labels
 
 
-def _service() -> tuple[Any, Any, Any, bool] | None:
-    """The search service (issue 5) once it is installed; None until then.
-
-    The last item says whether its query takes the newcomer flags and accessibility.
-    """
-    try:
-        from webapp.search.activity_query import ActivityQuery, QueryError, parse_activity_query
-        from webapp.search.service import search_activities
-    except ImportError:
-        return None
-    fields = getattr(ActivityQuery, "__dataclass_fields__", {})
-    return search_activities, parse_activity_query, QueryError, "flags" in fields and "accessibility" in fields
-
-
-def _published(session: Session) -> list[Activity]:
-    return list(
-        session.scalars(
-            select(Activity)
-            .where(Activity.status == "published")
-            .options(selectinload(Activity.place).selectinload(Place.district), selectinload(Activity.organization))
-            .order_by(Activity.name_kana, Activity.id)
-        )
-    )
-
-
-def _text_of(a: Activity) -> str:
-    parts = [a.name, a.name_kana, a.description, a.category_text, " ".join(a.tags or [])]
-    cat = taxonomy().categories.get(a.category or "")
-    if cat:
-        parts += [cat.ja, cat.kana, cat.en]
-    if a.place:
-        parts += [a.place.name, a.place.name_kana, a.place.address]
-    if a.organization:
-        parts += [a.organization.name, a.organization.name_kana]
-    return fold(" ".join(parts))
-
-
-def _access_of(a: Activity) -> set[str]:
-    return set(a.accessibility or []) | set(a.place.accessibility if a.place else [])
-
-
-def _keep_local(a: Activity, f: Filters, now: datetime) -> bool:
-    """The extra filters (and, without the search service, all filters) on one activity."""
-    if f.first and a.welcomes_first_timers is not True:
-        return False
-    if f.visit and a.visit_ok is not True:
-        return False
-    if f.solo and a.solo_ok is not True:
-        return False
-    return not (f.access and not set(f.access) <= _access_of(a))
-
-
-def _keep_basic(a: Activity, f: Filters, now: datetime, words: list[str]) -> bool:
-    if f.categories and a.category not in f.categories:
-        return False
-    # Same rule as the search service (and so the map): one of the chosen audiences is listed.
-    if f.audiences and not set(f.audiences) & set(a.audiences or []):
-        return False
-    if f.free and a.cost_yen != 0:
-        return False
-    if f.district and not (a.place and a.place.district and a.place.district.code == f.district):
-        return False
-    if words:
-        text = _text_of(a)
-        if not all(w in text for w in words):
-            return False
-    s = a.schedule
-    if f.day:
-        if f.day in DAY_CODES:
-            if DAY_CODES.index(f.day) not in schedule_weekdays(s):
-                return False
-        elif not occurs_on(s, date.fromisoformat(f.day)):
-            return False
-    return not (f.open_now and not is_open_at(s, now))
-
-
-def _distance(a: Activity, f: Filters) -> float | None:
-    if not f.has_point or a.place is None or a.place.lat is None or a.place.lon is None:
-        return None
-    assert f.lat is not None and f.lon is not None
-    return haversine_m(f.lat, f.lon, a.place.lat, a.place.lon)
-
-
-def _local_search(session: Session, f: Filters, now: datetime) -> list[tuple[Activity, float | None]]:
-    words = [w for w in fold(f.q).split() if w]
-    out: list[tuple[Activity, float | None]] = []
-    for a in _published(session):
-        if not _keep_basic(a, f, now, words) or not _keep_local(a, f, now):
-            continue
-        d = _distance(a, f)
-        if f.has_point and (d is None or d > f.radius):
-            continue
-        out.append((a, d))
-    if f.has_point:
-        out.sort(key=lambda p: (p[1] if p[1] is not None else math.inf, p[0].name_kana, p[0].id))
-    elif words:
-        # Name matches first, then the rest; stable within each group (kana order).
-        out.sort(key=lambda p: 0 if all(w in fold(p[0].name + " " + p[0].name_kana) for w in words) else 1)
-    return out
-
-
 def _service_search(
     session: Session, f: Filters, now: datetime, page: int, per_page: int, limit: int
-) -> tuple[list[tuple[Activity, float | None]], int, bool] | None:
-    """Ask the search service: (pairs, total, paged) or None when it is not usable.
+) -> tuple[list[tuple[Activity, float | None]], int, bool]:
+    """Ask the search service (the one search path, shared with the API): (pairs, total, paged).
 
-    ``paged`` is False when the pairs are all the results (to be paged here): that happens when
-    printing (``limit``) and when the service lacks filters that are then applied here.
+    ``paged`` is False when the pairs are all the results up to ``limit`` (printing), to be cut here.
     """
-    service = _service()
-    if service is None:
-        return None
-    search_activities, parse_activity_query, query_error, knows_extra = service
-    local_filter = f.needs_local_filter and not knows_extra
-    want_all = local_filter or limit > per_page
-    # Filtering here after the service means reading every match first (bounded).
-    cap = max(limit, 2000) if local_filter else limit
+    want_all = limit > per_page
     pairs: list[tuple[Activity, float | None]] = []
     service_page, service_per_page = (1, 100) if want_all else (page, per_page)
     total = 0
@@ -437,20 +322,12 @@ def _service_search(
             result = search_activities(session, query, now=now)
             pairs.extend((hit.activity, hit.distance_m) for hit in result.hits)
             total = result.total
-            if not want_all or service_page * service_per_page >= total or len(pairs) >= cap:
+            if not want_all or service_page * service_per_page >= total or len(pairs) >= limit:
                 break
             service_page += 1
-    except query_error as exc:
-        f.errors[_error_field(getattr(exc, "field", None))] = str(getattr(exc, "message", exc))
+    except QueryError as exc:
+        f.errors[_error_field(exc.field)] = str(exc.message)
         return [], 0, True
-    except Exception:
-        # The service is being built alongside this page; a failure there must not take the
-        # resident's list down with it.  The in-process filter answers instead.
-        current_app.logger.exception("search service failed; using the in-process filter")
-        return None
-    if local_filter:
-        pairs = [p for p in pairs if _keep_local(p[0], f, now)]
-        return pairs, len(pairs), False
     return pairs, total, not want_all
 
 
@@ -471,20 +348,13 @@ def search(
     if f.errors:
         return Results(f, [], 0, 1, per_page)
     page = 1 if limit else f.page
-    found = _service_search(session, f, now, page, per_page, limit or per_page)
-    paged: list[tuple[Activity, float | None]]
-    if found is None:
-        pairs = _local_search(session, f, now)
-        total = len(pairs)
-        paged = pairs[:limit] if limit else pairs[(page - 1) * per_page : page * per_page]
+    pairs, total, already_paged = _service_search(session, f, now, page, per_page, limit or per_page)
+    if limit:
+        paged = pairs[:limit]
+    elif already_paged:
+        paged = pairs
     else:
-        pairs, total, already_paged = found
-        if limit:
-            paged = pairs[:limit]
-        elif already_paged:
-            paged = pairs
-        else:
-            paged = pairs[(page - 1) * per_page : page * per_page]
+        paged = pairs[(page - 1) * per_page : page * per_page]
     outdated = outdated_ids(session, [a for a, _d in paged])
     hits = [Hit(a, d, next_occurrences(a.schedule, now, 3), a.id in outdated) for a, d in paged]
     return Results(f, hits, total, page, per_page if not limit else max(limit, 1))

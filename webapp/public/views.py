@@ -86,10 +86,8 @@ def _activity_or_404(activity_id: int) -> Activity:
 
 
 def _photos(activity: Activity) -> list[object]:
-    try:
-        from webapp.listings.photos import published_photos
-    except ImportError:  # photos arrive with the organizer area
-        return []
+    from webapp.listings.photos import published_photos
+
     return list(published_photos(db.session(), activity.id))
 
 

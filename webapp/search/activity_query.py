@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask import has_request_context
+from flask_babel import gettext
+
 from gis.distance import BBox
 
 __all__ = [
@@ -111,15 +114,8 @@ class QueryError(Exception):
 
 def _(message: str, **params: Any) -> str:
     """gettext inside a request (message in the resident's language), plain formatting outside."""
-    try:
-        from flask import has_request_context
-
-        if has_request_context():
-            from flask_babel import gettext
-
-            return gettext(message, **params)
-    except ImportError:  # pragma: no cover - flask is always installed with the app
-        pass
+    if has_request_context():
+        return gettext(message, **params)
     return message % params if params else message
 
 
