@@ -28,6 +28,7 @@ from schedule import weekdays as schedule_weekdays
 from webapp.i18n import current_lang
 from webapp.models import Activity, District, Place
 from webapp.public.display import outdated_ids
+from webapp.services.activity_query import day_window
 from webapp.taxonomy import taxonomy
 
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -211,9 +212,16 @@ def parse_filters(args: MultiDict[str, str], *, geocode: Any = None) -> Filters:
     if day and day not in DAY_CODES:
         if _ISO_DATE.match(day):
             try:
-                date.fromisoformat(day)
+                asked = date.fromisoformat(day)
             except ValueError:
                 day = "!"
+            else:
+                lo, hi = day_window()
+                if not lo <= asked <= hi:
+                    f.errors["day"] = _(
+                        "日付は%(lo)sから%(hi)sまでの間で選んでください。", lo=lo.isoformat(), hi=hi.isoformat()
+                    )
+                    day = ""
         else:
             day = "!"
     if day == "!":
