@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -51,33 +51,44 @@ _PLAIN = (
 
 
 def _plain(status: int, title: str, text: str) -> Response:
-    """A page built without templates, with the security headers set here as well as after the
-    request (an after_request hook that fails on this path is logged and skipped by Flask)."""
+    """A page built without templates (its headers are added by ``_with_headers``)."""
     from markupsafe import escape
 
     body = _PLAIN.format(status=status, title=escape(title), text=escape(text))
     response = Response(body, status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _with_headers(rv: object) -> Response:
+    """The error response with the security headers already on it.
+
+    They are normally added by an after_request hook, but Flask finishes an error response with
+    the hooks in a try: one that fails there (say the request boundary's commit) is logged and the
+    hooks after it, the security headers among them, are skipped.
+    """
+    response = make_response(rv)
     try:
         from webapp.security.headers import set_security_headers
 
         set_security_headers(response)
     except Exception:
-        current_app.logger.exception("security headers failed on the plain error page")
+        current_app.logger.exception("security headers failed on an error page")
     response.headers.setdefault("Content-Security-Policy", "default-src 'none'; base-uri 'none'; frame-ancestors 'none'")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _safe_render(exc: HTTPException):  # type: ignore[no-untyped-def]
+def _safe_render(exc: HTTPException) -> Response:
     try:
-        return _render(exc)
+        rv = _render(exc)
     except Exception:
         # Even choosing the message failed (e.g. translations): nothing fancy is left to try.
         current_app.logger.exception("error handler failed")
-        return _plain(exc.code or 500, "エラーが発生しました / Error", "時間をおいて、もう一度お試しください。")
+        rv = _plain(exc.code or 500, "エラーが発生しました / Error", "時間をおいて、もう一度お試しください。")
+    return _with_headers(rv)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -171,3 +171,24 @@ def test_500_keeps_headers_when_even_the_messages_fail(tmp_path: Path, monkeypat
     finally:
         assert db.engine is not None
         db.engine.dispose()
+
+
+def test_500_keeps_headers_when_an_after_request_hook_fails(tmp_path: Path) -> None:
+    """Flask finishes an error response with its after_request hooks in a try: one that raises
+    there (the boundary's commit, say) is logged and the rest, security headers included, skipped."""
+    from webapp.extensions import db
+
+    fresh = _fresh_app(tmp_path)
+    fresh.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: no test-client re-raise
+
+    @fresh.after_request
+    def failing_hook(response):  # type: ignore[no-untyped-def]
+        if response.status_code >= 500:
+            raise RuntimeError("hook failed")
+        return response
+
+    try:
+        _assert_safe_500(fresh.test_client().get("/__boom"))
+    finally:
+        assert db.engine is not None
+        db.engine.dispose()
