@@ -192,3 +192,15 @@ def test_500_keeps_headers_when_an_after_request_hook_fails(tmp_path: Path) -> N
     finally:
         assert db.engine is not None
         db.engine.dispose()
+
+
+def test_day_window_edges() -> None:
+    from webapp.services.activity_query import QueryError, day_window, parse_activity_query
+
+    lo, hi = day_window()
+    assert parse_activity_query({"day": lo.isoformat()}).day == lo
+    assert parse_activity_query({"day": hi.isoformat()}).day == hi
+    for outside in (lo - timedelta(days=1), hi + timedelta(days=1), date.max, date.min):
+        with pytest.raises(QueryError) as raised:
+            parse_activity_query({"day": outside.isoformat()})
+        assert (raised.value.code, raised.value.field) == ("out_of_range", "day")
