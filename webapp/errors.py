@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -33,13 +33,76 @@ def _render(exc: HTTPException):  # type: ignore[no-untyped-def]
         title, text = _messages().get(status, _messages()[500])
     if request.path.startswith("/api/"):
         return api_error(status, f"http_{status}", title)
-    return render_template("errors/error.html", status=status, title=title, text=text), status
+    try:
+        return render_template("errors/error.html", status=status, title=title, text=text), status
+    except Exception:
+        # The page layout itself failed (a template helper, the database behind a context
+        # processor, ...).  If this handler raised, Flask would fall back to werkzeug's bare 500,
+        # which skips the after_request hooks and so every security header.
+        current_app.logger.exception("error page failed; answering with the plain page")
+        return _plain(status, str(title), str(text))
+
+
+# Said in both languages because the translation machinery may be what failed.
+_PLAIN = (
+    '<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>{status}</title></head>'
+    '<body><h1>{title}</h1><p>{text}</p><p><a href="/">トップページへ / Home</a></p></body></html>'
+)
+
+
+def _plain(status: int, title: str, text: str) -> Response:
+    """A page built without templates (its headers are added by ``_with_headers``)."""
+    from markupsafe import escape
+
+    body = _PLAIN.format(status=status, title=escape(title), text=escape(text))
+    response = Response(body, status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _with_headers(rv: object) -> Response:
+    """The error response with the security headers already on it.
+
+    They are normally added by an after_request hook, but Flask finishes an error response with
+    the hooks in a try: one that fails there (say the request boundary's commit) is logged and the
+    hooks after it, the security headers among them, are skipped.
+    """
+    response = make_response(rv)
+    try:
+        from webapp.security.headers import set_security_headers
+
+        set_security_headers(response)
+    except Exception:
+        current_app.logger.exception("security headers failed on an error page")
+    response.headers.setdefault("Content-Security-Policy", "default-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    return response
+
+
+def _safe_render(exc: HTTPException) -> Response:
+    try:
+        rv = _render(exc)
+    except Exception:
+        # Even choosing the message failed (e.g. translations): nothing fancy is left to try.
+        current_app.logger.exception("error handler failed")
+        rv = _plain(exc.code or 500, "エラーが発生しました / Error", "時間をおいて、もう一度お試しください。")
+    return _with_headers(rv)
 
 
 def register_error_handlers(app: Flask) -> None:
-    app.register_error_handler(HTTPException, _render)
+    app.register_error_handler(HTTPException, _safe_render)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
         app.logger.exception("unhandled error")
-        return _render(InternalServerError())
+        try:
+            # A failed statement (PostgreSQL) leaves the transaction unusable; the error page's
+            # layout reads from the database too.
+            from webapp.extensions import db
+
+            db.session().rollback()
+        except Exception:
+            app.logger.exception("rollback after the unhandled error failed")
+        return _safe_render(InternalServerError())

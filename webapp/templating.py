@@ -13,8 +13,19 @@ from webapp.security.links import safe_link
 from webapp.security.permissions import has_permission
 
 
+def query_args() -> dict[str, list[str]]:
+    """The request's query parameters, safe to pass back to ``url_for`` as keyword arguments.
+
+    ``url_for`` reads ``_anchor``, ``_method``, ``_scheme`` and ``_external`` (and werkzeug may add
+    more ``_`` names) as instructions, not as query values: a visitor's ``?_method=x`` made every
+    link built from the current URL fail, and with it the error page.  No form of ours uses a
+    ``_`` name, so every such parameter is dropped.
+    """
+    return {k: v for k, v in request.args.lists() if not k.startswith("_")}
+
+
 def _lang_url(lang: str) -> str:
-    args = dict(request.args)
+    args: dict[str, object] = dict(query_args())
     args["lang"] = lang
     return url_for(request.endpoint or "public.index", **(request.view_args or {}), **args)
 

@@ -35,6 +35,14 @@
     return box;
   }
 
+  // Leaflet puts a string tooltip in as HTML: data values (district names come from imported
+  // files) go in as an element holding text.
+  function textOf(value) {
+    var span = document.createElement("span");
+    span.textContent = value === null || value === undefined ? "" : String(value);
+    return span;
+  }
+
   function describe(p, d, unmet) {
     if (unmet) {
       return popup(p.name, [[d.labelUnmet, String(p.unmet)], [d.labelNoSuitable, String(p.no_suitable_activity)],
@@ -63,7 +71,7 @@
           },
           onEachFeature: function (f, layer) {
             layer.bindPopup(describe(f.properties, d, unmet));
-            layer.bindTooltip(f.properties.name, { sticky: true });
+            layer.bindTooltip(textOf(f.properties.name), { sticky: true });
           }
         }).addTo(map);
         if (!unmet) {

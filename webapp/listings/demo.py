@@ -145,7 +145,8 @@ def load_sample_city(session: Session, path: Path = SAMPLE_FILE) -> dict[str, in
             status=a.get("status", "published"),
             last_confirmed_at=_confirmed(a.get("last_confirmed_at")),
         )
-        if activity.status == "published":
+        # The sample's archived listings are activities that ended: they were public before.
+        if activity.status in ("published", "archived"):
             activity.published_at = activity.last_confirmed_at or datetime.now(UTC)
         session.add(activity)
     session.flush()

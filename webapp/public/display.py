@@ -28,6 +28,7 @@ from webapp.i18n import current_lang
 from webapp.listings import freshness as organizer_freshness
 from webapp.listings.models.activity import Activity
 from webapp.listings.taxonomy import taxonomy
+from webapp.templating import query_args
 
 RUBY_COOKIE = "ruby"
 ICON_DIR = PROJECT_ROOT / "static" / "icons"
@@ -82,7 +83,7 @@ def rb(text: Any) -> Markup:
 
 def url_with(**changes: Any) -> str:
     """The current page's URL with some query parameters changed (None removes one)."""
-    args = request.args.to_dict(flat=False)
+    args: dict[str, Any] = query_args()
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)

@@ -27,7 +27,7 @@ from webapp.listings.models.activity import Activity
 from webapp.listings.models.place import District
 from webapp.listings.taxonomy import taxonomy
 from webapp.public.display import outdated_ids
-from webapp.search.activity_query import QueryError, parse_activity_query
+from webapp.search.activity_query import QueryError, day_window, parse_activity_query
 from webapp.search.service import search_activities
 
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -206,9 +206,16 @@ def parse_filters(args: MultiDict[str, str], *, geocode: Any = None) -> Filters:
     if day and day not in DAY_CODES:
         if _ISO_DATE.match(day):
             try:
-                date.fromisoformat(day)
+                asked = date.fromisoformat(day)
             except ValueError:
                 day = "!"
+            else:
+                lo, hi = day_window()
+                if not lo <= asked <= hi:
+                    f.errors["day"] = _(
+                        "日付は%(lo)sから%(hi)sまでの間で選んでください。", lo=lo.isoformat(), hi=hi.isoformat()
+                    )
+                    day = ""
         else:
             day = "!"
     if day == "!":

@@ -8,22 +8,50 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from datetime import date
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, current_app, render_template
 from flask_babel import gettext as _
 
-from webapp.extensions import db
+from webapp.extensions import db, limiter
 from webapp.i18n import current_lang
 from webapp.listings.taxonomy import taxonomy
-from webapp.reports.coverage import UNASSIGNED, CoverageReport, coverage_report
+from webapp.reports.coverage import UNASSIGNED, CoverageReport, coverage_report, data_version
 from webapp.security.permissions import public
 
 bp = Blueprint("opendata", __name__, url_prefix="/open-data")
 
 
+# Per client address, the page and the CSV together: the figures change when listings do, so an
+# honest reader needs a handful of requests; a loop of them is refused before it reaches the DB.
+OPEN_DATA_LIMIT = "30 per minute;300 per hour"
+_open_data_limit = limiter.shared_limit(OPEN_DATA_LIMIT, scope="open-data")
+_compute_lock = threading.Lock()
+_CACHE_KEY = "odekake_open_data_coverage"
+
+
 def _report() -> CoverageReport:
-    return coverage_report(db.session(), with_area=False, with_sessions=False)
+    """The counts, computed once per change of the data (and per day: the page shows its date).
+
+    Keyed by ``data_version`` rather than cleared by a hook, so each worker process notices a
+    change made by another one (an import, a moderator) on its next request.
+    """
+    session = db.session()
+    today = date.today()
+    key = (today, data_version(session))
+    cache: dict[str, tuple[object, CoverageReport]] = current_app.extensions.setdefault(_CACHE_KEY, {})
+    hit = cache.get("report")
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    # One computation at a time: concurrent first requests wait for it instead of each running it.
+    with _compute_lock:
+        hit = cache.get("report")
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        report = coverage_report(session, with_area=False, with_sessions=False, today=today)
+        cache["report"] = (key, report)
+        return report
 
 
 def open_data_rows(report: CoverageReport, lang: str) -> list[list[str | int]]:
@@ -42,6 +70,7 @@ def open_data_rows(report: CoverageReport, lang: str) -> list[list[str | int]]:
 
 @bp.route("/coverage")
 @public
+@_open_data_limit
 def coverage() -> str:
     report = _report()
     return render_template("public/opendata_coverage.html", report=report)
@@ -49,6 +78,7 @@ def coverage() -> str:
 
 @bp.route("/coverage.csv")
 @public
+@_open_data_limit
 def coverage_csv() -> Response:
     lang = current_lang()
     report = _report()

@@ -80,9 +80,21 @@ def _activity_or_404(activity_id: int) -> Activity:
         .where(Activity.id == activity_id)
         .options(selectinload(Activity.place).selectinload(Place.district), selectinload(Activity.organization))
     )
-    if activity is None or activity.status not in ("published", "archived"):
+    if activity is None or not was_public(activity):
         abort(404)
     return activity
+
+
+def was_public(activity: Activity) -> bool:
+    """Published now, or archived after having been published (the 410 「掲載を終了しました」 page).
+
+    ``published_at`` is set on the first publication (moderation, import, sample data) and never
+    cleared; a draft, a pending listing or one refused before it was ever shown has none, and is
+    answered exactly like an id that does not exist (ids are sequential: a 410 would show its name).
+    """
+    if activity.status == "published":
+        return True
+    return activity.status == "archived" and activity.published_at is not None
 
 
 def _photos(activity: Activity) -> list[object]:

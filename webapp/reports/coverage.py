@@ -19,7 +19,7 @@ from typing import Any
 
 import shapely
 from shapely.geometry import mapping
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gis.coverage import coverage as gis_coverage
@@ -97,7 +97,24 @@ def _sessions_per_week(activity: Activity, today: date) -> float:
     return n / WEEKS
 
 
+def _count_rows(session: Session) -> list[_ActivityRow]:
+    """Category and place of every published listing, without loading the listings: the counts-only
+    report (open data) needs no schedule, and building 100k Activity objects took seconds."""
+    query = (
+        select(Activity.category, Place.lat, Place.lon, District.code, District.kind)
+        .outerjoin(Place, Activity.place_id == Place.id)
+        .outerjoin(District, Place.district_id == District.id)
+        .where(Activity.status == "published", Activity.category.is_not(None))
+    )
+    return [
+        _ActivityRow(str(category), code if code and kind == ASSIGN_KIND else UNASSIGNED, lat, lon, 0.0)
+        for category, lat, lon, code, kind in session.execute(query)
+    ]
+
+
 def _activity_rows(session: Session, today: date, with_sessions: bool) -> list[_ActivityRow]:
+    if not with_sessions:
+        return _count_rows(session)
     query = (
         select(Activity, Place.lat, Place.lon, District.code, District.kind)
         .outerjoin(Place, Activity.place_id == Place.id)
@@ -174,6 +191,21 @@ def coverage_report(
                 d.code, c, counts.get((d.code, c), 0), round(sessions.get((d.code, c), 0.0), 2), shares.get((d.code, c))
             )
     return report
+
+
+def data_version(session: Session) -> tuple[Any, ...]:
+    """A cheap fingerprint of everything a coverage report reads (listings, places, districts).
+
+    Any insert, delete or ORM/Core update of a listing or place moves its table's count, max id or
+    max updated_at; districts have no timestamp but are few, so their identifying columns are read
+    whole. Equal fingerprints → the same report, in every worker process (no shared cache needed).
+    """
+    listings = session.execute(select(func.count(Activity.id), func.max(Activity.id), func.max(Activity.updated_at))).one()
+    places = session.execute(select(func.count(Place.id), func.max(Place.id), func.max(Place.updated_at))).one()
+    districts = session.execute(
+        select(District.id, District.code, District.name, District.kind, District.geom.is_not(None)).order_by(District.id)
+    ).all()
+    return (tuple(listings), tuple(places), tuple(tuple(d) for d in districts))
 
 
 def category_points(session: Session, category: str) -> list[tuple[float, float]]:

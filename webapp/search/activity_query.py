@@ -11,13 +11,14 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import has_request_context
 from flask_babel import gettext
 
 from gis.distance import BBox
+from schedule import TZ
 
 __all__ = [
     "DAY_CODES",
@@ -27,6 +28,7 @@ __all__ = [
     "MAX_RADIUS_M",
     "ActivityQuery",
     "QueryError",
+    "day_window",
     "parse_activity_query",
 ]
 
@@ -39,6 +41,10 @@ MAX_Q_LENGTH = 200
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FLAGS = ("first_timers", "visit_ok", "solo_ok")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Dates a resident can ask about: schedules are kept for the coming months, and a date far out
+# (9999-12-31) overflowed the schedule expansion (date + 1 day) and answered 500.
+DAY_PAST = timedelta(days=366)
+DAY_FUTURE = timedelta(days=2 * 366)
 # A district code (ikoma) or its name (生駒); nothing that could not be either.
 _DISTRICT_RE = re.compile(r"^[^\x00-\x1f\x7f<>\"'`]{1,100}$")
 _DAY_NAMES = {
@@ -206,6 +212,12 @@ def _codes(args: Mapping[str, Any], name: str, known: Iterable[str]) -> tuple[st
     return tuple(out)
 
 
+def day_window(today: date | None = None) -> tuple[date, date]:
+    """The first and last date accepted for ``day`` (Tokyo's today − 1 year … + 2 years)."""
+    today = today or datetime.now(TZ).date()
+    return today - DAY_PAST, today + DAY_FUTURE
+
+
 def _day(args: Mapping[str, Any]) -> date | int | None:
     text = _one(args, "day")
     if text is None or text == "":
@@ -215,9 +227,18 @@ def _day(args: Mapping[str, Any]) -> date | int | None:
         return _DAY_NAMES[low]
     if _DATE_RE.match(text):
         try:
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             pass
+        else:
+            lo, hi = day_window()
+            if not lo <= day <= hi:
+                raise QueryError(
+                    "out_of_range",
+                    "day",
+                    _("day は %(lo)s から %(hi)s までの日付で指定してください。", lo=lo.isoformat(), hi=hi.isoformat()),
+                )
+            return day
     raise QueryError("bad_day", "day", _("day は mon〜sun か YYYY-MM-DD で指定してください。"))
 
 
