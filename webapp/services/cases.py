@@ -110,6 +110,26 @@ def load_person(session: Session, user: User, person_id: int, action: str = "cas
     return person
 
 
+class NotOwner(ServiceError):
+    """The case is visible (e.g. shared with this office) but only its owning office may do this."""
+
+    def __init__(self) -> None:
+        super().__init__("not_owner", "only the office that owns this case may do this")
+
+
+def is_owner_office(user: User, person: Person) -> bool:
+    return user.office_id is not None and user.office_id == person.office_id
+
+
+def require_owner(user: User, person: Person) -> None:
+    """Assignment, sharing, holds and identifying exports belong to the owning office's leads only:
+    a share lets another office read, never re-share, reassign, hold or export name and contact."""
+    if not has_permission(user, "staff:case:assign"):
+        raise NotFound()
+    if not is_owner_office(user, person):
+        raise NotOwner()
+
+
 def require_write(user: User) -> None:
     if not has_permission(user, "staff:case:write"):
         raise NotFound()
@@ -345,8 +365,7 @@ def followups_due(session: Session, user: User, today: date) -> tuple[list[Follo
 
 
 def assign_worker(session: Session, user: User, person: Person, worker_email: str) -> PersonWorker:
-    if not has_permission(user, "staff:case:assign"):
-        raise NotFound()
+    require_owner(user, person)
     worker = session.scalar(select(User).where(User.email == worker_email.strip().lower()))
     allowed_offices = {person.office_id} | {s.office_id for s in person.shares if s.revoked_at is None}
     if worker is None or worker.office_id not in allowed_offices or not has_permission(worker, "staff:case:read"):
@@ -361,8 +380,7 @@ def assign_worker(session: Session, user: User, person: Person, worker_email: st
 
 
 def unassign_worker(session: Session, user: User, person: Person, worker_id: int) -> None:
-    if not has_permission(user, "staff:case:assign"):
-        raise NotFound()
+    require_owner(user, person)
     for link in list(person.workers):
         if link.user_id == worker_id:
             person.workers.remove(link)
@@ -375,8 +393,7 @@ def unassign_worker(session: Session, user: User, person: Person, worker_id: int
 def share_with_office(session: Session, user: User, person: Person, office_name: str, reason: str) -> CaseShare:
     from webapp.models import Office
 
-    if not has_permission(user, "staff:case:assign"):
-        raise NotFound()
+    require_owner(user, person)
     if not reason.strip():
         raise ServiceError("reason_required", "say why the case is shared", "reason")
     office = session.scalar(select(Office).where(Office.name == office_name.strip()))
@@ -390,8 +407,7 @@ def share_with_office(session: Session, user: User, person: Person, office_name:
 
 
 def revoke_share(session: Session, user: User, person: Person, share_id: int) -> None:
-    if not has_permission(user, "staff:case:assign") or user.office_id != person.office_id:
-        raise NotFound()
+    require_owner(user, person)
     for share in person.shares:
         if share.id == share_id and share.revoked_at is None:
             share.revoked_at = utcnow()
@@ -540,8 +556,7 @@ def set_closed(session: Session, user: User, person: Person, closed: bool) -> No
 
 
 def set_legal_hold(session: Session, user: User, person: Person, hold: bool) -> None:
-    if not has_permission(user, "staff:case:assign"):
-        raise NotFound()
+    require_owner(user, person)
     person.legal_hold = hold
     session.flush()
     record(session, "case.legal_hold", "person", person.id, {"hold": hold}, user_id=user.id)
@@ -579,7 +594,12 @@ def _iso(value: datetime | date | None) -> str | None:
 
 
 def export_person(session: Session, user: User, person: Person) -> dict[str, Any]:
-    """本人開示: everything held about this person, including who read or changed the record."""
+    """本人開示: everything held about this person, including who read or changed the record.
+
+    Only the owning office discloses: an office the case is shared with must not carry name and
+    contact away."""
+    if not is_owner_office(user, person):
+        raise NotOwner()
     record(session, "case.export", "person", person.id, user_id=user.id)
     users = {u.id: u.display_name or u.email for u in session.scalars(select(User))}
     audit = session.scalars(

@@ -273,6 +273,8 @@ def _person(person_id: int, action: str = "case.read", **detail: Any) -> Person:
 def _fail(exc: ServiceError) -> None:
     if isinstance(exc, svc.NotFound):
         abort(404)
+    if isinstance(exc, svc.NotOwner):
+        abort(403)
     flash(exc.message, "error")
 
 
@@ -374,7 +376,8 @@ def case_view(person_id: int) -> str:
         timeline=_timeline(person),
         form=ActionForm(),
         can_write=has_permission(me, "staff:case:write"),
-        can_assign=has_permission(me, "staff:case:assign"),
+        can_assign=has_permission(me, "staff:case:assign") and svc.is_owner_office(me, person),
+        can_export=svc.is_owner_office(me, person),
         can_edit_note=lambda n: svc.can_edit_note(n, me),
         overdue=flow.proposal_overdue,
         districts=dict(district_choices(db.session())),
@@ -572,8 +575,24 @@ def close(person_id: int) -> Response:
 def legal_hold(person_id: int) -> Response:
     _checked_form()
     person = _person(person_id, "case.read", view="hold")
-    svc.set_legal_hold(db.session(), _me(), person, request.form.get("hold") == "1")
+    try:
+        svc.set_legal_hold(db.session(), _me(), person, request.form.get("hold") == "1")
+    except ServiceError as exc:
+        _fail(exc)
     return _back(person)
+
+
+@bp.route("/cases/<int:person_id>/shares/<int:share_id>/revoke", methods=["POST"])
+@require("staff:case:assign")
+def share_revoke(person_id: int, share_id: int) -> Response:
+    _checked_form()
+    person = _person(person_id, "case.read", view="share")
+    try:
+        svc.revoke_share(db.session(), _me(), person, share_id)
+        flash(_("共有を取り消しました。"), "info")
+    except ServiceError as exc:
+        _fail(exc)
+    return _back(person, "workers")
 
 
 @bp.route("/cases/<int:person_id>/export", methods=["GET", "POST"])
@@ -581,6 +600,8 @@ def legal_hold(person_id: int) -> Response:
 def export(person_id: int) -> str | Response:
     """本人開示: requires the password again, every time."""
     person = _person(person_id, "case.read", view="export")
+    if not svc.is_owner_office(_me(), person):
+        abort(403)
     form = ExportForm()
     if form.validate_on_submit():
         if not svc.verify_reauth(db.session(), _me(), form.password.data or ""):
