@@ -197,6 +197,17 @@ def _validate(data: PersonInput) -> None:
             raise ServiceError("negative", f"{name} must not be negative", name)
 
 
+def _check_district(session: Session, value: str, current: str | None = None) -> None:
+    """A district is one of the known 小学校区 (free text would reach KPI exports and overflow the
+    column); a value already stored is left alone so an old record can still be edited."""
+    from webapp.services.suggestions import district_choices
+
+    if not value or value == current:
+        return
+    if value not in {code for code, _name in district_choices(session)}:
+        raise ServiceError("unknown_district", "choose the district from the list", "district")
+
+
 def _apply(person: Person, data: PersonInput) -> list[str]:
     changed = []
     for name in (
@@ -235,6 +246,7 @@ def create_person(session: Session, user: User, data: PersonInput) -> Person:
     if user.office_id is None:
         raise ServiceError("no_office", "your account has no office (所属); ask an administrator", "office")
     _validate(data)
+    _check_district(session, data.district)
     person = Person(case_code=new_case_code(session), office_id=user.office_id, created_by_id=user.id)
     _apply(person, data)
     person.workers.append(PersonWorker(user_id=user.id, assigned_by_id=user.id))
@@ -247,6 +259,7 @@ def create_person(session: Session, user: User, data: PersonInput) -> Person:
 def update_person(session: Session, user: User, person: Person, data: PersonInput) -> list[str]:
     require_write(user)
     _validate(data)
+    _check_district(session, data.district, person.district)
     changed = _apply(person, data)
     session.flush()
     record(session, "case.update", "person", person.id, {"fields": changed}, user_id=user.id)

@@ -27,7 +27,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.extensions import db
@@ -194,6 +194,8 @@ class PersonForm(FlaskForm):
     name = StringField(_l("氏名（任意・暗号化して保存）"), validators=[Optional(), Length(max=200)])
     contact = StringField(_l("連絡先（任意・暗号化して保存）"), validators=[Optional(), Length(max=300)])
     age_band = SelectField(_l("年代"), choices=[SelectChoice(k, AGE_LABELS[k]) for k in AGE_BANDS], default="unknown")
+    # Checked against the known districts in validate_district (not validate_choice, so that an
+    # unknown value is kept and shown beside a translated error instead of WTForms' English one).
     district = SelectField(_l("地区（小学校区）"), choices=[], validate_choice=False)
     field = SelectField(_l("分野"), choices=[SelectChoice(k, FIELD_LABELS[k]) for k in FIELDS], default="other")
     field_other = StringField(_l("分野（その他の内容）"), validators=[Optional(), Length(max=100)])
@@ -221,6 +223,14 @@ class PersonForm(FlaskForm):
         self.interests.choices = [SelectChoice(t.code, t.label(lang)) for t in tx.interests.values()]
         self.accessibility_needs.choices = [SelectChoice(t.code, t.label(lang)) for t in tx.accessibility.values()]
         self.free_slots.choices = [SelectChoice(f"{d}{p}", slot_label(f"{d}{p}")) for d in range(7) for p in DAY_PARTS]
+
+    def validate_district(self, field: SelectField) -> None:
+        value = field.data or ""
+        known = {str(c.value if isinstance(c, SelectChoice) else c[0]) for c in field.choices or []}
+        if value and value not in known:
+            # Keep what was sent visible (selected) beside the error rather than silently dropping it.
+            field.choices = [*field.choices, SelectChoice(value, value)]  # type: ignore[misc]
+            raise ValidationError(_("地区は一覧から選んでください。"))
 
     def to_input(self) -> svc.PersonInput:
         return svc.PersonInput(
