@@ -101,7 +101,7 @@ def can_see(session: Session, user: User, person: Person) -> bool:
 
 def load_person(session: Session, user: User, person_id: int, action: str = "case.read", **detail: Any) -> Person:
     """The person if this user may see it (audited as `action`), else NotFound — the same for 'absent'."""
-    if not has_permission(user, "staff:case:read"):
+    if not has_permission(user, "staff:case:read") or not valid_id(person_id):
         raise NotFound()
     person = session.scalar(select(Person).where(Person.id == person_id, visible_condition(user)))
     if person is None:
@@ -128,6 +128,14 @@ def require_owner(user: User, person: Person) -> None:
         raise NotFound()
     if not is_owner_office(user, person):
         raise NotOwner()
+
+
+MAX_ID = 2**31 - 1  # Integer primary keys: PostgreSQL int4; SQLite overflows above 2**63 - 1
+
+
+def valid_id(value: int | None) -> bool:
+    """An id a query or a foreign key can hold (a bigger one is a database error, not 'not found')."""
+    return value is not None and 1 <= value <= MAX_ID
 
 
 def require_write(user: User) -> None:
@@ -455,6 +463,11 @@ def grant_consent(
     _check_choice(method, CONSENT_METHODS, "method")
     if purpose == "share_host" and not (recipient.strip() or activity_id):
         raise ServiceError("recipient_required", "name the host this consent lets you share with", "recipient")
+    if activity_id is not None:
+        from webapp.models import Activity
+
+        if not valid_id(activity_id) or session.get(Activity, activity_id) is None:
+            raise ServiceError("unknown_activity", "no activity with that id", "activity_id")
     consent = Consent(
         purpose=purpose,
         method=method,
