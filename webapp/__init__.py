@@ -77,8 +77,12 @@ def init_database(app: Flask, settings: Settings) -> None:
     import webapp.all_models  # noqa: F401  (every table and relationship known before the first query)
     from webapp.db import make_engine
     from webapp.extensions import db
+    from webapp.security.crypto import bind_engine_key
 
-    db.configure(make_engine(settings))
+    engine = make_engine(settings)
+    # Encrypted case columns find the key through their engine too (services run outside requests).
+    bind_engine_key(engine, settings.encryption_key)
+    db.configure(engine)
 
 
 def init_i18n(app: Flask) -> None:

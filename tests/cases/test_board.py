@@ -79,6 +79,7 @@ ROUTES: list[Route] = [
     ("assign", "POST", lambda t: f"/staff/cases/{t.person.id}/assign", lambda t: {"email": "supporter_a2@example.jp"}, "assign"),
     ("share", "POST", lambda t: f"/staff/cases/{t.person.id}/share", lambda t: {"office": "所属B", "reason": "転居"}, "assign"),
     ("legal_hold", "POST", lambda t: f"/staff/cases/{t.person.id}/hold", lambda t: {"hold": "1"}, "assign"),
+    ("share_revoke", "POST", lambda t: f"/staff/cases/{t.person.id}/shares/0/revoke", lambda t: {}, "assign"),
     ("unassign", "POST", lambda t: f"/staff/cases/{t.person.id}/unassign/{t.worker_id}", lambda t: {}, "assign"),
 ]
 

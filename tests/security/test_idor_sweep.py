@@ -166,6 +166,7 @@ def _b_values(b: Side, session_id: int) -> dict[str, list[object]]:
         "followup_id": [b.followup.id],
         "consent_id": [b.consent.id],
         "note_id": [b.note.id],
+        "share_id": [0],  # B's case has no share: the person id (B's) alone must make it a 404
         "user_id": [b.organizer.id, b.lead.id, b.supporter.id],
         "session_id": [session_id],
         "token": [b.photo.token],

@@ -1,23 +1,47 @@
 """参加支援 case records (要配慮個人情報): Person, Consent, Placement and its history, FollowUp, CaseNote.
 
 Staff-side only: never in the public search index, public pages or the API. Name and contact are
-encrypted at rest (services.crypto); the case code is the everyday handle. Access rules live in
-services.cases, not here.
+encrypted at rest (services.crypto); so is the free text that says most about the person — what
+matters to them, case notes, consent notes, meeting summaries and follow-up notes (EncryptedText,
+the same Fernet key). The case code is the everyday handle. Access rules live in services.cases.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, Dialect, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from webapp.orm import Base, TimestampMixin, utcnow
 
 if TYPE_CHECKING:
     from webapp.accounts.models.user import Office, User
     from webapp.listings.models.activity import Activity
+
+class EncryptedText(TypeDecorator[str]):
+    """Text stored as a Fernet token (services.crypto, the key of name_enc/contact_enc), plain in Python.
+
+    Empty stays empty, as for names. A token cannot be searched or compared in SQL: code that looks
+    for text in these columns decrypts first (services.cases.list_cases). Needs the app context for
+    the key, like every other case read and write.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        from webapp.security.crypto import cipher_for_dialect, encrypt
+
+        return None if value is None else encrypt(str(value), cipher_for_dialect(dialect) if value else None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        from webapp.security.crypto import cipher_for_dialect, decrypt
+
+        return None if value is None else decrypt(str(value), cipher_for_dialect(dialect) if value else None)
+
 
 # 分野 of the person's main support context.
 FIELDS = ("elderly", "disability", "children", "poverty", "hikikomori", "other")
@@ -71,7 +95,7 @@ class Person(TimestampMixin, Base):
     field_other: Mapped[str] = mapped_column(String(100), default="")
     interests: Mapped[list[str]] = mapped_column(default=list)
     interests_text: Mapped[str] = mapped_column(Text, default="")
-    what_matters: Mapped[str] = mapped_column(Text, default="")
+    what_matters: Mapped[str] = mapped_column(EncryptedText, default="")
     # ["0am", "1pm", …]: weekday digit + day part.
     free_slots: Mapped[list[str]] = mapped_column(default=list)
     mobility: Mapped[str] = mapped_column(String(20), default="")
@@ -158,7 +182,7 @@ class Consent(Base):
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column()
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(EncryptedText, default="")
 
     person: Mapped[Person] = relationship(back_populates="consents")
 
@@ -176,7 +200,7 @@ class CaseMeeting(Base):
     held_on: Mapped[date] = mapped_column(Date)
     held_at: Mapped[datetime] = mapped_column(default=utcnow)
     attendees: Mapped[str] = mapped_column(Text, default="")
-    summary: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(EncryptedText, default="")
     consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent.id", ondelete="SET NULL"))
     without_consent: Mapped[bool] = mapped_column(default=False)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
@@ -261,7 +285,7 @@ class FollowUp(Base):
     label: Mapped[str] = mapped_column(String(100), default="")
     done_at: Mapped[datetime | None] = mapped_column()
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(EncryptedText, default="")
     wellbeing_scale: Mapped[str] = mapped_column(String(10), default="")
     wellbeing_score: Mapped[int | None] = mapped_column()
     is_baseline: Mapped[bool] = mapped_column(default=False)
@@ -281,7 +305,7 @@ class CaseNote(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column()
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(EncryptedText)
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("case_note.id", ondelete="CASCADE"))
 
     person: Mapped[Person] = relationship(back_populates="notes")

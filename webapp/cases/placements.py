@@ -26,7 +26,14 @@ from webapp.cases.models import (
     Placement,
     PlacementEvent,
 )
-from webapp.cases.services import NotFound, case_setting, live_consent, require_write, visible_condition
+from webapp.cases.services import (
+    NotFound,
+    case_setting,
+    live_consent,
+    require_write,
+    valid_id,
+    visible_condition,
+)
 from webapp.listings.models.activity import Activity
 from webapp.orm import utcnow
 from webapp.security.audit import record
@@ -54,7 +61,7 @@ def add_placement(
     require_write(user)
     activity = None
     if activity_id is not None:
-        activity = session.get(Activity, activity_id)
+        activity = session.get(Activity, activity_id) if valid_id(activity_id) else None
         if activity is None or activity.status != "published":
             raise ServiceError("unknown_activity", "no published activity with that id", "activity_id")
         if any(p.activity_id == activity_id and p.stage not in ("ended",) for p in person.placements):
@@ -92,6 +99,8 @@ def record_no_suitable(session: Session, user: User, person: Person, note: str) 
 
 def _load_case_child(session: Session, user: User, model: Any, child_id: int, key: str) -> Any:
     """A placement or follow-up if its person is visible to this user (audited as a case read), else NotFound."""
+    if not valid_id(child_id):
+        raise NotFound()
     child = session.scalar(
         select(model).join(Person, model.person_id == Person.id).where(model.id == child_id, visible_condition(user))
     )

@@ -102,13 +102,41 @@ def can_see(session: Session, user: User, person: Person) -> bool:
 
 def load_person(session: Session, user: User, person_id: int, action: str = "case.read", **detail: Any) -> Person:
     """The person if this user may see it (audited as `action`), else NotFound — the same for 'absent'."""
-    if not has_permission(user, Permission.CASE_READ):
+    if not has_permission(user, Permission.CASE_READ) or not valid_id(person_id):
         raise NotFound()
     person = session.scalar(select(Person).where(Person.id == person_id, visible_condition(user)))
     if person is None:
         raise NotFound()
     record(session, action, "person", person.id, detail or None, user_id=user.id)
     return person
+
+
+class NotOwner(ServiceError):
+    """The case is visible (e.g. shared with this office) but only its owning office may do this."""
+
+    def __init__(self) -> None:
+        super().__init__("not_owner", "only the office that owns this case may do this")
+
+
+def is_owner_office(user: User, person: Person) -> bool:
+    return user.office_id is not None and user.office_id == person.office_id
+
+
+def require_owner(user: User, person: Person) -> None:
+    """Assignment, sharing, holds and identifying exports belong to the owning office's leads only:
+    a share lets another office read, never re-share, reassign, hold or export name and contact."""
+    if not has_permission(user, Permission.CASE_ASSIGN):
+        raise NotFound()
+    if not is_owner_office(user, person):
+        raise NotOwner()
+
+
+MAX_ID = 2**31 - 1  # Integer primary keys: PostgreSQL int4; SQLite overflows above 2**63 - 1
+
+
+def valid_id(value: int | None) -> bool:
+    """An id a query or a foreign key can hold (a bigger one is a database error, not 'not found')."""
+    return value is not None and 1 <= value <= MAX_ID
 
 
 def require_write(user: User) -> None:
@@ -178,6 +206,17 @@ def _validate(data: PersonInput) -> None:
             raise ServiceError("negative", f"{name} must not be negative", name)
 
 
+def _check_district(session: Session, value: str, current: str | None = None) -> None:
+    """A district is one of the known 小学校区 (free text would reach KPI exports and overflow the
+    column); a value already stored is left alone so an old record can still be edited."""
+    from webapp.cases.suggestions import district_choices
+
+    if not value or value == current:
+        return
+    if value not in {code for code, _name in district_choices(session)}:
+        raise ServiceError("unknown_district", "choose the district from the list", "district")
+
+
 def _apply(person: Person, data: PersonInput) -> list[str]:
     changed = []
     for name in (
@@ -216,6 +255,7 @@ def create_person(session: Session, user: User, data: PersonInput) -> Person:
     if user.office_id is None:
         raise ServiceError("no_office", "your account has no office (所属); ask an administrator", "office")
     _validate(data)
+    _check_district(session, data.district)
     person = Person(case_code=new_case_code(session), office_id=user.office_id, created_by_id=user.id)
     _apply(person, data)
     person.workers.append(PersonWorker(user_id=user.id, assigned_by_id=user.id))
@@ -228,6 +268,7 @@ def create_person(session: Session, user: User, data: PersonInput) -> Person:
 def update_person(session: Session, user: User, person: Person, data: PersonInput) -> list[str]:
     require_write(user)
     _validate(data)
+    _check_district(session, data.district, person.district)
     changed = _apply(person, data)
     session.flush()
     record(session, "case.update", "person", person.id, {"fields": changed}, user_id=user.id)
@@ -275,24 +316,11 @@ def overdue_condition(today: date, now: datetime) -> Any:
 
 
 def case_query(user: User, f: CaseFilter, today: date, now: datetime) -> Select[tuple[Person]]:
+    """Visible persons by scope, stage, field, district and overdue. The free-text ``q`` is not applied
+    here: what_matters is encrypted at rest, so list_cases matches it after decrypting."""
     query = select(Person).where(visible_condition(user))
     if f.scope != "office" or not has_permission(user, Permission.OFFICE_CASES):
         query = query.where(_assigned(user.id))
-    if f.q:
-        from jatext import fold
-
-        # Names are encrypted (not searchable by design): search the case code, district and notes text.
-        needle = f"%{f.q.strip()}%"
-        folded = f"%{fold(f.q)}%"
-        query = query.where(
-            or_(
-                Person.case_code.ilike(needle),
-                Person.district.ilike(needle),
-                Person.interests_text.ilike(needle),
-                Person.what_matters.ilike(needle),
-                Person.interests_text.ilike(folded),
-            )
-        )
     if f.stage:
         query = query.where(exists().where(Placement.person_id == Person.id, Placement.stage == f.stage))
     if f.field:
@@ -304,12 +332,31 @@ def case_query(user: User, f: CaseFilter, today: date, now: datetime) -> Select[
     return query.order_by(Person.updated_at.desc(), Person.id.desc())
 
 
+def matches_text(person: Person, q: str) -> bool:
+    """Names are encrypted and not searchable by design: the case code, district, interests text and
+    what matters to the person (decrypted here) are, as typed and folded (jatext.fold)."""
+    from jatext import fold
+
+    needle, folded = q.strip().lower(), fold(q)
+    if not needle:
+        return True
+    texts = (person.case_code, person.district, person.interests_text, person.what_matters)
+    return any(needle in (t or "").lower() for t in texts) or any(
+        folded and folded in fold(t) for t in (person.interests_text, person.what_matters) if t
+    )
+
+
 def list_cases(session: Session, user: User, f: CaseFilter, limit: int = 200) -> list[Person]:
     if not has_permission(user, Permission.CASE_READ):
         raise NotFound()
     now = utcnow()
     today = now.astimezone(_TOKYO).date()
-    people = list(session.scalars(case_query(user, f, today, now).limit(limit)))
+    query = case_query(user, f, today, now)
+    if f.q.strip():
+        # Matched in Python (encrypted text); the visible cases of one user are at most an office's.
+        people = [p for p in session.scalars(query) if matches_text(p, f.q)][:limit]
+    else:
+        people = list(session.scalars(query.limit(limit)))
     record(session, "case.list", "person", "", {"ids": [p.id for p in people], "scope": f.scope}, user_id=user.id)
     return people
 
@@ -346,8 +393,7 @@ def followups_due(session: Session, user: User, today: date) -> tuple[list[Follo
 
 
 def assign_worker(session: Session, user: User, person: Person, worker_email: str) -> PersonWorker:
-    if not has_permission(user, Permission.CASE_ASSIGN):
-        raise NotFound()
+    require_owner(user, person)
     worker = session.scalar(select(User).where(User.email == worker_email.strip().lower()))
     allowed_offices = {person.office_id} | {s.office_id for s in person.shares if s.revoked_at is None}
     if worker is None or worker.office_id not in allowed_offices or not has_permission(worker, Permission.CASE_READ):
@@ -362,8 +408,7 @@ def assign_worker(session: Session, user: User, person: Person, worker_email: st
 
 
 def unassign_worker(session: Session, user: User, person: Person, worker_id: int) -> None:
-    if not has_permission(user, Permission.CASE_ASSIGN):
-        raise NotFound()
+    require_owner(user, person)
     for link in list(person.workers):
         if link.user_id == worker_id:
             person.workers.remove(link)
@@ -376,8 +421,7 @@ def unassign_worker(session: Session, user: User, person: Person, worker_id: int
 def share_with_office(session: Session, user: User, person: Person, office_name: str, reason: str) -> CaseShare:
     from webapp.accounts.models.user import Office
 
-    if not has_permission(user, Permission.CASE_ASSIGN):
-        raise NotFound()
+    require_owner(user, person)
     if not reason.strip():
         raise ServiceError("reason_required", "say why the case is shared", "reason")
     office = session.scalar(select(Office).where(Office.name == office_name.strip()))
@@ -391,8 +435,7 @@ def share_with_office(session: Session, user: User, person: Person, office_name:
 
 
 def revoke_share(session: Session, user: User, person: Person, share_id: int) -> None:
-    if not has_permission(user, Permission.CASE_ASSIGN) or user.office_id != person.office_id:
-        raise NotFound()
+    require_owner(user, person)
     for share in person.shares:
         if share.id == share_id and share.revoked_at is None:
             share.revoked_at = utcnow()
@@ -421,6 +464,11 @@ def grant_consent(
     _check_choice(method, CONSENT_METHODS, "method")
     if purpose == "share_host" and not (recipient.strip() or activity_id):
         raise ServiceError("recipient_required", "name the host this consent lets you share with", "recipient")
+    if activity_id is not None:
+        from webapp.listings.models.activity import Activity
+
+        if not valid_id(activity_id) or session.get(Activity, activity_id) is None:
+            raise ServiceError("unknown_activity", "no activity with that id", "activity_id")
     consent = Consent(
         purpose=purpose,
         method=method,
@@ -541,8 +589,7 @@ def set_closed(session: Session, user: User, person: Person, closed: bool) -> No
 
 
 def set_legal_hold(session: Session, user: User, person: Person, hold: bool) -> None:
-    if not has_permission(user, Permission.CASE_ASSIGN):
-        raise NotFound()
+    require_owner(user, person)
     person.legal_hold = hold
     session.flush()
     record(session, "case.legal_hold", "person", person.id, {"hold": hold}, user_id=user.id)
@@ -580,7 +627,12 @@ def _iso(value: datetime | date | None) -> str | None:
 
 
 def export_person(session: Session, user: User, person: Person) -> dict[str, Any]:
-    """本人開示: everything held about this person, including who read or changed the record."""
+    """本人開示: everything held about this person, including who read or changed the record.
+
+    Only the owning office discloses: an office the case is shared with must not carry name and
+    contact away."""
+    if not is_owner_office(user, person):
+        raise NotOwner()
     record(session, "case.export", "person", person.id, user_id=user.id)
     users = {u.id: u.display_name or u.email for u in session.scalars(select(User))}
     audit = session.scalars(
@@ -612,6 +664,7 @@ def export_person(session: Session, user: User, person: Person) -> dict[str, Any
                 "granted_at": _iso(c.granted_at),
                 "withdrawn_at": _iso(c.withdrawn_at),
                 "recorded_by": users.get(c.recorded_by_id or 0, ""),
+                "note": c.note,
             }
             for c in person.consents
         ],

@@ -35,7 +35,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.accounts.models.user import User
@@ -95,6 +95,8 @@ class PersonForm(FlaskForm):
     name = StringField(_l("氏名（任意・暗号化して保存）"), validators=[Optional(), Length(max=200)])
     contact = StringField(_l("連絡先（任意・暗号化して保存）"), validators=[Optional(), Length(max=300)])
     age_band = SelectField(_l("年代"), choices=[SelectChoice(k, AGE_LABELS[k]) for k in AGE_BANDS], default="unknown")
+    # Checked against the known districts in validate_district (not validate_choice, so that an
+    # unknown value is kept and shown beside a translated error instead of WTForms' English one).
     district = SelectField(_l("地区（小学校区）"), choices=[], validate_choice=False)
     field = SelectField(_l("分野"), choices=[SelectChoice(k, FIELD_LABELS[k]) for k in FIELDS], default="other")
     field_other = StringField(_l("分野（その他の内容）"), validators=[Optional(), Length(max=100)])
@@ -122,6 +124,14 @@ class PersonForm(FlaskForm):
         self.interests.choices = [SelectChoice(t.code, t.label(lang)) for t in tx.interests.values()]
         self.accessibility_needs.choices = [SelectChoice(t.code, t.label(lang)) for t in tx.accessibility.values()]
         self.free_slots.choices = [SelectChoice(f"{d}{p}", slot_label(f"{d}{p}")) for d in range(7) for p in DAY_PARTS]
+
+    def validate_district(self, field: SelectField) -> None:
+        value = field.data or ""
+        known = {str(c.value if isinstance(c, SelectChoice) else c[0]) for c in field.choices or []}
+        if value and value not in known:
+            # Keep what was sent visible (selected) beside the error rather than silently dropping it.
+            field.choices = [*field.choices, SelectChoice(value, value)]  # type: ignore[misc]
+            raise ValidationError(_("地区は一覧から選んでください。"))
 
     def to_input(self) -> svc.PersonInput:
         return svc.PersonInput(
@@ -174,6 +184,8 @@ def _person(person_id: int, action: str = "case.read", **detail: Any) -> Person:
 def _fail(exc: ServiceError) -> None:
     if isinstance(exc, svc.NotFound):
         abort(404)
+    if isinstance(exc, svc.NotOwner):
+        abort(403)
     flash(exc.message, "error")
 
 
@@ -182,21 +194,55 @@ def _checked_form() -> None:
         abort(400)
 
 
-def _int(name: str) -> int | None:
+MAX_ID = 2**31 - 1  # ids are SQLAlchemy Integer: PostgreSQL int4 (SQLite stops at 2**63 - 1)
+# Column sizes of the String columns these forms write (models.case); a longer value is an error
+# beside the field, never a truncation or a database error.
+TEXT_LIMITS = {
+    "recipient": 200, "version": 30, "host_name": 200, "label": 100, "email": 254, "office": 200,
+    "reason": 2000, "note": 2000, "attendees": 2000, "summary": 8000, "body": 20000,
+}  # fmt: skip
+
+
+class FormErrors(dict[str, str]):
+    """field name → translated message, for one submitted form of the case page."""
+
+
+def _text(name: str, errors: FormErrors, limit: int | None = None) -> str:
+    value = request.form.get(name, "")
+    limit = limit or TEXT_LIMITS[name]
+    if len(value) > limit:
+        errors[name] = _("%(n)s文字以内で入力してください。", n=limit)
+    return value
+
+
+def _form_id(name: str, errors: FormErrors, model: Any = None) -> int | None:
+    """An optional id from the form: digits in the id range and, given a model, an existing row."""
     raw = (request.form.get(name) or "").strip()
     if not raw:
         return None
-    try:
-        return int(raw)
-    except ValueError:
-        abort(400)
+    value = int(raw) if raw.isascii() and raw.isdigit() else 0
+    if not 1 <= value <= MAX_ID or (model is not None and db.session().get(model, value) is None):
+        errors[name] = _("一覧から選んでください。")
+        return None
+    return value
 
 
-def _date(name: str) -> date:
+def _form_number(name: str, errors: FormErrors, lo: int = 0, hi: int = 1000) -> int | None:
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.lstrip("-").isdigit()) or not lo <= int(raw) <= hi:
+        errors[name] = _("%(lo)s〜%(hi)s の数字で入力してください。", lo=lo, hi=hi)
+        return None
+    return int(raw)
+
+
+def _form_date(name: str, errors: FormErrors) -> date:
     try:
         return date.fromisoformat((request.form.get(name) or "").strip())
     except ValueError:
-        abort(400)
+        errors[name] = _("日付を選んでください（例: 2026-04-01）。")
+        return date.min
 
 
 def _back(person: Person, anchor: str = "") -> Response:
@@ -261,9 +307,13 @@ def case_new() -> str | Response:
 @bp.route("/cases/<int:person_id>")
 @require(Permission.CASE_READ)
 def case_view(person_id: int) -> str:
+    return _case_page(_person(person_id))
+
+
+def _case_page(person: Person, errors: FormErrors | None = None, form_name: str = "") -> str:
+    """The case page; after a rejected form, with its errors beside the fields and what was typed."""
     from webapp.cases.suggestions import district_choices
 
-    person = _person(person_id)
     me = _me()
     users = {u.id: u for u in db.session().scalars(select(User).where(User.id.in_(_user_ids(person))))}
     return render_template(
@@ -275,13 +325,21 @@ def case_view(person_id: int) -> str:
         timeline=_timeline(person),
         form=ActionForm(),
         can_write=has_permission(me, Permission.CASE_WRITE),
-        can_assign=has_permission(me, Permission.CASE_ASSIGN),
+        can_assign=has_permission(me, Permission.CASE_ASSIGN) and svc.is_owner_office(me, person),
+        can_export=svc.is_owner_office(me, person),
         can_edit_note=lambda n: svc.can_edit_note(n, me),
         overdue=flow.proposal_overdue,
         districts=dict(district_choices(db.session())),
         today=flow.tokyo_today(),
         activities=_activity_names(person),
+        form_name=form_name if errors else "",
+        errors=errors or {},
+        values=request.form if errors else {},
     )
+
+
+def _rejected(person: Person, errors: FormErrors, form_name: str) -> tuple[str, int]:
+    return _case_page(person, errors, form_name), 400
 
 
 def _user_ids(person: Person) -> set[int]:
@@ -341,15 +399,19 @@ def case_edit(person_id: int) -> str | Response:
 
 @bp.route("/cases/<int:person_id>/consents", methods=["POST"])
 @require(Permission.CASE_WRITE)
-def consent_add(person_id: int) -> Response:
+def consent_add(person_id: int) -> Response | tuple[str, int]:
     _checked_form()
     person = _person(person_id, "case.read", view="consent")
+    errors = FormErrors()
+    recipient, version, note = _text("recipient", errors), _text("version", errors), _text("note", errors)
+    activity_id = _form_id("activity_id", errors, Activity)
+    if errors:
+        return _rejected(person, errors, "consent")
     try:
         svc.grant_consent(
             db.session(), _me(), person,
             purpose=request.form.get("purpose", ""), method=request.form.get("method", ""),
-            recipient=request.form.get("recipient", "")[:200], activity_id=_int("activity_id"),
-            version=request.form.get("version", "1")[:30], note=request.form.get("note", "")[:2000],
+            recipient=recipient, activity_id=activity_id, version=version or "1", note=note,
         )  # fmt: skip
         flash(_("同意を記録しました。"), "info")
     except ServiceError as exc:
@@ -372,14 +434,16 @@ def consent_withdraw(person_id: int, consent_id: int) -> Response:
 
 @bp.route("/cases/<int:person_id>/meetings", methods=["POST"])
 @require(Permission.CASE_WRITE)
-def meeting_add(person_id: int) -> Response:
+def meeting_add(person_id: int) -> Response | tuple[str, int]:
     _checked_form()
     person = _person(person_id, "case.read", view="meeting")
+    errors = FormErrors()
+    held_on = _form_date("held_on", errors)
+    attendees, summary = _text("attendees", errors), _text("summary", errors)
+    if errors:
+        return _rejected(person, errors, "meeting")
     try:
-        svc.record_meeting(
-            db.session(), _me(), person, request.form.get("kind", ""), _date("held_on"),
-            request.form.get("attendees", "")[:2000], request.form.get("summary", "")[:8000],
-        )  # fmt: skip
+        svc.record_meeting(db.session(), _me(), person, request.form.get("kind", ""), held_on, attendees, summary)
         flash(_("会議を記録しました。"), "info")
     except ServiceError as exc:
         _fail(exc)
@@ -388,11 +452,18 @@ def meeting_add(person_id: int) -> Response:
 
 @bp.route("/cases/<int:person_id>/notes", methods=["POST"])
 @require(Permission.CASE_WRITE)
-def note_add(person_id: int) -> Response:
+def note_add(person_id: int) -> Response | tuple[str, int]:
     _checked_form()
     person = _person(person_id, "case.read", view="note")
+    errors = FormErrors()
+    body = _text("body", errors)
+    corrects_id = _form_id("corrects_id", errors)
+    if corrects_id is not None and not any(n.id == corrects_id for n in person.notes):
+        abort(404)  # as the service says: a correction of a note of another case is "not found"
+    if errors:
+        return _rejected(person, errors, "note")
     try:
-        svc.add_note(db.session(), _me(), person, request.form.get("body", "")[:20000], _int("corrects_id"))
+        svc.add_note(db.session(), _me(), person, body, corrects_id)
         flash(_("記録を追加しました。"), "info")
     except ServiceError as exc:
         _fail(exc)
@@ -401,30 +472,39 @@ def note_add(person_id: int) -> Response:
 
 @bp.route("/cases/<int:person_id>/notes/<int:note_id>/edit", methods=["GET", "POST"])
 @require(Permission.CASE_WRITE)
-def note_edit(person_id: int, note_id: int) -> str | Response:
+def note_edit(person_id: int, note_id: int) -> str | Response | tuple[str, int]:
     person = _person(person_id, "case.read", view="note")
     note = next((n for n in person.notes if n.id == note_id), None)
     if note is None:
         abort(404)
+    errors = FormErrors()
     if request.method == "POST":
         _checked_form()
-        try:
-            svc.edit_note(db.session(), _me(), person, note_id, request.form.get("body", "")[:20000])
-            flash(_("記録を更新しました。"), "info")
-            return _back(person, "timeline")
-        except ServiceError as exc:
-            _fail(exc)
-    return render_template("cases/note_edit.html", person=person, note=note, form=ActionForm(),
+        body = _text("body", errors)
+        if not errors:
+            try:
+                svc.edit_note(db.session(), _me(), person, note_id, body)
+                flash(_("記録を更新しました。"), "info")
+                return _back(person, "timeline")
+            except ServiceError as exc:
+                _fail(exc)
+    page = render_template("cases/note_edit.html", person=person, note=note, form=ActionForm(), errors=errors,
+                           body=request.form.get("body") if errors else None,
                            editable=svc.can_edit_note(note, _me()))  # fmt: skip
+    return (page, 400) if errors else page
 
 
 @bp.route("/cases/<int:person_id>/assign", methods=["POST"])
 @require(Permission.CASE_ASSIGN)
-def assign(person_id: int) -> Response:
+def assign(person_id: int) -> Response | tuple[str, int]:
     _checked_form()
     person = _person(person_id, "case.read", view="assign")
+    errors = FormErrors()
+    email = _text("email", errors)
+    if errors:
+        return _rejected(person, errors, "assign")
     try:
-        svc.assign_worker(db.session(), _me(), person, request.form.get("email", "")[:254])
+        svc.assign_worker(db.session(), _me(), person, email)
         flash(_("担当者を追加しました。"), "info")
     except ServiceError as exc:
         _fail(exc)
@@ -446,13 +526,15 @@ def unassign(person_id: int, user_id: int) -> Response:
 
 @bp.route("/cases/<int:person_id>/share", methods=["POST"])
 @require(Permission.CASE_ASSIGN)
-def share(person_id: int) -> Response:
+def share(person_id: int) -> Response | tuple[str, int]:
     _checked_form()
     person = _person(person_id, "case.read", view="share")
+    errors = FormErrors()
+    office, reason = _text("office", errors), _text("reason", errors)
+    if errors:
+        return _rejected(person, errors, "share")
     try:
-        svc.share_with_office(
-            db.session(), _me(), person, request.form.get("office", "")[:200], request.form.get("reason", "")[:2000]
-        )
+        svc.share_with_office(db.session(), _me(), person, office, reason)
         flash(_("ほかの所属と共有しました。"), "info")
     except ServiceError as exc:
         _fail(exc)
@@ -473,8 +555,24 @@ def close(person_id: int) -> Response:
 def legal_hold(person_id: int) -> Response:
     _checked_form()
     person = _person(person_id, "case.read", view="hold")
-    svc.set_legal_hold(db.session(), _me(), person, request.form.get("hold") == "1")
+    try:
+        svc.set_legal_hold(db.session(), _me(), person, request.form.get("hold") == "1")
+    except ServiceError as exc:
+        _fail(exc)
     return _back(person)
+
+
+@bp.route("/cases/<int:person_id>/shares/<int:share_id>/revoke", methods=["POST"])
+@require(Permission.CASE_ASSIGN)
+def share_revoke(person_id: int, share_id: int) -> Response:
+    _checked_form()
+    person = _person(person_id, "case.read", view="share")
+    try:
+        svc.revoke_share(db.session(), _me(), person, share_id)
+        flash(_("共有を取り消しました。"), "info")
+    except ServiceError as exc:
+        _fail(exc)
+    return _back(person, "workers")
 
 
 @bp.route("/cases/<int:person_id>/export", methods=["GET", "POST"])
@@ -482,6 +580,8 @@ def legal_hold(person_id: int) -> Response:
 def export(person_id: int) -> str | Response:
     """本人開示: requires the password again, every time."""
     person = _person(person_id, "case.read", view="export")
+    if not svc.is_owner_office(_me(), person):
+        abort(403)
     form = ExportForm()
     if form.validate_on_submit():
         if not svc.verify_reauth(db.session(), _me(), form.password.data or ""):
@@ -529,14 +629,16 @@ def suggestions(person_id: int) -> str:
 
 @bp.route("/cases/<int:person_id>/placements", methods=["POST"])
 @require(Permission.CASE_WRITE)
-def placement_add(person_id: int) -> Response:
+def placement_add(person_id: int) -> Response | tuple[str, int]:
     _checked_form()
     person = _person(person_id, "case.read", view="placement")
+    errors = FormErrors()
+    activity_id = _form_id("activity_id", errors, Activity)
+    host_name, reason = _text("host_name", errors), _text("reason", errors)
+    if errors:
+        return _rejected(person, errors, "placement")
     try:
-        flow.add_placement(
-            db.session(), _me(), person, activity_id=_int("activity_id"),
-            host_name=request.form.get("host_name", "")[:200], reason=request.form.get("reason", "")[:2000],
-        )  # fmt: skip
+        flow.add_placement(db.session(), _me(), person, activity_id=activity_id, host_name=host_name, reason=reason)
         flash(_("候補に追加しました。"), "info")
     except ServiceError as exc:
         _fail(exc)
@@ -545,11 +647,15 @@ def placement_add(person_id: int) -> Response:
 
 @bp.route("/cases/<int:person_id>/no-suitable", methods=["POST"])
 @require(Permission.CASE_WRITE)
-def no_suitable(person_id: int) -> Response:
+def no_suitable(person_id: int) -> Response | tuple[str, int]:
     _checked_form()
     person = _person(person_id, "case.read", view="placement")
+    errors = FormErrors()
+    note = _text("note", errors)
+    if errors:
+        return _rejected(person, errors, "no_suitable")
     try:
-        flow.record_no_suitable(db.session(), _me(), person, request.form.get("note", "")[:2000])
+        flow.record_no_suitable(db.session(), _me(), person, note)
         flash(_("「適当な活動が見つからない」を記録しました。"), "info")
     except ServiceError as exc:
         _fail(exc)
@@ -564,11 +670,15 @@ def placement_stage(placement_id: int) -> Response:
         placement = flow.load_placement(db.session(), _me(), placement_id)
     except svc.NotFound:
         abort(404)
+    errors = FormErrors()
+    reason = _text("reason", errors)
     try:
+        if errors:
+            # This form sits on the board and the case page alike: the error comes back as a message.
+            raise ServiceError("too_long", errors["reason"], "reason")
         flow.move_stage(
-            db.session(), _me(), placement, request.form.get("stage", ""), request.form.get("reason", "")[:2000],
-            outcome=request.form.get("outcome", ""),
-        )  # fmt: skip
+            db.session(), _me(), placement, request.form.get("stage", ""), reason, outcome=request.form.get("outcome", "")
+        )
         flash(_("段階を「%(stage)s」に変更しました。", stage=STAGE_LABELS.get(placement.stage, placement.stage)), "info")
     except ServiceError as exc:
         _fail(exc)
@@ -582,14 +692,21 @@ def placement_stage(placement_id: int) -> Response:
 
 @bp.route("/cases/<int:person_id>/followups", methods=["POST"])
 @require(Permission.CASE_WRITE)
-def followup_add(person_id: int) -> Response:
+def followup_add(person_id: int) -> Response | tuple[str, int]:
     _checked_form()
     person = _person(person_id, "case.read", view="followup")
+    errors = FormErrors()
+    due_on = _form_date("due_on", errors)
+    placement_id = _form_id("placement_id", errors)
+    if placement_id is not None and not any(p.id == placement_id for p in person.placements):
+        errors["placement_id"] = _("一覧から選んでください。")
+    label = _text("label", errors)
+    if errors:
+        return _rejected(person, errors, "followup")
     try:
         flow.add_followup(
-            db.session(), _me(), person, _date("due_on"), request.form.get("target", "person"),
-            _int("placement_id"), request.form.get("label", "")[:100],
-        )  # fmt: skip
+            db.session(), _me(), person, due_on, request.form.get("target", "person"), placement_id, label
+        )
         flash(_("フォローアップを予定しました。"), "info")
     except ServiceError as exc:
         _fail(exc)
@@ -598,15 +715,18 @@ def followup_add(person_id: int) -> Response:
 
 @bp.route("/cases/<int:person_id>/baseline", methods=["POST"])
 @require(Permission.CASE_WRITE)
-def baseline(person_id: int) -> Response:
+def baseline(person_id: int) -> Response | tuple[str, int]:
     _checked_form()
     person = _person(person_id, "case.read", view="followup")
-    score = _int("wellbeing_score")
+    errors = FormErrors()
+    score = _form_number("wellbeing_score", errors, 0, 35)
+    note = _text("note", errors, 4000)
+    if score is None and "wellbeing_score" not in errors:
+        errors["wellbeing_score"] = _("スコアを入力してください。")
+    if errors:
+        return _rejected(person, errors, "baseline")
     try:
-        if score is None:
-            raise ServiceError("score_required", _("スコアを入力してください。"), "wellbeing_score")
-        flow.record_baseline(db.session(), _me(), person, request.form.get("wellbeing_scale", ""), score,
-                             request.form.get("note", "")[:4000])  # fmt: skip
+        flow.record_baseline(db.session(), _me(), person, request.form.get("wellbeing_scale", ""), score, note)
         flash(_("ベースラインを記録しました。"), "info")
     except ServiceError as exc:
         _fail(exc)
@@ -621,11 +741,14 @@ def followup_done(followup_id: int) -> Response:
         fu = flow.load_followup(db.session(), _me(), followup_id)
     except svc.NotFound:
         abort(404)
+    errors = FormErrors()
+    note = _text("note", errors, 8000)
+    score = _form_number("wellbeing_score", errors, 0, 35)
     try:
-        flow.complete_followup(
-            db.session(), _me(), fu, request.form.get("note", "")[:8000],
-            request.form.get("wellbeing_scale", ""), _int("wellbeing_score"),
-        )  # fmt: skip
+        if errors:
+            # On the home page and the case page alike: the error comes back as a message.
+            raise ServiceError("invalid", " ".join(errors.values()), next(iter(errors)))
+        flow.complete_followup(db.session(), _me(), fu, note, request.form.get("wellbeing_scale", ""), score)
         flash(_("フォローアップを完了しました。"), "info")
     except ServiceError as exc:
         _fail(exc)
@@ -662,14 +785,14 @@ def host(activity_id: int) -> str:
 @require(Permission.ADMIN_AUDIT_READ)
 def audit() -> str:
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
-    object_id = request.args.get("person", "").strip()
-    if object_id.isdigit():
+    object_id = request.args.get("person", "").strip()[:20]
+    if object_id.isascii() and object_id.isdigit():
         query = query.where(AuditEvent.object_type == "person", AuditEvent.object_id == object_id)
     action = request.args.get("action", "").strip()[:60]
     if action:
         query = query.where(AuditEvent.action == action)
     before = request.args.get("before", "")
-    if before.isdigit():
+    if before.isascii() and before.isdigit() and int(before) <= MAX_ID:
         query = query.where(AuditEvent.id < int(before))
     events = list(db.session().scalars(query.limit(100)))
     users = {u.id: u.email for u in db.session().scalars(select(User))}

@@ -16,12 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from importers import ActivityRecord, write_geojson, write_hsds, write_municipal_csv
+from importers.export import escape_formula
 from jatext.normalize import clean
 from schedule.model import Schedule
 from webapp.imports.service import DRAFT_REASONS_KEY
 from webapp.listings.models.activity import Activity
 
-__all__ = ["EXPORT_FORMATS", "activity_to_record", "export_activities", "export_records"]
+__all__ = ["EXPORT_FORMATS", "activity_to_record", "escape_cell", "escape_formula", "export_activities", "export_records"]
 
 Writer = Callable[[Iterable[ActivityRecord], Path], None]
 
@@ -30,6 +31,19 @@ EXPORT_FORMATS: dict[str, Writer] = {
     "geojson": write_geojson,
     "hsds": write_hsds,
 }
+
+
+def escape_cell(value: Any) -> Any:
+    """A spreadsheet cell as every export writes it: text through the municipal CSV's escape_formula
+    (a leading =, +, -, @, tab or CR gets an apostrophe, so Excel/LibreOffice never run it as a
+    formula); numbers stay numbers, None becomes empty."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return escape_formula(value)
+    if isinstance(value, (bool, int, float)):
+        return value
+    return escape_formula(str(value))
 
 
 def _schedule(a: Activity) -> Schedule | None:

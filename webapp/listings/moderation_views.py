@@ -128,6 +128,6 @@ def moderation_trust(organization_id: int) -> Response:
     session.flush()
     flash(_("審査なしで公開する団体にしました。") if trusted else _("この団体の変更は審査が必要になりました。"), "success")
     back = request.form.get("revision_id", "")
-    if back.isdigit():
+    if back.isascii() and back.isdigit() and int(back) <= 2**31 - 1:  # "²".isdigit() is True, int() refuses it
         return redirect(url_for("moderation.moderation_revision", revision_id=int(back)))
     return redirect(url_for("moderation.moderation_queue"))

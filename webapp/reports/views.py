@@ -25,6 +25,7 @@ from webapp.cases.labels import FIELD_LABELS, SCALE_LABELS, board_labels
 from webapp.cases.models import FIELDS
 from webapp.extensions import db
 from webapp.i18n import current_lang
+from webapp.imports.exports import escape_cell
 from webapp.listings.models.place import District
 from webapp.listings.taxonomy import taxonomy
 from webapp.reports.coverage import CoverageReport, coverage_geojson, coverage_report
@@ -250,8 +251,10 @@ def _filename(stem: str, ext: str) -> str:
 def csv_response(header: Sequence[Any], rows: Table, stem: str) -> Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([str(h) for h in header])
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    # Every cell, header included, goes through the one escaping helper of the municipal export:
+    # free text (a district typed by staff, a label) must never reach Excel as a live formula.
+    writer.writerow([escape_cell(str(h)) for h in header])
+    writer.writerows([[escape_cell(v) for v in row] for row in rows])
     # The BOM makes Excel read the file as UTF-8 (without it, Japanese text turns to mojibake).
     return Response(
         ("\ufeff" + out.getvalue()).encode("utf-8"),
@@ -271,11 +274,11 @@ def xlsx_response(sheets: Sequence[tuple[str, Sequence[Any], Table]], stem: str,
     wb.remove(wb.active)  # type: ignore[arg-type]
     for title, header, rows in sheets:
         ws = wb.create_sheet(title=str(title)[:31])
-        ws.append([str(h) for h in header])
+        ws.append([escape_cell(str(h)) for h in header])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append(["" if v is None else v for v in row])
+            ws.append([escape_cell(v) for v in row])
         ws.freeze_panes = "A2"
         for i, h in enumerate(header, start=1):
             width = max([len(str(h))] + [len(str(r[i - 1])) for r in rows if len(r) >= i]) + 2
@@ -283,7 +286,7 @@ def xlsx_response(sheets: Sequence[tuple[str, Sequence[Any], Table]], stem: str,
     if notes:
         ws = wb.create_sheet(title=str(_("注記"))[:31])
         for n in notes:
-            ws.append([n])
+            ws.append([escape_cell(str(n))])
     buf = io.BytesIO()
     wb.save(buf)
     return Response(

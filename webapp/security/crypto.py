@@ -7,6 +7,10 @@ Rotation: MultiFernet accepts several comma-separated keys, the first encrypts.
 
 from __future__ import annotations
 
+import functools
+import weakref
+from typing import Any
+
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from webapp.service_error import ServiceError
@@ -17,6 +21,26 @@ def make_cipher(key_text: str) -> MultiFernet:
     if not keys:
         raise ServiceError("no_encryption_key", "encryption_key is not set; case fields cannot be stored")
     return MultiFernet([Fernet(k.encode("ascii")) for k in keys])
+
+
+# Engine dialect → key, so that an encrypted column (models.case.EncryptedText) is read and written
+# with the key of the app that made its engine, also outside an app context (CLI helpers, tests).
+_ENGINE_KEYS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+def bind_engine_key(engine: Any, key_text: str) -> None:
+    _ENGINE_KEYS[engine.dialect] = key_text
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_cipher(key_text: str) -> MultiFernet:
+    return make_cipher(key_text)
+
+
+def cipher_for_dialect(dialect: Any) -> MultiFernet | None:
+    """The cipher bound to this engine's dialect, or None (then the current app's key is used)."""
+    key = _ENGINE_KEYS.get(dialect)
+    return _cached_cipher(key) if key else None
 
 
 def _cipher() -> MultiFernet:
