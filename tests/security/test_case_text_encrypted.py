@@ -17,8 +17,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
-from tests.integration.test_cases import World, world  # noqa: F401  (shared fixture)
 
+from tests.cases.test_cases import World, world  # noqa: F401  (shared fixture)
 from tests.conftest import POSTGIS_URL
 from tests.helpers import csrf_token, login
 from webapp.accounts.models.user import Office

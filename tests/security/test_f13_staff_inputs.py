@@ -14,8 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tests.integration.test_cases import World, world  # noqa: F401  (shared fixture)
 
+from tests.cases.test_cases import World, world  # noqa: F401  (shared fixture)
 from tests.helpers import csrf_token, login
 from webapp.cases.models import CaseMeeting, CaseNote, Consent, FollowUp, Placement
 from webapp.extensions import db

@@ -13,8 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.integration.test_cases import World, make_staff, world  # noqa: F401  (shared fixture)
 
+from tests.cases.test_cases import World, make_staff, world  # noqa: F401  (shared fixture)
 from tests.helpers import csrf_token, login
 from webapp.accounts.models.user import User
 from webapp.cases import services as svc

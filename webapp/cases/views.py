@@ -6,6 +6,7 @@ like a case that does not exist. Every case read/write is audited inside the ser
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -245,6 +246,16 @@ def _form_date(name: str, errors: FormErrors) -> date:
         return date.min
 
 
+def _act(person: Person, done: str, action: Callable[[], object], anchor: str = "") -> Response:
+    """The case page's POST actions: run the service call, say it is done (or why not), go back."""
+    try:
+        action()
+        flash(done, "info")
+    except ServiceError as exc:
+        _fail(exc)
+    return _back(person, anchor)
+
+
 def _back(person: Person, anchor: str = "") -> Response:
     return redirect(url_for("cases.case_view", person_id=person.id) + (f"#{anchor}" if anchor else ""))
 
@@ -407,16 +418,11 @@ def consent_add(person_id: int) -> Response | tuple[str, int]:
     activity_id = _form_id("activity_id", errors, Activity)
     if errors:
         return _rejected(person, errors, "consent")
-    try:
-        svc.grant_consent(
-            db.session(), _me(), person,
-            purpose=request.form.get("purpose", ""), method=request.form.get("method", ""),
-            recipient=recipient, activity_id=activity_id, version=version or "1", note=note,
-        )  # fmt: skip
-        flash(_("同意を記録しました。"), "info")
-    except ServiceError as exc:
-        _fail(exc)
-    return _back(person, "consents")
+    return _act(person, _("同意を記録しました。"), lambda: svc.grant_consent(
+        db.session(), _me(), person,
+        purpose=request.form.get("purpose", ""), method=request.form.get("method", ""),
+        recipient=recipient, activity_id=activity_id, version=version or "1", note=note,
+    ), "consents")
 
 
 @bp.route("/cases/<int:person_id>/consents/<int:consent_id>/withdraw", methods=["POST"])
@@ -424,12 +430,7 @@ def consent_add(person_id: int) -> Response | tuple[str, int]:
 def consent_withdraw(person_id: int, consent_id: int) -> Response:
     _checked_form()
     person = _person(person_id, "case.read", view="consent")
-    try:
-        svc.withdraw_consent(db.session(), _me(), person, consent_id)
-        flash(_("同意の撤回を記録しました。"), "info")
-    except ServiceError as exc:
-        _fail(exc)
-    return _back(person, "consents")
+    return _act(person, _("同意の撤回を記録しました。"), lambda: svc.withdraw_consent(db.session(), _me(), person, consent_id), "consents")
 
 
 @bp.route("/cases/<int:person_id>/meetings", methods=["POST"])
@@ -442,12 +443,7 @@ def meeting_add(person_id: int) -> Response | tuple[str, int]:
     attendees, summary = _text("attendees", errors), _text("summary", errors)
     if errors:
         return _rejected(person, errors, "meeting")
-    try:
-        svc.record_meeting(db.session(), _me(), person, request.form.get("kind", ""), held_on, attendees, summary)
-        flash(_("会議を記録しました。"), "info")
-    except ServiceError as exc:
-        _fail(exc)
-    return _back(person, "consents")
+    return _act(person, _("会議を記録しました。"), lambda: svc.record_meeting(db.session(), _me(), person, request.form.get("kind", ""), held_on, attendees, summary), "consents")
 
 
 @bp.route("/cases/<int:person_id>/notes", methods=["POST"])
@@ -462,12 +458,7 @@ def note_add(person_id: int) -> Response | tuple[str, int]:
         abort(404)  # as the service says: a correction of a note of another case is "not found"
     if errors:
         return _rejected(person, errors, "note")
-    try:
-        svc.add_note(db.session(), _me(), person, body, corrects_id)
-        flash(_("記録を追加しました。"), "info")
-    except ServiceError as exc:
-        _fail(exc)
-    return _back(person, "timeline")
+    return _act(person, _("記録を追加しました。"), lambda: svc.add_note(db.session(), _me(), person, body, corrects_id), "timeline")
 
 
 @bp.route("/cases/<int:person_id>/notes/<int:note_id>/edit", methods=["GET", "POST"])
@@ -503,12 +494,7 @@ def assign(person_id: int) -> Response | tuple[str, int]:
     email = _text("email", errors)
     if errors:
         return _rejected(person, errors, "assign")
-    try:
-        svc.assign_worker(db.session(), _me(), person, email)
-        flash(_("担当者を追加しました。"), "info")
-    except ServiceError as exc:
-        _fail(exc)
-    return _back(person, "workers")
+    return _act(person, _("担当者を追加しました。"), lambda: svc.assign_worker(db.session(), _me(), person, email), "workers")
 
 
 @bp.route("/cases/<int:person_id>/unassign/<int:user_id>", methods=["POST"])
@@ -516,12 +502,7 @@ def assign(person_id: int) -> Response | tuple[str, int]:
 def unassign(person_id: int, user_id: int) -> Response:
     _checked_form()
     person = _person(person_id, "case.read", view="assign")
-    try:
-        svc.unassign_worker(db.session(), _me(), person, user_id)
-        flash(_("担当者を外しました。"), "info")
-    except ServiceError as exc:
-        _fail(exc)
-    return _back(person, "workers")
+    return _act(person, _("担当者を外しました。"), lambda: svc.unassign_worker(db.session(), _me(), person, user_id), "workers")
 
 
 @bp.route("/cases/<int:person_id>/share", methods=["POST"])
@@ -533,12 +514,7 @@ def share(person_id: int) -> Response | tuple[str, int]:
     office, reason = _text("office", errors), _text("reason", errors)
     if errors:
         return _rejected(person, errors, "share")
-    try:
-        svc.share_with_office(db.session(), _me(), person, office, reason)
-        flash(_("ほかの所属と共有しました。"), "info")
-    except ServiceError as exc:
-        _fail(exc)
-    return _back(person, "workers")
+    return _act(person, _("ほかの所属と共有しました。"), lambda: svc.share_with_office(db.session(), _me(), person, office, reason), "workers")
 
 
 @bp.route("/cases/<int:person_id>/close", methods=["POST"])
@@ -567,12 +543,7 @@ def legal_hold(person_id: int) -> Response:
 def share_revoke(person_id: int, share_id: int) -> Response:
     _checked_form()
     person = _person(person_id, "case.read", view="share")
-    try:
-        svc.revoke_share(db.session(), _me(), person, share_id)
-        flash(_("共有を取り消しました。"), "info")
-    except ServiceError as exc:
-        _fail(exc)
-    return _back(person, "workers")
+    return _act(person, _("共有を取り消しました。"), lambda: svc.revoke_share(db.session(), _me(), person, share_id), "workers")
 
 
 @bp.route("/cases/<int:person_id>/export", methods=["GET", "POST"])
@@ -637,12 +608,7 @@ def placement_add(person_id: int) -> Response | tuple[str, int]:
     host_name, reason = _text("host_name", errors), _text("reason", errors)
     if errors:
         return _rejected(person, errors, "placement")
-    try:
-        flow.add_placement(db.session(), _me(), person, activity_id=activity_id, host_name=host_name, reason=reason)
-        flash(_("候補に追加しました。"), "info")
-    except ServiceError as exc:
-        _fail(exc)
-    return _back(person, "placements")
+    return _act(person, _("候補に追加しました。"), lambda: flow.add_placement(db.session(), _me(), person, activity_id=activity_id, host_name=host_name, reason=reason), "placements")
 
 
 @bp.route("/cases/<int:person_id>/no-suitable", methods=["POST"])
@@ -654,12 +620,7 @@ def no_suitable(person_id: int) -> Response | tuple[str, int]:
     note = _text("note", errors)
     if errors:
         return _rejected(person, errors, "no_suitable")
-    try:
-        flow.record_no_suitable(db.session(), _me(), person, note)
-        flash(_("「適当な活動が見つからない」を記録しました。"), "info")
-    except ServiceError as exc:
-        _fail(exc)
-    return _back(person, "placements")
+    return _act(person, _("「適当な活動が見つからない」を記録しました。"), lambda: flow.record_no_suitable(db.session(), _me(), person, note), "placements")
 
 
 @bp.route("/placements/<int:placement_id>/stage", methods=["POST"])
@@ -703,14 +664,9 @@ def followup_add(person_id: int) -> Response | tuple[str, int]:
     label = _text("label", errors)
     if errors:
         return _rejected(person, errors, "followup")
-    try:
-        flow.add_followup(
-            db.session(), _me(), person, due_on, request.form.get("target", "person"), placement_id, label
-        )
-        flash(_("フォローアップを予定しました。"), "info")
-    except ServiceError as exc:
-        _fail(exc)
-    return _back(person, "followups")
+    return _act(person, _("フォローアップを予定しました。"), lambda: flow.add_followup(
+        db.session(), _me(), person, due_on, request.form.get("target", "person"), placement_id, label
+    ), "followups")
 
 
 @bp.route("/cases/<int:person_id>/baseline", methods=["POST"])
@@ -725,12 +681,7 @@ def baseline(person_id: int) -> Response | tuple[str, int]:
         errors["wellbeing_score"] = _("スコアを入力してください。")
     if errors:
         return _rejected(person, errors, "baseline")
-    try:
-        flow.record_baseline(db.session(), _me(), person, request.form.get("wellbeing_scale", ""), score, note)
-        flash(_("ベースラインを記録しました。"), "info")
-    except ServiceError as exc:
-        _fail(exc)
-    return _back(person, "followups")
+    return _act(person, _("ベースラインを記録しました。"), lambda: flow.record_baseline(db.session(), _me(), person, request.form.get("wellbeing_scale", ""), score, note), "followups")
 
 
 @bp.route("/followups/<int:followup_id>/done", methods=["POST"])
