@@ -6,7 +6,7 @@ import sys
 from typing import Any
 
 import click
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from webapp.commands.common import fail
 from webapp.config import ConfigError
@@ -91,6 +91,9 @@ def register_commands(group: click.Group) -> None:
         backup.backup_command,
         backup.restore_command,
     ):
+        # As AppGroup.command would: the command runs inside the app's context.
+        assert command.callback is not None
+        command.callback = with_appcontext(command.callback)
         group.add_command(command)
 
 
