@@ -14,7 +14,7 @@ from webapp.security.permissions import has_permission
 
 
 def _lang_url(lang: str) -> str:
-    args = dict(request.args)
+    args: dict[str, Any] = dict(request.args)
     args["lang"] = lang
     return url_for(request.endpoint or "public.index", **(request.view_args or {}), **args)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, exists, or_, select, true
 from sqlalchemy.orm import Session
 
 from schedule import TZ as _TOKYO
@@ -274,7 +274,7 @@ def overdue_condition(today: date, now: datetime) -> Any:
     )
 
 
-def case_query(user: User, f: CaseFilter, today: date, now: datetime) -> Select[tuple[Person]]:
+def case_query(user: User, f: CaseFilter, today: date, now: datetime) -> Select[Person]:
     query = select(Person).where(visible_condition(user))
     if f.scope != "office" or not has_permission(user, Permission.OFFICE_CASES):
         query = query.where(_assigned(user.id))
@@ -330,7 +330,7 @@ def followups_due(session: Session, user: User, today: date) -> tuple[list[Follo
     base = (
         select(FollowUp)
         .join(Person, FollowUp.person_id == Person.id)
-        .where(visible_condition(user), _assigned(user.id) if not has_permission(user, Permission.OFFICE_CASES) else True)
+        .where(visible_condition(user), _assigned(user.id) if not has_permission(user, Permission.OFFICE_CASES) else true())
         .where(FollowUp.done_at.is_(None))
         .order_by(FollowUp.due_on, FollowUp.id)
     )

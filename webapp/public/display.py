@@ -82,7 +82,7 @@ def rb(text: Any) -> Markup:
 
 def url_with(**changes: Any) -> str:
     """The current page's URL with some query parameters changed (None removes one)."""
-    args = request.args.to_dict(flat=False)
+    args: dict[str, Any] = request.args.to_dict(flat=False)
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)
