@@ -62,11 +62,12 @@ def _polygonal(geom: BaseGeometry, where: str) -> Polygon | MultiPolygon:
         if not parts:
             raise ValueError(f"{where}: invalid polygon that cannot be repaired")
         geom = shapely.union_all(parts)
-    return geom  # type: ignore[return-value]
+    return geom
 
 
 def _check_crs(crs: CRS, source: str) -> CRS:
-    datum = crs.geodetic_crs.datum.name if crs.geodetic_crs is not None else ""
+    geodetic = crs.geodetic_crs
+    datum = geodetic.datum.name if geodetic is not None and geodetic.datum is not None else ""
     if not any(k in datum.lower() for k in _KNOWN_DATUMS):
         raise ValueError(
             f"{source}: unsupported datum {datum or '(none)'!r} in {crs.name!r}; "
@@ -80,7 +81,7 @@ def _to_wgs84(geom: Polygon | MultiPolygon, crs: CRS | None) -> Polygon | MultiP
         return geom
     if crs.equals(CRS.from_epsg(4326), ignore_axis_order=True):
         return geom
-    return transform_geometry(geom, crs, WGS84)  # type: ignore[return-value]
+    return transform_geometry(geom, crs, WGS84)
 
 
 def _check_lonlat(geom: BaseGeometry, source: str) -> None:

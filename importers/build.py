@@ -395,7 +395,7 @@ def _coordinates(
             usable = usable and keep
         if usable and check.lat is not None and check.lon is not None:
             level = raw.get("geocode_level")
-            return check.lat, check.lon, (level if level in GEOCODE_LEVELS else "file"), issues, False  # type: ignore[return-value]
+            return check.lat, check.lon, (level if level in GEOCODE_LEVELS else "file"), issues, False
 
     if geocoder is not None and address:
         hit = _geocode(geocoder, address)
@@ -464,7 +464,7 @@ def _schedule(raw: RawRow) -> tuple[Schedule | None, str | None, bool, list[RowI
         if not rrule and not rdates:
             return None, text or None, bool(parse_bool(raw.get("needs_review"))), issues
         try:
-            sched = Schedule(
+            sched: Schedule | None = Schedule(
                 rrule=rrule or None,
                 start=start,
                 end=end,

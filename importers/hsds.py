@@ -187,7 +187,7 @@ def _service_props(service: dict[str, Any]) -> dict[str, str]:
     put(H["description"], service.get("description"))
     put(H["url"], service.get("url"))
     put(H["email"], service.get("email"))
-    org = service.get("organization") if isinstance(service.get("organization"), dict) else {}
+    org = service["organization"] if isinstance(service.get("organization"), dict) else {}
     put(H["organization"], org.get("name"))
     put(H["organization_kana"], org.get("alternate_name"))
     phones = [p for p in service.get("phones") or [] if isinstance(p, dict)]
@@ -246,7 +246,7 @@ def _location_props(sal: dict[str, Any]) -> tuple[dict[str, str], str | None, st
     """One service_at_location → (場所名称, 所在地, 郵便番号 …, lat, lon)."""
     props: dict[str, str] = {}
     lat = lon = None
-    loc = sal.get("location") if isinstance(sal.get("location"), dict) else {}
+    loc = sal["location"] if isinstance(sal.get("location"), dict) else {}
     if loc.get("name"):
         props[H["place_name"]] = to_text(loc.get("name"))
     if loc.get("latitude") not in (None, "") and loc.get("longitude") not in (None, ""):
@@ -269,7 +269,7 @@ def _location_props(sal: dict[str, Any]) -> tuple[dict[str, str], str | None, st
 
 
 def _location_key(sal: dict[str, Any], index: int) -> str:
-    loc = sal.get("location") if isinstance(sal.get("location"), dict) else {}
+    loc = sal["location"] if isinstance(sal.get("location"), dict) else {}
     return to_text(loc.get("id")) or to_text(sal.get("location_id")) or to_text(sal.get("id")) or str(index)
 
 
@@ -364,10 +364,12 @@ def _services_from_tables(tables: dict[str, list[tuple[int, dict[str, str]]]]) -
         return out
 
     orgs = {row.get("id", ""): row for _l, row in tables.get("organizations", [])}
-    locations = {row.get("id", ""): dict(row) for _l, row in tables.get("locations", [])}
+    locations: dict[str, dict[str, Any]] = {
+        row.get("id", ""): dict(row) for _l, row in tables.get("locations", [])
+    }
     addresses = by("addresses", "location_id")
     for loc_id, loc in locations.items():
-        loc["addresses"] = addresses.get(loc_id, [])  # type: ignore[assignment]
+        loc["addresses"] = addresses.get(loc_id, [])
     sal = by("service_at_locations", "service_id")
     # A schedule row names its service, or its service_at_location (hours at one place).
     schedules = by("schedules", "service_id")

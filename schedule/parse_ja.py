@@ -291,7 +291,7 @@ def _apply_exclusions(
         if any(not 1 <= n <= 5 for n, _ in off) or "INTERVAL" in parts or "BYMONTHDAY" in parts:
             reasons.append(f"{shown}の休みを規則で表せません")
         elif parts["FREQ"] == "WEEKLY" and plain and len(plain) == len(items):
-            byday = []
+            byday: list[str] = []
             for code in plain:
                 wd = WEEKDAY_CODES.index(code)
                 byday.extend(f"{n}{code}" for n in range(1, 6) if (n, None) not in off and (n, wd) not in off)
@@ -359,8 +359,8 @@ def _parse(text: str | None, start_cell: str | None, end_cell: str | None) -> Pa
     off_months, off_ordinals, holidays_off, s, off_reasons = _exclusions(s)
     reasons.extend(off_reasons)
 
-    if _UNCERTAIN_RE.search(s):
-        reasons.append(f"不確かな表現があります（{_UNCERTAIN_RE.search(s).group(0)}）")  # type: ignore[union-attr]
+    if uncertain := _UNCERTAIN_RE.search(s):
+        reasons.append(f"不確かな表現があります（{uncertain.group(0)}）")
 
     skip_holidays = holidays_off
     closed: set[int] = set()

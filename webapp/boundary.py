@@ -9,7 +9,7 @@ from flask import Flask, Response, g
 from webapp.extensions import db
 
 
-def after_commit(callback: Callable[[], None]) -> None:
+def after_commit(callback: Callable[[], object]) -> None:
     """Run callback once the request's transaction has committed (skipped on rollback)."""
     g.setdefault("_after_commit", []).append(callback)
 

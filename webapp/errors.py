@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -21,11 +22,11 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
-def api_error(status: int, code: str, message: str, field: str | None = None):  # type: ignore[no-untyped-def]
+def api_error(status: int, code: str, message: str, field: str | None = None) -> tuple[Response, int]:
     return jsonify({"error": {"code": code, "field": field, "message": message}}), status
 
 
-def _render(exc: HTTPException):  # type: ignore[no-untyped-def]
+def _render(exc: HTTPException) -> ResponseReturnValue:
     status = exc.code or 500
     if isinstance(exc, CSRFError):
         title, text = _("フォームの有効期限が切れました"), _("ページを読み込み直して、もう一度送信してください。")
@@ -95,7 +96,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _safe_render)
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
         app.logger.exception("unhandled error")
         try:
             # A failed statement (PostgreSQL) leaves the transaction unusable; the error page's

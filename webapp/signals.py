@@ -30,9 +30,10 @@ def _after_commit(send: Callable[[], object]) -> None:
         send()
 
 
+# current_app is a LocalProxy, but Flask annotates it as Flask: hence the ignores below.
 def activity_changed_after_commit(activity_id: int) -> None:
-    _after_commit(lambda: activity_changed.send(current_app._get_current_object(), activity_id=activity_id))
+    _after_commit(lambda: activity_changed.send(current_app._get_current_object(), activity_id=activity_id))  # type: ignore[attr-defined]
 
 
 def place_changed_after_commit(place_id: int) -> None:
-    _after_commit(lambda: place_changed.send(current_app._get_current_object(), place_id=place_id))
+    _after_commit(lambda: place_changed.send(current_app._get_current_object(), place_id=place_id))  # type: ignore[attr-defined]

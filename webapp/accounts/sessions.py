@@ -94,7 +94,7 @@ def rotate(dbs: Session, user: User) -> UserSession:
 
 def current_row(dbs: Session | None = None) -> UserSession | None:
     if "_odekake_session" in g:
-        return g._odekake_session  # type: ignore[no-any-return]
+        return g._odekake_session
     sid = session.get(SESSION_KEY)
     row = None
     if isinstance(sid, str) and sid:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -112,14 +113,14 @@ def signup_sent() -> str | Response:
 @bp.route("/verify/<token>")
 @limiter.limit("30 per hour")
 @public
-def verify_email(token: str) -> str | Response:
+def verify_email(token: str) -> ResponseReturnValue:
     user = accounts.verify_email(db.session(), _settings(), token)
     if user is None:
         return render_template(
             "accounts/message.html",
             title=_("リンクが無効です"),
             text=_("リンクの有効期限が切れたか、正しくありません。もう一度登録するか、確認メールを送り直してください。"),
-        ), 400  # type: ignore[return-value]
+        ), 400
     flash(_("メールアドレスを確認しました。ログインしてください。"), "success")
     return redirect(url_for("auth.login", next=url_for("organizer.home")))
 
@@ -147,14 +148,14 @@ def password_forgot() -> str | Response:
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 @public
-def password_reset(token: str) -> str | Response:
+def password_reset(token: str) -> ResponseReturnValue:
     session = db.session()
     if accounts.user_for_reset(session, _settings(), token) is None:
         return render_template(
             "accounts/message.html",
             title=_("リンクが無効です"),
             text=_("リンクの有効期限が切れたか、すでに使われています。もう一度お申し込みください。"),
-        ), 400  # type: ignore[return-value]
+        ), 400
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
@@ -170,7 +171,7 @@ def password_reset(token: str) -> str | Response:
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 @public
-def accept_invitation(token: str) -> str | Response:
+def accept_invitation(token: str) -> ResponseReturnValue:
     from sqlalchemy import select
 
     from webapp.accounts.models.user import User
@@ -180,7 +181,7 @@ def accept_invitation(token: str) -> str | Response:
     if invitation is None:
         return render_template(
             "accounts/message.html", title=_("リンクが無効です"), text=_("招待リンクの有効期限が切れています。")
-        ), 400  # type: ignore[return-value]
+        ), 400
     email, organization = invitation
     has_account = session.scalar(select(User.id).where(User.email == email)) is not None
     form = AcceptInvitationForm()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from webapp.accounts.models.security import LoginAttempt
 from webapp.orm import utcnow
@@ -44,10 +44,12 @@ class Lock:
         return max(1, int(seconds + 59) // 60)
 
 
-def _failures_since(session: Session, column: object, value: str, since: datetime) -> list[datetime]:
+def _failures_since(
+    session: Session, column: InstrumentedAttribute[str], value: str, since: datetime
+) -> list[datetime]:
     rows = session.scalars(
         select(LoginAttempt.at)
-        .where(column == value, LoginAttempt.success.is_(False), LoginAttempt.at > since)  # type: ignore[operator]
+        .where(column == value, LoginAttempt.success.is_(False), LoginAttempt.at > since)
         .order_by(LoginAttempt.at.desc())
         .limit(max(MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_IP))
     ).all()

@@ -52,7 +52,7 @@ def safe_next(target: str | None) -> str | None:
 
 def _me() -> User:
     """The signed-in user itself, not the proxy (login_user must never be handed the proxy)."""
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
+    return current_user._get_current_object()
 
 
 def _client_ip() -> str:
@@ -134,6 +134,7 @@ def second_factor() -> Any:
                 audit.record(dbs, "auth.recovery_code_used", "user", user.id, user_id=user.id)
                 left = totp.remaining_recovery_codes(dbs, user)
                 flash(_("回復コードを使いました。残りは%(n)d個です。", n=left), "info")
+            assert isinstance(pending, dict)  # the user was read from it above
             return _signed_in(user, True, pending.get("next"))
         if lock is not None:
             session.pop(PENDING_KEY, None)

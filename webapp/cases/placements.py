@@ -111,7 +111,7 @@ def _load_case_child(session: Session, user: User, model: Any, child_id: int, ke
 
 
 def load_placement(session: Session, user: User, placement_id: int) -> Placement:
-    return _load_case_child(session, user, Placement, placement_id, "placement_id")  # type: ignore[no-any-return]
+    return _load_case_child(session, user, Placement, placement_id, "placement_id")
 
 
 def move_stage(
@@ -235,7 +235,7 @@ def record_baseline(session: Session, user: User, person: Person, scale: str, sc
 
 
 def load_followup(session: Session, user: User, followup_id: int) -> FollowUp:
-    return _load_case_child(session, user, FollowUp, followup_id, "followup_id")  # type: ignore[no-any-return]
+    return _load_case_child(session, user, FollowUp, followup_id, "followup_id")
 
 
 def complete_followup(
@@ -304,13 +304,15 @@ def host_figures(session: Session, activity_id: int, now: datetime | None = None
         )
     )
     limit = timedelta(days=int(case_setting("proposal_overdue_days")))
-    waits = [(a - p).total_seconds() / 86400 for p, a, _, _ in rows if a is not None]
+    waits = [(a - p).total_seconds() / 86400 for p, a, _, _ in rows if a is not None and p is not None]
     return HostFigures(
         proposals=len(rows),
         answered=len(waits),
         accepted=sum(1 for _, a, ok, _ in rows if a is not None and ok),
         mean_days_to_answer=round(sum(waits) / len(waits), 1) if waits else None,
-        open_overdue=sum(1 for p, a, _, st in rows if a is None and st == "proposed" and now - p > limit),
+        open_overdue=sum(
+            1 for p, a, _, st in rows if a is None and st == "proposed" and p is not None and now - p > limit
+        ),
     )
 
 

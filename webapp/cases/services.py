@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, exists, or_, select, true
 from sqlalchemy.orm import Session
 
 from schedule import TZ as _TOKYO
@@ -315,7 +315,7 @@ def overdue_condition(today: date, now: datetime) -> Any:
     )
 
 
-def case_query(user: User, f: CaseFilter, today: date, now: datetime) -> Select[tuple[Person]]:
+def case_query(user: User, f: CaseFilter, today: date, now: datetime) -> Select[Person]:
     """Visible persons by scope, stage, field, district and overdue. The free-text ``q`` is not applied
     here: what_matters is encrypted at rest, so list_cases matches it after decrypting."""
     query = select(Person).where(visible_condition(user))
@@ -377,7 +377,7 @@ def followups_due(session: Session, user: User, today: date) -> tuple[list[Follo
     base = (
         select(FollowUp)
         .join(Person, FollowUp.person_id == Person.id)
-        .where(visible_condition(user), _assigned(user.id) if not has_permission(user, Permission.OFFICE_CASES) else True)
+        .where(visible_condition(user), _assigned(user.id) if not has_permission(user, Permission.OFFICE_CASES) else true())
         .where(FollowUp.done_at.is_(None))
         .order_by(FollowUp.due_on, FollowUp.id)
     )

@@ -299,7 +299,7 @@ def _sample_district_centroids() -> dict[str, tuple[str, float, float]]:
             aliases[props["A27_003"]] = key
     out = {}
     for key, shapes in groups.items():
-        centre = unary_union(shapes).centroid  # type: ignore[arg-type]
+        centre = unary_union(shapes).centroid
         out[key] = (names[key], centre.y, centre.x)
     return out | {alias: out[key] for alias, key in aliases.items()}
 

@@ -172,7 +172,7 @@ def _lang() -> str:
 
 
 def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined, no-any-return]
+    return current_user._get_current_object()
 
 
 def _person(person_id: int, action: str = "case.read", **detail: Any) -> Person:

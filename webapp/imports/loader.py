@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -323,7 +324,7 @@ class Loader:
         self.seen: set[str] = set()
         self.changed_ids: set[int] = set()
         self.changed: list[Activity] = []
-        self.changed_places: list[Place] = []
+        self.changed_places: list[Place | _NewPlace] = []  # a new place is never "changed"
         self.new_rows: list[dict[str, Any]] = []
         self.updates: dict[int, dict[str, Any]] = {}
         self.pending_places: list[_NewPlace] = []
@@ -344,10 +345,12 @@ class Loader:
             if not pending:
                 continue
             rows = [{**{c: getattr(obj, c) for c in columns}, "created_at": now, "updated_at": now} for obj in pending]
-            for obj, row_id in zip(pending, self.insert_rows(model.__table__, rows), strict=True):
+            row_ids = self.insert_rows(model.__table__, rows)
+            new: Sequence[_NewPlace | _NewOrganization] = pending  # zip() would type either kind as object
+            for obj, row_id in zip(new, row_ids, strict=True):
                 obj.id = row_id
             if model is Place:
-                self.new_place_ids.extend(obj.id for obj in pending)
+                self.new_place_ids.extend(row_ids)
             pending.clear()
 
     def prepare(self, records: list[ActivityRecord]) -> list[Row]:
@@ -575,7 +578,7 @@ class Loader:
             return ids
         self.session.execute(table.insert(), rows)
         c = table.c
-        found = dict(
+        found: dict[str, int] = dict(
             self.session.execute(
                 select(c.source_id, c.id).where(c.source == self.source, c.source_id.in_([r["source_id"] for r in rows]))
             ).all()

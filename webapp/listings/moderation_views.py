@@ -65,7 +65,7 @@ def moderation_revision(revision_id: int) -> str | Response:
     revision = session.get(ActivityRevision, revision_id)
     if revision is None:
         abort(404)
-    moderator = current_user._get_current_object()  # type: ignore[attr-defined]
+    moderator = current_user._get_current_object()
     if request.method == "POST":
         decision = request.form.get("decision", "")
         message = request.form.get("message", "")

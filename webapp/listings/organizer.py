@@ -306,7 +306,7 @@ def build_schedule(data: Mapping[str, Any], today: date | None = None) -> tuple[
             if not weekdays:
                 return None, _("曜日を選んでください。")
             interval = 2 if str(s.get("interval")) == "2" else 1
-            rule = f"FREQ=WEEKLY;BYDAY={','.join(weekdays)}"
+            rule: str | None = f"FREQ=WEEKLY;BYDAY={','.join(weekdays)}"
             if interval == 2:
                 rule = f"FREQ=WEEKLY;INTERVAL=2;BYDAY={','.join(weekdays)}"
             dtstart = today or date.today() if interval == 2 else None

@@ -19,6 +19,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -42,7 +43,7 @@ def _settings() -> Any:
 
 
 def _user() -> Any:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 def _activity_or_404(activity_id: int) -> Activity:
@@ -283,13 +284,13 @@ def geocode() -> Response:
 @bp.route("/reconfirm/<token>", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 @public
-def reconfirm(token: str) -> str | Response:
+def reconfirm(token: str) -> ResponseReturnValue:
     from webapp.listings.freshness import activity_for_token, confirm
 
     session = db.session()
     activity = activity_for_token(session, _settings(), token)
     if activity is None:
-        return render_template("listings/organizer_reconfirm.html", activity=None, done=False), 404  # type: ignore[return-value]
+        return render_template("listings/organizer_reconfirm.html", activity=None, done=False), 404
     if request.method == "POST":
         user_id = current_user.id if current_user.is_authenticated else None
         confirm(session, activity, user_id)

@@ -18,6 +18,7 @@ import struct
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
@@ -160,7 +161,12 @@ def _to_8bit(image: Image.Image) -> Image.Image:
     mode = image.mode
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
         # 16-bit greyscale: scale to 0..255 instead of letting convert() clip everything to white.
-        scale = 1 / 257 if mode.startswith("I;16") else 1 / 256 if image.getextrema()[1] > 255 else 1
+        # One band, so getextrema() is (min, max), not one pair per band (its other return type).
+        scale = (
+            1 / 257
+            if mode.startswith("I;16")
+            else 1 / 256 if cast("tuple[float, float]", image.getextrema())[1] > 255 else 1
+        )
         return image.point(lambda v: v * scale).convert("L").convert("RGB")
     if mode == "F":
         return image.convert("L").convert("RGB")

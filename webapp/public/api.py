@@ -38,7 +38,8 @@ def _json(payload: dict[str, Any], *, mimetype: str = "application/json", modifi
     if modified is not None:
         response.last_modified = modified if modified.tzinfo else modified.replace(tzinfo=UTC)
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place (it returns self, typed as werkzeug's Response)
+    return response
 
 
 def _latest(result: SearchResult) -> datetime | None:
@@ -55,11 +56,11 @@ def _with_outdated(items: list[dict[str, Any]], activities: list[Activity]) -> l
     return items
 
 
-def _search() -> SearchResult | Response:
+def _search() -> SearchResult | tuple[Response, int]:
     try:
         query = parse_activity_query(request.args)
     except QueryError as exc:
-        return api_error(400, exc.code, exc.message, exc.field)  # type: ignore[no-any-return]
+        return api_error(400, exc.code, exc.message, exc.field)
     return search_activities(db.session(), query, use_cache=True)
 
 

@@ -28,7 +28,8 @@ def _from_places(text: str) -> tuple[float, float] | None:
         for lat, lon, address, name, kana in db.session().execute(
             select(Place.lat, Place.lon, Place.address, Place.name, Place.name_kana).where(Place.lat.is_not(None))
         )
-        if any(key in fold(v).replace(" ", "") for v in (address, name, kana))
+        if lat is not None and lon is not None
+        and any(key in fold(v).replace(" ", "") for v in (address, name, kana))
     ]
     if not points:
         return None

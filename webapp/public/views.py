@@ -6,6 +6,7 @@ Views stay thin: parse the request, call the finder / services, render.
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -13,6 +14,7 @@ from werkzeug.routing import BuildError
 
 from schedule import describe, next_occurrences
 from schedule.ical import calendar, vevent
+from webapp.config import Settings
 from webapp.extensions import db, limiter
 from webapp.listings.error_reports import create_error_report
 from webapp.listings.models.activity import Activity
@@ -30,7 +32,7 @@ display.register(bp)
 PER_PAGE = finder.PER_PAGE
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings() -> Settings:
     from flask import current_app
 
     return current_app.extensions["odekake_settings"]
@@ -136,7 +138,7 @@ def activity(activity_id: int) -> tuple[str, int]:
 @bp.route("/activities/<int:activity_id>/report", methods=["POST"])
 @public
 @limiter.limit("5 per hour;20 per day", methods=["POST"])
-def report(activity_id: int) -> Response | tuple[str, int]:
+def report(activity_id: int) -> ResponseReturnValue:
     a = _activity_or_404(activity_id)
     if a.status != "published":
         abort(410)

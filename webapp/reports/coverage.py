@@ -216,7 +216,7 @@ def category_points(session: Session, category: str) -> list[tuple[float, float]
         .where(Activity.status == "published", Activity.category == category, Place.lat.is_not(None))
         .distinct()
     )
-    return sorted((lat, lon) for lat, lon in session.execute(query))
+    return sorted((lat, lon) for lat, lon in session.execute(query) if lat is not None and lon is not None)
 
 
 def _rounded(geom: Any, digits: int = 6) -> dict[str, Any]:

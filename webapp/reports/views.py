@@ -271,7 +271,7 @@ def xlsx_response(sheets: Sequence[tuple[str, Sequence[Any], Table]], stem: str,
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb.remove(wb.active)
     for title, header, rows in sheets:
         ws = wb.create_sheet(title=str(title)[:31])
         ws.append([escape_cell(str(h)) for h in header])

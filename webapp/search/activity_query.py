@@ -7,10 +7,11 @@ Nothing here touches the database; codes are checked against data/taxonomy.toml.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -109,7 +110,7 @@ class QueryError(Exception):
     code: str
     field: str
     message: str
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # `field` (above) shadows field()
 
     def __post_init__(self) -> None:
         super().__init__(f"{self.field}: {self.message}")

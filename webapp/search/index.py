@@ -488,7 +488,7 @@ class Facets:
 # the index on disk
 
 
-class _LazyKana(list):  # type: ignore[type-arg]
+class _LazyKana(list[str]):
     """Kana keys of a ranking, looked up only when read (usually never)."""
 
     def __init__(self, kana: list[str], order: Any) -> None:

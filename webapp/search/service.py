@@ -319,6 +319,7 @@ def _rank_with_facets(
         order = dict(zip(cand.tolist(), pos.tolist(), strict=True))
     dist: dict[int, float] = {}
     if query.has_point and len(docnums):
+        assert query.lat is not None and query.lon is not None  # has_point
         d = geodesic_many_m(query.lat, query.lon, fac.lat[docnums], fac.lon[docnums])
         inside = d <= query.radius_m
         docnums = docnums[inside]
@@ -334,11 +335,11 @@ def _rank_with_facets(
 def _filtered_rows(session: Session, query: ActivityQuery, now: datetime, ids: list[int] | None) -> list[Any]:
     """Published rows passing every DB-side filter (restricted to ``ids`` when given)."""
     if ids is not None and len(ids) <= _MAX_IN_IDS:
-        rows = []
+        rows: list[Any] = []
         for i in range(0, len(ids), 1000):
             rows += session.execute(_candidate_stmt(session, query, ids[i : i + 1000], geo=False)).all()
     else:
-        rows = session.execute(_candidate_stmt(session, query, None, geo=ids is None)).all()
+        rows = list(session.execute(_candidate_stmt(session, query, None, geo=ids is None)).all())
         if ids is not None:
             wanted = set(ids)
             rows = [r for r in rows if r.id in wanted]

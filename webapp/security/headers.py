@@ -107,7 +107,7 @@ def hide_server_software() -> None:
         return [h for h in original(self) if not h.lower().startswith("server:")]
 
     default_headers._odekake = True  # type: ignore[attr-defined]
-    gunicorn_wsgi.Response.default_headers = default_headers  # type: ignore[method-assign]
+    gunicorn_wsgi.Response.default_headers = default_headers
 
 
 class BoundedIntConverter(IntegerConverter):
