@@ -25,7 +25,7 @@ def query_args() -> dict[str, list[str]]:
 
 
 def _lang_url(lang: str) -> str:
-    args: dict[str, object] = dict(query_args())
+    args: dict[str, Any] = dict(query_args())
     args["lang"] = lang
     return url_for(request.endpoint or "public.index", **(request.view_args or {}), **args)
 

@@ -131,7 +131,7 @@ class PersonForm(FlaskForm):
         known = {str(c.value if isinstance(c, SelectChoice) else c[0]) for c in field.choices or []}
         if value and value not in known:
             # Keep what was sent visible (selected) beside the error rather than silently dropping it.
-            field.choices = [*field.choices, SelectChoice(value, value)]  # type: ignore[misc]
+            field.choices = [*field.choices, SelectChoice(value, value)]
             raise ValidationError(_("地区は一覧から選んでください。"))
 
     def to_input(self) -> svc.PersonInput:
@@ -679,9 +679,11 @@ def baseline(person_id: int) -> Response | tuple[str, int]:
     note = _text("note", errors, 4000)
     if score is None and "wellbeing_score" not in errors:
         errors["wellbeing_score"] = _("スコアを入力してください。")
-    if errors:
+    if errors or score is None:
         return _rejected(person, errors, "baseline")
-    return _act(person, _("ベースラインを記録しました。"), lambda: flow.record_baseline(db.session(), _me(), person, request.form.get("wellbeing_scale", ""), score, note), "followups")
+    given: int = score
+    return _act(person, _("ベースラインを記録しました。"), lambda: flow.record_baseline(
+        db.session(), _me(), person, request.form.get("wellbeing_scale", ""), given, note), "followups")
 
 
 @bp.route("/followups/<int:followup_id>/done", methods=["POST"])
