@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -27,6 +27,10 @@ def api_error(status: int, code: str, message: str, field: str | None = None):  
 
 def _render(exc: HTTPException):  # type: ignore[no-untyped-def]
     status = exc.code or 500
+    if isinstance(exc, SecurityError):
+        # A Host header outside TRUSTED_HOSTS: no URL can be built for this request (the page
+        # template builds links), and none should be built from that host anyway.
+        return Response("400 Bad Request: unknown host", status=400, mimetype="text/plain")
     if isinstance(exc, CSRFError):
         title, text = _("フォームの有効期限が切れました"), _("ページを読み込み直して、もう一度送信してください。")
     else:

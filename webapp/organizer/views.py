@@ -314,6 +314,7 @@ def reconfirm(token: str) -> str | Response:
 def invite() -> str | Response:
     from sqlalchemy import select
 
+    from webapp.services.mail import mail_link
     from webapp.services.organizer_accounts import invite as send_invite
 
     session = db.session()
@@ -331,7 +332,7 @@ def invite() -> str | Response:
                     _user(),
                     request.form.get("email", ""),
                     organization,
-                    lambda t: url_for("auth.accept_invitation", token=t, _external=True),
+                    lambda t: mail_link(_settings(), "auth.accept_invitation", token=t),
                 )
             except ServiceError as exc:
                 flash(exc.message, "error")

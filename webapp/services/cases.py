@@ -42,6 +42,7 @@ from webapp.models.case import (
 )
 from webapp.security.audit import record
 from webapp.security.permissions import has_permission
+from webapp.services.accounts import LoginResult, attempt_reauth
 from webapp.services.crypto import decrypt, encrypt
 from webapp.services.errors import ServiceError
 
@@ -668,10 +669,11 @@ def export_person(session: Session, user: User, person: Person) -> dict[str, Any
     }
 
 
-def verify_reauth(session: Session, user: User, password: str) -> bool:
-    from webapp.auth.passwords import verify_password
-
-    ok = verify_password(user.password_hash, password)
-    record(session, "auth.reauth" if ok else "auth.reauth_failed", "user", user.id, user_id=user.id)
-    return ok
+def verify_reauth(session: Session, user: User, password: str, ip: str = "") -> LoginResult:
+    """The password again, on the login throttle (a locked account is refused even the right one)."""
+    result = attempt_reauth(session, user, password, ip)
+    if result.lock is None:
+        ok = result.user is not None
+        record(session, "auth.reauth" if ok else "auth.reauth_failed", "user", user.id, user_id=user.id)
+    return result
 
