@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask
@@ -68,6 +69,10 @@ def init_flask_config(app: Flask, settings: Settings) -> None:
         BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=True,
+        # When the shared store (Redis) is down, count in memory per worker rather than answer 500.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        # Any other Host header gets 400: nothing the app builds from the Host may be poisoned.
+        TRUSTED_HOSTS=list(settings.allowed_hosts),
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -98,6 +103,12 @@ def init_security(app: Flask, settings: Settings) -> None:
 
     csrf.init_app(app)
     limiter.init_app(app)
+    if settings.is_production and settings.ratelimit_storage_uri.startswith("memory://"):
+        # gunicorn runs several workers: each would count on its own, multiplying every limit.
+        logging.getLogger(__name__).warning(
+            "rate limits are counted per worker (ratelimit_storage_uri is memory://); set"
+            " ODEKAKE_RATELIMIT_STORAGE_URI=redis://host:6379/0 to share them"
+        )
     init_headers(app)
     app.before_request(enforce_declared_access)
 

@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,11 +61,28 @@ class Settings:
     proxy_fix_hops: int = 0
     # The city the site serves: a town typed alone (「東生駒」) is looked up in it (geocoder).
     city_name: str = "生駒市"
+    # The site's public address (scheme, host, optional path): every link in a mail is built on it,
+    # never on the request's Host header, which a client chooses. Required in production.
+    base_url: str = ""
+    # Host names accepted besides base_url's (e.g. an internal name the health check uses); any
+    # other Host header is refused with 400. A leading dot allows subdomains.
+    trusted_hosts: tuple[str, ...] = ()
+    # Outgoing mail: "starttls" (required, refuses to send in clear), "ssl" (SMTPS) or "none".
+    smtp_tls: str = "starttls"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def allowed_hosts(self) -> tuple[str, ...]:
+        """Host names the app answers to (Flask's TRUSTED_HOSTS): base_url's, trusted_hosts, and
+        outside production the loopback names (the test client asks for "localhost")."""
+        hosts = [urlsplit(self.base_url).hostname or "", *self.trusted_hosts]
+        if not self.is_production:
+            hosts += ["localhost", "127.0.0.1"]
+        return tuple(dict.fromkeys(h.lower() for h in hosts if h))
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -79,6 +97,16 @@ class Settings:
     @property
     def resolved_upload_dir(self) -> Path:
         return self.upload_dir or self.instance_dir / "uploads"
+
+
+SMTP_TLS_MODES = ("starttls", "ssl", "none")
+
+
+def _checked_base_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"base_url must look like https://odekake.example.jp, not {url!r}")
+    return url.strip().rstrip("/")
 
 
 def _normalise_db_url(url: str) -> str:
@@ -165,6 +193,14 @@ def _finish(settings: Settings) -> Settings:
         raise ConfigError(f"[extra] {moved[0]!r} is a setting of its own now: write it at the top of config.toml")
     if settings.proxy_fix_hops < 0 or settings.hsts_max_age < 0:
         raise ConfigError("proxy_fix_hops and hsts_max_age must be 0 or more")
+    if settings.smtp_tls not in SMTP_TLS_MODES:
+        raise ConfigError(f"smtp_tls must be one of {', '.join(SMTP_TLS_MODES)}, not {settings.smtp_tls!r}")
+    if settings.base_url:
+        settings = replace(settings, base_url=_checked_base_url(settings.base_url))
+    elif not settings.is_production:
+        # Links in development mails open the dev server; in tests, the test client's default host.
+        default = "http://localhost" if settings.env == "testing" else "http://127.0.0.1:5000"
+        settings = replace(settings, base_url=default)
     if settings.is_production:
         if not settings.secret_key:
             raise ConfigError("ODEKAKE_SECRET_KEY is required when ODEKAKE_ENV=production")
@@ -174,6 +210,11 @@ def _finish(settings: Settings) -> Settings:
             raise ConfigError("ODEKAKE_SECRET_KEY must be at least 32 characters")
         if not settings.encryption_key:
             raise ConfigError("ODEKAKE_ENCRYPTION_KEY (a Fernet key) is required when ODEKAKE_ENV=production")
+        if not settings.base_url:
+            raise ConfigError(
+                "ODEKAKE_BASE_URL (the site's public address, e.g. https://odekake.example.jp) is required"
+                " when ODEKAKE_ENV=production"
+            )
         return settings
     if not settings.secret_key:
         settings = replace(settings, secret_key=_dev_secret(settings.instance_dir))

@@ -6,7 +6,7 @@ from flask import Flask, Response, current_app, jsonify, make_response, render_t
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -28,6 +28,10 @@ def api_error(status: int, code: str, message: str, field: str | None = None) ->
 
 def _render(exc: HTTPException) -> ResponseReturnValue:
     status = exc.code or 500
+    if isinstance(exc, SecurityError):
+        # A Host header outside TRUSTED_HOSTS: no URL can be built for this request (the page
+        # template builds links), and none should be built from that host anyway.
+        return Response("400 Bad Request: unknown host", status=400, mimetype="text/plain")
     if isinstance(exc, CSRFError):
         title, text = _("フォームの有効期限が切れました"), _("ページを読み込み直して、もう一度送信してください。")
     else:

@@ -54,13 +54,17 @@ def test_organizer_listing_lifecycle(
     # --- sign up and verify through the mail in the dev outbox
     phone.goto(live_server("/auth/signup"))
     phone.get_by_label("メールアドレス").fill(email)
-    phone.get_by_label("パスワード（10文字以上）").fill(PASSWORD)
     phone.get_by_label("お名前（担当者名）").fill("山田花子")
     phone.get_by_label("団体名").fill(f"ひまわりの会{tag}")
     phone.get_by_role("button", name="登録して確認メールを受け取る").click()
     phone.wait_for_url(re.compile(r"/auth/signup/sent"))
     phone.goto(_mail_link(phone, live_server, email, "/auth/verify/"))
-    assert "メールアドレスを確認しました" in phone.content()
+    # the password is chosen on the page the verification link opens
+    phone.get_by_label("パスワード（10文字以上）").fill(PASSWORD)
+    phone.get_by_label("もう一度").fill(PASSWORD)
+    phone.get_by_role("button", name="パスワードを設定して登録を完了する").click()
+    phone.wait_for_url(re.compile(r"/auth/login"))
+    assert "登録が完了しました" in phone.content()
     phone.get_by_label("メールアドレス").fill(email)
     phone.get_by_label("パスワード").fill(PASSWORD)
     phone.get_by_role("button", name="ログイン").click()
@@ -138,11 +142,10 @@ def test_organizer_listing_lifecycle(
     assert features and abs(features[0]["geometry"]["coordinates"][1] - moved[0]) < 1e-5
 
     # --- months later: the reconfirmation mail, and its one-button page
-    from flask import url_for
-
     from webapp.extensions import db
     from webapp.listings.freshness import send_reconfirmations
     from webapp.listings.models.activity import Activity
+    from webapp.mail import mail_link
     from webapp.orm import utcnow
 
     app = live_server.app
@@ -152,8 +155,9 @@ def test_organizer_listing_lifecycle(
         assert activity is not None and activity.status == "published"
         old = utcnow() - timedelta(days=30 * settings.reconfirm_months + 3)
         activity.last_confirmed_at = old
-    with app.test_request_context(base_url=live_server.url), db.transaction() as session:
-        assert send_reconfirmations(session, settings, lambda t: url_for("organizer.reconfirm", token=t, _external=True)) >= 1
+    with app.test_request_context(), db.transaction() as session:
+        link_for = lambda t: mail_link(settings, "organizer.reconfirm", live_server.url, token=t)  # noqa: E731
+        assert send_reconfirmations(session, settings, link_for) >= 1
     link = _mail_link(anonymous, live_server, email, "/organizer/reconfirm/")
     anonymous.goto(link)
     assert name in anonymous.content()

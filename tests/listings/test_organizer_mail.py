@@ -39,7 +39,13 @@ class FakeSMTP:
         return None
 
     def has_extn(self, name: str) -> bool:
-        return False
+        return name == "starttls"
+
+    def starttls(self, context: Any = None) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
 
     def send_message(self, message: EmailMessage) -> None:
         FakeSMTP.sent.append(message)

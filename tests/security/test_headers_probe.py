@@ -196,6 +196,7 @@ def test_production_cookies_are_secure_and_hsts_is_on(tmp_path: Path) -> None:
             "secret_key": "s" * 48,
             "encryption_key": Fernet.generate_key().decode(),
             "database_url": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+            "base_url": "https://localhost",
         }
     )
     try:

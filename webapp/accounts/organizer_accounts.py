@@ -4,12 +4,15 @@ Verification and invitation links carry signed, expiring tokens (itsdangerous): 
 names the user and e-mail and only works while the account is unverified; an invitation names the
 e-mail and organization. Password reset uses the single-use, digest-stored tokens of
 webapp.accounts.services (issue/peek/consume_reset_token), and set_password() ends every session.
-An unverified account is simply `active=False`: login refuses it until the link is opened.
+An unverified account is simply `active=False`: login refuses it until the link is opened. The
+password is chosen on the page the verification link opens (or by a password reset, which verifies
+the address too), never at sign-up: whoever signs up an address they do not own sets nothing.
 Responses never reveal whether an e-mail address has an account.
 """
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.accounts.models.user import RoleMembership, User
-from webapp.accounts.services import check_new_password, create_user, normalise_email
+from webapp.accounts.passwords import hash_password, password_problem
+from webapp.accounts.services import (
+    awaiting_verification,
+    check_new_password,
+    create_user,
+    normalise_email,
+    set_password,
+)
 from webapp.config import Settings
 from webapp.listings.models.organization import ORGANIZATION_KINDS, Organization
 from webapp.listings.organizer import add_member, plain_text
@@ -54,11 +64,18 @@ def read_token(settings: Settings, purpose: str, token: str, max_age: int) -> di
 # sign-up and verification
 
 
+def _placeholder_password(email: str) -> str:
+    """A random password nobody is told: the account's own is chosen on the verification page."""
+    while True:
+        password = secrets.token_urlsafe(32)
+        if password_problem(password, email) is None:
+            return password
+
+
 def sign_up(
     session: Session,
     settings: Settings,
     email: str,
-    password: str,
     display_name: str,
     organization_name: str,
     organization_kind: str,
@@ -66,18 +83,25 @@ def sign_up(
 ) -> User | None:
     """Create an unverified organizer and their organization, and mail the verification link.
 
-    Returns None (after mailing a notice to the owner) when the address already has an account,
-    so the page shown is the same either way.
+    No password is taken here: whoever signs an address up without owning it must not have a
+    password that goes live when the owner opens the link. The owner chooses it on the page the
+    link opens (complete_verification).
+
+    Returns None when the address already has an account (mailing its owner a notice, or the
+    verification link again while unverified), so the page shown is the same either way. Both
+    paths hash one password with Argon2, so their timing does not tell them apart either.
     """
     email = normalise_email(email)
     org_name = plain_text(organization_name, 200)
     if not org_name:
         raise ServiceError("organization_required", _("団体名を入力してください。"), "organization_name")
-    # The policy runs before the lookup so that a taken address gets the same answer (create_user
-    # applies it again).
-    check_new_password(password, email)
+    placeholder = _placeholder_password(email)
     existing = session.scalar(select(User).where(User.email == email))
     if existing is not None:
+        hash_password(placeholder)  # the Argon2 work create_user does on the other path
+        if awaiting_verification(existing):
+            send_verification(session, settings, existing, verify_link)
+            return None
         queue_mail(
             session,
             settings,
@@ -87,7 +111,7 @@ def sign_up(
             + "\n",
         )
         return None
-    user = create_user(session, email, password, ["organizer"], display_name=plain_text(display_name, 200))
+    user = create_user(session, email, placeholder, ["organizer"], display_name=plain_text(display_name, 200))
     user.active = False
     organization = Organization(
         source="organizer",
@@ -111,7 +135,7 @@ def send_verification(session: Session, settings: Settings, user: User, verify_l
         settings,
         user.email,
         _("おでかけマップ: メールアドレスの確認"),
-        _("次のリンクを開くと登録が完了します（3日間有効）。")
+        _("次のリンクを開き、パスワードを決めると登録が完了します（3日間有効）。")
         + "\n\n"
         + verify_link(token)
         + "\n\n"
@@ -122,23 +146,34 @@ def send_verification(session: Session, settings: Settings, user: User, verify_l
 
 def resend_verification(session: Session, settings: Settings, email: str, verify_link: LinkFor) -> None:
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is not None and not user.active and "organizer" in user.roles and user.last_login_at is None:
+    if user is not None and awaiting_verification(user):
         send_verification(session, settings, user, verify_link)
 
 
-def verify_email(session: Session, settings: Settings, token: str) -> User | None:
+def verification_user(session: Session, settings: Settings, token: str) -> User | None:
+    """The account a valid verification link names, or None (bad, expired or for another address)."""
     payload = read_token(settings, "verify", token, VERIFY_MAX_AGE)
     if not payload:
         return None
     user = session.get(User, payload.get("u"))
     if user is None or user.email != payload.get("e"):
         return None
-    if not user.active and user.last_login_at is None:
-        # Only a never-used account is activated by this link; a suspended one stays suspended.
-        user.active = True
-        record(session, "organizer.verify_email", "user", user.id, user_id=user.id)
-        session.flush()
-    return user if user.active else None
+    return user
+
+
+def complete_verification(session: Session, settings: Settings, token: str, password: str) -> User:
+    """Verify the address and set the password the owner chose (replacing whatever was there).
+
+    Only a never-used account is activated by the link; a suspended one stays suspended.
+    """
+    user = verification_user(session, settings, token)
+    if user is None or not awaiting_verification(user):
+        raise ServiceError("bad_token", _("リンクの有効期限が切れたか、正しくありません。"), "token")
+    set_password(session, user, password)  # applies the password policy
+    user.active = True
+    record(session, "organizer.verify_email", "user", user.id, user_id=user.id)
+    session.flush()
+    return user
 
 
 # ------------------------------------------------------------------------------------------------
@@ -150,7 +185,8 @@ def request_password_reset(session: Session, settings: Settings, email: str, res
     from webapp.accounts.services import issue_reset_token
 
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None or not user.active:
+    # An unverified account may reset too: the mail proves the address, so the reset verifies it.
+    if user is None or not (user.active or awaiting_verification(user)):
         return
     token = issue_reset_token(session, user)
     queue_mail(
@@ -176,7 +212,7 @@ def user_for_reset(session: Session, settings: Settings, token: str) -> User | N
 
 def reset_password(session: Session, settings: Settings, token: str, password: str) -> User:
     """Use up the token and set the password; every session of the user ends (set_password)."""
-    from webapp.accounts.services import consume_reset_token, set_password
+    from webapp.accounts.services import consume_reset_token
 
     owner = user_for_reset(session, settings, token)
     if owner is None:
@@ -189,6 +225,10 @@ def reset_password(session: Session, settings: Settings, token: str, password: s
         raise ServiceError("bad_token", _("リンクの有効期限が切れたか、すでに使われています。"), "token")
     set_password(session, user, password)
     record(session, "auth.password_reset", "user", user.id, user_id=user.id)
+    if not user.active:
+        # consume_reset_token only hands out active or awaiting-verification accounts.
+        user.active = True
+        record(session, "organizer.verify_email", "user", user.id, {"via": "password_reset"}, user_id=user.id)
     session.flush()
     return user
 

@@ -124,7 +124,8 @@ def attempt_login(session: Session, email: str, password: str, ip: str) -> Login
     account exists); the hash is still computed so a lock costs an attacker the same time.
     """
     email = normalise_email(email)[:254]
-    lock = throttle.check(session, email, ip)
+    # A locked second factor locks the password step too: no new round of codes until it expires.
+    lock = throttle.check(session, email, ip) or throttle.check(session, throttle.second_factor_key(email), "")
     if lock is not None:
         dummy_verify(password)
         return LoginResult(lock=lock)
@@ -135,13 +136,50 @@ def attempt_login(session: Session, email: str, password: str, ip: str) -> Login
     return LoginResult(user=user)
 
 
+def second_factor_lock(session: Session, user: User, ip: str) -> throttle.Lock | None:
+    """The lock in force on `user`'s second factor (its own count, see throttle.second_factor_key)."""
+    return throttle.check(session, throttle.second_factor_key(user.email), ip)
+
+
 def record_second_factor(session: Session, user: User, ip: str, success: bool) -> throttle.Lock | None:
-    """Count a TOTP attempt like a password attempt; returns the lock now in force, if any."""
-    throttle.record(session, user.email, ip, success=success)
+    """Count a TOTP attempt under the second-factor key; returns the lock now in force, if any.
+
+    A correct password does not reset this count; only a correct code does.
+    """
+    key = throttle.second_factor_key(user.email)
+    throttle.record(session, key, ip, success=success)
     if success:
         return None
     throttle.purge_some(session)
-    return throttle.check(session, user.email, ip)
+    return throttle.check(session, key, ip)
+
+
+def attempt_reauth(session: Session, user: User, password: str, ip: str) -> LoginResult:
+    """Ask a signed-in user for their password again (e.g. before a case export).
+
+    Counted like a login on the same per-account and per-IP throttle: otherwise the form is a
+    password oracle without a limit. A locked account is refused even with the right password.
+    """
+    lock = throttle.check(session, user.email, ip)
+    if lock is not None:
+        dummy_verify(password)
+        return LoginResult(lock=lock)
+    ok = user.active and verify_password(user.password_hash, password)
+    throttle.record(session, user.email, ip, success=ok)
+    if not ok:
+        # No lock in this answer even when this failure reaches the limit: a locked answer is a 429,
+        # and a 4xx rolls the request back, this failure with it (the next attempt sees the lock).
+        throttle.purge_some(session)
+        return LoginResult()
+    return LoginResult(user=user)
+
+
+def lock_message(lock: throttle.Lock) -> str:
+    """What a locked person is told (in the page's language), with the minutes left."""
+    return _(
+        "ログインの失敗が続いたため、一時的にログインできません。%(n)d分後にもう一度お試しください。",
+        n=lock.minutes_left(),
+    )
 
 
 def revoke_sessions(session: Session, user: User) -> None:
@@ -212,7 +250,14 @@ def peek_reset_token(session: Session, token: str) -> User | None:
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         return None
     user = session.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    if user is None or not (user.active or awaiting_verification(user)):
+        return None
+    return user
+
+
+def awaiting_verification(user: User) -> bool:
+    """A signed-up organizer who has not verified the address yet (inactive and never signed in)."""
+    return not user.active and user.last_login_at is None and "organizer" in user.roles
 
 
 def consume_reset_token(session: Session, token: str) -> User | None:

@@ -20,6 +20,7 @@ from webapp.accounts import organizer_accounts as accounts
 from webapp.accounts.blueprint import bp
 from webapp.accounts.passwords import MIN_LENGTH
 from webapp.extensions import db, limiter
+from webapp.mail import mail_link
 from webapp.security.permissions import public
 from webapp.service_error import ServiceError
 
@@ -39,7 +40,11 @@ def _settings() -> Any:
 
 
 def _verify_link(token: str) -> str:
-    return url_for("auth.verify_email", token=token, _external=True)
+    return mail_link(_settings(), "auth.verify_email", token=token)
+
+
+def _reset_link(token: str) -> str:
+    return mail_link(_settings(), "auth.password_reset", token=token)
 
 
 def _password_field(label: Any) -> PasswordField:
@@ -51,8 +56,8 @@ def _password_field(label: Any) -> PasswordField:
 
 
 class SignupForm(FlaskForm):
+    # No password here: it is chosen on the page the verification link opens (see sign_up).
     email = EmailField(_l("メールアドレス"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
-    password = _password_field(_l("パスワード（%(n)d文字以上）", n=MIN_LENGTH))
     display_name = StringField(_l("お名前（担当者名）"), validators=[Length(max=200)])
     organization_name = StringField(_l("団体名"), validators=[DataRequired(), Length(max=200)])
     organization_kind = SelectField(
@@ -66,6 +71,11 @@ class EmailForm(FlaskForm):
 
 class NewPasswordForm(FlaskForm):
     password = _password_field(_l("新しいパスワード（%(n)d文字以上）", n=MIN_LENGTH))
+    confirm = PasswordField(_l("もう一度"), validators=[DataRequired(), EqualTo("password", message=_l("同じパスワードを入力してください。"))])
+
+
+class VerifyForm(FlaskForm):
+    password = _password_field(_l("パスワード（%(n)d文字以上）", n=MIN_LENGTH))
     confirm = PasswordField(_l("もう一度"), validators=[DataRequired(), EqualTo("password", message=_l("同じパスワードを入力してください。"))])
 
 
@@ -85,7 +95,6 @@ def signup() -> str | Response:
                 db.session(),
                 _settings(),
                 form.email.data or "",
-                form.password.data or "",
                 form.display_name.data or "",
                 form.organization_name.data or "",
                 form.organization_kind.data or "other",
@@ -110,19 +119,32 @@ def signup_sent() -> str | Response:
     return render_template("accounts/signup_sent.html", form=form)
 
 
-@bp.route("/verify/<token>")
+@bp.route("/verify/<token>", methods=["GET", "POST"])
 @limiter.limit("30 per hour")
 @public
-def verify_email(token: str) -> ResponseReturnValue:
-    user = accounts.verify_email(db.session(), _settings(), token)
-    if user is None:
+def verify_email(token: str) -> str | Response:
+    """The verification link: the owner of the address chooses the password here."""
+    session = db.session()
+    user = accounts.verification_user(session, _settings(), token)
+    if user is not None and user.active:
+        flash(_("メールアドレスを確認しました。ログインしてください。"), "success")
+        return redirect(url_for("auth.login", next=url_for("organizer.home")))
+    if user is None or not accounts.awaiting_verification(user):
         return render_template(
             "accounts/message.html",
             title=_("リンクが無効です"),
             text=_("リンクの有効期限が切れたか、正しくありません。もう一度登録するか、確認メールを送り直してください。"),
-        ), 400
-    flash(_("メールアドレスを確認しました。ログインしてください。"), "success")
-    return redirect(url_for("auth.login", next=url_for("organizer.home")))
+        ), 400  # type: ignore[return-value]
+    form = VerifyForm()
+    if form.validate_on_submit():
+        try:
+            accounts.complete_verification(session, _settings(), token, form.password.data or "")
+        except ServiceError as exc:
+            form.password.errors = [*form.password.errors, exc.message]
+        else:
+            flash(_("登録が完了しました。決めたパスワードでログインしてください。"), "success")
+            return redirect(url_for("auth.login", next=url_for("organizer.home")))
+    return render_template("auth/verify.html", form=form, email=user.email)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -135,7 +157,7 @@ def password_forgot() -> str | Response:
             db.session(),
             _settings(),
             form.email.data or "",
-            lambda t: url_for("auth.password_reset", token=t, _external=True),
+            _reset_link,
         )
         return render_template(
             "accounts/message.html",

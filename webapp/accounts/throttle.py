@@ -32,6 +32,17 @@ KEEP = timedelta(days=90)
 PURGE_BATCH = 200
 
 
+# Second-factor attempts are counted under their own key, so that a correct password (which clears
+# the password count) does not clear them: else right password + 4 wrong codes, again and again,
+# guesses codes without end. Only a correct code clears them. ":" cannot occur in an address the
+# login form accepts, so no one can type this key as an e-mail address.
+SECOND_FACTOR_PREFIX = "2fa:"
+
+
+def second_factor_key(email: str) -> str:
+    return (SECOND_FACTOR_PREFIX + email)[:254]
+
+
 @dataclass(frozen=True)
 class Lock:
     """Why and until when further attempts are refused."""

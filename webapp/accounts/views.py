@@ -16,9 +16,11 @@ from webapp.accounts.blueprint import bp
 from webapp.accounts.models.user import User
 from webapp.accounts.services import (
     attempt_login,
+    lock_message,
     password_message,
     record_second_factor,
     revoke_sessions,
+    second_factor_lock,
     set_password,
 )
 from webapp.extensions import db, limiter
@@ -68,8 +70,7 @@ def _home_for(user: User) -> str:
 
 
 def _lock_message(lock: throttle.Lock) -> str:
-    minutes = lock.minutes_left()
-    return _("ログインの失敗が続いたため、一時的にログインできません。%(n)d分後にもう一度お試しください。", n=minutes)
+    return lock_message(lock)
 
 
 def _signed_in(user: User, mfa: bool, next_url: str | None) -> Response:
@@ -125,10 +126,14 @@ def second_factor() -> Any:
     form = TotpForm()
     status = 200
     if form.validate_on_submit():
-        lock = throttle.check(dbs, user.email, _client_ip())
-        kind = None if lock else totp.verify(dbs, user, form.code.data or "")
-        if lock is None:
-            lock = record_second_factor(dbs, user, _client_ip(), success=kind is not None)
+        # The second factor's own count: a correct password in between does not reset it.
+        lock = second_factor_lock(dbs, user, _client_ip())
+        if lock is not None:
+            session.pop(PENDING_KEY, None)
+            flash(_lock_message(lock), "error")
+            return render_template("accounts/totp.html", form=form), 429
+        kind = totp.verify(dbs, user, form.code.data or "")
+        lock = record_second_factor(dbs, user, _client_ip(), success=kind is not None)
         if kind is not None:
             if kind == "recovery":
                 audit.record(dbs, "auth.recovery_code_used", "user", user.id, user_id=user.id)
@@ -277,7 +282,7 @@ def _check_current_code() -> User:
     dbs = db.session()
     user = _me()
     # A stolen session must not be able to guess its way to turning the second factor off.
-    lock = throttle.check(dbs, user.email, _client_ip())
+    lock = second_factor_lock(dbs, user, _client_ip())
     kind = None if lock else totp.verify(dbs, user, form.code.data or "")
     if lock is None:
         lock = record_second_factor(dbs, user, _client_ip(), success=kind is not None)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from schedule import TZ as _TOKYO
 from webapp.accounts.models.user import User
+from webapp.accounts.services import LoginResult, attempt_reauth
 from webapp.cases.models import (
     AGE_BANDS,
     CONSENT_METHODS,
@@ -722,10 +723,11 @@ def export_person(session: Session, user: User, person: Person) -> dict[str, Any
     }
 
 
-def verify_reauth(session: Session, user: User, password: str) -> bool:
-    from webapp.accounts.passwords import verify_password
-
-    ok = verify_password(user.password_hash, password)
-    record(session, "auth.reauth" if ok else "auth.reauth_failed", "user", user.id, user_id=user.id)
-    return ok
+def verify_reauth(session: Session, user: User, password: str, ip: str = "") -> LoginResult:
+    """The password again, on the login throttle (a locked account is refused even the right one)."""
+    result = attempt_reauth(session, user, password, ip)
+    if result.lock is None:
+        ok = result.user is not None
+        record(session, "auth.reauth" if ok else "auth.reauth_failed", "user", user.id, user_id=user.id)
+    return result
 

@@ -554,8 +554,16 @@ def export(person_id: int) -> str | Response:
     if not svc.is_owner_office(_me(), person):
         abort(403)
     form = ExportForm()
+    status = 200
     if form.validate_on_submit():
-        if not svc.verify_reauth(db.session(), _me(), form.password.data or ""):
+        from webapp.accounts.services import lock_message
+
+        reauth = svc.verify_reauth(db.session(), _me(), form.password.data or "", (request.remote_addr or "")[:64])
+        if reauth.lock is not None:
+            flash(lock_message(reauth.lock), "error")
+            status = 429
+        elif reauth.user is None:
+            # 200: the failure must be committed to count towards the lock.
             flash(_("パスワードが違います。"), "error")
         else:
             data = svc.export_person(db.session(), _me(), person)
@@ -564,7 +572,7 @@ def export(person_id: int) -> str | Response:
                 response.headers["Content-Disposition"] = f'attachment; filename="{person.case_code}.json"'
                 return response
             return render_template("cases/export.html", data=data, person=person)
-    return render_template("cases/export_form.html", form=form, person=person)
+    return render_template("cases/export_form.html", form=form, person=person), status  # type: ignore[return-value]
 
 
 # ── suggestions and placements ─────────────────────────────────────────────────────────────────

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app, url_for
+from flask import current_app
 
 from webapp.commands.common import fail
 
@@ -27,16 +27,17 @@ def import_geocoder(path: Path) -> None:
 
 
 @click.command("send-reconfirmations")
-@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True, help="site address used in the links")
-def send_reconfirmations(base_url: str) -> None:
+@click.option("--base-url", default=None, help="site address used in the links [default: the base_url setting]")
+def send_reconfirmations(base_url: str | None) -> None:
     """Mail "still running as shown?" to organizers of listings due for reconfirmation."""
     from webapp.extensions import db
     from webapp.listings.freshness import send_reconfirmations as send
-    from webapp.mail import deliver_pending
+    from webapp.mail import deliver_pending, mail_link
 
     settings = current_app.extensions["odekake_settings"]
-    with current_app.test_request_context(base_url=base_url), db.transaction() as session:
-        count = send(session, settings, lambda t: url_for("organizer.reconfirm", token=t, _external=True))
+    # A request context for the mail text's language only; the links come from base_url.
+    with current_app.test_request_context(), db.transaction() as session:
+        count = send(session, settings, lambda t: mail_link(settings, "organizer.reconfirm", base_url, token=t))
     with db.transaction() as session:
         delivered = deliver_pending(session, settings)
     click.echo(f"reconfirmation requests: {count} listing(s); mails delivered by SMTP: {delivered}")

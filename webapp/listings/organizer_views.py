@@ -309,6 +309,7 @@ def invite() -> str | Response:
     from sqlalchemy import select
 
     from webapp.accounts.organizer_accounts import invite as send_invite
+    from webapp.mail import mail_link
 
     session = db.session()
     organizations = session.scalars(select(Organization).order_by(Organization.name)).all()
@@ -325,7 +326,7 @@ def invite() -> str | Response:
                     _user(),
                     request.form.get("email", ""),
                     organization,
-                    lambda t: url_for("auth.accept_invitation", token=t, _external=True),
+                    lambda t: mail_link(_settings(), "auth.accept_invitation", token=t),
                 )
             except ServiceError as exc:
                 flash(exc.message, "error")

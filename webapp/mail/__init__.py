@@ -7,15 +7,33 @@ page. Sending happens after the request's commit, so a rolled-back sign-up never
 from __future__ import annotations
 
 import smtplib
+import ssl
 from email.message import EmailMessage
+from typing import Any
+from urllib.parse import urlsplit
 
-from flask import has_request_context
+from flask import current_app, has_request_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.config import Settings
 from webapp.mail.models import OutboxMessage
 from webapp.orm import utcnow
+
+
+def mail_link(settings: Settings, endpoint: str, base_url: str | None = None, **values: Any) -> str:
+    """An absolute link for a mail, on the configured site address (settings.base_url).
+
+    Never on the request's Host header: a client chooses that, and a reset link pointing at the
+    client's host hands it the token.
+    """
+    parts = urlsplit(base_url or settings.base_url)
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+class InsecureTransport(smtplib.SMTPException):
+    """The server did not offer STARTTLS although smtp_tls requires it: nothing is sent in clear."""
 
 
 def queue_mail(session: Session, settings: Settings, to: str, subject: str, body: str) -> OutboxMessage:
@@ -49,11 +67,7 @@ def deliver(session: Session, settings: Settings, message: OutboxMessage) -> boo
     mail["Subject"] = message.subject
     mail.set_content(message.body)
     try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
-            smtp.ehlo()
-            if smtp.has_extn("starttls"):
-                smtp.starttls()
-                smtp.ehlo()
+        with _connect(settings) as smtp:
             smtp.send_message(mail)
     except (OSError, smtplib.SMTPException) as exc:
         message.error = str(exc)[:300]
@@ -65,6 +79,30 @@ def deliver(session: Session, settings: Settings, message: OutboxMessage) -> boo
     message.body = ""
     session.flush()
     return True
+
+
+def _connect(settings: Settings) -> smtplib.SMTP:
+    """An SMTP connection as settings.smtp_tls requires, certificates verified against the system CAs.
+
+    "starttls" fails when the server does not offer it: a stripped STARTTLS (a machine in the path
+    removing it from the EHLO answer) must not turn reset links into clear text.
+    """
+    context = ssl.create_default_context()
+    if settings.smtp_tls == "ssl":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=20, context=context)
+        return smtp
+    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20)
+    try:
+        smtp.ehlo()
+        if settings.smtp_tls == "starttls":
+            if not smtp.has_extn("starttls"):
+                raise InsecureTransport(f"{settings.smtp_host} does not offer STARTTLS; not sending in clear")
+            smtp.starttls(context=context)
+            smtp.ehlo()
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
 
 
 def deliver_pending(session: Session, settings: Settings) -> int:
