@@ -148,7 +148,7 @@ def backup(settings: Settings, engine: Engine, dest: Path, log: Callable[[str], 
             raise BackupError(f"no database at {source}; run `odekake init-db` first")
         _sqlite_copy(source, dest / SQLITE_FILE)
         # Counts come from the copy itself: exactly what the backup holds.
-        check = create_engine(f"sqlite:///{dest / SQLITE_FILE}")
+        check = create_engine(f"sqlite:///{dest / SQLITE_FILE}", hide_parameters=True)
         try:
             with check.connect() as conn:
                 existing = set(inspect(conn).get_table_names())
@@ -330,7 +330,7 @@ def _pg_restore(settings: Settings, dump: Path) -> None:
 @contextmanager
 def engine_for(url: str) -> Iterator[Connection]:
     """A short-lived connection to a libpq URL (closed and disposed on exit)."""
-    engine = create_engine("postgresql+psycopg://" + url.split("://", 1)[1])
+    engine = create_engine("postgresql+psycopg://" + url.split("://", 1)[1], hide_parameters=True)
     try:
         with engine.connect() as conn:
             yield conn

@@ -46,6 +46,9 @@ def _spatialite_listener(library: str, busy_timeout_ms: int) -> Callable[[Any, A
 
 def make_engine(settings: Settings, **kwargs: Any) -> Engine:
     url = settings.sqlalchemy_url
+    # Bound parameters are residents' names, phone numbers and case notes: an error (an
+    # IntegrityError, a lock timeout) must not copy them into the exception text or the error log.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         # pyproj bundles its own libproj; mod_spatialite links Debian's. Loaded in the other order, the
         # two copies' static destructors corrupt the heap at process exit (measured: abort on exit).
