@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -56,6 +57,7 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
 
         if not url.endswith(":memory:") and "///" in url:
             settings.instance_dir.mkdir(parents=True, exist_ok=True)
+            _private_database_file(url.split("///", 1)[1].split("?", 1)[0])
         engine = create_engine(url, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000}, **kwargs)
         event.listen(engine, "connect", _spatialite_listener(settings.spatialite_path, settings.sqlite_busy_timeout_ms))
         _use_explicit_sqlite_transactions(engine)
@@ -63,6 +65,35 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
     if url.startswith("postgresql"):
         return create_engine(url, pool_pre_ping=True, **kwargs)
     raise ConfigError(f"unsupported database URL {url.split(':', 1)[0]!r}: use postgresql:// or leave it empty")
+
+
+def _private_database_file(path: str) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would use the umask, usually 0644).
+
+    It holds case notes and account data, like the key files.  SQLite gives the -wal, -shm and
+    -journal files the permissions of the database file, so they follow.  An existing file
+    readable by others is tightened too (best effort: it may belong to another user).
+    """
+    if not path or path == ":memory:":
+        return
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    except OSError:
+        return  # no such directory, read-only place: SQLite will say so in its own words
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm", "-journal"):
+        side = f"{path}{suffix}"
+        try:
+            if os.stat(side).st_mode & 0o077:
+                os.chmod(side, 0o600)
+        except OSError:
+            pass
 
 
 def _use_explicit_sqlite_transactions(engine: Engine) -> None:
