@@ -6,6 +6,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -27,7 +28,7 @@ def _spatialite_listener(library: str, busy_timeout_ms: int) -> Callable[[Any, A
             raise SpatialiteUnavailable(
                 "this Python cannot load SQLite extensions (SpatiaLite); build .venv from /usr/bin/python3"
             )
-        dbapi_conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        dbapi_conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")  # the init below waits too
         dbapi_conn.execute("PRAGMA foreign_keys = ON")
         dbapi_conn.execute("PRAGMA journal_mode = WAL")
         dbapi_conn.execute("PRAGMA synchronous = NORMAL")
@@ -37,6 +38,8 @@ def _spatialite_listener(library: str, busy_timeout_ms: int) -> Callable[[Any, A
             dbapi_conn.enable_load_extension(False)
             # The WGS84-only init takes ~0.04 s per new file instead of ~8 s for the full EPSG table.
             init_spatialite(dbapi_conn, init_mode="WGS84", transaction=True)
+            # Loading SpatiaLite sets its own busy timeout (5 s), replacing ours: set it again.
+            dbapi_conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         except sqlite3.OperationalError as exc:
             raise SpatialiteUnavailable(
                 f"cannot load SpatiaLite ({library}): {exc}; install libsqlite3-mod-spatialite"
@@ -107,6 +110,35 @@ def _use_explicit_sqlite_transactions(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if request_will_write() else "BEGIN")
 
 
+# Set by :func:`writing` (a command that writes, e.g. `odekake import`).
+_writing: ContextVar[bool] = ContextVar("odekake_writing", default=False)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """SQLite transactions begun inside take the write lock at BEGIN (BEGIN IMMEDIATE).
+
+    For commands that read then write while the site keeps writing: a deferred transaction would
+    fail at its first write after any web commit ("database is locked" at once, see
+    :func:`request_will_write`); BEGIN IMMEDIATE waits up to busy_timeout for its turn instead.
+    """
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
+def is_database_locked(exc: BaseException) -> bool:
+    """SQLite's "database is locked" / "busy": another writer held the lock longer than we waited."""
+    from sqlalchemy.exc import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return False
+    text_ = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text_ or "database table is locked" in text_ or "busy" in text_
+
+
 # Requests that write, or may (signed-in areas: audited reads, session touches, forms).
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITING_AREAS = ("/staff/", "/organizer/", "/auth/")
@@ -123,6 +155,8 @@ def request_will_write() -> bool:
     """
     from flask import has_request_context, request
 
+    if _writing.get():
+        return True
     if not has_request_context():
         return False
     return request.method not in _SAFE_METHODS or request.path.startswith(_WRITING_AREAS)
