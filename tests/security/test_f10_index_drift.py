@@ -114,3 +114,38 @@ def test_reindex_clears_the_marks_of_interrupted_imports(tmp_path: Path) -> None
     repaired = run(instance, "reindex", "--check", "--quiet")
     assert repaired.returncode == 1 and "missing" in repaired.stdout, repaired.stdout + repaired.stderr
     assert list((instance / "index.pending").iterdir()) == []
+
+
+def test_admin_import_whose_worker_died_before_indexing_is_reconciled_by_the_next(
+    client, make_user, tmp_path: Path, monkeypatch  # type: ignore[no-untyped-def]
+) -> None:
+    import io
+
+    from tests.helpers import csrf_token, login
+    from webapp.search import sync
+
+    index = SearchIndex(tmp_path / "index")
+    monkeypatch.setattr("webapp.search.index.current_index", lambda: index)
+    make_user("admin@example.jp", "admin")
+    login(client, "admin@example.jp")
+
+    def import_via_page(name: str, source: str) -> None:
+        token = csrf_token(client, "/staff/import")
+        form = {"csrf_token": token, "format": "municipal-csv", "source": source,
+                "file": (io.BytesIO((FIXTURES / name).read_bytes()), name)}
+        preview = client.post("/staff/import", data=form, content_type="multipart/form-data")
+        action = re.search(r'action="(/staff/import/[A-Za-z0-9_-]+/confirm)"', preview.get_data(as_text=True))
+        assert preview.status_code == 200 and action
+        done = client.post(action.group(1), data={"csrf_token": csrf_token(client, "/staff/import")})
+        assert done.status_code == 200
+
+    # The worker dies after the request's commit, before the after-commit index update runs.
+    with monkeypatch.context() as m:
+        m.setattr("webapp.staff.imports.after_commit", lambda callback: None)
+        import_via_page("kayoi_utf8bom_crlf.csv", "kayoi")
+    assert len(sync.pending_marks(index)) == 1
+    assert not index.exists() or index.doc_count() == 0
+
+    import_via_page("events_utf8_lf.csv", "events")
+    assert sync.pending_marks(index) == []
+    assert index.doc_count() == 3 + 2  # the first import's published rows too
