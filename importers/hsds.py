@@ -42,7 +42,7 @@ from importers.columns import CANONICAL_HEADER as H
 from importers.export import record_to_row
 from importers.keyed import KeyedItem, read_keyed, to_text
 from importers.records import ActivityRecord, ReadResult, UnreadableFile
-from importers.textfile import check_zip, decode_bytes, read_bytes
+from importers.textfile import ReadClock, check_zip, decode_bytes, read_bytes
 from importers.vocab import load_vocab
 from schedule.model import WEEKDAY_CODES, Schedule, parse_rrule_parts
 
@@ -349,6 +349,7 @@ def _csv_tables(path: Path) -> tuple[dict[str, list[tuple[int, dict[str, str]]]]
         )
     tables: dict[str, list[tuple[int, dict[str, str]]]] = {}
     encoding = ""
+    clock = ReadClock(path.name)
     for name, data in raw.items():
         text, enc = decode_bytes(data, f"{name}.csv")
         if name == "services":
@@ -357,6 +358,7 @@ def _csv_tables(path: Path) -> tuple[dict[str, list[tuple[int, dict[str, str]]]]
         rows: list[tuple[int, dict[str, str]]] = []
         try:
             for row in reader:
+                clock.check()
                 if len(rows) >= MAX_CSV_ROWS:
                     raise UnreadableFile(
                         f"{name}.csv の行数が多すぎます（{MAX_CSV_ROWS}行まで）",

@@ -23,7 +23,7 @@ from defusedxml.ElementTree import fromstring
 from importers.issues import issue
 from importers.keyed import KeyedItem, read_keyed
 from importers.records import ReadResult, UnreadableFile
-from importers.textfile import check_zip, read_bytes
+from importers.textfile import ReadClock, check_zip, read_bytes
 from importers.vocab import load_vocab
 
 __all__ = ["KmlReader", "read_kml"]
@@ -137,7 +137,9 @@ def read_kml(path: Path, *, mapping: dict[str, str] | None = None, geocoder: Any
         raise UnreadableFile(f"KML ではありません: {path.name}", f"not a KML document: {path.name}")
     vocab = load_vocab()
     items: list[KeyedItem] = []
+    clock = ReadClock(path.name)
     for index, (pm, folder) in enumerate(_placemarks(root, None), start=1):
+        clock.check()
         if index > MAX_PLACEMARKS:
             raise UnreadableFile(
                 f"地点（Placemark）が多すぎます（{MAX_PLACEMARKS}件まで）: {path.name}",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from importers.records import UnreadableFile
 
-__all__ = ["check_zip", "decode_bytes", "read_bytes", "split_rows"]
+__all__ = ["ReadClock", "check_zip", "decode_bytes", "read_bytes", "split_rows"]
 
 MAX_BYTES = 200 * 1024 * 1024
 
@@ -44,6 +45,27 @@ def read_bytes(path: Path) -> bytes:
         raise UnreadableFile(
             f"ファイルを開けません: {path}（{exc.strerror}）", f"cannot open {path} ({exc.strerror})"
         ) from exc
+
+
+# Reading a city's file (a few thousand rows) takes a few seconds; one still being read after this
+# long is not a city's file (an XLSX with a bad header and a million rows took 51 s of CPU before
+# its header was checked).  Checked between rows, so a slow file stops instead of holding a worker.
+MAX_READ_SECONDS = 120.0
+
+
+class ReadClock:
+    """The time allowed for reading one file; :meth:`check` between rows refuses a file that takes longer."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.deadline = time.monotonic() + MAX_READ_SECONDS
+
+    def check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise UnreadableFile(
+                f"ファイルの読み込みに時間がかかりすぎます（{MAX_READ_SECONDS:.0f}秒まで）: {self.name}",
+                f"reading {self.name} takes too long (at most {MAX_READ_SECONDS:.0f} s)",
+            )
 
 
 def check_zip(

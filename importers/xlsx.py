@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from importers.records import ReadResult, UnreadableFile
 from importers.tabular import HEADER_SCAN_ROWS, find_header, read_table
-from importers.textfile import check_zip
+from importers.textfile import ReadClock, check_zip
 
 __all__ = ["XlsxReader", "read_xlsx"]
 
@@ -18,10 +17,6 @@ __all__ = ["XlsxReader", "read_xlsx"]
 MAX_COLUMNS = 1000
 # A city lists a few thousand places; a sheet of more rows than this is not a city's list.
 MAX_ROWS = 200_000
-# Reading a 3,000-row sheet takes about a second; a sheet still being read after this long is
-# not a city's file (a bad-header sheet of a million rows took 51 s of CPU before the header
-# check).  Checked between rows, so a slow file stops here instead of holding a worker.
-MAX_READ_SECONDS = 120.0
 
 
 def _cell(value: Any) -> str:
@@ -76,16 +71,9 @@ def read_xlsx(path: Path, *, mapping: dict[str, str] | None = None, geocoder: An
     return read_table(rows, mapping=mapping, geocoder=geocoder, encoding=None)
 
 
-def _too_slow(name: str) -> UnreadableFile:
-    return UnreadableFile(
-        f"シートの読み込みに時間がかかりすぎます（{MAX_READ_SECONDS:.0f}秒まで）: {name}",
-        f"reading the sheet of {name} takes too long (at most {MAX_READ_SECONDS:.0f} s)",
-    )
-
-
 def _sheet_rows(ws: Any, name: str, mapping: dict[str, str] | None) -> list[tuple[int, list[str]]]:
     """The sheet's rows, streamed: the header is checked on the first rows before the rest is read."""
-    deadline = time.monotonic() + MAX_READ_SECONDS
+    clock = ReadClock(name)
     rows: list[tuple[int, list[str]]] = []
     filled = 0
     header_checked = False
@@ -93,8 +81,7 @@ def _sheet_rows(ws: Any, name: str, mapping: dict[str, str] | None) -> list[tupl
         for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
             if number > MAX_ROWS:
                 raise UnreadableFile(f"行数が多すぎます（{MAX_ROWS}行まで）", f"too many rows (at most {MAX_ROWS})")
-            if time.monotonic() > deadline:
-                raise _too_slow(name)
+            clock.check()
             cells = [_cell(v) for v in values[:MAX_COLUMNS]]
             while cells and not cells[-1]:
                 cells.pop()

@@ -120,6 +120,7 @@ def _sqlite_copy(source: Path, target: Path) -> None:
     """SQLite online backup API: a consistent copy even while the app writes (WAL included)."""
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
+        os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))  # never readable by others, even briefly
         dst = sqlite3.connect(target)
         try:
             src.backup(dst, pages=1024)

@@ -186,14 +186,24 @@ def test_xlsx_bad_header_stops_after_the_first_rows(tmp_path: Path, monkeypatch:
     assert seen <= 3 * 20
 
 
-def test_xlsx_read_time_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import importers.xlsx
-
-    path = _sheet(tmp_path / "book.xlsx", [["名称", "住所"], ["サロン", "生駒市"]])
-    monkeypatch.setattr(importers.xlsx, "MAX_READ_SECONDS", -1.0)
-    with pytest.raises(UnreadableFile, match="takes too long") as raised:
-        read_xlsx(path)
-    assert "時間がかかりすぎます" in raised.value.message_ja
+def test_read_time_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An exhausted clock: every zip-based reader stops between rows with the reason.
+    monkeypatch.setattr(textfile, "MAX_READ_SECONDS", -1.0)
+    book = _sheet(tmp_path / "book.xlsx", [["名称", "住所"], ["サロン", "生駒市"]])
+    hsds = tmp_path / "hsds.zip"
+    with zipfile.ZipFile(hsds, "w") as zf:
+        zf.writestr("services.csv", "id,name\ns1,サロン\n")
+    kmz = tmp_path / "map.kmz"
+    with zipfile.ZipFile(kmz, "w") as zf:
+        zf.writestr(
+            "doc.kml",
+            '<kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><name>サロン</name>'
+            "<Point><coordinates>135.7,34.69</coordinates></Point></Placemark></Document></kml>",
+        )
+    for read, path in ((read_xlsx, book), (read_hsds, hsds), (read_kml, kmz)):
+        with pytest.raises(UnreadableFile, match="takes too long") as raised:
+            read(path)
+        assert "時間がかかりすぎます" in raised.value.message_ja
 
 
 def test_a_normal_xlsx_still_reads(tmp_path: Path) -> None:
