@@ -272,16 +272,20 @@ def after_import_commit(session: Session, report: ImportReport) -> str | None:
     when the index could not be updated (the DB is the source of truth; the import's own mark
     stays, so the next import or `odekake reindex --check` repairs the index).
     """
+    if report.dry_run:
+        return None
+    # An import that changed nothing still reconciles: after a killed import, the operator's
+    # first move is to run the same file again, whose rows are then all "unchanged".
     try:
         from webapp.search.index import current_index
         from webapp.search.sync import clear_pending, index_activities, reconcile_pending
     except ImportError:
-        if report.dry_run or not (report.changed_ids or report.changed_place_ids):
+        if not (report.changed_ids or report.changed_place_ids):
             return None
         return "search index not updated: webapp.search is not available (run `odekake reindex`)"
     index = current_index()
     note = None
-    if not report.dry_run and (report.changed_ids or report.changed_place_ids):
+    if report.changed_ids or report.changed_place_ids:
         ids = set(report.changed_ids)
         place_ids = sorted(report.changed_place_ids)
         for start in range(0, len(place_ids), BATCH_SIZE):
