@@ -42,7 +42,7 @@ from importers.columns import CANONICAL_HEADER as H
 from importers.export import record_to_row
 from importers.keyed import KeyedItem, read_keyed, to_text
 from importers.records import ActivityRecord, ReadResult, UnreadableFile
-from importers.textfile import decode_bytes, read_bytes
+from importers.textfile import ReadClock, check_zip, decode_bytes, read_bytes
 from importers.vocab import load_vocab
 from schedule.model import WEEKDAY_CODES, Schedule, parse_rrule_parts
 
@@ -60,7 +60,14 @@ _CORE_HEADERS = {H[f] for f in ("id", "name", "name_kana", "description", "url",
 _SCHEDULE_HEADERS = {H[f] for f in ("schedule_text", "rrule", "dtstart", "start_time", "end_time", "exdates",
                                      "rdates", "skip_holidays", "needs_review", "cost_yen")}
 
-MAX_CSV_MEMBER = 50 * 1024 * 1024
+# One CSV table of an HSDS zip, expanded, and all of them together: a city's HSDS export of a few
+# thousand services is ~3 MB.  Every table is decoded and parsed into dicts (~10 times its size
+# in memory), so the caps stay well below the general zip caps (a 1.9 MB zip of many 50 MB
+# members grew a worker to 2.6 GB).
+MAX_CSV_MEMBER = 16 * 1024 * 1024
+MAX_CSV_TOTAL = 32 * 1024 * 1024
+# Rows in one table: a city has a few thousand services; more is not a city's file.
+MAX_CSV_ROWS = 100_000
 
 # What an HSDS 3 schedule can carry (schema/schedule.json: freq is WEEKLY or MONTHLY).
 _HSDS_FREQS = frozenset({"WEEKLY", "MONTHLY"})
@@ -329,13 +336,11 @@ def _csv_tables(path: Path) -> tuple[dict[str, list[tuple[int, dict[str, str]]]]
     else:
         try:
             with zipfile.ZipFile(path) as zf:
-                for info in zf.infolist():
-                    if info.filename.lower().endswith(".csv") and not info.is_dir():
-                        if info.file_size > MAX_CSV_MEMBER:
-                            raise UnreadableFile(
-                                f"ZIP 内のファイルが大きすぎます: {info.filename}", f"{info.filename} in the zip is too large"
-                            )
-                        raw[Path(info.filename).stem.lower()] = zf.read(info)
+                members = [i for i in zf.infolist() if i.filename.lower().endswith(".csv") and not i.is_dir()]
+                # Sizes from the central directory, before anything is expanded.
+                check_zip(zf, path.name, member_bytes=MAX_CSV_MEMBER, total_bytes=MAX_CSV_TOTAL, only=members)
+                for info in members:
+                    raw[Path(info.filename).stem.lower()] = zf.read(info)
         except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
             raise UnreadableFile(f"ZIP を開けません: {path.name}（{exc}）", f"cannot open the zip {path.name} ({exc})") from exc
     if "services" not in raw:
@@ -344,13 +349,23 @@ def _csv_tables(path: Path) -> tuple[dict[str, list[tuple[int, dict[str, str]]]]
         )
     tables: dict[str, list[tuple[int, dict[str, str]]]] = {}
     encoding = ""
+    clock = ReadClock(path.name)
     for name, data in raw.items():
         text, enc = decode_bytes(data, f"{name}.csv")
         if name == "services":
             encoding = enc
         reader = csv.DictReader(io.StringIO(text, newline=""))
+        rows: list[tuple[int, dict[str, str]]] = []
         try:
-            tables[name] = [(reader.line_num, {k: v or "" for k, v in row.items() if k}) for row in reader]
+            for row in reader:
+                clock.check()
+                if len(rows) >= MAX_CSV_ROWS:
+                    raise UnreadableFile(
+                        f"{name}.csv の行数が多すぎます（{MAX_CSV_ROWS}行まで）",
+                        f"too many rows in {name}.csv (at most {MAX_CSV_ROWS})",
+                    )
+                rows.append((reader.line_num, {k: v or "" for k, v in row.items() if k}))
+            tables[name] = rows
         except csv.Error as exc:
             raise UnreadableFile(f"{name}.csv を読めません（{exc}）", f"cannot read {name}.csv ({exc})") from exc
     return tables, encoding

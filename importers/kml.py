@@ -23,12 +23,16 @@ from defusedxml.ElementTree import fromstring
 from importers.issues import issue
 from importers.keyed import KeyedItem, read_keyed
 from importers.records import ReadResult, UnreadableFile
-from importers.textfile import read_bytes
+from importers.textfile import ReadClock, check_zip, read_bytes
 from importers.vocab import load_vocab
 
 __all__ = ["KmlReader", "read_kml"]
 
-MAX_KML_BYTES = 100 * 1024 * 1024
+# The parsed tree of a KML takes ~25 times its size in memory: a 10 MB KML is ~250 MB.  A My Maps
+# export of 2,000 placemarks is ~2 MB (a 100 MB cap let a 305 KB KMZ grow a worker to 2.8 GB).
+MAX_KML_BYTES = 10 * 1024 * 1024
+# A city lists a few thousand places; more placemarks than this is not a city's map.
+MAX_PLACEMARKS = 100_000
 
 
 def _local(tag: Any) -> str:
@@ -56,8 +60,17 @@ def _strip_html(text: str) -> str:
     return html.unescape(text).strip()
 
 
+def _too_large(name: str) -> UnreadableFile:
+    return UnreadableFile(
+        f"KML が大きすぎます（{MAX_KML_BYTES} バイトまで）: {name}",
+        f"the KML {name} is too large (at most {MAX_KML_BYTES} bytes)",
+    )
+
+
 def _kml_bytes(data: bytes, name: str) -> bytes:
     if data[:2] != b"PK":
+        if len(data) > MAX_KML_BYTES:
+            raise _too_large(name)
         return data
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -65,8 +78,10 @@ def _kml_bytes(data: bytes, name: str) -> bytes:
             if not kmls:
                 raise UnreadableFile(f"KMZ に KML がありません: {name}", f"no .kml inside the KMZ {name}")
             info = next((i for i in kmls if i.filename.lower() == "doc.kml"), kmls[0])
+            # Only the one KML is expanded; the member count still guards the directory itself.
+            check_zip(zf, name, only=[info])
             if info.file_size > MAX_KML_BYTES:
-                raise UnreadableFile(f"KML が大きすぎます: {name}", f"the KML inside {name} is too large")
+                raise _too_large(name)
             return zf.read(info)
     except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
         raise UnreadableFile(f"KMZ を開けません: {name}（{exc}）", f"cannot open the KMZ {name} ({exc})") from exc
@@ -122,7 +137,14 @@ def read_kml(path: Path, *, mapping: dict[str, str] | None = None, geocoder: Any
         raise UnreadableFile(f"KML ではありません: {path.name}", f"not a KML document: {path.name}")
     vocab = load_vocab()
     items: list[KeyedItem] = []
+    clock = ReadClock(path.name)
     for index, (pm, folder) in enumerate(_placemarks(root, None), start=1):
+        clock.check()
+        if index > MAX_PLACEMARKS:
+            raise UnreadableFile(
+                f"地点（Placemark）が多すぎます（{MAX_PLACEMARKS}件まで）: {path.name}",
+                f"too many placemarks in {path.name} (at most {MAX_PLACEMARKS})",
+            )
         props = _extended(pm)
         item = KeyedItem(row=index, props=props)
         name = _text(_child(pm, "name"))

@@ -41,7 +41,8 @@ def run() -> None:
     url = config.get_main_option("sqlalchemy.url")
     if not url:
         raise SystemExit("run migrations through `odekake init-db`")
-    with create_engine(url).connect() as conn:
+    # hide_parameters: a failed data migration must not print residents' data into the log.
+    with create_engine(url, hide_parameters=True).connect() as conn:
         _configure(conn)
         with context.begin_transaction():
             context.run_migrations()

@@ -109,7 +109,7 @@ def _round_trip(tmp_path: Path, engines: list[Engine], src_url: str = "", dst_ur
     report = backup(settings_a, engine_a, tmp_path / "backup")
     manifest = read_manifest(tmp_path / "backup")
     assert manifest["tables"]["activity"] == 150 and manifest["tables"]["user_account"] == 2
-    assert report.files == 3 and set(manifest["settings"]) == {"config.toml", "secret_key"}
+    assert report.files == 3 and set(manifest["settings"]) == {"config.toml", "secret_key", "encryption_key"}
     assert oct((tmp_path / "backup").stat().st_mode & 0o777) == "0o700"
     assert all(p.stat().st_mode & 0o077 == 0 for p in (tmp_path / "backup").rglob("*") if p.is_file())
 
@@ -120,7 +120,7 @@ def _round_trip(tmp_path: Path, engines: list[Engine], src_url: str = "", dst_ur
 
     assert _dump(app_b, engine_b) == _dump(app_a, engine_a)
     assert _files(settings_b.resolved_upload_dir) == _files(settings_a.resolved_upload_dir)
-    for name in ("config.toml", "secret_key"):
+    for name in ("config.toml", "secret_key", "encryption_key"):
         assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "a" / name).read_bytes()
 
     # the spatial index works on the restored database (R*Tree / GiST came back too)

@@ -202,7 +202,7 @@ def test_reindex_cli_rebuilds_checks_and_repairs(tmp_path: Path) -> None:
     with index.writer() as w:
         w.delete_by_term("id", str(victim))
     done = _odekake(instance, "reindex", "--check")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # drift found (and repaired)
     assert "1 missing" in done.stdout and f"missing: {victim}" in done.stdout and "repaired 1" in done.stdout
     assert "0 missing, 0 stale, 0 extra" in _odekake(instance, "reindex", "--check").stdout
 

@@ -71,6 +71,18 @@ def create_user(email: str, roles: tuple[str, ...], office: str | None, display_
         click.echo(f"created user {user.email} ({', '.join(sorted(user.roles))})")
 
 
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached or used (down, refused, locked), as opposed to a refused row."""
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    return isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout)
+
+
 def register_commands(group: click.Group) -> None:
     """Every `odekake` command, added here and nowhere else (no command registers itself on import)."""
     from webapp.commands import backup, cases, districts, imports, organizer, search, security
@@ -110,5 +122,8 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as exc:  # the operator gets one line; the traceback is for the developer log
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        fail(first, 1)
+        if is_database_unavailable(exc):
+            # The README's contract: database problems exit 2 (1 is for refused data).
+            fail(f"cannot use the database: {_first_line(exc)}", 2)
+        fail(_first_line(exc), 1)
+

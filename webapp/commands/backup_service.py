@@ -3,11 +3,14 @@
 Layout of a backup directory (created 0700, files 0600, it holds secrets and 要配慮個人情報):
 
     manifest.json          format, time, dialect, schema revision, row count per table, file digests
+                           and the SHA-256 of the database file (checked before a restore)
     database.sqlite3       SQLite: a consistent copy made with the online backup API (WAL-safe,
                            writers are not blocked for long)
     database.pgdump        PostgreSQL: `pg_dump -Fc`, taken in the same snapshot as the row counts
     uploads/…              the upload directory (photo originals and renditions)
-    settings/config.toml   instance/config.toml and instance/secret_key, when present
+    settings/config.toml   instance/config.toml, instance/secret_key and instance/encryption_key (the
+                           Fernet key of the case fields: without it no name can be decrypted),
+                           when present
 
 Restore goes into an empty instance only (no schema tables yet, empty upload directory); it then
 checks every table's row count and every file's digest against the manifest.
@@ -38,7 +41,7 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 SQLITE_FILE = "database.sqlite3"
 PG_FILE = "database.pgdump"
-SETTINGS_FILES = ("config.toml", "secret_key")
+SETTINGS_FILES = ("config.toml", "secret_key", "encryption_key")
 ENV_SECRETS = ("ODEKAKE_SECRET_KEY", "ODEKAKE_ENCRYPTION_KEY", "ODEKAKE_DATABASE_URL")
 
 
@@ -117,6 +120,7 @@ def _sqlite_copy(source: Path, target: Path) -> None:
     """SQLite online backup API: a consistent copy even while the app writes (WAL included)."""
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
+        os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))  # never readable by others, even briefly
         dst = sqlite3.connect(target)
         try:
             src.backup(dst, pages=1024)
@@ -148,7 +152,7 @@ def backup(settings: Settings, engine: Engine, dest: Path, log: Callable[[str], 
             raise BackupError(f"no database at {source}; run `odekake init-db` first")
         _sqlite_copy(source, dest / SQLITE_FILE)
         # Counts come from the copy itself: exactly what the backup holds.
-        check = create_engine(f"sqlite:///{dest / SQLITE_FILE}")
+        check = create_engine(f"sqlite:///{dest / SQLITE_FILE}", hide_parameters=True)
         try:
             with check.connect() as conn:
                 existing = set(inspect(conn).get_table_names())
@@ -163,6 +167,8 @@ def backup(settings: Settings, engine: Engine, dest: Path, log: Callable[[str], 
     else:  # pragma: no cover - make_engine refuses other URLs
         raise BackupError(f"cannot back up a {engine.dialect.name} database")
     (dest / manifest["database"]).chmod(0o600)
+    # An edited or truncated dump must be refused before anything is restored from it.
+    manifest["database_sha256"] = _sha256(dest / manifest["database"])
     log(f"database: {sum(report.tables.values())} rows in {len(report.tables)} tables")
 
     uploads = settings.resolved_upload_dir
@@ -237,6 +243,12 @@ def read_manifest(src: Path) -> dict[str, Any]:
 
 
 def _verify_files(src: Path, manifest: dict[str, Any]) -> None:
+    database = manifest.get("database")
+    digest = manifest.get("database_sha256")
+    if not database or not digest:
+        raise BackupError("the backup manifest has no digest of the database file; it cannot be checked")
+    if Path(database).name != database or not (src / database).is_file() or _sha256(src / database) != digest:
+        raise BackupError(f"backup file {database} is missing or damaged (its SHA-256 differs from the manifest)")
     for rel, digest in manifest.get("uploads", {}).items():
         path = src / "uploads" / rel
         if not path.is_file() or _sha256(path) != digest:
@@ -330,7 +342,7 @@ def _pg_restore(settings: Settings, dump: Path) -> None:
 @contextmanager
 def engine_for(url: str) -> Iterator[Connection]:
     """A short-lived connection to a libpq URL (closed and disposed on exit)."""
-    engine = create_engine("postgresql+psycopg://" + url.split("://", 1)[1])
+    engine = create_engine("postgresql+psycopg://" + url.split("://", 1)[1], hide_parameters=True)
     try:
         with engine.connect() as conn:
             yield conn

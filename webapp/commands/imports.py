@@ -78,6 +78,51 @@ class _Bar:
             self.progress = None
 
 
+# SQLite has one writer at a time.  The import takes the write lock at BEGIN (waiting up to
+# busy_timeout for the site's writes to let go); if the site still holds it, the whole import is tried
+# again after a pause, a few times, then given up with exit 2 (a database problem, nothing written).
+LOCK_ATTEMPTS = 5
+LOCK_BACKOFF_S = 0.5  # doubled after each failed attempt, up to LOCK_BACKOFF_MAX_S
+LOCK_BACKOFF_MAX_S = 8.0
+
+
+def _write_with_retries(result: ReadResult, bar: _Bar, *, fmt: str, path: Path, source: str, **options: Any) -> ImportReport:
+    """One transaction for the file, retried while SQLite answers "database is locked"."""
+    import time
+
+    from sqlalchemy.exc import OperationalError
+
+    from webapp.db import is_database_locked, writing
+    from webapp.extensions import db
+    from webapp.imports.service import import_records, mark_index_pending
+
+    delay = LOCK_BACKOFF_S
+    for attempt in range(1, LOCK_ATTEMPTS + 1):
+        bar.start(result)
+        try:
+            with writing(), db.transaction() as session:
+                report = import_records(session, result, source=source, fmt=fmt, path=str(path), progress=bar.advance, **options)
+                # Before the commit: an import killed between its commit and its index update
+                # leaves this mark, and the next import (or `odekake reindex --check`) reconciles.
+                mark_index_pending(report)
+            return report
+        except OperationalError as exc:
+            bar.stop()
+            if not is_database_locked(exc):
+                raise
+            if attempt == LOCK_ATTEMPTS:
+                fail(
+                    f"the database stayed locked by other writers ({LOCK_ATTEMPTS} attempts); nothing was "
+                    "imported: try again later",
+                    2,
+                )
+            if sys.stderr.isatty():  # a log or a pipe gets only the outcome
+                click.echo(f"database is locked; trying again in {delay:.1f} s ({attempt}/{LOCK_ATTEMPTS})", err=True)
+            time.sleep(delay)
+            delay = min(delay * 2, LOCK_BACKOFF_MAX_S)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 @click.command("import")
 @click.argument("fmt", metavar="FORMAT")
 @click.argument("path", type=click.Path(path_type=Path))
@@ -103,7 +148,7 @@ def import_command(
         after_import_commit,
         default_geocoder,
         default_source_for,
-        import_file,
+        read_import_file,
         validate_source,
     )
 
@@ -119,11 +164,12 @@ def import_command(
         click.echo(f"reading {path}…", err=True)
     try:
         # The command line may fork workers for reading and analysis (a web request never does).
-        with allow_workers(), db.transaction() as session:
-            report = import_file(
-                session, fmt, path, source=source_name, mapping_path=map_path, dry_run=dry_run,
-                archive_missing=archive_missing, overwrite_edits=overwrite_edits, geocoder=default_geocoder(settings),
-                progress=bar.advance, on_read=bar.start,
+        with allow_workers():
+            # Read before the transaction: a retry after a lock (below) does not read the file again.
+            result = read_import_file(fmt, path, mapping_path=map_path, geocoder=default_geocoder(settings))
+            report = _write_with_retries(
+                result, bar, fmt=fmt, path=path, source=source_name, dry_run=dry_run,
+                archive_missing=archive_missing, overwrite_edits=overwrite_edits,
             )
     except UnreadableFile as exc:
         bar.stop()

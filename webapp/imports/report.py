@@ -33,6 +33,7 @@ class ImportReport(HasIssues):
     notes: list[tuple[str, str]] = field(default_factory=list)  # (ja, en) about the run as a whole
     changed_ids: list[int] = field(default_factory=list)  # activity ids created/updated/archived
     changed_place_ids: list[int] = field(default_factory=list)  # places whose fields changed
+    index_mark: str | None = None  # the "index pending" mark set before commit (webapp.search.sync)
 
     @property
     def exit_code(self) -> int:

@@ -39,6 +39,7 @@ __all__ = [
     "default_geocoder",
     "import_file",
     "import_records",
+    "mark_index_pending",
     "read_import_file",
     "validate_source",
 ]
@@ -218,26 +219,53 @@ def import_file(
     )
 
 
+def mark_index_pending(report: ImportReport) -> None:
+    """Call before committing an import: marks the search index as behind until
+    :func:`after_import_commit` has indexed the rows, so that an import killed in between is
+    reconciled by the next one (or by `odekake reindex --check`) instead of by hand."""
+    if report.dry_run or not (report.changed_ids or report.changed_place_ids):
+        return
+    try:
+        from webapp.search.index import current_index
+        from webapp.search.sync import mark_pending
+    except ImportError:
+        return
+    report.index_mark = mark_pending(current_index())
+
+
 def after_import_commit(session: Session, report: ImportReport) -> str | None:
     """Bring the search index up to date once the import's transaction has committed.
 
     Re-indexes the activities created, updated or archived, and every activity at a place whose
-    name, address or point changed. Returns a one-line note when the index could not be updated
-    (the DB is the source of truth; `odekake reindex --check` repairs the index).
+    name, address or point changed. A mark left by an earlier import that did not get this far
+    (killed, crashed) triggers a check and repair of the whole index. Returns a one-line note
+    when the index could not be updated (the DB is the source of truth; the import's own mark
+    stays, so the next import or `odekake reindex --check` repairs the index).
     """
-    if report.dry_run or not (report.changed_ids or report.changed_place_ids):
+    if report.dry_run:
         return None
+    # An import that changed nothing still reconciles: after a killed import, the operator's
+    # first move is to run the same file again, whose rows are then all "unchanged".
     from webapp.search.index import current_index
-    from webapp.search.sync import index_activities
+    from webapp.search.sync import clear_pending, index_activities, reconcile_pending
 
-    ids = set(report.changed_ids)
-    place_ids = sorted(report.changed_place_ids)
-    for start in range(0, len(place_ids), BATCH_SIZE):
-        chunk = place_ids[start : start + BATCH_SIZE]
-        ids.update(session.scalars(select(Activity.id).where(Activity.place_id.in_(chunk))))
+    index = current_index()
+    note = None
+    if report.changed_ids or report.changed_place_ids:
+        ids = set(report.changed_ids)
+        place_ids = sorted(report.changed_place_ids)
+        for start in range(0, len(place_ids), BATCH_SIZE):
+            chunk = place_ids[start : start + BATCH_SIZE]
+            ids.update(session.scalars(select(Activity.id).where(Activity.place_id.in_(chunk))))
+        try:
+            index_activities(session, index, ids)
+        except Exception as exc:  # committed already: report, do not fail the import
+            log.exception("search index update after import failed")
+            return f"search index not updated ({type(exc).__name__}: {exc}); run `odekake reindex --check`"
+        clear_pending(index, report.index_mark)
     try:
-        index_activities(session, current_index(), ids)
-    except Exception as exc:  # committed already: report, do not fail the import
-        log.exception("search index update after import failed")
-        return f"search index not updated ({type(exc).__name__}: {exc}); run `odekake reindex --check`"
-    return None
+        reconcile_pending(session, index, keep=report.index_mark)
+    except Exception as exc:
+        log.exception("search index reconcile after an interrupted import failed")
+        note = f"search index not reconciled ({type(exc).__name__}: {exc}); run `odekake reindex --check`"
+    return note

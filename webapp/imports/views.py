@@ -33,6 +33,7 @@ from webapp.imports.service import (
     after_import_commit,
     default_geocoder,
     import_file,
+    mark_index_pending,
     validate_source,
 )
 from webapp.security.audit import record as audit
@@ -212,6 +213,10 @@ def import_confirm(token: str) -> Any:
         meta["source"],
         detail={"format": meta["format"], "filename": meta["filename"], **report.to_dict()["counts"]},
     )
+
+    # The request commits after this view: a worker killed between that commit and the index
+    # update leaves the mark, and the next import reconciles the index.
+    mark_index_pending(report)
 
     def reindex() -> None:
         note = after_import_commit(db.session(), report)

@@ -226,6 +226,17 @@ def organizers() -> str:
 
 @bp.route("/healthz")
 @public
-def healthz() -> dict[str, str]:
-    db.session().execute(select(1))
-    return {"status": "ok"}
+def healthz() -> tuple[dict[str, str], int, dict[str, str]]:
+    # A load balancer or monitor reads the status: the database being unreachable is "unavailable"
+    # (503, try later), not an error of this code (500).
+    from flask import current_app
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        db.session().execute(select(1))
+    except SQLAlchemyError as exc:
+        db.session().rollback()
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        current_app.logger.warning("healthz: database unavailable: %s", first)
+        return {"status": "unavailable", "database": "unreachable"}, 503, {"Retry-After": "30"}
+    return {"status": "ok"}, 200, {}

@@ -5,6 +5,10 @@
   committed (never for a rolled-back change).
 * :func:`rebuild` — `odekake reindex`: every published activity, swapped in atomically.
 * :func:`check` / :func:`repair` — `odekake reindex --check`: missing, stale and extra documents.
+* :func:`mark_pending` / :func:`clear_pending` / :func:`reconcile_pending` — an import marks the
+  index "pending" before its rows are committed and clears its mark once they are indexed; a mark
+  left by an import that was killed or crashed in between is reconciled (check + repair) by the
+  next import or `odekake reindex`.
 
 Only ``status == "published"`` activities are ever written to the index.
 """
@@ -12,8 +16,11 @@ Only ``status == "published"`` activities are ever written to the index.
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -290,3 +297,62 @@ def repair(session: Session, index: SearchIndex, drift: Drift) -> int:
     if not ids:
         return 0
     return index_activities(session, index, ids)
+
+
+# ── imports interrupted between their commit and their index update ──────────────────────────
+
+
+def _pending_dir(index: SearchIndex) -> Path:
+    # Beside the index directory, not in it: Whoosh owns the files inside.  One file per import,
+    # so one import clearing its own mark cannot hide another's.
+    return index.path.with_name(index.path.name + ".pending")
+
+
+def pending_marks(index: SearchIndex) -> list[Path]:
+    """Marks of imports whose committed rows may not be in the index yet."""
+    folder = _pending_dir(index)
+    try:
+        return sorted(p for p in folder.iterdir() if p.is_file())
+    except FileNotFoundError:
+        return []
+
+
+def mark_pending(index: SearchIndex) -> str:
+    """Before an import commits: mark the index as possibly behind; returns the mark to clear."""
+    folder = _pending_dir(index)
+    folder.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(8)
+    path = folder / token
+    with open(path, "w", encoding="ascii") as f:
+        f.write(f"pid {os.getpid()}\n")
+        f.flush()
+        os.fsync(f.fileno())  # the mark must be on disk before the rows are
+    return token
+
+
+def clear_pending(index: SearchIndex, token: str | None) -> None:
+    """After the import's rows are indexed (or its transaction rolled back)."""
+    if token:
+        (_pending_dir(index) / token).unlink(missing_ok=True)
+
+
+def clear_marks(marks: Iterable[Path]) -> None:
+    for mark in marks:
+        mark.unlink(missing_ok=True)
+
+
+def reconcile_pending(session: Session, index: SearchIndex, *, keep: str | None = None) -> Drift | None:
+    """If an earlier import left its mark (killed between commit and index), check and repair.
+
+    ``keep``: the mark of the import in progress (it clears it itself).  Returns the drift found,
+    or None when nothing was pending.
+    """
+    marks = [m for m in pending_marks(index) if m.name != keep]
+    if not marks:
+        return None
+    drift = check(session, index)
+    repair(session, index, drift)
+    clear_marks(marks)
+    if not drift.clean:
+        log.warning("search index reconciled after an interrupted import: %s", drift.summary())
+    return drift
