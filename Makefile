@@ -33,14 +33,16 @@ db: setup  ## create/upgrade the embedded database, load the sample city, bring 
 run: db  ## set up, create the embedded database with the sample city, serve on http://127.0.0.1:5000
 	$(BIN)/odekake run --host 127.0.0.1 --port 5000
 
-test: setup  ## set up, then the whole suite on SpatiaLite and on PostGIS
+test: setup  ## set up, then ruff, mypy and the whole suite on SpatiaLite and on PostGIS
 	./scripts/prepare-postgis.sh
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python scripts/audit_lock.py || echo "WARNING: requirements.lock has findings (above); not a test failure: see docs/DEPENDENCIES.md, run make audit"
 	ODEKAKE_TEST_POSTGIS_URL=$(PGURL) $(BIN)/pytest -p no:cacheprovider
 
-lint: setup  ## ruff
+lint: setup  ## ruff and mypy
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 fmt: setup
 	$(BIN)/ruff check --fix .

@@ -125,6 +125,7 @@ def init_blueprints(app: Flask) -> None:
     from webapp.imports.views import bp as imports_bp
     from webapp.listings.moderation_views import bp as moderation_bp
     from webapp.listings.organizer_views import bp as organizer_bp
+    from webapp.listings.signup_views import bp as signup_bp
     from webapp.public.api import bp as api_bp
     from webapp.public.opendata import bp as opendata_bp
     from webapp.public.views import bp as public_bp
@@ -133,6 +134,7 @@ def init_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(organizer_bp)
+    app.register_blueprint(signup_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(reports_bp)

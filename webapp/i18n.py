@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from flask_babel import get_locale
 
+from webapp.config import settings
 from webapp.extensions import babel
 
 LANG_COOKIE = "lang"
 
 
 def _supported() -> tuple[str, ...]:
-    return current_app.extensions["odekake_settings"].locales
+    return settings().locales
 
 
 def select_locale() -> str:

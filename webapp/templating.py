@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, request, url_for
 from flask_login import current_user
 
+from webapp.config import settings as current_settings
 from webapp.i18n import current_lang
 from webapp.listings.taxonomy import taxonomy
 from webapp.security.links import safe_link
@@ -33,7 +34,7 @@ def _lang_url(lang: str) -> str:
 def _context() -> dict[str, Any]:
     from webapp.listings.demo import sample_data_loaded
 
-    settings = current_app.extensions["odekake_settings"]
+    settings = current_settings()
     return {
         "lang": current_lang(),
         "lang_url": _lang_url,

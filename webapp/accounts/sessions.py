@@ -15,7 +15,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app, flash, g, has_request_context, request, session
+from flask import flash, g, has_request_context, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from webapp.accounts.models.security import UserSession
 from webapp.accounts.models.user import User
+from webapp.config import settings as current_settings
 from webapp.extensions import db
 from webapp.orm import utcnow
 from webapp.security.permissions import STAFF_ROLES
@@ -46,7 +47,7 @@ def is_staff(user: User) -> bool:
 def limits_for(user: User) -> tuple[timedelta, timedelta]:
     """(idle, absolute) lifetime of a session of this user."""
     if is_staff(user):
-        settings = current_app.extensions["odekake_settings"]
+        settings = current_settings()
         return timedelta(minutes=settings.staff_idle_minutes), timedelta(hours=settings.staff_absolute_hours)
     return ORGANIZER_IDLE, ORGANIZER_ABSOLUTE
 

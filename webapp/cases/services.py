@@ -40,6 +40,7 @@ from webapp.cases.models import (
     PersonWorker,
     Placement,
 )
+from webapp.config import settings
 from webapp.orm import utcnow
 from webapp.security.audit import record
 from webapp.security.crypto import decrypt, encrypt
@@ -58,10 +59,10 @@ DEFAULTS: dict[str, Any] = {
 
 def case_setting(name: str) -> Any:
     """Case settings live under [extra] in instance/config.toml (e.g. proposal_overdue_days = 10)."""
-    from flask import current_app, has_app_context
+    from flask import has_app_context
 
     if has_app_context():
-        extra = current_app.extensions["odekake_settings"].extra or {}
+        extra = settings().extra or {}
         if name in extra:
             return extra[name]
     return DEFAULTS[name]

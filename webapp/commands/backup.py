@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
 
 from webapp.commands.common import fail
+from webapp.config import settings
 
 
 @click.command("backup")
@@ -19,7 +19,7 @@ def backup_command(dest: Path) -> None:
 
     assert db.engine is not None
     try:
-        report = backup(current_app.extensions["odekake_settings"], db.engine, dest, log=click.echo)
+        report = backup(settings(), db.engine, dest, log=click.echo)
     except BackupError as exc:
         fail(str(exc), 1)
         return
@@ -41,7 +41,7 @@ def restore_command(ctx: click.Context, src: Path, no_reindex: bool) -> None:
 
     assert db.engine is not None
     try:
-        report = restore(current_app.extensions["odekake_settings"], db.engine, src, log=click.echo)
+        report = restore(settings(), db.engine, src, log=click.echo)
     except BackupError as exc:
         fail(str(exc), 1)
         return

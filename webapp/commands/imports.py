@@ -16,6 +16,7 @@ import click
 
 from importers import READERS, ReadResult, UnreadableFile
 from webapp.commands.common import fail
+from webapp.config import settings as current_settings
 from webapp.imports.service import ImportReport
 
 REJECTED_SHOWN = 200
@@ -140,7 +141,6 @@ def import_command(
     report_path: Path | None, archive_missing: bool, overwrite_edits: bool,
 ) -> None:
     """Import FORMAT (municipal-csv, xlsx, geojson, kml, hsds) from PATH; upsert by source + ID."""
-    from flask import current_app
 
     from importers.parallel import allow_workers
     from webapp.extensions import db
@@ -158,7 +158,7 @@ def import_command(
         source_name = validate_source(source if source is not None else default_source_for(path))
     except ValueError as exc:
         fail(str(exc), 2)
-    settings = current_app.extensions["odekake_settings"]
+    settings = current_settings()
     bar = _Bar()
     if sys.stderr.isatty():
         click.echo(f"reading {path}…", err=True)

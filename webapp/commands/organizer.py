@@ -8,6 +8,7 @@ import click
 from flask import current_app
 
 from webapp.commands.common import fail
+from webapp.config import settings as current_settings
 
 
 @click.command("import-geocoder")
@@ -17,7 +18,7 @@ def import_geocoder(path: Path) -> None:
     from webapp.listings.geocoding import import_table
     from webapp.service_error import ServiceError
 
-    settings = current_app.extensions["odekake_settings"]
+    settings = current_settings()
     try:
         written, rows = import_table(settings, path)
     except ServiceError as exc:
@@ -34,7 +35,7 @@ def send_reconfirmations(base_url: str | None) -> None:
     from webapp.listings.freshness import send_reconfirmations as send
     from webapp.mail import deliver_pending, mail_link
 
-    settings = current_app.extensions["odekake_settings"]
+    settings = current_settings()
     # A request context for the mail text's language only; the links come from base_url.
     with current_app.test_request_context(), db.transaction() as session:
         count = send(session, settings, lambda t: mail_link(settings, "organizer.reconfirm", base_url, token=t))

@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from webapp.config import settings as current_settings
+
 
 @click.command("reindex")
 @click.option(
@@ -21,14 +23,13 @@ import click
 @click.option("--quiet", is_flag=True, help="no progress bar; one summary line")
 def reindex(check_only: bool, quiet: bool) -> None:
     """Rebuild the search index from the database (the source of truth)."""
-    from flask import current_app
 
     from importers.parallel import allow_workers
     from webapp.extensions import db
     from webapp.search import sync
     from webapp.search.index import index_at
 
-    settings = current_app.extensions["odekake_settings"]
+    settings = current_settings()
     index = index_at(settings.resolved_index_dir)
     session = db.session()
     # The command line may fork workers for the analysis (a web request never does).

@@ -26,6 +26,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from importers import READERS, UnreadableFile
 from webapp.boundary import after_commit
+from webapp.config import settings as current_settings
 from webapp.extensions import db
 from webapp.i18n import current_lang
 from webapp.imports.service import (
@@ -85,7 +86,7 @@ class ImportConfirmForm(FlaskForm):
 
 
 def _imports_dir() -> Path:
-    settings = current_app.extensions["odekake_settings"]
+    settings = current_settings()
     return Path(settings.instance_dir) / "imports"
 
 
@@ -134,7 +135,7 @@ def _messages(report: ImportReport) -> dict[str, Any]:
 
 
 def _run(folder: Path, meta: dict[str, Any], *, dry_run: bool) -> ImportReport:
-    settings = current_app.extensions["odekake_settings"]
+    settings = current_settings()
     return import_file(
         db.session(),
         meta["format"],

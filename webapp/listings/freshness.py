@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
+from webapp.accounts.mail_tokens import make_token, read_token
 from webapp.accounts.models.user import User
-from webapp.accounts.organizer_accounts import make_token, read_token
 from webapp.config import Settings
 from webapp.listings.models.activity import Activity
 from webapp.listings.models.organizer import OrganizationMembership, ReconfirmationNotice

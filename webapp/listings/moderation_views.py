@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from webapp.config import settings
 from webapp.extensions import db
 from webapp.listings import organizer as svc
 from webapp.listings.models.activity import Activity
@@ -28,9 +29,6 @@ bp = Blueprint("moderation", __name__, url_prefix="/staff")
 
 REVIEW = Permission.MODERATION_REVIEW
 
-
-def _settings() -> Any:
-    return current_app.extensions["odekake_settings"]
 
 
 def _open_reports(session: Any) -> list[tuple[Any, Activity | None]]:
@@ -51,7 +49,7 @@ def moderation_queue() -> str:
         "listings/moderation.html",
         revisions=[(r, svc.is_new_listing(r)) for r in revisions],
         reports=_open_reports(session),
-        flagged=flagged_activities(session, _settings()),
+        flagged=flagged_activities(session, settings()),
     )
 
 
@@ -71,13 +69,13 @@ def moderation_revision(revision_id: int) -> str | Response:
         message = request.form.get("message", "")
         try:
             if decision == "approve":
-                svc.approve(session, _settings(), revision, moderator, on_published=activity_changed_after_commit)
+                svc.approve(session, settings(), revision, moderator, on_published=activity_changed_after_commit)
                 flash(_("承認して公開しました。"), "success")
             elif decision == "request_changes":
-                svc.request_changes(session, _settings(), revision, moderator, message)
+                svc.request_changes(session, settings(), revision, moderator, message)
                 flash(_("主催者に修正をお願いしました。"), "success")
             elif decision == "reject":
-                svc.reject(session, _settings(), revision, moderator, message)
+                svc.reject(session, settings(), revision, moderator, message)
                 flash(_("掲載を見送りました。"), "success")
             else:
                 abort(400)

@@ -11,7 +11,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -24,6 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from webapp.config import settings
 from webapp.extensions import db, limiter
 from webapp.listings import organizer as svc
 from webapp.listings.models.activity import Activity
@@ -37,9 +37,6 @@ bp = Blueprint("organizer", __name__, url_prefix="/organizer")
 
 WRITE = Permission.LISTING_WRITE
 
-
-def _settings() -> Any:
-    return current_app.extensions["odekake_settings"]
 
 
 def _user() -> Any:
@@ -136,7 +133,7 @@ def edit(activity_id: int) -> str | Response:
 
     revision = svc.editable_revision(session, user, activity)
     data = svc.data_from_form(request.form.to_dict(flat=False), revision.data)
-    svc.fill_location(_settings(), data)
+    svc.fill_location(settings(), data)
     svc.save_draft(session, user, revision, data)
     if request.form.get("action") != "submit":
         flash(_("下書きを保存しました。"), "success")
@@ -146,7 +143,7 @@ def edit(activity_id: int) -> str | Response:
         flash(_("入力内容を確かめてください。"), "error")
         # 200, not 4xx: the draft just saved must be committed even though it cannot be sent yet.
         return render_template("listings/organizer_edit.html", **_form_context(activity, data, revision, errors))
-    result = svc.submit(session, _settings(), user, revision, on_published=activity_changed_after_commit)
+    result = svc.submit(session, settings(), user, revision, on_published=activity_changed_after_commit)
     if result.published:
         flash(_("公開しました。"), "success")
     else:
@@ -198,9 +195,9 @@ def upload_photo(activity_id: int) -> Response:
     if upload is None or not upload.filename:
         flash(_("写真を選んでください。"), "error")
         return back
-    data = upload.stream.read(_settings().max_photo_bytes + 1)
+    data = upload.stream.read(settings().max_photo_bytes + 1)
     try:
-        photo = add_photo(session, _settings(), activity, user.id, data, request.form.get("alt_text", ""))
+        photo = add_photo(session, settings(), activity, user.id, data, request.form.get("alt_text", ""))
     except PhotoRejected as exc:
         flash(photo_error_message(exc.code), "error")
         return back
@@ -245,7 +242,7 @@ def photo(token: str, size: str) -> Response:
         )
         if not allowed:
             abort(404)
-    path = photo_path(_settings(), token, size)
+    path = photo_path(settings(), token, size)
     if not path.exists():
         abort(404)
     # Renditions are small (≤ ~200 KB); reading them whole keeps no file handle open past the response.
@@ -268,7 +265,7 @@ def photo(token: str, size: str) -> Response:
 def geocode() -> Response:
     from webapp.listings.geocoding import geocode as run
 
-    result = run(_settings(), request.args.get("address", ""))
+    result = run(settings(), request.args.get("address", ""))
     if result is None:
         return jsonify({"found": False})
     return jsonify(
@@ -288,7 +285,7 @@ def reconfirm(token: str) -> ResponseReturnValue:
     from webapp.listings.freshness import activity_for_token, confirm
 
     session = db.session()
-    activity = activity_for_token(session, _settings(), token)
+    activity = activity_for_token(session, settings(), token)
     if activity is None:
         return render_template("listings/organizer_reconfirm.html", activity=None, done=False), 404
     if request.method == "POST":
@@ -308,7 +305,7 @@ def reconfirm(token: str) -> ResponseReturnValue:
 def invite() -> str | Response:
     from sqlalchemy import select
 
-    from webapp.accounts.organizer_accounts import invite as send_invite
+    from webapp.listings.organizer_signup import invite as send_invite
     from webapp.mail import mail_link
 
     session = db.session()
@@ -322,11 +319,11 @@ def invite() -> str | Response:
             try:
                 send_invite(
                     session,
-                    _settings(),
+                    settings(),
                     _user(),
                     request.form.get("email", ""),
                     organization,
-                    lambda t: mail_link(_settings(), "auth.accept_invitation", token=t),
+                    lambda t: mail_link(settings(), "signup.accept_invitation", token=t),
                 )
             except ServiceError as exc:
                 flash(exc.message, "error")
@@ -342,6 +339,6 @@ def dev_outbox() -> str:
     """Development and tests only: the mail that would have been sent. 404 in production."""
     from webapp.mail import outbox
 
-    if _settings().env not in ("development", "testing"):
+    if settings().env not in ("development", "testing"):
         abort(404)
     return render_template("listings/organizer_outbox.html", messages=outbox(db.session(), request.args.get("to") or None))

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request, url_for
+from flask import Blueprint, Response, g, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup, escape
@@ -24,6 +24,7 @@ from jatext.reading import ruby_segments
 from schedule import describe, format_date
 from schedule.describe import format_time
 from webapp.config import PROJECT_ROOT
+from webapp.config import settings as current_settings
 from webapp.i18n import current_lang
 from webapp.listings import freshness as organizer_freshness
 from webapp.listings.models.activity import Activity
@@ -179,12 +180,12 @@ def fmt_period(days: float) -> str:
 
 def stale_period() -> str:
     """How old a confirmation gets before 「情報が古いかもしれません」 (settings.stale_after_days)."""
-    return fmt_period(current_app.extensions["odekake_settings"].stale_after_days)
+    return fmt_period(current_settings().stale_after_days)
 
 
 def reconfirm_period() -> str:
     """How often organizers are asked to confirm their listings (settings.reconfirm_months)."""
-    return fmt_period(current_app.extensions["odekake_settings"].reconfirm_months * 30.44)
+    return fmt_period(current_settings().reconfirm_months * 30.44)
 
 
 def is_stale(a: Any) -> bool:
@@ -192,20 +193,20 @@ def is_stale(a: Any) -> bool:
     confirmed = a.last_confirmed_at
     if confirmed is None:
         return True
-    days = current_app.extensions["odekake_settings"].stale_after_days
+    days = current_settings().stale_after_days
     return bool(datetime.now(UTC) - confirmed > timedelta(days=days))
 
 
 def is_flagged(session: Session, a: Activity) -> bool:
     """The freshness check flags it (a reconfirmation request went unanswered past the grace period)."""
-    return organizer_freshness.is_flagged(session, current_app.extensions["odekake_settings"], a)
+    return organizer_freshness.is_flagged(session, current_settings(), a)
 
 
 def outdated_ids(session: Session, activities: Iterable[Activity]) -> set[int]:
     """Which of these listings show 「情報が古いかもしれません」: stale by age or flagged (one query)."""
     activities = list(activities)
     stale = {a.id for a in activities if is_stale(a)}
-    settings = current_app.extensions["odekake_settings"]
+    settings = current_settings()
     return stale | organizer_freshness.flagged_ids(session, settings, [a for a in activities if a.id not in stale])
 
 

@@ -14,7 +14,6 @@ from werkzeug.routing import BuildError
 
 from schedule import describe, next_occurrences
 from schedule.ical import calendar, vevent
-from webapp.config import Settings
 from webapp.extensions import db, limiter
 from webapp.listings.error_reports import create_error_report
 from webapp.listings.models.activity import Activity
@@ -30,12 +29,6 @@ bp = Blueprint("public", __name__)
 display.register(bp)
 
 PER_PAGE = finder.PER_PAGE
-
-
-def _settings() -> Settings:
-    from flask import current_app
-
-    return current_app.extensions["odekake_settings"]
 
 
 def _search_context(filters: finder.Filters) -> dict[str, object]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -23,6 +23,7 @@ from sqlalchemy import select
 from webapp.accounts.models.user import Office
 from webapp.cases.labels import FIELD_LABELS, SCALE_LABELS, board_labels
 from webapp.cases.models import FIELDS
+from webapp.config import settings
 from webapp.extensions import db
 from webapp.i18n import current_lang
 from webapp.imports.exports import escape_cell
@@ -49,9 +50,6 @@ bp.context_processor(board_labels)
 MIN_WALK_M, MAX_WALK_M = 100, 5000
 Table = list[list[Any]]
 
-
-def _settings() -> Any:
-    return current_app.extensions["odekake_settings"]
 
 
 def _today() -> date:
@@ -140,7 +138,7 @@ def parse_kpi_form() -> KpiForm:
 def _kpis(form: KpiForm) -> tuple[KpiReport, dict[str, KpiReport]]:
     session = db.session()
     rows = load_rows(session, form.office_id)
-    target = _settings().kpi_placement_target_pct / 100
+    target = settings().kpi_placement_target_pct / 100
     as_of = _today()
     report = compute_kpis(rows, form.filter, target=target, as_of=as_of)
     fields = by_field(rows, form.filter, [f for f in FIELDS], target=target, as_of=as_of)
@@ -409,7 +407,7 @@ def _walk_m() -> int:
     raw = request.args.get("walk", "")
     if raw.isascii() and raw.isdigit() and MIN_WALK_M <= int(raw) <= MAX_WALK_M:
         return int(raw)
-    return int(_settings().coverage_walk_m)
+    return int(settings().coverage_walk_m)
 
 
 def _category() -> str:

@@ -31,6 +31,7 @@ from whoosh.formats import Existence
 from whoosh.reading import TermNotFound
 from whoosh.writing import IndexWriter
 
+from webapp.config import settings as current_settings
 from webapp.search.analysis import (
     QueryTerm,
     analyse_term,
@@ -773,9 +774,8 @@ def current_index() -> SearchIndex:
     Outside tests, a missing index is built from the database on first use, so a fresh
     `make run` (load-demo without reindex) can search at once.  Tests build their own.
     """
-    from flask import current_app
 
-    settings = current_app.extensions["odekake_settings"]
+    settings = current_settings()
     index = index_at(settings.resolved_index_dir)
     if settings.env != "testing" and not index.exists():
         from webapp.extensions import db

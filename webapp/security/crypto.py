@@ -13,6 +13,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from webapp.config import settings
 from webapp.service_error import ServiceError
 
 
@@ -44,9 +45,8 @@ def cipher_for_dialect(dialect: Any) -> MultiFernet | None:
 
 
 def _cipher() -> MultiFernet:
-    from flask import current_app
 
-    return make_cipher(current_app.extensions["odekake_settings"].encryption_key)
+    return make_cipher(settings().encryption_key)
 
 
 def encrypt(plain: str, cipher: MultiFernet | None = None) -> str:

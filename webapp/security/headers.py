@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, current_app, request, session
+from flask import Flask, Response, abort, request, session
 from werkzeug.routing import IntegerConverter
 
 from webapp.config import Settings
+from webapp.config import settings as current_settings
 
 STAFF_PREFIXES = ("/staff", "/admin")
 NO_STORE_PREFIXES = (*STAFF_PREFIXES, "/auth", "/organizer")
@@ -58,7 +59,7 @@ def hsts_value(settings: Settings) -> str:
 
 
 def set_security_headers(response: Response) -> Response:
-    settings: Settings = current_app.extensions["odekake_settings"]
+    settings: Settings = current_settings()
     headers = response.headers
     hsts = hsts_enabled(settings)
     headers.setdefault("Content-Security-Policy", content_security_policy(settings.tile_url, upgrade=hsts))
