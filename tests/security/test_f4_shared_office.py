@@ -109,3 +109,14 @@ def test_revoke_confirmation_is_translated(world: World, client: FlaskClient, ap
     login(client, "office_lead_a@example.jp")
     html = client.get(f"/staff/cases/{person_id}?lang=en").get_data(as_text=True)
     assert "Revoke sharing" in html and "will no longer be able to open this case" in html
+
+
+def test_sharing_again_with_the_same_office_keeps_one_live_share(world: World, app: Flask) -> None:  # noqa: F811
+    person_id, share_id = _shared_case(world, app)
+    with app.app_context():
+        s = db.session()
+        lead = s.get(User, world.users["office_lead_a"].id)
+        again = svc.share_with_office(s, lead, s.get(Person, person_id), "所属B", "（架空）理由を更新")
+        assert again.id == share_id
+        live = s.scalars(select(CaseShare).where(CaseShare.person_id == person_id, CaseShare.revoked_at.is_(None))).all()
+        assert [(x.id, x.reason) for x in live] == [(share_id, "（架空）理由を更新")]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from tests.helpers import csrf_token
 from webapp.config import ConfigError, load_settings
-from webapp.listings.models.organizer import OutboxMessage
+from webapp.mail.models import OutboxMessage
 
 SITE = "https://odekake.example.jp"
 

@@ -429,6 +429,12 @@ def share_with_office(session: Session, user: User, person: Person, office_name:
     office = session.scalar(select(Office).where(Office.name == office_name.strip()))
     if office is None or office.id == person.office_id:
         raise ServiceError("unknown_office", "no other office by that name", "office")
+    live = next((s for s in person.shares if s.office_id == office.id and s.revoked_at is None), None)
+    if live is not None:  # sharing again with the same office updates the reason, never a second row
+        live.reason, live.shared_by_id = reason.strip(), user.id
+        session.flush()
+        record(session, "case.share", "person", person.id, {"office_id": office.id, "again": True}, user_id=user.id)
+        return live
     share = CaseShare(office_id=office.id, reason=reason.strip(), shared_by_id=user.id)
     person.shares.append(share)
     session.flush()
