@@ -87,7 +87,7 @@ def verify_email(token: str) -> str | Response:
         else:
             flash(_("登録が完了しました。決めたパスワードでログインしてください。"), "success")
             return redirect(url_for("auth.login", next=url_for("organizer.home")))
-    return render_template("auth/verify.html", form=form, email=user.email)
+    return render_template("accounts/verify.html", form=form, email=user.email)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

@@ -1,4 +1,5 @@
-"""Every endpoint named in a url_for() of the templates and the app exists (a renamed or moved view
+"""Every endpoint named in a url_for() and every template named in a render_template() or a Jinja
+extends/include/import exists (a renamed or moved view or template
 otherwise fails only when that page is rendered, which some tests never do)."""
 
 from __future__ import annotations
@@ -33,3 +34,25 @@ def test_the_check_sees_templates_and_code() -> None:
     found = named_endpoints()
     assert any(w.startswith("templates/") for ws in found.values() for w in ws)
     assert any(w.startswith("webapp/") for ws in found.values() for w in ws)
+
+
+TEMPLATE_NAME = re.compile(
+    r"""(?:render_template\(\s*|\{%-?\s*(?:extends|include|import|from)\s+)["']([\w/.-]+\.html)["']"""
+)
+
+
+def named_templates() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for folder, pattern in (("templates", "*.html"), ("webapp", "*.py")):
+        for path in sorted((ROOT / folder).rglob(pattern)):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                for name in TEMPLATE_NAME.findall(line):
+                    found.setdefault(name, []).append(f"{path.relative_to(ROOT)}:{number}")
+    return found
+
+
+def test_every_named_template_exists() -> None:
+    found = named_templates()
+    assert len(found) > 20
+    missing = {name: where for name, where in found.items() if not (ROOT / "templates" / name).is_file()}
+    assert missing == {}
