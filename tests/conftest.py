@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+
+from tests.factories import World, _build_world
 
 POSTGIS_URL = os.environ.get("ODEKAKE_TEST_POSTGIS_URL", "")
 BACKENDS = ["sqlite", "postgis"]
@@ -140,3 +144,36 @@ def indexed_city(session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr("webapp.search.index.current_index", lambda: index)
     result_cache.clear()
     return session
+
+
+@pytest.fixture()
+def empty_database(backend: str) -> Iterator[str]:
+    """A database of its own for migration tests (the suite's is at head): "" for a SQLite file of the
+    test's own, or the URL of a fresh PostGIS database, dropped afterwards."""
+    if backend == "sqlite":
+        yield ""
+        return
+    if not POSTGIS_URL:
+        pytest.skip("set ODEKAKE_TEST_POSTGIS_URL to run PostGIS tests")
+    name = f"odekake_migration_{os.getpid()}"
+    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q"]
+    drop = [*psql, "-d", "postgres", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"]
+    subprocess.run(drop, check=True, capture_output=True)
+    subprocess.run([*psql, "-d", "postgres", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    try:
+        subprocess.run([*psql, "-d", name, "-c", "CREATE EXTENSION postgis"], check=True, capture_output=True)
+        yield f"{POSTGIS_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        subprocess.run(drop, capture_output=True)
+
+
+@pytest.fixture()
+def world(app: Flask, session: Session) -> World:
+    # The app context is held only while building: each request must get its own `g` (conftest).
+    with app.app_context():
+        return _build_world(session)
+
+
+@pytest.fixture()
+def moderator(make_user: Any) -> Any:
+    return make_user("mod@example.org", "moderator")

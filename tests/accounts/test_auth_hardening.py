@@ -13,19 +13,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.factories import PW, enable_totp, post_login
 from tests.helpers import csrf_token, login
 from webapp.accounts import passwords, throttle, totp
 from webapp.accounts import services as accounts
 from webapp.accounts.models.security import LoginAttempt, PasswordResetToken, UserSession
 from webapp.service_error import ServiceError
-
-PW = "correct horse battery"
-
-
-def _post_login(client: FlaskClient, email: str, password: str, **extra: str):  # type: ignore[no-untyped-def]
-    token = csrf_token(client, "/auth/login")
-    return client.post("/auth/login", data={"email": email, "password": password, "csrf_token": token, **extra})
-
 
 # --- passwords ----------------------------------------------------------------------------------
 
@@ -97,21 +90,21 @@ def test_five_failures_lock_the_account_even_with_the_right_password(
 ) -> None:  # type: ignore[no-untyped-def]
     make_user("staff@example.jp", "supporter")
     for _ in range(throttle.MAX_FAILURES_PER_ACCOUNT):
-        assert _post_login(client, "staff@example.jp", "wrong password!").status_code == 200
-    r = _post_login(client, "staff@example.jp", PW)
+        assert post_login(client, "staff@example.jp", "wrong password!").status_code == 200
+    r = post_login(client, "staff@example.jp", PW)
     assert r.status_code == 429
     body = r.get_data(as_text=True)
     assert "一時的にログインできません" in body and "15分後" in body
     # an unrelated account from the same IP still works
     make_user("other@example.jp", "supporter")
-    assert _post_login(client, "other@example.jp", PW).status_code == 302
+    assert post_login(client, "other@example.jp", PW).status_code == 302
 
 
 def test_lock_is_the_same_for_unknown_addresses_and_translated(client: FlaskClient) -> None:
     for _ in range(throttle.MAX_FAILURES_PER_ACCOUNT):
-        _post_login(client, "ghost@example.jp", "wrong password!")
+        post_login(client, "ghost@example.jp", "wrong password!")
     client.get("/?lang=en")
-    r = _post_login(client, "ghost@example.jp", "wrong password!")
+    r = post_login(client, "ghost@example.jp", "wrong password!")
     assert r.status_code == 429
     assert "Too many failed sign-ins" in r.get_data(as_text=True)
 
@@ -264,27 +257,14 @@ def test_password_change_ends_sessions(client: FlaskClient, make_user, session: 
 # --- TOTP ----------------------------------------------------------------------------------------
 
 
-def _enable_totp(client: FlaskClient, session: Session, user) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
-    page = client.get("/auth/totp/setup").get_data(as_text=True)
-    assert 'src="data:image/svg+xml' in page
-    with client.application.app_context():  # the secret is decrypted with the app's key
-        secret = totp.secret_of(totp.credential(session, user))  # type: ignore[arg-type]
-    assert secret in page
-    token = csrf_token(client, "/auth/totp/setup")
-    r = client.post("/auth/totp/setup", data={"csrf_token": token, "code": pyotp.TOTP(secret).now()})
-    assert r.status_code == 200
-    codes = re.findall(r"<code>([a-z0-9-]{19})</code>", r.get_data(as_text=True))
-    assert len(codes) == totp.RECOVERY_CODE_COUNT
-    assert r.headers["Cache-Control"] == "no-store"
-    return secret, codes
 
 
 def test_totp_login_with_code_and_no_replay(app: Flask, client: FlaskClient, make_user, session: Session) -> None:  # type: ignore[no-untyped-def]
     user = make_user("staff@example.jp", "supporter")
     login(client, "staff@example.jp")
-    secret, _codes = _enable_totp(client, session, user)
+    secret, _codes = enable_totp(client, session, user)
     fresh = app.test_client()
-    r = _post_login(fresh, "staff@example.jp", PW)
+    r = post_login(fresh, "staff@example.jp", PW)
     assert r.status_code == 302 and r.headers["Location"].endswith("/auth/totp")
     assert fresh.get("/staff/").status_code == 302  # not signed in yet
     bad = fresh.post("/auth/totp", data={"csrf_token": csrf_token(fresh, "/auth/totp"), "code": "000000"})
@@ -295,7 +275,7 @@ def test_totp_login_with_code_and_no_replay(app: Flask, client: FlaskClient, mak
     assert r.status_code == 302
     assert fresh.get("/staff/").status_code == 200
     again = app.test_client()
-    _post_login(again, "staff@example.jp", PW)
+    post_login(again, "staff@example.jp", PW)
     r = again.post("/auth/totp", data={"csrf_token": csrf_token(again, "/auth/totp"), "code": code})
     assert r.status_code == 200 and again.get("/staff/").status_code == 302
 
@@ -303,10 +283,10 @@ def test_totp_login_with_code_and_no_replay(app: Flask, client: FlaskClient, mak
 def test_totp_recovery_code_is_single_use(app: Flask, client: FlaskClient, make_user, session: Session) -> None:  # type: ignore[no-untyped-def]
     user = make_user("staff@example.jp", "supporter")
     login(client, "staff@example.jp")
-    _secret, codes = _enable_totp(client, session, user)
+    _secret, codes = enable_totp(client, session, user)
     for expect_ok in (True, False):
         c = app.test_client()
-        _post_login(c, "staff@example.jp", PW)
+        post_login(c, "staff@example.jp", PW)
         r = c.post("/auth/totp", data={"csrf_token": csrf_token(c, "/auth/totp"), "code": codes[0].upper()})
         assert (r.status_code == 302) is expect_ok
     assert totp.remaining_recovery_codes(session, user) == totp.RECOVERY_CODE_COUNT - 1
@@ -315,9 +295,9 @@ def test_totp_recovery_code_is_single_use(app: Flask, client: FlaskClient, make_
 def test_totp_guessing_locks(app: Flask, client: FlaskClient, make_user, session: Session) -> None:  # type: ignore[no-untyped-def]
     user = make_user("staff@example.jp", "supporter")
     login(client, "staff@example.jp")
-    _enable_totp(client, session, user)
+    enable_totp(client, session, user)
     c = app.test_client()
-    _post_login(c, "staff@example.jp", PW)
+    post_login(c, "staff@example.jp", PW)
     statuses = []
     for _ in range(throttle.MAX_FAILURES_PER_ACCOUNT):
         r = c.post("/auth/totp", data={"csrf_token": csrf_token(c, "/auth/totp"), "code": "123456"})
@@ -325,15 +305,15 @@ def test_totp_guessing_locks(app: Flask, client: FlaskClient, make_user, session
         if r.status_code == 302:
             break
     assert statuses[-1] == 302  # the lock sends the browser back to the login page
-    assert _post_login(c, "staff@example.jp", PW).status_code == 429
+    assert post_login(c, "staff@example.jp", PW).status_code == 429
 
 
 def test_pending_second_factor_expires(app: Flask, client: FlaskClient, make_user, session: Session) -> None:  # type: ignore[no-untyped-def]
     user = make_user("staff@example.jp", "supporter")
     login(client, "staff@example.jp")
-    _enable_totp(client, session, user)
+    enable_totp(client, session, user)
     c = app.test_client()
-    _post_login(c, "staff@example.jp", PW)
+    post_login(c, "staff@example.jp", PW)
     with c.session_transaction() as s:
         s["_mfa_pending"] = {**s["_mfa_pending"], "at": s["_mfa_pending"]["at"] - 3600}
     assert c.get("/auth/totp").status_code == 302
@@ -342,7 +322,7 @@ def test_pending_second_factor_expires(app: Flask, client: FlaskClient, make_use
 def test_totp_disable_needs_a_code(client: FlaskClient, make_user, session: Session) -> None:  # type: ignore[no-untyped-def]
     user = make_user("staff@example.jp", "supporter")
     login(client, "staff@example.jp")
-    secret, _ = _enable_totp(client, session, user)
+    secret, _ = enable_totp(client, session, user)
     token = csrf_token(client, "/auth/security")
     client.post("/auth/totp/disable", data={"csrf_token": token, "code": "000000"})
     assert totp.enabled(session, user)

@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.factories import PASSWORD, logout, outbox_links, sign_up
 from tests.helpers import csrf_token, login
-from tests.listings.test_organizer import PASSWORD, logout, outbox_links, sign_up
 from webapp.accounts.models.user import User
 from webapp.listings.models.organization import Organization
 

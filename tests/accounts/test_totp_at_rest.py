@@ -6,23 +6,18 @@ secrets stored in plaintext by the earlier schema, and its downgrade gives them 
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pyotp
-import pytest
 import sqlalchemy as sa
 from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from tests.accounts.test_auth_hardening import _enable_totp, _post_login
-from tests.conftest import POSTGIS_URL
+from tests.factories import enable_totp, post_login
 from tests.helpers import csrf_token, login
 from webapp.accounts import totp
 from webapp.accounts.models.user import User
@@ -45,7 +40,7 @@ def test_secret_is_not_in_the_database_and_login_still_works(
 ) -> None:
     user = make_user("staff@example.jp", "supporter")
     login(client, "staff@example.jp")
-    secret, _codes = _enable_totp(client, session, user)
+    secret, _codes = enable_totp(client, session, user)
 
     row = _raw_row(session, user.id)
     assert "secret" not in row  # the plaintext column is gone
@@ -55,7 +50,7 @@ def test_secret_is_not_in_the_database_and_login_still_works(
     assert make_cipher(key).decrypt(str(row["secret_enc"]).encode()).decode() == secret
 
     fresh = app.test_client()
-    assert _post_login(fresh, "staff@example.jp", PW).headers["Location"].endswith("/auth/totp")
+    assert post_login(fresh, "staff@example.jp", PW).headers["Location"].endswith("/auth/totp")
     code = pyotp.TOTP(secret).at(time.time() + 30)  # the setup step is spent; the next one works
     r = fresh.post("/auth/totp", data={"csrf_token": csrf_token(fresh, "/auth/totp"), "code": code})
     assert r.status_code == 302
@@ -68,7 +63,7 @@ def test_a_secret_under_another_key_is_refused_not_accepted(
     """A wrong key (a restore onto another instance) must not turn the second factor off."""
     user = make_user("staff@example.jp", "supporter")
     login(client, "staff@example.jp")
-    secret, _codes = _enable_totp(client, session, user)
+    secret, _codes = enable_totp(client, session, user)
     from cryptography.fernet import Fernet
 
     other = make_cipher(Fernet.generate_key().decode())
@@ -78,7 +73,7 @@ def test_a_secret_under_another_key_is_refused_not_accepted(
     )
     session.flush()
     fresh = app.test_client()
-    _post_login(fresh, "staff@example.jp", PW)
+    post_login(fresh, "staff@example.jp", PW)
     code = pyotp.TOTP(secret).at(time.time() + 30)
     r = fresh.post("/auth/totp", data={"csrf_token": csrf_token(fresh, "/auth/totp"), "code": code})
     assert r.status_code == 200 and "確認コードが違います" in r.get_data(as_text=True)
@@ -88,24 +83,6 @@ def test_a_secret_under_another_key_is_refused_not_accepted(
 # ── the migration ───────────────────────────────────────────────────────────────────────────────
 
 
-@pytest.fixture()
-def empty_database(backend: str, tmp_path: Path) -> Iterator[str]:
-    """A database of its own (the suite's is at head): a SQLite file, or a fresh PostGIS database."""
-    if backend == "sqlite":
-        yield ""
-        return
-    if not POSTGIS_URL:
-        pytest.skip("set ODEKAKE_TEST_POSTGIS_URL to run PostGIS tests")
-    name = f"odekake_totp_mig_{os.getpid()}"
-    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q"]
-    drop = [*psql, "-d", "postgres", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"]
-    subprocess.run(drop, check=True, capture_output=True)
-    subprocess.run([*psql, "-d", "postgres", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    try:
-        subprocess.run([*psql, "-d", name, "-c", "CREATE EXTENSION postgis"], check=True, capture_output=True)
-        yield f"{POSTGIS_URL.rsplit('/', 1)[0]}/{name}"
-    finally:
-        subprocess.run(drop, capture_output=True)
 
 
 def test_migration_encrypts_existing_secrets_and_downgrade_restores_them(

@@ -19,7 +19,7 @@ PERIOD = "start=2026-04-01&end=2026-09-30"
 def _seed(live_server: LiveServer) -> None:
     from sqlalchemy import select
 
-    from tests.reports.test_kpis import store_fixed_dataset
+    from tests.factories import store_fixed_dataset
     from webapp.accounts.models.user import User
     from webapp.accounts.services import create_user
     from webapp.extensions import db

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from tests.cases.test_cases import World, world  # noqa: F401  (shared fixture)
+from tests.factories import World
 from tests.helpers import csrf_token, login
 from webapp.accounts.models.user import User
 from webapp.cases import placements as flow
@@ -130,7 +130,7 @@ def test_every_board_route_is_in_the_matrix(app: Flask) -> None:
 @pytest.mark.parametrize("target_key", ["A", "B"])
 @pytest.mark.parametrize("user_key", USERS)
 def test_permission_matrix(
-    world: World, client: FlaskClient, session: Session, app: Flask, user_key: str | None, target_key: str  # noqa: F811
+    world: World, client: FlaskClient, session: Session, app: Flask, user_key: str | None, target_key: str
 ) -> None:
     with app.app_context():
         own = _target(session, world, world.own_case, "supporter_a")  # type: ignore[arg-type]
@@ -153,7 +153,7 @@ def test_permission_matrix(
     assert wrong == {}
 
 
-def test_id_enumeration_gives_identical_404s(world: World, client: FlaskClient, session: Session) -> None:  # noqa: F811
+def test_id_enumeration_gives_identical_404s(world: World, client: FlaskClient, session: Session) -> None:
     other = world.other_case
     assert other is not None
     other_placement = flow_placement_id(session, other)
@@ -193,7 +193,7 @@ def flow_placement_id(session: Session, person: Person) -> int:
 
 
 def test_sharing_with_another_office_opens_the_case_to_its_lead(
-    world: World, client: FlaskClient, session: Session, app: Flask  # noqa: F811
+    world: World, client: FlaskClient, session: Session, app: Flask
 ) -> None:
     p = world.own_case
     assert p is not None
@@ -218,7 +218,7 @@ def test_sharing_with_another_office_opens_the_case_to_its_lead(
 
 
 def test_lead_assigns_a_colleague_who_then_sees_the_case(
-    world: World, client: FlaskClient, session: Session  # noqa: F811
+    world: World, client: FlaskClient, session: Session
 ) -> None:
     p = world.own_case
     assert p is not None
@@ -234,7 +234,7 @@ def test_lead_assigns_a_colleague_who_then_sees_the_case(
     assert client.get(f"/staff/cases/{p.id}").status_code == 200
 
 
-def test_host_page_lists_only_visible_people(world: World, client: FlaskClient, session: Session, app: Flask) -> None:  # noqa: F811
+def test_host_page_lists_only_visible_people(world: World, client: FlaskClient, session: Session, app: Flask) -> None:
     p, other = world.own_case, world.other_case
     assert p is not None and other is not None
     go = world.activities["go"].id

@@ -6,11 +6,8 @@ test_board*.py.
 
 from __future__ import annotations
 
-import functools
 import json
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -18,103 +15,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from tests.factories import PASSWORD, World
 from tests.helpers import csrf_token, login
 from webapp.accounts.models.security import UserSession
 from webapp.accounts.models.user import User
 from webapp.cases import placements as flow
 from webapp.cases import services as svc
-from webapp.cases.models import CaseNote, FollowUp, Person, Placement
-from webapp.listings.models.activity import Activity
-from webapp.listings.models.place import Place
-from webapp.listings.spatial import set_location
+from webapp.cases.models import CaseNote, Person, Placement
 from webapp.security.models import AuditEvent
 from webapp.service_error import ServiceError
-
-PASSWORD = "correct horse battery"
-
-
-@dataclass
-class World:
-    users: dict[str, User] = field(default_factory=dict)
-    activities: dict[str, Activity] = field(default_factory=dict)
-    own_case: Person | None = None  # office A, assigned to supporter_a
-    other_case: Person | None = None  # office B
-    unassigned_case: Person | None = None  # office A, nobody but lead_a sees it
-    placement: Placement | None = None  # on own_case
-    followup: FollowUp | None = None  # on own_case
-
-
-def make_activity(session: Session, key: str, lat: float, lon: float, **kw: Any) -> Activity:
-    place = Place(source="test", source_id=f"place-{key}", name=f"会場{key}")
-    set_location(place, lat, lon)
-    session.add(place)
-    values: dict[str, Any] = {
-        "source": "test", "source_id": key, "name": kw.pop("name", f"活動{key}"), "status": "published",
-        "place": place, "schedule_rrule": "FREQ=WEEKLY;BYDAY=TU", "start_time": time(10), "end_time": time(12),
-        "schedule_text": "毎週火曜 10:00〜12:00", "cost_yen": 0,
-    }  # fmt: skip
-    values.update(kw)
-    activity = Activity(**values)
-    session.add(activity)
-    session.flush()
-    return activity
-
-
-@functools.cache
-def _password_hash() -> str:
-    from webapp.accounts.passwords import hash_password
-
-    return hash_password(PASSWORD)
-
-
-def make_staff(session: Session, email: str, role: str, office: str) -> User:
-    """Like conftest's make_user, but hashing the shared password once: Argon2 per user is slow."""
-    from webapp.accounts.models.user import RoleMembership
-    from webapp.accounts.services import get_or_create_office
-
-    user = User(email=email, display_name=email.split("@")[0], password_hash=_password_hash())
-    user.office = get_or_create_office(session, office)
-    user.memberships.append(RoleMembership(role=role))
-    session.add(user)
-    session.flush()
-    return user
-
-
-@pytest.fixture()
-def world(app: Flask, session: Session) -> World:
-    # The app context is held only while building: each request must get its own `g` (conftest).
-    with app.app_context():
-        return _build_world(session)
-
-
-def _build_world(session: Session) -> World:
-    w = World()
-    make_user = functools.partial(make_staff, session)
-    for role in ("supporter", "office_lead", "viewer", "admin"):
-        for office in ("A", "B"):
-            key = f"{role}_{office.lower()}"
-            w.users[key] = make_user(f"{key}@example.jp", role, f"所属{office}")
-    w.users["supporter_a2"] = make_user("supporter_a2@example.jp", "supporter", "所属A")
-    session.flush()
-    w.activities["go"] = make_activity(
-        session, "go", 34.6934, 135.6875, name="囲碁サロン", tags=["go"], audiences=["elderly"],
-        welcomes_first_timers=True, solo_ok=True, visit_ok=True,
-    )  # fmt: skip
-    w.activities["kids"] = make_activity(
-        session, "kids", 34.6940, 135.6880, name="子育てひろば", tags=["play"], audiences=["parents_children"]
-    )
-    w.activities["far"] = make_activity(session, "far", 34.80, 135.80, name="遠くの囲碁会", tags=["go"])
-    data = svc.PersonInput(
-        age_band="60s", district="ikoma", field="elderly", interests=["go"], free_slots=["1am"],
-        max_travel_m=2000, name="山田 太郎", contact="0743-00-0000",
-    )  # fmt: skip
-    w.own_case = svc.create_person(session, w.users["supporter_a"], data)
-    w.other_case = svc.create_person(session, w.users["supporter_b"], svc.PersonInput(field="hikikomori"))
-    w.unassigned_case = svc.create_person(session, w.users["office_lead_a"], svc.PersonInput(field="poverty"))
-    w.placement = flow.add_placement(session, w.users["supporter_a"], w.own_case, w.activities["go"].id, reason="test")
-    w.followup = flow.add_followup(session, w.users["supporter_a"], w.own_case, date(2026, 1, 1))
-    session.flush()
-    return w
 
 
 def audit_rows(session: Session, action: str | None = None, person: Person | None = None) -> list[AuditEvent]:

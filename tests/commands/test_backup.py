@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,57 +15,9 @@ from flask import Flask
 from sqlalchemy import Engine, select, text
 
 from tests.conftest import POSTGIS_URL
+from tests.factories import VENV_BIN, _use, make_backup_app, populate_instance, psql_command
 from webapp.commands.backup_service import BackupError, backup, read_manifest, restore
 from webapp.config import PROJECT_ROOT
-
-VENV_BIN = Path(sys.executable).parent
-
-
-def _make_app(instance: Path, database_url: str = "") -> tuple[Flask, Engine]:
-    from webapp import create_app
-    from webapp.extensions import db
-
-    config: dict[str, Any] = {"instance_dir": instance, "env": "testing"}
-    if database_url:
-        config["database_url"] = database_url
-    app = create_app(config)
-    assert db.engine is not None
-    return app, db.engine
-
-
-def _use(engine: Engine) -> None:
-    from webapp.extensions import db
-
-    db.configure(engine)
-    db.session_factory.configure(bind=engine, join_transaction_mode="conditional_savepoint")
-
-
-def _populate(app: Flask, engine: Engine) -> None:
-    from webapp.accounts import totp
-    from webapp.accounts.services import create_user, issue_reset_token
-    from webapp.commands.migrate import upgrade_to_head
-    from webapp.extensions import db
-    from webapp.listings.demo import load_sample_city
-    from webapp.security import audit
-
-    _use(engine)
-    with app.app_context():
-        upgrade_to_head()
-        with db.transaction() as session:
-            load_sample_city(session)
-            staff = create_user(session, "staff@example.jp", "correct horse battery", ["supporter"], "生駒市社協")
-            create_user(session, "org@example.jp", "correct horse battery", ["organizer"])
-            totp.begin_enrolment(session, staff)
-            totp.new_recovery_codes(session, staff)
-            issue_reset_token(session, staff)
-            audit.record(session, "test.backup", "user", staff.id, {"note": "要配慮個人情報のテスト"}, user_id=staff.id)
-    settings = app.extensions["odekake_settings"]
-    photos = settings.resolved_upload_dir / "photos" / "ab"
-    photos.mkdir(parents=True)
-    (photos / "original.jpg").write_bytes(os.urandom(50_000))
-    (photos / "800.webp").write_bytes(os.urandom(7_000))
-    (settings.resolved_upload_dir / "imports").mkdir()
-    (settings.resolved_upload_dir / "imports" / "サロン一覧.csv").write_text("名称,緯度,経度\n", encoding="utf-8")
 
 
 def _norm(value: Any) -> Any:
@@ -101,9 +52,9 @@ def engines() -> Iterator[list[Engine]]:
 def _round_trip(tmp_path: Path, engines: list[Engine], src_url: str = "", dst_url: str = "") -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "config.toml").write_text("stale_after_days = 90\n", encoding="utf-8")
-    app_a, engine_a = _make_app(tmp_path / "a", src_url)
+    app_a, engine_a = make_backup_app(tmp_path / "a", src_url)
     engines.append(engine_a)
-    _populate(app_a, engine_a)
+    populate_instance(app_a, engine_a)
     settings_a = app_a.extensions["odekake_settings"]
 
     report = backup(settings_a, engine_a, tmp_path / "backup")
@@ -113,7 +64,7 @@ def _round_trip(tmp_path: Path, engines: list[Engine], src_url: str = "", dst_ur
     assert oct((tmp_path / "backup").stat().st_mode & 0o777) == "0o700"
     assert all(p.stat().st_mode & 0o077 == 0 for p in (tmp_path / "backup").rglob("*") if p.is_file())
 
-    app_b, engine_b = _make_app(tmp_path / "b", dst_url)
+    app_b, engine_b = make_backup_app(tmp_path / "b", dst_url)
     engines.append(engine_b)
     settings_b = app_b.extensions["odekake_settings"]
     restore(settings_b, engine_b, tmp_path / "backup")
@@ -147,26 +98,21 @@ def test_sqlite_backup_restore_reproduces_every_row_and_file(tmp_path: Path, eng
 
 
 def test_damaged_backup_is_refused(tmp_path: Path, engines: list[Engine]) -> None:
-    app_a, engine_a = _make_app(tmp_path / "a")
+    app_a, engine_a = make_backup_app(tmp_path / "a")
     engines.append(engine_a)
-    _populate(app_a, engine_a)
+    populate_instance(app_a, engine_a)
     backup(app_a.extensions["odekake_settings"], engine_a, tmp_path / "bk")
     with pytest.raises(BackupError, match="not empty"):
         backup(app_a.extensions["odekake_settings"], engine_a, tmp_path / "bk")
     victim = next((tmp_path / "bk" / "uploads").rglob("original.jpg"))
     victim.write_bytes(b"tampered")
-    app_b, engine_b = _make_app(tmp_path / "b")
+    app_b, engine_b = make_backup_app(tmp_path / "b")
     engines.append(engine_b)
     with pytest.raises(BackupError, match="damaged"):
         restore(app_b.extensions["odekake_settings"], engine_b, tmp_path / "bk")
     assert not (tmp_path / "b" / "uploads").exists()
 
 
-def _psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],
-        check=True, capture_output=True,
-    )
 
 
 @pytest.mark.postgis
@@ -177,8 +123,8 @@ def test_postgis_backup_restore_reproduces_every_row_and_file(tmp_path: Path, en
     names = [f"odekake_bk_{role}_{os.getpid()}" for role in ("src", "dst")]
     try:
         for name in names:
-            _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            _psql(f"CREATE DATABASE {name}")
+            psql_command(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            psql_command(f"CREATE DATABASE {name}")
             subprocess.run(
                 ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-q", "-c", "CREATE EXTENSION postgis"],
                 check=True, capture_output=True,
@@ -188,7 +134,7 @@ def test_postgis_backup_restore_reproduces_every_row_and_file(tmp_path: Path, en
         for engine in engines:
             engine.dispose()
         for name in names:
-            _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            psql_command(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def test_cli_backup_then_restore_and_reindex(tmp_path: Path) -> None:

@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ODEKAKE = str(Path(sys.executable).parent / "odekake")
-
-
-def run(instance: Path, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("ODEKAKE_")}
-    environ.update({"ODEKAKE_INSTANCE_DIR": str(instance), **env})
-    return subprocess.run([ODEKAKE, *args], input=stdin, capture_output=True, text=True, env=environ, timeout=120)
-
-
-@pytest.fixture(scope="module")
-def instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cli")
-    assert run(path, "init-db").returncode == 0
-    return path
+from tests.factories import run
 
 
 def test_init_and_load_demo_then_duplicate_rejected(instance: Path) -> None:

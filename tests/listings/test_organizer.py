@@ -12,6 +12,19 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.factories import (
+    PASSWORD,
+    approve,
+    listing_form,
+    logout,
+    new_listing,
+    outbox_links,
+    pending_revision_id,
+    post_listing,
+    sign_up,
+    sign_up_and_verify,
+    verify,
+)
 from tests.helpers import csrf_token, login
 from webapp.accounts.models.user import User
 from webapp.listings.models.activity import Activity
@@ -20,120 +33,30 @@ from webapp.listings.models.organizer import ActivityRevision
 from webapp.mail.models import OutboxMessage
 from webapp.security.models import AuditEvent
 
-PASSWORD = "correct horse battery"
-ADDRESS = "奈良県生駒市元町1丁目3番5号"
-
-
 # ------------------------------------------------------------------------------------------------
 # helpers
 
 
-def outbox_links(client: FlaskClient, to: str, path: str) -> list[str]:
-    """Links to `path` in the mail sent to `to`, newest first, read from the dev outbox page."""
-    page = client.get(f"/organizer/dev/outbox?to={to}").get_data(as_text=True)
-    return [m.replace("&amp;", "&") for m in re.findall(rf"http://localhost({re.escape(path)}[^\s<]+)", page)]
 
 
-def sign_up(client: FlaskClient, email: str, org: str = "ひまわりサロンの会") -> None:
-    token = csrf_token(client, "/auth/signup")
-    r = client.post(
-        "/auth/signup",
-        data={
-            "csrf_token": token,
-            "email": email,
-            "password": PASSWORD,
-            "display_name": "山田",
-            "organization_name": org,
-            "organization_kind": "volunteer_group",
-        },
-    )
-    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
 
 
-def verify(client: FlaskClient, link: str, password: str = PASSWORD) -> Any:
-    """Open the verification link and choose the password there (the sign-up form takes none)."""
-    token = csrf_token(client, link)
-    return client.post(link, data={"csrf_token": token, "password": password, "confirm": password})
 
 
-def sign_up_and_verify(client: FlaskClient, email: str, org: str = "ひまわりサロンの会") -> None:
-    sign_up(client, email, org)
-    links = outbox_links(client, email, "/auth/verify/")
-    assert links, "no verification mail"
-    r = verify(client, links[0])
-    assert r.status_code == 302
-    login(client, email)
 
 
-def new_listing(client: FlaskClient) -> int:
-    page = client.get("/organizer/").get_data(as_text=True)
-    org_id = re.search(r'name="organization_id" value="(\d+)"', page)
-    assert org_id, page[:3000]
-    token = csrf_token(client, "/organizer/")
-    r = client.post("/organizer/activities/new", data={"csrf_token": token, "organization_id": org_id.group(1)})
-    assert r.status_code == 302
-    return int(re.search(r"/activities/(\d+)/edit", r.headers["Location"]).group(1))  # type: ignore[union-attr]
 
 
-def listing_form(**overrides: Any) -> dict[str, Any]:
-    form: dict[str, Any] = {
-        "name": "ひまわりサロン",
-        "category": "salon",
-        "audiences": ["elderly"],
-        "schedule_kind": "monthly",
-        "weekdays": ["TU"],
-        "nths": ["1", "3"],
-        "skip_holidays": "1",
-        "start": "10:00",
-        "end": "11:30",
-        "place_mode": "new",
-        "place_name": "元町集会所",
-        "address": ADDRESS,
-        "lat": "",
-        "lon": "",
-        "cost_yen": "100",
-        "cost_text": "お茶代",
-        "booking_required": "no",
-        "contact_name": "山田",
-        "contact_phone": "0743-00-0000",
-        "description": "おしゃべりと体操の会です。",
-    }
-    form.update(overrides)
-    return form
 
 
-def post_listing(client: FlaskClient, activity_id: int, action: str = "submit", **overrides: Any) -> Any:
-    url = f"/organizer/activities/{activity_id}/edit"
-    data = listing_form(**overrides)
-    data["csrf_token"] = csrf_token(client, url)
-    data["action"] = action
-    return client.post(url, data=data)
 
 
-def logout(client: FlaskClient) -> None:
-    token = csrf_token(client, "/")
-    client.post("/auth/logout", data={"csrf_token": token})
 
 
-def approve(client: FlaskClient, revision_id: int, decision: str = "approve", message: str = "") -> Any:
-    url = f"/staff/moderation/revisions/{revision_id}"
-    token = csrf_token(client, url)
-    return client.post(url, data={"csrf_token": token, "decision": decision, "message": message})
 
 
-def pending_revision_id(session: Session, activity_id: int) -> int:
-    rid = session.scalar(
-        select(ActivityRevision.id).where(
-            ActivityRevision.activity_id == activity_id, ActivityRevision.status == "pending"
-        )
-    )
-    assert rid is not None
-    return rid
 
 
-@pytest.fixture()
-def moderator(make_user: Any) -> Any:
-    return make_user("mod@example.org", "moderator")
 
 
 # ------------------------------------------------------------------------------------------------

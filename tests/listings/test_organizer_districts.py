@@ -9,16 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gis.districts import DistrictIndex, read_geojson
-from tests.helpers import login
-from tests.listings.test_organizer import (
+from tests.factories import (
     approve,
     logout,
-    moderator,  # noqa: F401  (fixture)
     new_listing,
     pending_revision_id,
     post_listing,
     sign_up_and_verify,
 )
+from tests.helpers import login
 from webapp.listings.demo import SAMPLE_DISTRICTS
 from webapp.listings.districts import import_district_file, store_districts
 from webapp.listings.models.activity import Activity
@@ -52,7 +51,7 @@ def _api_ids(client: FlaskClient, district: str) -> set[int]:
 
 
 def test_moderated_place_gets_its_district_and_a_moved_place_a_new_one(
-    client: FlaskClient, session: Session, moderator: Any  # noqa: F811
+    client: FlaskClient, session: Session, moderator: Any
 ) -> None:
     import_district_file(session, SAMPLE_DISTRICTS, kind="school", source="sample")
     session.flush()
@@ -96,7 +95,7 @@ def test_trusted_organization_place_gets_its_district(client: FlaskClient, sessi
     assert activity_id in _api_ids(client, MAYUMI)
 
 
-def test_place_outside_every_district_has_none(client: FlaskClient, session: Session, moderator: Any) -> None:  # noqa: F811
+def test_place_outside_every_district_has_none(client: FlaskClient, session: Session, moderator: Any) -> None:
     import_district_file(session, SAMPLE_DISTRICTS, kind="school", source="sample")
     session.flush()
     sign_up_and_verify(client, "far@example.org")
@@ -110,7 +109,7 @@ def test_place_outside_every_district_has_none(client: FlaskClient, session: Ses
 
 
 def test_existing_place_without_district_gets_one_when_reused(
-    client: FlaskClient, session: Session, moderator: Any  # noqa: F811
+    client: FlaskClient, session: Session, moderator: Any
 ) -> None:
     lat, lon = _inside(IKOMA)
     sign_up_and_verify(client, "reuse@example.org")

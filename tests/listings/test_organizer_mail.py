@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.factories import new_listing, sign_up_and_verify
 from tests.helpers import csrf_token
-from tests.listings.test_organizer import new_listing, sign_up_and_verify
 from webapp.mail import deliver, deliver_pending, queue_mail
 from webapp.mail.models import OutboxMessage
 

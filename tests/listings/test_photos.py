@@ -14,14 +14,8 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.factories import approve, new_listing, pending_revision_id, post_listing, sign_up_and_verify
 from tests.helpers import csrf_token, login
-from tests.listings.test_organizer import (
-    approve,
-    new_listing,
-    pending_revision_id,
-    post_listing,
-    sign_up_and_verify,
-)
 from webapp.config import Settings
 from webapp.listings.models.organizer import Photo
 from webapp.listings.photos import PhotoRejected, clean_image

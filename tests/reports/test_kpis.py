@@ -25,12 +25,12 @@ no capacity P9. P8's 03-30 record is before the period.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.orm import Session
 
-from schedule import TZ
+from tests.factories import FOLLOWUPS, IKOMA, PEOPLE, PLACEMENTS, D, store_fixed_dataset
 from webapp.reports.kpis import (
     SUPPRESSED,
     FollowUpRow,
@@ -50,50 +50,9 @@ from webapp.reports.kpis import (
     tokyo_date,
 )
 
-D = date
-IKOMA, MAYUMI, ICHIBU = "B129220900011", "B129220900071", "B129220900110"  # SAMPLE 生駒/真弓/壱分小学校
 PERIOD = KpiFilter(D(2026, 4, 1), D(2026, 9, 30), office_id=1)
 AS_OF = D(2026, 10, 15)
 
-# person: (id, office, field, first contact, closed, district, interests)
-PEOPLE = [
-    (1, 1, "elderly", D(2026, 3, 1), None, IKOMA, ("go", "tea_chat")),
-    (2, 1, "elderly", D(2026, 4, 10), None, MAYUMI, ("handicraft",)),
-    (3, 1, "hikikomori", D(2026, 5, 1), None, IKOMA, ("go",)),
-    (4, 1, "elderly", D(2026, 6, 1), None, MAYUMI, ()),
-    (5, 1, "elderly", D(2025, 10, 1), D(2026, 3, 15), IKOMA, ()),
-    (6, 1, "elderly", D(2026, 10, 5), None, IKOMA, ()),
-    (7, 2, "elderly", D(2026, 4, 1), None, ICHIBU, ()),
-    (8, 1, "hikikomori", D(2026, 2, 1), None, "", ("walking",)),
-    (9, 1, "elderly", D(2026, 1, 15), None, IKOMA, ("tea_chat",)),
-]
-# placement: (id, person, [(day, to_stage)…], outcome)  — the outcome is recorded on the last event's day
-PLACEMENTS = [
-    (1, 1, [(D(2026, 3, 5), "candidate"), (D(2026, 3, 10), "proposed"), (D(2026, 3, 20), "trial"), (D(2026, 4, 1), "participating")], ""),
-    (2, 2, [(D(2026, 4, 12), "candidate"), (D(2026, 4, 15), "proposed"), (D(2026, 5, 10), "participating"), (D(2026, 6, 1), "ended")], "declined_by_person"),
-    (3, 3, [(D(2026, 5, 20), "ended")], "no_suitable_activity"),
-    (4, 3, [(D(2026, 6, 1), "candidate"), (D(2026, 6, 5), "proposed"), (D(2026, 6, 10), "ended")], "host_no_capacity"),
-    (5, 4, [(D(2026, 6, 2), "candidate"), (D(2026, 6, 3), "proposed"), (D(2026, 6, 20), "trial"), (D(2026, 7, 15), "participating")], ""),
-    (6, 5, [(D(2025, 10, 20), "candidate"), (D(2025, 11, 1), "participating")], ""),
-    (7, 7, [(D(2026, 4, 5), "candidate"), (D(2026, 4, 20), "participating")], ""),
-    (8, 8, [(D(2026, 3, 30), "ended")], "no_suitable_activity"),
-    (9, 9, [(D(2026, 1, 20), "candidate"), (D(2026, 2, 1), "proposed"), (D(2026, 2, 15), "participating"), (D(2026, 5, 15), "settled")], ""),
-    (10, 9, [(D(2026, 3, 25), "candidate"), (D(2026, 4, 5), "ended")], "host_no_capacity"),
-]
-# follow-up: (id, person, target, due, done, scale, score, baseline)
-FOLLOWUPS = [
-    (1, 1, "person", D(2026, 4, 15), D(2026, 4, 14), "who5", 10, True),
-    (2, 1, "person", D(2026, 5, 15), D(2026, 5, 20), "who5", 14, False),
-    (3, 1, "person", D(2026, 7, 1), D(2026, 6, 30), "who5", 16, False),
-    (4, 2, "person", D(2026, 6, 1), None, "", None, False),
-    (5, 2, "host", D(2026, 5, 20), D(2026, 5, 21), "", None, False),
-    (6, 4, "host", D(2026, 8, 1), None, "", None, False),
-    (7, 4, "person", D(2026, 10, 10), None, "", None, False),
-    (8, 9, "person", D(2026, 3, 20), D(2026, 3, 20), "who5", 12, True),
-    (9, 9, "person", D(2026, 6, 15), D(2026, 6, 15), "who5", 11, False),
-    (10, 2, "person", D(2026, 4, 20), D(2026, 4, 20), "swemwbs", 20, True),
-    (11, 4, "person", D(2026, 9, 30), D(2026, 10, 2), "", None, False),
-]
 
 
 def fixed_rows() -> KpiRows:
@@ -183,37 +142,8 @@ def test_tokyo_date_crosses_midnight() -> None:
 # ---- the same dataset stored in the case tables, read back on both databases -------------------
 
 
-def _at(day: date, hour: int = 10) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=TZ)
 
 
-def store_fixed_dataset(session: Session) -> dict[int, int]:
-    """Insert PEOPLE/PLACEMENTS/FOLLOWUPS; returns {dataset office number: Office.id}."""
-    from webapp.accounts.models.user import Office
-    from webapp.cases.models import FollowUp, Person, Placement, PlacementEvent
-
-    offices = {n: Office(name=f"テスト事務所{n}") for n in (1, 2)}
-    session.add_all(offices.values())
-    session.flush()
-    people: dict[int, Person] = {}
-    for i, o, f, c, cl, d, it in PEOPLE:
-        p = Person(case_code=f"T-{i:03d}", office_id=offices[o].id, field=f, district=d, interests=list(it),
-                   created_at=_at(c), closed_at=_at(cl) if cl else None)
-        session.add(p)
-        people[i] = p
-    session.flush()
-    placements: dict[int, Placement] = {}
-    for i, p, ev, out in PLACEMENTS:
-        pl = Placement(person_id=people[p].id, stage=ev[-1][1], outcome=out, host_name="受け入れ先",
-                       created_at=_at(ev[0][0]), stage_changed_at=_at(ev[-1][0], 23))  # 23:00 Tokyo = 14:00 UTC
-        pl.events = [PlacementEvent(from_stage="", to_stage=st, at=_at(on)) for on, st in ev]
-        session.add(pl)
-        placements[i] = pl
-    for fid, p, target, due, done, scale, score, baseline in FOLLOWUPS:
-        session.add(FollowUp(person_id=people[p].id, target=target, due_on=due, done_at=_at(done) if done else None,
-                             wellbeing_scale=scale, wellbeing_score=score, is_baseline=baseline, label=f"FU{fid}"))
-    session.flush()
-    return {n: o.id for n, o in offices.items()}
 
 
 def test_kpis_from_the_case_tables(session: Session, backend: str) -> None:

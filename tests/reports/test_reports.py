@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.factories import store_fixed_dataset
 from tests.helpers import login
-from tests.reports.test_kpis import store_fixed_dataset
 from webapp.listings.demo import load_sample_city
 from webapp.security.models import AuditEvent
 

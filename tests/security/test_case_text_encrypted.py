@@ -4,13 +4,9 @@ the app; search still finds what_matters; the migration encrypts old rows and do
 
 from __future__ import annotations
 
-import os
-import subprocess
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 from flask import Flask
@@ -18,8 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from tests.cases.test_cases import World, world  # noqa: F401  (shared fixture)
-from tests.conftest import POSTGIS_URL
+from tests.factories import World
 from tests.helpers import csrf_token, login
 from webapp.accounts.models.user import Office
 from webapp.cases import placements as flow
@@ -41,7 +36,7 @@ TEXTS = {
 }
 
 
-def _fill(app: Flask, world: World) -> int:  # noqa: F811
+def _fill(app: Flask, world: World) -> int:
     with app.app_context():
         s = db.session()
         sup = world.users["supporter_a"]
@@ -59,7 +54,7 @@ def _fill(app: Flask, world: World) -> int:  # noqa: F811
 
 
 def test_case_free_text_is_encrypted_in_the_database_and_shown_by_the_app(
-    world: World, app: Flask, session: Session, client: FlaskClient  # noqa: F811
+    world: World, app: Flask, session: Session, client: FlaskClient
 ) -> None:
     person_id = _fill(app, world)
     key = app.extensions["odekake_settings"].encryption_key
@@ -89,24 +84,6 @@ def test_case_free_text_is_encrypted_in_the_database_and_shown_by_the_app(
         assert plain in body
 
 
-@pytest.fixture()
-def empty_database(backend: str, tmp_path: Path) -> Iterator[str]:
-    """A database of its own (the suite's is at head): a SQLite file, or a fresh PostGIS database."""
-    if backend == "sqlite":
-        yield ""
-        return
-    if not POSTGIS_URL:
-        pytest.skip("set ODEKAKE_TEST_POSTGIS_URL to run PostGIS tests")
-    name = f"odekake_casetext_mig_{os.getpid()}"
-    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q"]
-    drop = [*psql, "-d", "postgres", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"]
-    subprocess.run(drop, check=True, capture_output=True)
-    subprocess.run([*psql, "-d", "postgres", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    try:
-        subprocess.run([*psql, "-d", name, "-c", "CREATE EXTENSION postgis"], check=True, capture_output=True)
-        yield f"{POSTGIS_URL.rsplit('/', 1)[0]}/{name}"
-    finally:
-        subprocess.run(drop, capture_output=True)
 
 
 def _plain(table: str, column: str) -> sa.TableClause:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.commands.test_cli import run
+from tests.factories import run
 
 CLOSED_PORT_URL = "postgresql+psycopg://nobody@127.0.0.1:1/odekake_down"
 FIXTURE_CSV = Path(__file__).parents[1] / "fixtures" / "import" / "kayoi_utf8bom_crlf.csv"

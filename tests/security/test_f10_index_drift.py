@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.commands.test_cli import run
+from tests.factories import run
 from webapp.config import PROJECT_ROOT
 from webapp.search.index import SearchIndex
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, inspect
 
-from tests.commands.test_backup import _make_app, _populate, _psql
 from tests.conftest import POSTGIS_URL
+from tests.factories import make_backup_app, populate_instance, psql_command
 from webapp.commands.backup_service import BackupError, backup, read_manifest, restore
 
 
@@ -29,9 +29,9 @@ def made() -> Iterator[list[Engine]]:
 
 
 def _source(tmp_path: Path, made: list[Engine], url: str = "") -> tuple[object, Path]:
-    app, engine = _make_app(tmp_path / "a", url)
+    app, engine = make_backup_app(tmp_path / "a", url)
     made.append(engine)
-    _populate(app, engine)
+    populate_instance(app, engine)
     settings = app.extensions["odekake_settings"]
     backup(settings, engine, tmp_path / "bk")
     return settings, tmp_path / "bk"
@@ -49,7 +49,7 @@ def test_encryption_key_is_backed_up_and_restored(tmp_path: Path, made: list[Eng
     assert (bk / "settings" / "encryption_key").stat().st_mode & 0o777 == 0o600
 
     # The new instance made its own key on start; the restore replaces it with the backed-up one.
-    app_b, engine_b = _make_app(tmp_path / "b")
+    app_b, engine_b = make_backup_app(tmp_path / "b")
     made.append(engine_b)
     restore(app_b.extensions["odekake_settings"], engine_b, bk)
     restored = tmp_path / "b" / "encryption_key"
@@ -73,7 +73,7 @@ def test_edited_sqlite_dump_is_refused_before_restoring(tmp_path: Path, made: li
     conn.execute("UPDATE office SET name = name || ' (edited)'")
     conn.commit()
     conn.close()
-    app_b, engine_b = _make_app(tmp_path / "b")
+    app_b, engine_b = make_backup_app(tmp_path / "b")
     made.append(engine_b)
     with pytest.raises(BackupError, match=r"database\.sqlite3 is missing or damaged"):
         restore(app_b.extensions["odekake_settings"], engine_b, bk)
@@ -86,7 +86,7 @@ def test_manifest_without_database_digest_is_refused(tmp_path: Path, made: list[
     manifest = read_manifest(bk)
     del manifest["database_sha256"]
     (bk / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    app_b, engine_b = _make_app(tmp_path / "b")
+    app_b, engine_b = make_backup_app(tmp_path / "b")
     made.append(engine_b)
     with pytest.raises(BackupError, match="no digest of the database"):
         restore(app_b.extensions["odekake_settings"], engine_b, bk)
@@ -101,8 +101,8 @@ def test_edited_pg_dump_is_refused_and_the_key_travels(tmp_path: Path, made: lis
     names = [f"odekake_f17_{role}_{os.getpid()}" for role in ("src", "dst")]
     try:
         for name in names:
-            _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            _psql(f"CREATE DATABASE {name}")
+            psql_command(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            psql_command(f"CREATE DATABASE {name}")
             subprocess.run(
                 ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-q", "-c", "CREATE EXTENSION postgis"],
                 check=True, capture_output=True,
@@ -113,7 +113,7 @@ def test_edited_pg_dump_is_refused_and_the_key_travels(tmp_path: Path, made: lis
         data = bytearray(dump.read_bytes())
         data[-10] ^= 0xFF
         dump.write_bytes(bytes(data))
-        app_b, engine_b = _make_app(tmp_path / "b", f"{base}/{names[1]}")
+        app_b, engine_b = make_backup_app(tmp_path / "b", f"{base}/{names[1]}")
         made.append(engine_b)
         with pytest.raises(BackupError, match=r"database\.pgdump is missing or damaged"):
             restore(app_b.extensions["odekake_settings"], engine_b, bk)
@@ -122,4 +122,4 @@ def test_edited_pg_dump_is_refused_and_the_key_travels(tmp_path: Path, made: lis
         for engine in made:
             engine.dispose()
         for name in names:
-            _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            psql_command(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.cases.test_cases import World, world  # noqa: F401  (shared fixture)
+from tests.factories import World
 from tests.helpers import csrf_token, login
 from webapp.cases.models import CaseMeeting, CaseNote, Consent, FollowUp, Placement
 from webapp.extensions import db
@@ -71,7 +71,7 @@ CASES: list[Case] = [
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c[0]}-{c[2]}-{i}" for i, c in enumerate(CASES)])
 def test_bad_ids_and_long_text_are_errors_beside_the_field(
-    world: World, client: FlaskClient, app: Flask, session: Session, case: Case  # noqa: F811
+    world: World, client: FlaskClient, app: Flask, session: Session, case: Case
 ) -> None:
     suffix, form, field_id, message, kept = case
     person = world.own_case
@@ -92,7 +92,7 @@ def test_bad_ids_and_long_text_are_errors_beside_the_field(
     assert _counts() == before
 
 
-def test_errors_are_translated(world: World, client: FlaskClient, session: Session) -> None:  # noqa: F811
+def test_errors_are_translated(world: World, client: FlaskClient, session: Session) -> None:
     person = world.own_case
     assert person is not None
     login(client, "supporter_a@example.jp")
@@ -105,7 +105,7 @@ def test_errors_are_translated(world: World, client: FlaskClient, session: Sessi
     assert "Use at most 100 characters." in _error_beside(r.get_data(as_text=True), "fa-label")
 
 
-def test_forms_outside_the_case_page_never_500(world: World, client: FlaskClient, session: Session) -> None:  # noqa: F811
+def test_forms_outside_the_case_page_never_500(world: World, client: FlaskClient, session: Session) -> None:
     assert world.placement is not None and world.followup is not None
     login(client, "supporter_a@example.jp")
     token = csrf_token(client, "/staff/board")
@@ -125,7 +125,7 @@ def test_forms_outside_the_case_page_never_500(world: World, client: FlaskClient
         assert client.get(f"/staff/cases/{n}").status_code == 404
 
 
-def test_audit_filter_with_a_huge_id_is_not_a_500(world: World, client: FlaskClient, session: Session) -> None:  # noqa: F811
+def test_audit_filter_with_a_huge_id_is_not_a_500(world: World, client: FlaskClient, session: Session) -> None:
     login(client, "admin_a@example.jp")
     for n in (2**31, 2**63 + 7, 10**30):
         assert client.get("/staff/audit", query_string={"before": str(n), "person": str(n)}).status_code == 200

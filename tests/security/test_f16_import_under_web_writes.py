@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.commands.test_cli import run
+from tests.factories import run
 from webapp.config import PROJECT_ROOT
 
 CSV = Path(__file__).parents[1] / "fixtures" / "import" / "kayoi_utf8bom_crlf.csv"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.commands.test_cli import run
+from tests.factories import run
 
 DB_NAME = "odekake.sqlite3"
 

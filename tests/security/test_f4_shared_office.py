@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.cases.test_cases import World, make_staff, world  # noqa: F401  (shared fixture)
+from tests.factories import World, make_staff
 from tests.helpers import csrf_token, login
 from webapp.accounts.models.user import User
 from webapp.cases import services as svc
@@ -23,7 +23,7 @@ from webapp.extensions import db
 from webapp.security.models import AuditEvent
 
 
-def _shared_case(world: World, app: Flask) -> tuple[int, int]:  # noqa: F811
+def _shared_case(world: World, app: Flask) -> tuple[int, int]:
     """Office A's case shared with office B; a third office C exists. Returns (person id, share id)."""
     p = world.own_case
     assert p is not None
@@ -47,7 +47,7 @@ def _state(person_id: int) -> tuple[list[int], list[tuple[int, bool]], bool]:
     )
 
 
-def test_shared_office_cannot_act_as_owner(world: World, client: FlaskClient, app: Flask, session: Session) -> None:  # noqa: F811
+def test_shared_office_cannot_act_as_owner(world: World, client: FlaskClient, app: Flask, session: Session) -> None:
     person_id, share_id = _shared_case(world, app)
     supporter_a = world.users["supporter_a"].id
     login(client, "office_lead_b@example.jp")
@@ -81,7 +81,7 @@ def test_shared_office_cannot_act_as_owner(world: World, client: FlaskClient, ap
     assert third.get(f"/staff/cases/{person_id}").status_code == 404
 
 
-def test_owner_revokes_a_share_from_the_case_page(world: World, client: FlaskClient, app: Flask, session: Session) -> None:  # noqa: F811
+def test_owner_revokes_a_share_from_the_case_page(world: World, client: FlaskClient, app: Flask, session: Session) -> None:
     person_id, share_id = _shared_case(world, app)
     other = app.test_client()
     login(other, "office_lead_b@example.jp")
@@ -104,14 +104,14 @@ def test_owner_revokes_a_share_from_the_case_page(world: World, client: FlaskCli
     assert f"/shares/{share_id}/revoke" not in client.get(f"/staff/cases/{person_id}").get_data(as_text=True)
 
 
-def test_revoke_confirmation_is_translated(world: World, client: FlaskClient, app: Flask, session: Session) -> None:  # noqa: F811
+def test_revoke_confirmation_is_translated(world: World, client: FlaskClient, app: Flask, session: Session) -> None:
     person_id, _share_id = _shared_case(world, app)
     login(client, "office_lead_a@example.jp")
     html = client.get(f"/staff/cases/{person_id}?lang=en").get_data(as_text=True)
     assert "Revoke sharing" in html and "will no longer be able to open this case" in html
 
 
-def test_sharing_again_with_the_same_office_keeps_one_live_share(world: World, app: Flask) -> None:  # noqa: F811
+def test_sharing_again_with_the_same_office_keeps_one_live_share(world: World, app: Flask) -> None:
     person_id, share_id = _shared_case(world, app)
     with app.app_context():
         s = db.session()

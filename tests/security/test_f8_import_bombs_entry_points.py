@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from importers import textfile
-from tests.commands.test_cli import run
+from tests.factories import run
 from tests.helpers import csrf_token, login
 from webapp.listings.models.activity import Activity
 

@@ -87,7 +87,7 @@ class Side:
 
 
 def _build_side(session: Session, app: Flask, key: str, marker: str) -> Side:
-    from tests.cases.test_cases import make_activity
+    from tests.factories import make_activity
     from webapp.cases import placements as flow
     from webapp.cases import services as cases_svc
     from webapp.listings import organizer as org_svc

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from tests.cases.test_cases import PASSWORD, make_staff
+from tests.factories import PASSWORD, make_staff
 from tests.helpers import csrf_token, login
 from webapp.accounts import throttle
 from webapp.cases import services as svc

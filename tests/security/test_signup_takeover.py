@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.factories import outbox_links
 from tests.helpers import csrf_token, login
-from tests.listings.test_organizer import outbox_links
 from webapp.accounts import passwords
 from webapp.accounts.models.user import User
 

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from tests.accounts.test_auth_hardening import PW, _enable_totp, _post_login
+from tests.factories import PW, enable_totp, post_login
 from tests.helpers import csrf_token, login
 from webapp.accounts import throttle
 from webapp.accounts.services import record_second_factor
@@ -21,12 +21,12 @@ def test_right_password_between_wrong_codes_does_not_reset_the_count(
 ) -> None:
     user = make_user("admin@example.jp", "admin")
     login(client, "admin@example.jp")
-    _enable_totp(client, session, user)
+    enable_totp(client, session, user)
     wrong_codes_judged = 0
     locked = False
     for _round in range(3):
         c = app.test_client()
-        r = _post_login(c, "admin@example.jp", PW)
+        r = post_login(c, "admin@example.jp", PW)
         if r.status_code == 429:
             locked = True
             break
@@ -44,7 +44,7 @@ def test_right_password_between_wrong_codes_does_not_reset_the_count(
     assert wrong_codes_judged < throttle.MAX_FAILURES_PER_ACCOUNT
     # Locked: the code form answers 429 with the minutes left, translated.
     c = app.test_client()
-    r = _post_login(c, "admin@example.jp", PW)
+    r = post_login(c, "admin@example.jp", PW)
     assert r.status_code == 429
     assert "分後にもう一度お試しください" in r.get_data(as_text=True)
 
@@ -53,9 +53,9 @@ def test_totp_page_itself_answers_429_while_locked(app: Flask, make_user: Any, s
     user = make_user("staff@example.jp", "supporter")
     c = app.test_client()
     login(c, "staff@example.jp")
-    _enable_totp(c, session, user)
+    enable_totp(c, session, user)
     c = app.test_client()
-    assert _post_login(c, "staff@example.jp", PW).status_code == 302
+    assert post_login(c, "staff@example.jp", PW).status_code == 302
     for _ in range(throttle.MAX_FAILURES_PER_ACCOUNT):
         record_second_factor(session, user, "10.0.0.9", success=False)
     session.commit()
