@@ -7,22 +7,13 @@ from typing import Any
 from flask import Flask, request, url_for
 from flask_login import current_user
 
+from webapp import display
 from webapp.config import settings as current_settings
+from webapp.display import query_args
 from webapp.i18n import current_lang
 from webapp.listings.taxonomy import taxonomy
 from webapp.security.links import safe_link
 from webapp.security.permissions import has_permission
-
-
-def query_args() -> dict[str, list[str]]:
-    """The request's query parameters, safe to pass back to ``url_for`` as keyword arguments.
-
-    ``url_for`` reads ``_anchor``, ``_method``, ``_scheme`` and ``_external`` (and werkzeug may add
-    more ``_`` names) as instructions, not as query values: a visitor's ``?_method=x`` made every
-    link built from the current URL fail, and with it the error page.  No form of ours uses a
-    ``_`` name, so every such parameter is dropped.
-    """
-    return {k: v for k, v in request.args.lists() if not k.startswith("_")}
 
 
 def _lang_url(lang: str) -> str:
@@ -47,5 +38,7 @@ def _context() -> dict[str, Any]:
 
 
 def register_template_helpers(app: Flask) -> None:
+    """Every app-wide template global, filter and request hook (furigana, formats, icons, links)."""
+    display.register(app)
     app.context_processor(_context)
     app.add_template_filter(safe_link, "safe_link")

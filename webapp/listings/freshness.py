@@ -200,3 +200,18 @@ def flagged_activities(session: Session, settings: Settings, now: datetime | Non
             )
             flagged.append(Flagged(activity, _confirmed_at(activity), sent))
     return flagged
+
+
+def is_stale(settings: Settings, activity: Activity, now: datetime | None = None) -> bool:
+    """Not confirmed for settings.stale_after_days (default ~6 months): 「情報が古いかもしれません」."""
+    confirmed = activity.last_confirmed_at
+    if confirmed is None:
+        return True
+    return (now or utcnow()) - confirmed > timedelta(days=settings.stale_after_days)
+
+
+def outdated_ids(session: Session, settings: Settings, activities: Iterable[Activity]) -> set[int]:
+    """Which of these listings show 「情報が古いかもしれません」: stale by age or flagged (one query)."""
+    activities = list(activities)
+    stale = {a.id for a in activities if is_stale(settings, a)}
+    return stale | flagged_ids(session, settings, [a for a in activities if a.id not in stale])

@@ -18,10 +18,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from webapp.config import settings
 from webapp.errors import api_error
 from webapp.extensions import db
+from webapp.listings.freshness import outdated_ids
 from webapp.listings.models.activity import Activity
-from webapp.public.display import outdated_ids
 from webapp.search.activity_query import QueryError, parse_activity_query
 from webapp.search.service import Hit, SearchResult, activity_to_feature, activity_to_json, search_activities
 from webapp.security.permissions import public
@@ -49,7 +50,7 @@ def _latest(result: SearchResult) -> datetime | None:
 
 def _with_outdated(items: list[dict[str, Any]], activities: list[Activity]) -> list[dict[str, Any]]:
     """Add ``possibly_outdated`` (the page's 「情報が古いかもしれません」) to each item, in one query."""
-    outdated = outdated_ids(db.session(), activities)
+    outdated = outdated_ids(db.session(), settings(), activities)
     for item in items:
         target = item.get("properties", item)  # a GeoJSON feature carries it in its properties
         target["possibly_outdated"] = item["id"] in outdated

@@ -22,11 +22,12 @@ from werkzeug.datastructures import MultiDict
 
 from gis.distance import haversine_m
 from schedule import TZ, format_date, next_occurrences
+from webapp.config import settings
 from webapp.i18n import current_lang
+from webapp.listings.freshness import outdated_ids
 from webapp.listings.models.activity import Activity
 from webapp.listings.models.place import District
 from webapp.listings.taxonomy import taxonomy
-from webapp.public.display import outdated_ids
 from webapp.search.activity_query import QueryError, day_window, parse_activity_query
 from webapp.search.service import search_activities
 
@@ -362,7 +363,7 @@ def search(
         paged = pairs
     else:
         paged = pairs[(page - 1) * per_page : page * per_page]
-    outdated = outdated_ids(session, [a for a, _d in paged])
+    outdated = outdated_ids(session, settings(), [a for a, _d in paged])
     hits = [Hit(a, d, next_occurrences(a.schedule, now, 3), a.id in outdated) for a, d in paged]
     return Results(f, hits, total, page, per_page if not limit else max(limit, 1))
 

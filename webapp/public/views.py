@@ -14,11 +14,14 @@ from werkzeug.routing import BuildError
 
 from schedule import describe, next_occurrences
 from schedule.ical import calendar, vevent
+from webapp import display
+from webapp.config import settings
 from webapp.extensions import db, limiter
+from webapp.listings import freshness
 from webapp.listings.error_reports import create_error_report
 from webapp.listings.models.activity import Activity
 from webapp.listings.models.place import Place
-from webapp.public import display, finder
+from webapp.public import finder
 from webapp.public.forms import ErrorReportForm
 from webapp.public.locate import geocode_town
 from webapp.public.qr import qr_data_uri
@@ -26,7 +29,6 @@ from webapp.security.permissions import public
 from webapp.service_error import ServiceError
 
 bp = Blueprint("public", __name__)
-display.register(bp)
 
 PER_PAGE = finder.PER_PAGE
 
@@ -107,8 +109,8 @@ def _render_detail(activity: Activity, form: ErrorReportForm, status: int = 200)
         category=finder.taxonomy().categories.get(activity.category or ""),
         schedule_sentence=display.describe_schedule(activity),
         next_dates=next_occurrences(schedule, finder.tokyo_now(), 5),
-        stale=display.is_stale(activity),
-        flagged=display.is_flagged(db.session(), activity),
+        stale=freshness.is_stale(settings(), activity),
+        flagged=freshness.is_flagged(db.session(), settings(), activity),
         form=form,
         qr=qr_data_uri(detail_url),
         detail_url=detail_url,

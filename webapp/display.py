@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from flask import Blueprint, Response, g, request, url_for
+from flask import Flask, Response, g, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup, escape
-from sqlalchemy.orm import Session
 
 from jatext.normalize import normalize_phone
 from jatext.reading import ruby_segments
@@ -26,10 +24,7 @@ from schedule.describe import format_time
 from webapp.config import PROJECT_ROOT
 from webapp.config import settings as current_settings
 from webapp.i18n import current_lang
-from webapp.listings import freshness as organizer_freshness
-from webapp.listings.models.activity import Activity
 from webapp.listings.taxonomy import taxonomy
-from webapp.templating import query_args
 
 RUBY_COOKIE = "ruby"
 ICON_DIR = PROJECT_ROOT / "static" / "icons"
@@ -80,6 +75,17 @@ def rb(text: Any) -> Markup:
         else:
             out.append(str(escape(run)))
     return Markup("".join(out))
+
+
+def query_args() -> dict[str, list[str]]:
+    """The request's query parameters, safe to pass back to ``url_for`` as keyword arguments.
+
+    ``url_for`` reads ``_anchor``, ``_method``, ``_scheme`` and ``_external`` (and werkzeug may add
+    more ``_`` names) as instructions, not as query values: a visitor's ``?_method=x`` made every
+    link built from the current URL fail, and with it the error page.  No form of ours uses a
+    ``_`` name, so every such parameter is dropped.
+    """
+    return {k: v for k, v in request.args.lists() if not k.startswith("_")}
 
 
 def url_with(**changes: Any) -> str:
@@ -188,28 +194,6 @@ def reconfirm_period() -> str:
     return fmt_period(current_settings().reconfirm_months * 30.44)
 
 
-def is_stale(a: Any) -> bool:
-    """Not confirmed for settings.stale_after_days (default ~6 months): 「情報が古いかもしれません」."""
-    confirmed = a.last_confirmed_at
-    if confirmed is None:
-        return True
-    days = current_settings().stale_after_days
-    return bool(datetime.now(UTC) - confirmed > timedelta(days=days))
-
-
-def is_flagged(session: Session, a: Activity) -> bool:
-    """The freshness check flags it (a reconfirmation request went unanswered past the grace period)."""
-    return organizer_freshness.is_flagged(session, current_settings(), a)
-
-
-def outdated_ids(session: Session, activities: Iterable[Activity]) -> set[int]:
-    """Which of these listings show 「情報が古いかもしれません」: stale by age or flagged (one query)."""
-    activities = list(activities)
-    stale = {a.id for a in activities if is_stale(a)}
-    settings = current_settings()
-    return stale | organizer_freshness.flagged_ids(session, settings, [a for a in activities if a.id not in stale])
-
-
 def describe_schedule(a: Any) -> str | Markup:
     """「毎週火曜日 10:00〜11:30」 in the page language; the organiser's text when not describable.
 
@@ -252,10 +236,10 @@ def _context() -> dict[str, Any]:
     }
 
 
-def register(bp: Blueprint) -> None:
+def register(app: Flask) -> None:
     """Helpers for every page (base.html shows the furigana toggle on all of them)."""
-    bp.before_app_request(_read_ruby)
-    bp.after_app_request(_remember_ruby)
-    bp.app_context_processor(_context)
-    bp.add_app_template_filter(rb, "rb")
+    app.before_request(_read_ruby)
+    app.after_request(_remember_ruby)
+    app.context_processor(_context)
+    app.add_template_filter(rb, "rb")
 
