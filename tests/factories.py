@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pyotp
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
@@ -335,13 +334,6 @@ def run(instance: Path, *args: str, stdin: str = "", **env: str) -> subprocess.C
     environ = {k: v for k, v in os.environ.items() if not k.startswith("ODEKAKE_")}
     environ.update({"ODEKAKE_INSTANCE_DIR": str(instance), **env})
     return subprocess.run([ODEKAKE, *args], input=stdin, capture_output=True, text=True, env=environ, timeout=120)
-
-
-@pytest.fixture(scope="module")
-def instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cli")
-    assert run(path, "init-db").returncode == 0
-    return path
 
 
 VENV_BIN = Path(sys.executable).parent

@@ -9,6 +9,13 @@ import pytest
 from tests.factories import run
 
 
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli")
+    assert run(path, "init-db").returncode == 0
+    return path
+
+
 def test_init_and_load_demo_then_duplicate_rejected(instance: Path) -> None:
     first = run(instance, "load-demo")
     assert first.returncode == 0, first.stderr
