@@ -3,7 +3,7 @@
 Staff-side only: never in the public search index, public pages or the API. Name and contact are
 encrypted at rest (services.crypto); so is the free text that says most about the person — what
 matters to them, case notes, consent notes, meeting summaries and follow-up notes (EncryptedText,
-the same Fernet key). The case code is the everyday handle. Access rules live in services.cases.
+the same Fernet key). The case code is the everyday handle. Access rules live in cases.services.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ class EncryptedText(TypeDecorator[str]):
     """Text stored as a Fernet token (services.crypto, the key of name_enc/contact_enc), plain in Python.
 
     Empty stays empty, as for names. A token cannot be searched or compared in SQL: code that looks
-    for text in these columns decrypts first (services.cases.list_cases). Needs the app context for
+    for text in these columns decrypts first (cases.services.list_cases). Needs the app context for
     the key, like every other case read and write.
     """
 

@@ -1,6 +1,6 @@
 """Staff area: the 参加支援 matching board (cases, consent, placements, follow-ups, suggestions, audit).
 
-Views are thin: parse, call services.cases*, render. A case this user may not see is a 404 exactly
+Views are thin: parse, call cases.services and cases.placements, render. A case this user may not see is a 404 exactly
 like a case that does not exist. Every case read/write is audited inside the services.
 """
 

@@ -1,4 +1,4 @@
-"""Staff area: moderation (routes on the staff blueprint).
+"""Staff area: moderation (the moderation blueprint, under /staff).
 
 One queue: new and changed listings (field-by-field diff against the published version), residents'
 error reports, and listings whose organizers have not reconfirmed them. Every decision is audited.
