@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,20 @@ def test_preview_in_english_and_unreadable_file(client: FlaskClient, make_user) 
     bad = _upload(client, b"\x00\x01\x02", name="x.csv")
     assert bad.status_code == 400
     assert "could not be read" in bad.get_data(as_text=True)
+
+
+def test_an_unreadable_file_is_named_as_uploaded(client: FlaskClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    """The reason names the person's file, not the name it was stored under for the preview."""
+    make_user("admin@example.jp", "admin")
+    login(client, "admin@example.jp")
+    members = io.BytesIO()
+    with zipfile.ZipFile(members, "w") as archive:
+        for i in range(300):
+            archive.writestr(f"layer{i}.kml", "<kml/>")
+    bad = _upload(client, members.getvalue(), name="市の地図.kmz", fmt="kml", source="citymap")
+    body = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "市の地図.kmz" in body
+    assert "upload." not in body
 
 
 def test_bad_form_and_other_users_token(client: FlaskClient, make_user, app) -> None:  # type: ignore[no-untyped-def]

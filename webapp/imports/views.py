@@ -49,7 +49,7 @@ FORMAT_LABELS: dict[str, Any] = {
     "kml": _l("KML（Googleマイマップ）"),
     "hsds": _l("HSDS（Open Referral、JSON または ZIP）"),
 }
-ALLOWED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".json", ".geojson", ".kml", ".zip"}
+ALLOWED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".json", ".geojson", ".kml", ".kmz", ".zip"}
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 KEEP_SECONDS = 24 * 3600
 ISSUES_SHOWN = 500
@@ -183,6 +183,8 @@ def import_upload() -> Any:
     except UnreadableFile as exc:
         shutil.rmtree(folder, ignore_errors=True)
         message = exc.message_en if current_lang() == "en" else exc.message_ja
+        # The readers name the file they were given: the person knows it by the name they uploaded.
+        message = message.replace(str(folder / stored_name), filename).replace(stored_name, filename)
         return render_template("imports/upload.html", form=form, unreadable=message), 400
     return render_template(
         "imports/preview.html",
