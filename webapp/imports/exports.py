@@ -2,7 +2,7 @@
 
 Activities become importers.ActivityRecord and the importers' writers do the formatting, so an
 export read back by importers.READERS gives the same records: export → import is a no-op
-(webapp.imports.loader.activity_values is the inverse of activity_to_record).
+(webapp.listings.activity_fields.activity_values is the inverse of activity_to_record).
 """
 
 from __future__ import annotations

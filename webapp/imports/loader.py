@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from importers import ActivityRecord, RowIssue
 from jatext.normalize import clean, fold
 from webapp.imports.report import ImportReport
+from webapp.listings.activity_fields import DRAFT_REASONS_KEY, activity_values
 from webapp.listings.models.activity import Activity
 from webapp.listings.models.organization import Organization
 from webapp.listings.models.place import Place
@@ -30,7 +31,6 @@ from webapp.listings.spatial import set_location
 __all__ = ["BATCH_SIZE", "DRAFT_REASONS_KEY", "Loader", "Row", "activity_values", "assign_place_districts", "too_long"]
 
 BATCH_SIZE = 1000
-DRAFT_REASONS_KEY = "draft_reasons"
 
 
 # ── record → column values ─────────────────────────────────────────────────────────────────
@@ -80,55 +80,6 @@ def too_long(record: ActivityRecord) -> list[RowIssue]:
             )
         )
     return out
-
-
-def _category_text(record: ActivityRecord) -> str:
-    # Our export writes the code when no original wording was kept; storing that code back as
-    # "the city's wording" would turn a round trip into a change.
-    text = record.category_text or ""
-    return "" if text == (record.category or "") else text
-
-
-def activity_values(record: ActivityRecord) -> dict[str, Any]:
-    """Activity attribute → value the record asks for (only the attributes an import owns)."""
-    s = record.schedule
-    extra: dict[str, Any] = dict(record.extra)
-    status = record.status_hint if record.status_hint in ("draft", "archived") else "published"
-    if status == "draft" and record.draft_reasons:
-        extra[DRAFT_REASONS_KEY] = list(record.draft_reasons)
-    return {
-        "name": record.name,
-        "name_kana": record.name_kana or "",
-        "description": record.description or "",
-        "category": record.category,
-        "category_text": _category_text(record),
-        "audiences": list(record.audiences),
-        "tags": list(record.tags),
-        "schedule_rrule": s.rrule if s else None,
-        "schedule_dtstart": s.dtstart if s else None,
-        "start_time": s.start if s else None,
-        "end_time": s.end if s else None,
-        "schedule_exdates": [d.isoformat() for d in s.exdates] if s else [],
-        "schedule_rdates": [d.isoformat() for d in s.rdates] if s else [],
-        "skip_holidays": bool(s.skip_holidays) if s else False,
-        "schedule_text": record.schedule_text or "",
-        "schedule_needs_review": bool(record.schedule_needs_review),
-        "cost_yen": record.cost_yen,
-        "cost_text": record.cost_text or "",
-        "booking_required": record.booking_required,
-        "contact_phone": record.contact_phone or "",
-        "contact_extension": record.extension or "",
-        "contact_email": record.contact_email or "",
-        "url": record.url or "",
-        "welcomes_first_timers": record.welcomes_first_timers,
-        "visit_ok": record.visit_ok,
-        "solo_ok": record.solo_ok,
-        "capacity": record.capacity,
-        "accessibility": list(record.accessibility),
-        "notes": record.notes or "",
-        "extra": extra,
-        "status": status,
-    }
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -12,7 +12,10 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from importers import ActivityRecord
+from schedule.model import Schedule
 from webapp.config import PROJECT_ROOT
+from webapp.listings.activity_fields import activity_values
 from webapp.listings.models.activity import Activity
 from webapp.listings.models.organization import Organization
 from webapp.listings.models.place import Place
@@ -112,8 +115,7 @@ def load_sample_city(session: Session, path: Path = SAMPLE_FILE) -> dict[str, in
 
     for a in data["activities"]:
         sched = a.get("schedule") or {}
-        activity = Activity(
-            source=source,
+        record = ActivityRecord(
             source_id=a["source_id"],
             name=a["name"],
             name_kana=_text(a, "name_kana"),
@@ -121,19 +123,17 @@ def load_sample_city(session: Session, path: Path = SAMPLE_FILE) -> dict[str, in
             category=a.get("category"),
             audiences=list(a.get("audiences", [])),
             tags=list(a.get("tags", [])),
-            organization=orgs.get(_text(a, "organization")),
-            place=places.get(_text(a, "place")),
-            schedule_rrule=sched.get("rrule"),
-            start_time=_time(sched.get("start")),
-            end_time=_time(sched.get("end")),
-            skip_holidays=bool(sched.get("skip_holidays", False)),
+            schedule=Schedule(
+                rrule=sched.get("rrule"),
+                start=_time(sched.get("start")),
+                end=_time(sched.get("end")),
+                dtstart=date.fromisoformat(sched["dtstart"]) if sched.get("dtstart") else None,
+                skip_holidays=bool(sched.get("skip_holidays", False)),
+            ),
             schedule_text=_text(sched, "text"),
-            schedule_dtstart=date.fromisoformat(sched["dtstart"]) if sched.get("dtstart") else None,
             cost_yen=a.get("cost_yen"),
             cost_text=_text(a, "cost_text"),
             booking_required=a.get("booking_required"),
-            booking_text=_text(a, "booking_text"),
-            contact_name=_text(a, "contact_name"),
             contact_phone=_text(a, "contact_phone"),
             contact_email=_text(a, "contact_email"),
             url=_text(a, "url"),
@@ -142,7 +142,17 @@ def load_sample_city(session: Session, path: Path = SAMPLE_FILE) -> dict[str, in
             solo_ok=a.get("solo_ok"),
             capacity=a.get("capacity"),
             accessibility=list(a.get("accessibility", [])),
-            status=a.get("status", "published"),
+            status_hint=a.get("status", "published"),
+        )
+        activity = Activity(
+            source=source,
+            source_id=record.source_id,
+            organization=orgs.get(_text(a, "organization")),
+            place=places.get(_text(a, "place")),
+            **activity_values(record),
+            # Not part of the exchange record: the organizer's own columns.
+            booking_text=_text(a, "booking_text"),
+            contact_name=_text(a, "contact_name"),
             last_confirmed_at=_confirmed(a.get("last_confirmed_at")),
         )
         # The sample's archived listings are activities that ended: they were public before.

@@ -21,11 +21,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from importers import ActivityRecord
 from jatext.normalize import clean, normalize_phone
 from schedule.describe import describe
 from schedule.model import WEEKDAY_CODES, Schedule, parse_rrule_parts
 from webapp.accounts.models.user import User
 from webapp.config import Settings
+from webapp.listings.activity_fields import ORGANIZER_FIELDS, owned_values
 from webapp.listings.districts import assign_districts
 from webapp.listings.models.activity import Activity
 from webapp.listings.models.organization import Organization
@@ -623,25 +625,30 @@ def _apply(session: Session, settings: Settings, activity: Activity, data: Mappi
     schedule, problem = build_schedule(data)
     if schedule is None:
         raise ServiceError("invalid", problem or "schedule", "schedule")
-    activity.name = data["name"]
-    activity.category = data["category"]
-    activity.audiences = list(data["audiences"])
-    activity.set_schedule(schedule)
     sentence = describe(schedule, "ja") or schedule.text
     note = data.get("schedule_note") or ""
-    # An undescribable rule falls back to the note itself: do not repeat it in brackets.
-    activity.schedule_text = (f"{sentence}（{note}）" if note and note != sentence else sentence)[:500]
-    activity.schedule_needs_review = False
-    activity.cost_yen = data.get("cost_yen")
-    activity.cost_text = data.get("cost_text") or ""
-    activity.booking_required = data.get("booking_required")
+    record = ActivityRecord(
+        source_id=activity.source_id or "",
+        name=data["name"],
+        category=data["category"],
+        audiences=list(data["audiences"]),
+        description=data.get("description") or "",
+        schedule=schedule,
+        # An undescribable rule falls back to the note itself: do not repeat it in brackets.
+        schedule_text=(f"{sentence}（{note}）" if note and note != sentence else sentence)[:500],
+        cost_yen=data.get("cost_yen"),
+        cost_text=data.get("cost_text") or "",
+        booking_required=data.get("booking_required"),
+        contact_phone=data.get("contact_phone") or "",
+        contact_email=data.get("contact_email") or "",
+        url=data.get("url") or "",
+        accessibility=list(data.get("accessibility") or []),
+    )
+    for column, value in owned_values(record, ORGANIZER_FIELDS).items():
+        setattr(activity, column, value)
+    # Not part of the exchange record (the city's files have no such columns): the form's own.
     activity.booking_text = data.get("booking_text") or ""
     activity.contact_name = data.get("contact_name") or ""
-    activity.contact_phone = data.get("contact_phone") or ""
-    activity.contact_email = data.get("contact_email") or ""
-    activity.url = data.get("url") or ""
-    activity.accessibility = list(data.get("accessibility") or [])
-    activity.description = data.get("description") or ""
     place_data = data.get("place") or {}
     if place_data.get("mode") == "existing" and place_data.get("place_id"):
         place_id = int(place_data["place_id"])
