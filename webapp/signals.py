@@ -25,7 +25,7 @@ def _after_commit(send: Callable[[], object]) -> None:
     if has_request_context():
         from webapp.boundary import after_commit
 
-        after_commit(lambda: send())
+        after_commit(send)
     else:
         send()
 

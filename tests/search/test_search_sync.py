@@ -22,6 +22,7 @@ from webapp.search import sync
 from webapp.search.activity_query import ActivityQuery
 from webapp.search.index import SearchIndex
 from webapp.search.service import search_activities
+from webapp.signals import activity_changed_after_commit
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=TZ)
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,18 +81,21 @@ def test_reconcile_after_a_crash_between_commit_and_index_update(session: Sessio
     assert archived.id not in set(city.stored())
 
 
-def test_index_activity_after_commit_runs_only_after_commit(app: Flask, session: Session, city: SearchIndex) -> None:
+def test_activity_changed_is_indexed_only_after_commit(
+    app: Flask, session: Session, city: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("webapp.search.index.current_index", lambda: city)
     a = _by_name(session, "えがおの会")
     with app.test_request_context("/organizer/x", method="POST"):
         a.name = "えがおのカラオケ会"
-        sync.index_activity_after_commit(a.id, index=city)
+        activity_changed_after_commit(a.id)
         assert a.id not in found(session, city, "からおけ会")  # not yet: nothing committed
         _commit(Response("ok", status=200))
     assert a.id in found(session, city, "えがおのカラオケ会")
 
     with app.test_request_context("/organizer/x", method="POST"):
         a.name = "えがおのピンポン会"
-        sync.index_activity_after_commit(a.id, index=city)
+        activity_changed_after_commit(a.id)
         _commit(Response("bad", status=400))  # rolled back: the hook must not run
     assert a.id not in city.match([["ぴんぽん"]])
 
@@ -114,7 +118,7 @@ def test_index_failure_is_logged_not_raised(
     blocked = tmp_path / "not-a-dir"
     blocked.write_text("x")
     a = _by_name(session, "えがおの会")
-    sync.index_activity_after_commit(a.id, index=SearchIndex(blocked / "index"))
+    sync.index_activity_now(a.id, index=SearchIndex(blocked / "index"))
     assert "search index update failed" in caplog.text
 
 

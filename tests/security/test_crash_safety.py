@@ -43,7 +43,7 @@ from webapp.extensions import csrf, db
 from webapp.commands.migrate import upgrade_to_head
 from webapp.listings.models.activity import Activity
 from webapp.listings.models.place import Place
-from webapp.search.sync import index_activity_after_commit
+from webapp.signals import activity_changed_after_commit
 from webapp.security import audit
 from webapp.security.permissions import public
 from webapp.listings.spatial import set_location
@@ -71,7 +71,7 @@ def write():
     )
     session.add_all([place, activity])
     session.flush()
-    index_activity_after_commit(activity.id)  # runs after the boundary commits, like a publish
+    activity_changed_after_commit(activity.id)  # indexed after the boundary commits, like a publish
     return {"ok": n}
 
 

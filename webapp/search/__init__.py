@@ -5,9 +5,10 @@ Entry points for other parts of the app:
 * ``webapp.search.service.search_activities(session, query, now=None)`` with a query from
   ``webapp.search.activity_query.parse_activity_query(request.args)``; ``activity_to_json``
   is the public API's item shape.
-* ``webapp.search.sync.index_activity_after_commit(activity_id)`` from any request that
-  publishes, edits, archives or deletes an activity (``index_place_after_commit(place_id)``
-  when a place's name, address or point changes).  Outside a request it runs at once.
+* ``webapp.signals.activity_changed_after_commit(activity_id)`` from any request that
+  publishes, edits, archives or deletes an activity (``place_changed_after_commit(place_id)``
+  when a place's name, address or point changes): search subscribes (``sync.subscribe``).
+  Outside a request the signal is sent at once.
 * ``odekake reindex`` (rebuild) and ``odekake reindex --check`` (report and repair drift).
 
 In tests, build an index of your own and pass it in::

@@ -1,8 +1,8 @@
 """Keeping the index in step with the database (the source of truth).
 
-* :func:`index_activity_after_commit` — call it from any service/view that publishes, edits,
-  archives or deletes an activity; the index is updated once the request's transaction has
-  committed (never for a rolled-back change).
+* :func:`subscribe` — the index follows webapp.signals: a feature that publishes, edits,
+  archives or deletes an activity calls ``activity_changed_after_commit(id)``, and the document is
+  updated once the request's transaction has committed (never for a rolled-back change).
 * :func:`rebuild` — `odekake reindex`: every published activity, swapped in atomically.
 * :func:`check` / :func:`repair` — `odekake reindex --check`: missing, stale and extra documents.
 * :func:`mark_pending` / :func:`clear_pending` / :func:`reconcile_pending` — an import marks the
@@ -195,21 +195,6 @@ def index_place_now(place_id: int, index: SearchIndex | None = None) -> None:
         index_activities(session, index or current_index(), ids)
     except Exception:
         log.exception("search index update failed for place %s", place_id)
-
-
-def index_activity_after_commit(activity_id: int, index: SearchIndex | None = None) -> None:
-    """Update the index for one activity after this request commits (skipped on rollback).
-
-    Outside a request (CLI, scripts) the update runs at once; the caller has committed.
-    """
-    from flask import has_request_context
-
-    if has_request_context():
-        from webapp.boundary import after_commit
-
-        after_commit(lambda: index_activity_now(activity_id, index))
-    else:
-        index_activity_now(activity_id, index)
 
 
 def _on_activity_changed(_sender: object, *, activity_id: int, **_: object) -> None:
