@@ -26,9 +26,13 @@ def module_name(path: Path) -> str:
 
 
 def imports_of(path: Path) -> Iterator[Import]:
-    source = module_name(path)
-    package = source if path.name == "__init__.py" else source.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    return imports_in(path.read_text(encoding="utf-8"), module_name(path), is_package=path.name == "__init__.py")
+
+
+def imports_in(text: str, source: str, *, is_package: bool = False) -> Iterator[Import]:
+    """The imports of module `source` (relative ones resolved against its package)."""
+    package = source if is_package else source.rpartition(".")[0]
+    for node in ast.walk(ast.parse(text, source)):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield Import(source, alias.name, node.lineno)
