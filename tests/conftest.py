@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from tests.factories import World, _build_world
+from tests.factories import POSTGIS_URL, World, _build_world, fresh_postgis_database
 
-POSTGIS_URL = os.environ.get("ODEKAKE_TEST_POSTGIS_URL", "")
 BACKENDS = ["sqlite", "postgis"]
 
 _apps: dict[str, tuple[Flask, Engine]] = {}
@@ -155,16 +153,8 @@ def empty_database(backend: str) -> Iterator[str]:
         return
     if not POSTGIS_URL:
         pytest.skip("set ODEKAKE_TEST_POSTGIS_URL to run PostGIS tests")
-    name = f"odekake_migration_{os.getpid()}"
-    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q"]
-    drop = [*psql, "-d", "postgres", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"]
-    subprocess.run(drop, check=True, capture_output=True)
-    subprocess.run([*psql, "-d", "postgres", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    try:
-        subprocess.run([*psql, "-d", name, "-c", "CREATE EXTENSION postgis"], check=True, capture_output=True)
-        yield f"{POSTGIS_URL.rsplit('/', 1)[0]}/{name}"
-    finally:
-        subprocess.run(drop, capture_output=True)
+    with fresh_postgis_database(f"odekake_migration_{os.getpid()}") as url:
+        yield url
 
 
 @pytest.fixture()

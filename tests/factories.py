@@ -10,6 +10,8 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -34,6 +36,7 @@ from webapp.listings.models.place import Place
 from webapp.listings.spatial import set_location
 
 PASSWORD = "correct horse battery"
+POSTGIS_URL = os.environ.get("ODEKAKE_TEST_POSTGIS_URL", "")
 IKOMA, MAYUMI, ICHIBU = "B129220900011", "B129220900071", "B129220900110"  # SAMPLE 生駒/真弓/壱分小学校
 
 
@@ -386,8 +389,21 @@ def populate_instance(app: Flask, engine: Engine) -> None:
     (settings.resolved_upload_dir / "imports" / "サロン一覧.csv").write_text("名称,緯度,経度\n", encoding="utf-8")
 
 
-def psql_command(sql: str) -> None:
+def psql_command(sql: str, database: str = "postgres", *, check: bool = True) -> None:
     subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],
-        check=True, capture_output=True,
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],
+        check=check, capture_output=True,
     )
+
+
+@contextmanager
+def fresh_postgis_database(name: str) -> Iterator[str]:
+    """A new, empty PostGIS database on the suite's server; yields its URL and drops it afterwards."""
+    drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    psql_command(drop)
+    psql_command(f"CREATE DATABASE {name}")
+    try:
+        psql_command("CREATE EXTENSION postgis", database=name)
+        yield f"{POSTGIS_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        psql_command(drop, check=False)  # best effort: a failed drop must not hide the test's own result

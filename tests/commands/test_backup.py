@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from flask import Flask
 from sqlalchemy import Engine, select, text
 
 from tests.conftest import POSTGIS_URL
-from tests.factories import VENV_BIN, _use, make_backup_app, populate_instance, psql_command
+from tests.factories import VENV_BIN, _use, fresh_postgis_database, make_backup_app, populate_instance
 from webapp.commands.backup_service import BackupError, backup, read_manifest, restore
 from webapp.config import PROJECT_ROOT
 
@@ -119,22 +120,13 @@ def test_damaged_backup_is_refused(tmp_path: Path, engines: list[Engine]) -> Non
 @pytest.mark.skipif(not POSTGIS_URL, reason="set ODEKAKE_TEST_POSTGIS_URL (make test does)")
 @pytest.mark.skipif(shutil.which("pg_dump") is None, reason="pg_dump is not installed")
 def test_postgis_backup_restore_reproduces_every_row_and_file(tmp_path: Path, engines: list[Engine]) -> None:
-    base = POSTGIS_URL.rsplit("/", 1)[0]
-    names = [f"odekake_bk_{role}_{os.getpid()}" for role in ("src", "dst")]
-    try:
-        for name in names:
-            psql_command(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            psql_command(f"CREATE DATABASE {name}")
-            subprocess.run(
-                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-q", "-c", "CREATE EXTENSION postgis"],
-                check=True, capture_output=True,
-            )
-        _round_trip(tmp_path, engines, f"{base}/{names[0]}", f"{base}/{names[1]}")
-    finally:
-        for engine in engines:
-            engine.dispose()
-        for name in names:
-            psql_command(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with ExitStack() as databases:
+        src_url, dst_url = (
+            databases.enter_context(fresh_postgis_database(f"odekake_bk_{role}_{os.getpid()}")) for role in ("src", "dst")
+        )
+        # Engines are closed before the databases are dropped (ExitStack runs this first).
+        databases.callback(lambda: [engine.dispose() for engine in engines])
+        _round_trip(tmp_path, engines, src_url, dst_url)
 
 
 def test_cli_backup_then_restore_and_reindex(tmp_path: Path) -> None:

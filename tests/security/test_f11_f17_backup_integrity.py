@@ -8,15 +8,15 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, inspect
 
 from tests.conftest import POSTGIS_URL
-from tests.factories import make_backup_app, populate_instance, psql_command
+from tests.factories import fresh_postgis_database, make_backup_app, populate_instance
 from webapp.commands.backup_service import BackupError, backup, read_manifest, restore
 
 
@@ -97,29 +97,20 @@ def test_manifest_without_database_digest_is_refused(tmp_path: Path, made: list[
 @pytest.mark.skipif(not POSTGIS_URL, reason="set ODEKAKE_TEST_POSTGIS_URL (make test does)")
 @pytest.mark.skipif(shutil.which("pg_dump") is None, reason="pg_dump is not installed")
 def test_edited_pg_dump_is_refused_and_the_key_travels(tmp_path: Path, made: list[Engine]) -> None:
-    base = POSTGIS_URL.rsplit("/", 1)[0]
-    names = [f"odekake_f17_{role}_{os.getpid()}" for role in ("src", "dst")]
-    try:
-        for name in names:
-            psql_command(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            psql_command(f"CREATE DATABASE {name}")
-            subprocess.run(
-                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-q", "-c", "CREATE EXTENSION postgis"],
-                check=True, capture_output=True,
-            )
-        _, bk = _source(tmp_path, made, f"{base}/{names[0]}")
+    with ExitStack() as databases:
+        src_url, dst_url = (
+            databases.enter_context(fresh_postgis_database(f"odekake_f17_{role}_{os.getpid()}")) for role in ("src", "dst")
+        )
+        # Engines are closed before the databases are dropped (ExitStack runs this first).
+        databases.callback(lambda: [engine.dispose() for engine in made])
+        _, bk = _source(tmp_path, made, src_url)
         assert "encryption_key" in read_manifest(bk)["settings"]
         dump = bk / "database.pgdump"
         data = bytearray(dump.read_bytes())
         data[-10] ^= 0xFF
         dump.write_bytes(bytes(data))
-        app_b, engine_b = make_backup_app(tmp_path / "b", f"{base}/{names[1]}")
+        app_b, engine_b = make_backup_app(tmp_path / "b", dst_url)
         made.append(engine_b)
         with pytest.raises(BackupError, match=r"database\.pgdump is missing or damaged"):
             restore(app_b.extensions["odekake_settings"], engine_b, bk)
         _assert_nothing_restored(engine_b)
-    finally:
-        for engine in made:
-            engine.dispose()
-        for name in names:
-            psql_command(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
