@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from tests.factories import POSTGIS_URL, World, _build_world, fresh_postgis_database
+from webapp import clock as webapp_clock
 
 BACKENDS = ["sqlite", "postgis"]
 
@@ -167,3 +169,23 @@ def world(app: Flask, session: Session) -> World:
 @pytest.fixture()
 def moderator(make_user: Any) -> Any:
     return make_user("mod@example.org", "moderator")
+
+
+class Clock:
+    """A settable clock for webapp.clock: ``clock.set(datetime(2026, 12, 4, 20, 30, tzinfo=UTC))``."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._monkeypatch = monkeypatch
+
+    def set(self, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError("give the clock an aware datetime")
+        self._monkeypatch.setattr(webapp_clock, "_now", lambda: moment)
+
+
+@pytest.fixture()
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Set the app's clock (webapp.clock.now, orm defaults); default 20:30 UTC = 05:30 next day in Japan."""
+    c = Clock(monkeypatch)
+    c.set(datetime(2026, 12, 4, 20, 30, tzinfo=UTC))
+    return c

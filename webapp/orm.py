@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, DateTime, MetaData, Table, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from webapp import clock
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -18,7 +20,8 @@ NAMING = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, aware UTC, from the one settable clock (webapp.clock)."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
