@@ -21,9 +21,11 @@ import unicodedata
 __all__ = [
     "clean",
     "fold",
+    "ga_runs",
     "kanji_numerals_to_digits",
     "normalize_phone",
     "normalize_postcode",
+    "unify_ke",
 ]
 
 # Characters that NFKC leaves alone but which readers treat as a wave dash.  U+FF5E (full-width
@@ -92,6 +94,11 @@ _KANA = "\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe"
 # 桜ヶ丘 / 桜ケ丘 / 桜ヵ丘 / 桜が丘 are the same place; between two kanji these letters are the
 # possessive particle, never part of a katakana word.
 _GA_BETWEEN_KANJI_RE = re.compile(f"(?<=[{_KANJI}])[ヶヵケがゖゕ](?=[{_KANJI}])")
+# The small-ke letters alone (not が, which is also the subject particle): what the analyser sees
+# before Sudachi, so that 西松ヶ丘 and 西松ケ丘 split the same way (see unify_ke).
+_KE_BETWEEN_KANJI_RE = re.compile(f"(?<=[{_KANJI}])[ヶヵゖゕ](?=[{_KANJI}])")
+# A place-name run kanji + が + kanji in folded text (西松が丘, 喜里が丘): one search token.
+GA_RUN_RE = re.compile(f"[{_KANJI}]+が[{_KANJI}]+")
 # 鹿ノ台 / 鹿の台 (ノ would fold to の anyway through the kana fold; kept explicit for clarity).
 _NO_BETWEEN_KANJI_RE = re.compile(f"(?<=[{_KANJI}])[ノの](?=[{_KANJI}])")
 # 3ヶ月 / 3ケ月 / 3カ月 / 3か月
@@ -142,6 +149,20 @@ def _fold_once(s: str) -> str:
     s = _kata_to_hira(s)
     s = _punct_to_space(s)
     return _ANY_SPACE_RE.sub(" ", s).strip()
+
+
+def unify_ke(text: str) -> str:
+    """ヶ/ヵ between kanji → ケ, and nothing else (not a fold: text stays displayable).
+
+    Sudachi splits 西松ヶ丘 as 西/松ヶ丘 but 西松ケ丘 as one word; the analyser gives it one spelling
+    so that data and queries written either way split alike (が is left alone: it is also a particle).
+    """
+    return _KE_BETWEEN_KANJI_RE.sub("ケ", text)
+
+
+def ga_runs(folded: str) -> list[str]:
+    """Place-name runs kanji + が + kanji of a folded text (西松ヶ丘/西松ケ丘/西松が丘 → 西松が丘)."""
+    return GA_RUN_RE.findall(folded)
 
 
 def fold(text: str | None) -> str:

@@ -47,8 +47,16 @@ def test_small_kana_are_kept() -> None:
 
 
 def test_yomi_trigrams_and_short_runs() -> None:
-    assert yomi_grams(["こそだて"]) == ["こそだ", "そだて"]
+    assert yomi_grams(["こそだて"]) == ["こそだ", "そだて", "^こそだ"]
     assert yomi_grams(["いご"]) == ["いご"]
+
+
+def test_yomi_anchors_mark_where_each_word_starts() -> None:
+    # 子育て|広場: anchors at こそだ and ひろば, none inside a word (そだて, だてひ).
+    grams = yomi_grams(["こそだて|ひろば"])
+    assert "^こそだ" in grams and "^ひろば" in grams
+    assert "^そだて" not in grams and "^だてひ" not in grams
+    assert "だてひ" in grams
 
 
 @pytest.mark.parametrize(

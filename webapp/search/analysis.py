@@ -8,8 +8,10 @@ Every string goes through the same steps at index time and at query time:
   reading is a token too, a query typed in hiragana as one word (「こそだて」, which Sudachi
   itself would split into こそ/だて) still hits the kanji word 子育て.
 * ``yomi``: character trigrams of the hiragana reading of each run of text (reading computed
-  without the numeral rewrite, so 百歳体操 also reads ひゃくさいたいそう).  Used for kana
-  queries of 3+ characters: 「こそだてひろば」「しかのだい」.
+  without the numeral rewrite, so 百歳体操 also reads ひゃくさいたいそう), plus an *anchored*
+  trigram ``^xyz`` at the start of each word's reading.  Used for kana queries of 3+
+  characters (「こそだてひろば」「しかのだい」), which must start where a word starts: a reading
+  matches whole words or word prefixes, never the inside of another word (いご ≠ かいご).
 * ``gram``: character unigrams and bigrams of the folded text, so 1–2 character queries
   (碁, 囲碁, 体操) and words Sudachi splits differently still match.
 
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from jatext import fold, kanji_numerals_to_digits, tokens
+from jatext import fold, ga_runs, kanji_numerals_to_digits, tokens, unify_ke
 from jatext.normalize import clean
 
 __all__ = [
@@ -39,6 +41,8 @@ __all__ = [
 ]
 
 YOMI_N = 3
+ANCHOR = "^"  # marks a reading trigram that starts a word
+_BOUNDARY = "|"  # between the readings of two words inside a run (never in a reading)
 _KANA_RE = re.compile("^[\u3041-\u3096\u309d\u309e\u30fcー]+$")
 _SPACE_RE = re.compile(r"\s+")
 _KANJI_NUMERAL_RE = re.compile("[〇零一二三四五六七八九十百千万]")
@@ -61,15 +65,23 @@ def _numerals(text: str) -> str:
     return kanji_numerals_to_digits(text) if _KANJI_NUMERAL_RE.search(text) else text
 
 
+def _clean(text: str) -> str:
+    # ヶ/ヵ → ケ before Sudachi: 西松ヶ丘 and 西松ケ丘 then split alike in data and queries.
+    return unify_ke(clean(text))
+
+
 def word_tokens(text: str | None) -> list[str]:
     """Folded word tokens (normalized form, surface and reading of each morpheme), in order."""
     if not text:
         return []
-    return _words_of(tokens(_numerals(clean(text))))
+    converted = _numerals(_clean(text))
+    return _words_of(tokens(converted), converted)
 
 
-def _words_of(toks: Iterable[Any]) -> list[str]:
-    out: list[str] = []
+def _words_of(toks: Iterable[Any], text: str = "") -> list[str]:
+    # Place-name runs (西松が丘) whole, however Sudachi split them (喜里/が/丘): the fold of
+    # ヶ/ケ/が survives the split, so 喜里ケ丘 finds 喜里が丘 and back.
+    out: list[str] = ga_runs(fold(text)) if text else []
     for t in toks:
         surface = _fold(t.surface)
         if not surface:
@@ -86,22 +98,25 @@ def reading_runs(text: str | None) -> list[str]:
     """Folded hiragana readings of the text's runs (split at spaces and punctuation)."""
     if not text:
         return []
-    return _runs_of(tokens(clean(text)))
+    return [r.replace(_BOUNDARY, "") for r in _runs_of(tokens(_clean(text)))]
 
 
 def _runs_of(toks: Iterable[Any]) -> list[str]:
+    # Readings of consecutive words joined, with _BOUNDARY where one word ends and the next starts.
     runs: list[str] = []
     current: list[str] = []
     for t in toks:
         surface = _fold(t.surface)
         if not surface:
             if current:
-                runs.append("".join(current))
+                runs.append(_BOUNDARY.join(current))
                 current = []
             continue
-        current.append(_fold(t.reading_hiragana).replace(" ", ""))
+        piece = _fold(t.reading_hiragana).replace(" ", "")
+        if piece:
+            current.append(piece)
     if current:
-        runs.append("".join(current))
+        runs.append(_BOUNDARY.join(current))
     return [r for r in runs if r]
 
 
@@ -116,10 +131,10 @@ def analyse_text(text: str | None) -> tuple[list[str], list[str]]:
 @lru_cache(maxsize=16_384)
 def _analyse_cached(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     # Addresses, organisation and category labels repeat across listings; re-indexing too.
-    cleaned = clean(text)
+    cleaned = _clean(text)
     toks = tokens(cleaned)
     converted = _numerals(cleaned)
-    words = _words_of(toks if converted == cleaned else tokens(converted))
+    words = _words_of(toks if converted == cleaned else tokens(converted), converted)
     return tuple(words), tuple(_runs_of(toks))
 
 
@@ -130,11 +145,26 @@ def _grams(s: str, n: int) -> list[str]:
 
 
 def yomi_grams(runs: Iterable[str]) -> list[str]:
-    """Trigrams of each reading run; runs shorter than 3 are kept whole."""
+    """Trigrams of each reading run (runs shorter than 3 are kept whole), and an anchored
+    trigram (``^`` + 3 kana) where each word of the run starts (runs from :func:`analyse_text`
+    mark word boundaries; a run without marks is one word)."""
     out: list[str] = []
     for run in runs:
-        out.extend(_grams(run, YOMI_N))
+        words = run.split(_BOUNDARY)
+        plain = "".join(words)
+        out.extend(_grams(plain, YOMI_N))
+        start = 0
+        for word in words:
+            if len(plain) - start >= YOMI_N:
+                out.append(ANCHOR + plain[start : start + YOMI_N])
+            start += len(word)
     return out
+
+
+def anchored_grams(text: str) -> list[str]:
+    """What a kana query of 3+ characters must hit in a yomi field: its trigrams and the anchor
+    of its start (so it begins where a word begins)."""
+    return [ANCHOR + text[:YOMI_N], *dict.fromkeys(_grams(text, YOMI_N))]
 
 
 def town_of(address: str | None) -> list[str]:
@@ -159,8 +189,21 @@ class QueryTerm:
     words: tuple[str, ...]  # Sudachi normalized forms (folded), in order
     kana: bool
 
+    @property
+    def split_kana(self) -> bool:
+        """A kana word Sudachi cut into pieces (いご → い/ご, まちのえき → まち/の/えき): its pieces
+        are not words of the query and must not be matched one by one anywhere in a listing."""
+        return self.kana and len(self.words) > 1
+
 
 def _normalized_words(text: str) -> tuple[str, ...]:
+    runs = ga_runs(fold(text))
+    if runs:
+        # 西松が丘 is one word of the index whatever Sudachi makes of it here (西/松が丘).
+        rest = fold(text)
+        for run in runs:
+            rest = rest.replace(run, " ")
+        return tuple(runs) + (_normalized_words(rest) if rest.strip() else ())
     out: list[str] = []
     for t in tokens(text):
         surface = _fold(t.surface)
@@ -182,7 +225,7 @@ def query_words(raw: str) -> list[tuple[str, str]]:
     """The query's words as (as typed, folded key).  Sudachi must see the typed script: folded
     hiragana 「からおけ」 splits as から/おけ, while カラオケ is one word."""
     out: list[tuple[str, str]] = []
-    for chunk in _numerals(clean(raw)).split():
+    for chunk in _numerals(_clean(raw)).split():
         pieces = _fold(chunk).split()
         if len(pieces) == 1:
             out.append((chunk, pieces[0]))
@@ -194,8 +237,8 @@ def query_words(raw: str) -> list[tuple[str, str]]:
 @lru_cache(maxsize=8192)
 def analyse_term(word: str) -> QueryTerm:
     """Analyse one folded query word (or synonym) for the three fields."""
-    folded = _fold(_numerals(clean(word))).replace(" ", "")
-    return QueryTerm(text=folded, words=_normalized_words(_numerals(clean(word))), kana=is_kana(folded))
+    folded = _fold(_numerals(_clean(word))).replace(" ", "")
+    return QueryTerm(text=folded, words=_normalized_words(_numerals(_clean(word))), kana=is_kana(folded))
 
 
 def compact(text: str) -> str:

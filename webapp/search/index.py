@@ -35,6 +35,7 @@ from webapp.config import settings as current_settings
 from webapp.search.analysis import (
     QueryTerm,
     analyse_term,
+    anchored_grams,
     analyse_text,
     town_of,
     yomi_grams,
@@ -68,7 +69,7 @@ def _patch_whoosh_has_column() -> None:
 
 # Bump when the analysis chain or the document shape changes: every stored fingerprint then
 # differs, and `odekake reindex --check` reports all documents as stale.
-ANALYSIS_VERSION = "4"
+ANALYSIS_VERSION = "5"
 INDEX_NAME = "activities"
 WRITE_TIMEOUT_S = 30.0
 
@@ -83,14 +84,16 @@ WRITE_TIMEOUT_S = 30.0
 # unknown words are matched instead by substring over the *term dictionary* of w_title/w_body
 # (a few thousand distinct words), which finds 碁 in 囲碁 and 子育て in 子育て支援センター.
 FIELDS = ("w_title", "w_body", "y_title", "y_body")
-# Match strength per field; a document's score for a query word is its best tier.
-TIER_TITLE_WORD = 4.0
-TIER_TITLE_OTHER = 3.0
-TIER_BODY_WORD = 2.0
-TIER_BODY_OTHER = 1.0
+# Match kinds, strongest first (issue 20): an exact word outranks a reading, a reading a
+# synonym, a synonym a substring; a match in the title adds TITLE_BONUS.  A listing's score
+# for one query word is its best kind over the word's spellings; a query's score is the sum.
+KIND_WORD = 6.0  # the word itself (a kana word: a whole word's reading, いご → 囲碁)
+KIND_READING = 4.0  # a kana word as a word's reading prefix, or over several words' readings
+KIND_SYNONYM = 2.5  # a word or reading of a synonym (居場所 for ひきこもり)
+KIND_SUBSTRING = 1.0  # inside a longer word (碁 → 碁会所); a synonym's substring: half
+TITLE_BONUS = 0.5
 MAX_SUBSTRING_TERMS = 400
 _SENTENCE_RE = re.compile(r"(?<=[。！？!?\n])")
-TYPED_BONUS = 0.5
 # A word in more than this share of listings is skipped inside a multi-word AND.
 COMMON_FRACTION = 0.3
 # ... on indexes this large (small cities read every list: it is cheap there and exact).
@@ -329,6 +332,10 @@ class _Postings:
         out.sort(key=len)  # shortest (closest) words first when capped
         return out[:MAX_SUBSTRING_TERMS]
 
+    def prefixed(self, field: str, text: str) -> list[str]:
+        """Terms of ``field`` that start with ``text`` (but are not ``text`` itself)."""
+        return [t for t in self.containing(field, text) if t.startswith(text)]
+
     def doc_frequency(self, field: str, token: str) -> int:
         return sum(int(leaf.doc_frequency(field, token)) for leaf, _ in self.leaves)
 
@@ -373,59 +380,68 @@ def _raise(scores: Any, docs: Any, tier: float) -> None:
         scores[docs] = np.maximum(scores[docs], tier)
 
 
-def spelling_scores(p: _Postings, term: QueryTerm) -> Any:
-    """Dense array docnum → best tier for one spelling of one query word (0 = no match)."""
+def _raise_both(p: _Postings, scores: Any, field: str, docs_of: Callable[[str], Any], kind: float) -> None:
+    """``kind`` for a body match, ``kind + TITLE_BONUS`` for a title match (field: w or y)."""
+    _raise(scores, docs_of(f"{field}_body"), kind)
+    _raise(scores, docs_of(f"{field}_title"), kind + TITLE_BONUS)
+
+
+def spelling_scores(p: _Postings, term: QueryTerm, *, synonym: bool = False) -> Any:
+    """Dense array docnum → best match kind for one spelling of one query word (0 = no match).
+
+    A kana spelling matches a word's reading whole (いご → 囲碁), as a word's prefix, or from
+    the start of a word across several (しかのだい → 鹿ノ台東); never inside another word's
+    reading (いご is not in かいご) and never piece by piece when Sudachi cuts it (い/ご).
+    Other spellings match their words (every word of the spelling), then as a substring of a
+    longer dictionary word.
+    """
     import numpy as np
 
     scores = np.zeros(p.size, dtype=np.float32)
     if not term.text:
         return scores
-    words = p.selective(list(term.words))
-    if term.kana and term.text not in words:
-        # A kana word typed whole hits the reading token of a kanji word (こそだて → 子育て),
-        # which Sudachi itself would split (こそ/だて).
-        _raise(scores, p.get("w_body", term.text), TIER_BODY_WORD)
-        _raise(scores, p.get("w_title", term.text), TIER_TITLE_WORD)
+    word_kind = KIND_SYNONYM if synonym else KIND_WORD
+    reading_kind = KIND_SYNONYM if synonym else KIND_READING
+    substring_kind = KIND_SUBSTRING / 2 if synonym else KIND_SUBSTRING
+    n = len(term.text)
+    if term.kana:
+        # The kana word whole: a word's surface or reading token (こそだて → 子育て).
+        _raise_both(p, scores, "w", lambda f: p.get(f, term.text), word_kind)
+        if n >= 3:
+            # A word's reading that starts with it (いこま → いこまる), and a reading over
+            # several words from a word start (こそだてひろば, ひゃくさいたいそう).
+            _raise_both(p, scores, "w", lambda f: p.union(f, p.prefixed(f, term.text)), reading_kind)
+            _raise_both(p, scores, "y", lambda f: p.all_of(f, anchored_grams(term.text)), reading_kind)
+    words = [] if term.split_kana else p.selective(list(term.words))
     if words:
         if len(words) == 1:
-            _raise(scores, p.get("w_body", words[0]), TIER_BODY_WORD)
+            _raise(scores, p.get("w_body", words[0]), word_kind)
         else:
             # Each word of the spelling in the title or the body.
-            each = [p.union("w_title", [w]) for w in words]
-            anywhere = np.zeros(p.size, dtype=bool)
-            anywhere[:] = True
-            for w, in_title in zip(words, each, strict=True):
+            anywhere = np.ones(p.size, dtype=bool)
+            for w in words:
                 hit = np.zeros(p.size, dtype=bool)
-                hit[in_title] = True
+                hit[p.get("w_title", w)] = True
                 hit[p.get("w_body", w)] = True
                 anywhere &= hit
-            _raise(scores, np.nonzero(anywhere)[0], TIER_BODY_WORD)
-        _raise(scores, p.all_of("w_title", words), TIER_TITLE_WORD)
-    n = len(term.text)
-    if term.kana and n >= 3:
-        grams = {term.text[i : i + 3] for i in range(n - 2)}
-        _raise(scores, p.all_of("y_body", grams), TIER_BODY_OTHER)
-        _raise(scores, p.all_of("y_title", grams), TIER_TITLE_OTHER)
+            _raise(scores, np.nonzero(anywhere)[0], word_kind)
+        _raise(scores, p.all_of("w_title", words), word_kind + TITLE_BONUS)
     if not term.kana:
         # Substring of a longer dictionary word: 碁 → 囲碁, 子育て → 子育て支援センター.
-        _raise(scores, p.union("w_body", p.containing("w_body", term.text)), TIER_BODY_OTHER)
-        _raise(scores, p.union("w_title", p.containing("w_title", term.text)), TIER_TITLE_OTHER)
+        _raise_both(p, scores, "w", lambda f: p.union(f, p.containing(f, term.text)), substring_kind)
     return scores
 
 
 def match_groups(p: _Postings, groups: list[list[str]]) -> Any:
-    """Dense scores: AND over the query's words; each word scores its best spelling (synonyms)."""
+    """Dense scores: AND over the query's words; each word scores its best spelling (the first
+    spelling is the word as typed, the others its synonyms)."""
     import numpy as np
 
     total = None
     for spellings in groups:
         word = np.zeros(p.size, dtype=np.float32)
         for n, s in enumerate(spellings):
-            # The spelling as typed ranks a little above its synonyms (居場所 for ひきこもり).
-            sc = spelling_scores(p, analyse_term(s))
-            if n == 0:
-                sc[sc > 0] += TYPED_BONUS
-            np.maximum(word, sc, out=word)
+            np.maximum(word, spelling_scores(p, analyse_term(s), synonym=n > 0), out=word)
         total = word if total is None else np.where((total > 0) & (word > 0), total + word, 0)
         if not total.any():
             break
