@@ -400,6 +400,11 @@ class Geocoder:
 
     # ---- lookup
 
+    def is_town(self, name: str) -> bool:
+        """Whether ``name`` (as typed: 東生駒, 桜ヶ丘) is a town (大字・町名) of the table."""
+        key = _fold_name(name)
+        return bool(key) and key in self._town_cities
+
     def _match_city(self, folded: str) -> str | None:
         for key in self._city_by_head.get(folded[:2], ()):
             if folded.startswith(key):

@@ -35,8 +35,8 @@ from webapp.config import settings as current_settings
 from webapp.search.analysis import (
     QueryTerm,
     analyse_term,
-    anchored_grams,
     analyse_text,
+    anchored_grams,
     town_of,
     yomi_grams,
 )

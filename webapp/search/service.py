@@ -53,6 +53,9 @@ __all__ = ["Hit", "SearchResult", "activity_to_feature", "activity_to_json", "se
 _MAX_IN_IDS = 2000
 # Below this many indexed listings the DB answers place/category filters (always current).
 FACETS_MIN_DOCS = 2000
+# 「東生駒 サロン」: a town word beside other words is met by the listing's text or by lying within
+# this distance of the town's point (salons in or near 東生駒).
+TOWN_NEAR_M = 1500.0
 _CACHE_SIZE = 256
 _CACHE_TTL_S = 60.0
 _FLAG_COLUMNS = {
@@ -241,7 +244,11 @@ def _rank(
             from webapp.search.index import current_index
 
             index = current_index()
-        text_ids, text_scores, _ = index.match_arrays(groups)
+        town = _town_word(groups) if not query.has_point else None
+        if town is not None:
+            text_ids, text_scores = _in_or_near_town(index, groups, *town)
+        else:
+            text_ids, text_scores, _ = index.match_arrays(groups)
         if not len(text_ids):
             return []
         if not _needs_db(query):
@@ -255,6 +262,57 @@ def _rank(
         assert index is not None or facets != "db"
         return _rank_with_facets(session, query, now, index, None)
     return _rank_with_db(session, query, now, scores, order)
+
+
+def _town_word(groups: list[list[str]]) -> tuple[int, tuple[float, float]] | None:
+    """(position, point) of the query's town word when the query has other words too."""
+    from flask import has_app_context
+
+    if len(groups) < 2 or not has_app_context():
+        return None  # outside the app (a bare service call) there is no town table
+    from webapp.config import settings
+    from webapp.listings.geocoding import get_geocoder
+
+    config = settings()
+    geocoder = get_geocoder(config)
+    for n, spellings in enumerate(groups):
+        typed = spellings[0]
+        if not geocoder.is_town(typed):
+            continue
+        found = geocoder.geocode(typed if config.city_name in typed else config.city_name + typed)
+        if found is not None:
+            return n, (found.lat, found.lon)
+    return None
+
+
+def _in_or_near_town(index: SearchIndex, groups: list[list[str]], n: int, point: tuple[float, float]) -> tuple[Any, Any]:
+    """Text matches of the other words that name the town or lie within TOWN_NEAR_M of it.
+
+    Order: the town in the text first (its match adds to the score), then by distance.
+    """
+    import numpy as np
+
+    ids, scores, _ = index.match_arrays(groups[:n] + groups[n + 1 :])
+    if not len(ids):
+        return ids, scores
+    town_ids, town_scores, _ = index.match_arrays([groups[n]])
+    fac = index.facets()
+    order = np.argsort(fac.ids)
+    pos = order[np.clip(np.searchsorted(fac.ids, ids, sorter=order), 0, len(order) - 1)]
+    lat, lon = fac.lat[pos], fac.lon[pos]
+    located = ~(np.isnan(lat) | np.isnan(lon))
+    dist = np.full(len(ids), np.inf)
+    if located.any():
+        dist[located] = geodesic_many_m(point[0], point[1], lat[located], lon[located])
+    bonus = np.zeros(len(ids), dtype=np.float32)
+    in_text = np.isin(ids, town_ids)
+    if in_text.any():
+        by_id = dict(zip(town_ids.tolist(), town_scores.tolist(), strict=True))
+        bonus[in_text] = [by_id[i] for i in ids[in_text].tolist()]
+    keep = in_text | (dist <= TOWN_NEAR_M)
+    ids, total, dist = ids[keep], (scores + bonus)[keep], dist[keep]
+    ranked = np.lexsort((dist, -total))
+    return ids[ranked], total[ranked]
 
 
 def _use_facets(query: ActivityQuery, index: SearchIndex | None, mode: str) -> bool:
