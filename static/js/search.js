@@ -84,19 +84,34 @@
   }
 
   var wide = window.matchMedia && window.matchMedia("(min-width: 60em)");
-  if (wide && wide.matches) {
+  var results = document.getElementById("results");
+  var toList = document.getElementById("view-list");
+  var toMap = document.getElementById("view-map");
+
+  function openMap() {
     panel.classList.add("map-panel--open");
-    loadMap();
+    return loadMap().then(function () { if (window.OdekakeMap) { window.OdekakeMap.refresh(mapEl); } });
   }
-  if (toggle) {
-    toggle.addEventListener("click", function () {
-      var open = !panel.classList.contains("map-panel--open");
-      panel.classList.toggle("map-panel--open", open);
-      toggle.setAttribute("aria-expanded", open ? "true" : "false");
-      toggle.textContent = open ? mapEl.dataset.closeLabel : mapEl.dataset.openLabel;
-      if (open) {
-        loadMap().then(function () { if (window.OdekakeMap) { window.OdekakeMap.refresh(mapEl); } });
-      }
+  /* The list/map switch: links that work without JavaScript (?view=map); here an in-page switch
+     that keeps the address in step, so reloading or sharing shows the same view. */
+  function showView(map, href) {
+    if (!results) { return; }
+    results.classList.toggle("results--map", map);
+    if (toList) { toList.toggleAttribute("aria-current", !map); if (!map) { toList.setAttribute("aria-current", "page"); } }
+    if (toMap) { toMap.toggleAttribute("aria-current", map); if (map) { toMap.setAttribute("aria-current", "page"); } }
+    if (href && window.history && window.history.replaceState) { window.history.replaceState(null, "", href); }
+    if (map) { openMap(); } else if (!(wide && wide.matches)) { panel.classList.remove("map-panel--open"); }
+  }
+  [[toList, false], [toMap, true]].forEach(function (pair) {
+    if (!pair[0]) { return; }
+    pair[0].addEventListener("click", function (ev) {
+      ev.preventDefault();
+      showView(pair[1], pair[0].href.split("#")[0]);
     });
+  });
+  window.OdekakeView = { showList: function () { if (toList) { showView(false, toList.href.split("#")[0]); } } };
+
+  if ((wide && wide.matches) || (results && results.classList.contains("results--map"))) {
+    openMap();
   }
 })();
