@@ -400,6 +400,13 @@ class Geocoder:
 
     # ---- lookup
 
+    def town_points(self, city: str | None = None) -> list[tuple[str, float, float]]:
+        """(town name, lat, lon) of every 大字・町 of ``city`` (default: the default city), for map labels."""
+        wanted = _fold_name(city or self.default_city or "")
+        return sorted(
+            (self._town_name[(c, t)], e.lat, e.lon) for (c, t), e in self._oaza.items() if not wanted or c == wanted
+        )
+
     def is_town(self, name: str) -> bool:
         """Whether ``name`` (as typed: 東生駒, 桜ヶ丘) is a town (大字・町名) of the table."""
         key = _fold_name(name)

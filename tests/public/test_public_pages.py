@@ -75,7 +75,9 @@ def test_newcomer_flags_filter(client: FlaskClient, indexed_city: Session) -> No
 def test_near_typed_town_sorts_by_distance(client: FlaskClient, indexed_city: Session) -> None:
     body = client.get("/?near=東生駒&radius=5000").get_data(as_text=True)
     assert "東生駒から近い順" in body
-    distances = re.findall(r'class="distance">ここから 約([\d.]+)(k?m)', body)
+    # The origin is the town, not the resident's position: 「東生駒から」, never 「ここから」.
+    assert "ここから" not in body
+    distances = re.findall(r'class="distance">東生駒から 約([\d.]+)(k?m)', body)
     assert distances
     metres = [float(n) * (1000 if unit == "km" else 1) for n, unit in distances]
     assert metres == sorted(metres)
@@ -91,6 +93,7 @@ def test_near_coordinates_from_browser(client: FlaskClient, indexed_city: Sessio
     body = client.get("/?lat=34.6905&lon=135.716&radius=2000").get_data(as_text=True)
     assert "現在地から近い順" in body
     assert 'name="lat" value="34.690500"' in body
+    assert re.search(r'class="distance">ここから 約[\d.]+k?m', body)  # the origin is the resident
 
 
 @pytest.mark.parametrize(

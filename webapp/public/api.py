@@ -24,12 +24,22 @@ from webapp.extensions import db
 from webapp.listings.freshness import outdated_ids
 from webapp.listings.models.activity import Activity
 from webapp.search.activity_query import QueryError, parse_activity_query
-from webapp.search.service import Hit, SearchResult, activity_to_feature, activity_to_json, search_activities
+from webapp.search.service import (
+    Hit,
+    SearchResult,
+    activity_to_feature,
+    activity_to_json,
+    search_activities,
+    search_markers,
+)
 from webapp.security.permissions import public
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_AGE_S = 60
+# Pins per viewport: a city's whole map fits; beyond it the answer says so (``truncated``) and the
+# map asks the resident to zoom in instead of silently dropping listings.
+MAX_MARKERS = 2000
 
 
 def _json(payload: dict[str, Any], *, mimetype: str = "application/json", modified: datetime | None = None) -> Response:
@@ -90,6 +100,37 @@ def activities() -> Any:
 @public
 def activities_geojson() -> Any:
     return _listing("features", activity_to_feature, {"type": "FeatureCollection"}, "application/geo+json")
+
+
+@bp.route("/markers.geojson")
+@public
+def markers_geojson() -> Any:
+    """The map's pins: id, name, category and point only (details: /activities/<id> on tap).
+
+    Same filters as /activities; ``bbox=minlon,minlat,maxlon,maxlat`` is the map's viewport.
+    """
+    try:
+        query = parse_activity_query(request.args)
+    except QueryError as exc:
+        return api_error(400, exc.code, exc.message, exc.field)
+    total, found = search_markers(db.session(), query, MAX_MARKERS)
+    features = [
+        {"type": "Feature", "id": m.id, "geometry": {"type": "Point", "coordinates": [round(m.lon, 6), round(m.lat, 6)]},
+         "properties": {"id": m.id, "name": m.name, "category": m.category}}
+        for m in found
+    ]  # fmt: skip
+    payload = {"type": "FeatureCollection", "total": total, "truncated": total > len(found) and len(found) >= MAX_MARKERS, "features": features}
+    return _json(payload, mimetype="application/geo+json")
+
+
+@bp.route("/basemap.geojson")
+@public
+def basemap_geojson() -> Any:
+    """The map's own base layer for when tiles cannot load: the city outline, 小学校区 boundaries
+    and labels (district names; town names from the geocoder), from the district data."""
+    from webapp.public.basemap import basemap
+
+    return _json(basemap(db.session(), settings()), mimetype="application/geo+json")
 
 
 @bp.route("/activities/<int:activity_id>")

@@ -46,7 +46,7 @@ from webapp.search.activity_query import ActivityQuery
 from webapp.search.index import SearchIndex
 from webapp.search.synonyms import expand_query
 
-__all__ = ["Hit", "SearchResult", "activity_to_feature", "activity_to_json", "search_activities"]
+__all__ = ["Hit", "Marker", "SearchResult", "activity_to_feature", "activity_to_json", "search_activities", "search_markers"]
 
 # Above this many text hits, the ids are not sent to SQL as an IN list: the filtered rows are
 # read and intersected in Python instead.
@@ -562,6 +562,38 @@ def search_activities(
             occ = next_occurrences(activity.schedule, now, 3) if with_occurrences and _has_schedule(activity) else []
             hits.append(Hit(activity, h.distance_m, h.score, occ))
     return SearchResult(total=len(ranked), page=query.page, per_page=query.per_page, hits=hits)
+
+
+class Marker(NamedTuple):
+    id: int
+    name: str
+    category: str
+    lat: float
+    lon: float
+
+
+def search_markers(
+    session: Session, query: ActivityQuery, limit: int, now: datetime | None = None, *, index: SearchIndex | None = None
+) -> tuple[int, list[Marker]]:
+    """(total, markers) for a map: every match of ``query`` (in its ``bbox``, the map's viewport),
+    as few columns as a pin needs, in ranking order, at most ``limit``; details are asked per pin."""
+    if now is None:
+        now = datetime.now(TZ)
+    elif now.tzinfo is None:
+        now = now.replace(tzinfo=TZ)
+    ranked = _rank(session, query, now.astimezone(TZ), index)
+    total = len(ranked)
+    ids = [h.id for h in ranked[0:limit]]
+    rows: dict[int, Marker] = {}
+    for i in range(0, len(ids), 1000):
+        stmt = (
+            select(Activity.id, Activity.name, Activity.category, Place.lat, Place.lon)
+            .join(Place, Activity.place_id == Place.id)
+            .where(Activity.id.in_(ids[i : i + 1000]), Activity.status == "published", Place.lat.is_not(None), Place.lon.is_not(None))
+        )
+        for r in session.execute(stmt):
+            rows[r.id] = Marker(r.id, r.name, r.category or "", float(r.lat), float(r.lon))
+    return total, [rows[i] for i in ids if i in rows]
 
 
 def _has_schedule(activity: Activity) -> bool:
