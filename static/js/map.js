@@ -1,106 +1,296 @@
-/* Leaflet map for the search results and activity pages. Markers come from the GeoJSON API
-   (same filters as the list) or, when that is not available, from the list on the page itself.
-   An element with data-lat/data-lon (activity page) gets one marker. Loaded by search.js. */
+/* Leaflet map for the search results and activity pages. Loaded by search.js.
+
+   Search results: pins come from the slim marker API (id, name, category, point; data-markers),
+   by viewport when the answer is too large to show at once, so no listing is dropped silently;
+   a pin's details (next date and time, place) are fetched when it is tapped. The search centre
+   (a typed place, or the resident's position) is marked; 「現在地」 shows where the resident is.
+   List ↔ map: a card's 「地図で見る」 opens its pin, a pin's 「一覧で見る」 scrolls to its card.
+   When the tiles cannot load (offline, blocked, the tile server down), the city outline, the
+   小学校区 boundaries and town labels are drawn from the city's own district data instead.
+   An element with data-lat/data-lon (activity page) gets one marker. */
 (function () {
   "use strict";
   var DEFAULT_CENTER = [34.692, 135.700];
+  var TILE_GIVE_UP_MS = 4000;
   var maps = new WeakMap();
+  var state = new WeakMap();
 
-  function categories(el) {
-    try { return JSON.parse(el.dataset.categories || "{}"); } catch (e) { return {}; }
+  function json(text, fallback) {
+    try { return JSON.parse(text || ""); } catch (e) { return fallback; }
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text) { e.textContent = text; }
+    return e;
   }
 
-  function popup(name, url, label, detailLabel) {
-    var box = document.createElement("div");
-    var title = document.createElement("strong");
-    title.textContent = name;
-    box.appendChild(title);
-    if (label) {
-      var cat = document.createElement("div");
-      cat.textContent = label;
-      box.appendChild(cat);
+  /* category pins: the category colour and its icon from the page's sprite */
+  function pinIcon(cat, cats, icons) {
+    var info = cats[cat] || {};
+    var html = '<span class="pin__body" style="background:' + (info.color || "#0b5394") + '">';
+    if (icons[cat]) {
+      html += '<svg class="pin__icon" aria-hidden="true" focusable="false"><use href="#i-' + icons[cat] + '"></use></svg>';
     }
-    if (url) {
-      var link = document.createElement("a");
-      link.href = url;
-      link.textContent = detailLabel || name;
-      box.appendChild(link);
-    }
+    html += "</span>";
+    return L.divIcon({ className: "pin", html: html, iconSize: [36, 36], iconAnchor: [18, 18], popupAnchor: [0, -16] });
+  }
+
+  function centreIcon(me) {
+    return L.divIcon({
+      className: me ? "centre centre--me" : "centre",
+      html: '<span class="centre__dot"></span>', iconSize: [28, 28], iconAnchor: [14, 14]
+    });
+  }
+
+  function fmtWhen(iso, lang) {
+    var d = new Date(iso);
+    if (isNaN(d)) { return ""; }
+    var opts = { timeZone: "Asia/Tokyo", month: "long", day: "numeric", weekday: "short", hour: "2-digit", minute: "2-digit" };
+    try { return new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "ja-JP", opts).format(d); } catch (e) { return iso; }
+  }
+
+  function popupBox(name, label) {
+    var box = el("div", "map-popup");
+    box.appendChild(el("strong", "map-popup__name", name));
+    if (label) { box.appendChild(el("div", "map-popup__cat", label)); }
+    box.appendChild(el("div", "map-popup__more"));
     return box;
   }
 
-  function marker(lat, lon, cat, name, url, cats, detailLabel) {
-    var info = cats[cat] || {};
-    var m = L.circleMarker([lat, lon], {
-      radius: 14, weight: 2, color: "#fff", fillColor: info.color || "#0b5394", fillOpacity: 1
-    });
-    m.bindPopup(popup(name, url, info.label, detailLabel));
+  function fillDetails(box, item, d) {
+    var more = box.querySelector(".map-popup__more");
+    more.textContent = "";
+    var lang = document.documentElement.lang || "ja";
+    if (item.next_occurrences && item.next_occurrences.length) {
+      var when = el("p", "map-popup__when");
+      when.appendChild(el("span", "map-popup__label", d.nextLabel || ""));
+      when.appendChild(document.createTextNode(" " + fmtWhen(item.next_occurrences[0], lang)));
+      more.appendChild(when);
+    } else if (item.schedule_text) {
+      more.appendChild(el("p", "map-popup__when", item.schedule_text));
+    }
+    if (item.place_name) { more.appendChild(el("p", "map-popup__place", item.place_name)); }
+  }
+
+  function addLinks(box, id, d, onList) {
+    var links = el("p", "map-popup__links");
+    var detail = el("a", "map-popup__link", d.detailLabel || "");
+    detail.href = (d.detailBase || "/activities/") + id;
+    links.appendChild(detail);
+    if (onList) {
+      var toCard = el("button", "map-popup__to-card link-button", d.toListLabel || "");
+      toCard.type = "button";
+      toCard.addEventListener("click", function () { onList(id); });
+      links.appendChild(toCard);
+    }
+    box.appendChild(links);
+  }
+
+  function pin(lat, lon, id, cat, name, cats, icons, d, onList) {
+    var m = L.marker([lat, lon], { icon: pinIcon(cat, cats, icons), title: name, alt: name, keyboard: true });
+    var box = popupBox(name, (cats[cat] || {}).label);
+    if (id) { addLinks(box, id, d, onList); }
+    m.bindPopup(box, { maxWidth: 280 });
+    if (id && d.itemBase) {
+      var loaded = false;
+      m.on("popupopen", function () {
+        if (loaded) { return; }
+        fetch(d.itemBase + id, { headers: { Accept: "application/json" } })
+          .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+          .then(function (item) { loaded = true; fillDetails(box, item, d); m.getPopup().update(); })
+          .catch(function () { /* the name and the link are enough */ });
+      });
+    }
+    m.odekakeId = id;
     return m;
   }
 
-  function fromList(cats, detailLabel) {
-    var out = [];
-    Array.prototype.forEach.call(document.querySelectorAll("[data-lat][data-lon][data-name]"), function (li) {
-      out.push(marker(parseFloat(li.dataset.lat), parseFloat(li.dataset.lon), li.dataset.cat,
-        li.dataset.name, li.dataset.url, cats, detailLabel));
-    });
-    return out;
+  /* the fallback base layer */
+  function drawBasemap(map, url) {
+    return fetch(url, { headers: { Accept: "application/geo+json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (data) {
+        map.getContainer().classList.add("map--fallback");
+        var layer = L.geoJSON(data, {
+          filter: function (f) { return f.geometry && f.geometry.type !== "Point"; },
+          style: function (f) {
+            return f.properties.kind === "city"
+              ? { color: "#333", weight: 3, fill: true, fillColor: "#f7f4ea", fillOpacity: 1 }
+              : { color: "#6b6b6b", weight: 1.5, dashArray: "4 4", fill: false };
+          },
+          interactive: false
+        }).addTo(map);
+        layer.bringToBack();
+        (data.features || []).forEach(function (f) {
+          if (!f.geometry || f.geometry.type !== "Point") { return; }
+          var c = f.geometry.coordinates;
+          var district = f.properties.kind === "district_label";
+          L.marker([c[1], c[0]], {
+            interactive: false, keyboard: false,
+            icon: L.divIcon({ className: district ? "map-label map-label--district" : "map-label", html: "", iconSize: [0, 0] })
+          }).addTo(map).getElement().textContent = f.properties.name;
+        });
+      });
   }
 
-  function fromGeoJSON(data, cats, detailLabel) {
-    var out = [];
-    (data.features || []).forEach(function (f) {
-      if (!f.geometry || f.geometry.type !== "Point") { return; }
-      var p = f.properties || {};
-      var c = f.geometry.coordinates;
-      var url = p.detail_url || p.html_url || ("/activities/" + (p.id || f.id));
-      out.push(marker(c[1], c[0], p.category, p.name || "", url, cats, detailLabel));
-    });
-    return out;
+  function watchTiles(map, tiles, d) {
+    var loaded = 0;
+    var failed = false;
+    function fail() {
+      if (failed || !d.basemap) { return; }
+      failed = true;
+      map.removeLayer(tiles);
+      drawBasemap(map, d.basemap).catch(function () { /* the pins still show */ });
+    }
+    tiles.on("tileload", function () { loaded += 1; });
+    tiles.on("tileerror", function () { if (!loaded) { fail(); } });
+    if (navigator.onLine === false) { fail(); }
+    window.setTimeout(function () { if (!loaded) { fail(); } }, TILE_GIVE_UP_MS);
   }
 
-  function init(el) {
-    var d = el.dataset;
-    var map = L.map(el, { scrollWheelZoom: false });
-    maps.set(el, map);
-    L.tileLayer(d.tiles, { attribution: d.attribution || "", maxZoom: 18 }).addTo(map);
-    var cats = categories(el);
-    var group = L.markerClusterGroup ? L.markerClusterGroup({ showCoverageOnHover: false, animate: false, animateAddingMarkers: false }) : L.featureGroup();
+  function locateControl(map, d) {
+    if (!("geolocation" in navigator) || !d.locateLabel) { return; }
+    var me = null;
+    var Control = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var b = el("button", "map-locate", d.locateLabel);
+        b.type = "button";
+        L.DomEvent.disableClickPropagation(b);
+        b.addEventListener("click", function () {
+          navigator.geolocation.getCurrentPosition(function (pos) {
+            var at = [pos.coords.latitude, pos.coords.longitude];
+            if (me) { map.removeLayer(me); }
+            me = L.marker(at, { icon: centreIcon(true), title: d.meLabel || "", alt: d.meLabel || "", keyboard: false }).addTo(map);
+            map.setView(at, Math.max(map.getZoom(), 15));
+          }, function () { b.textContent = d.locateFailedLabel || d.locateLabel; });
+        });
+        return b;
+      }
+    });
+    map.addControl(new Control());
+  }
+
+  function init(mapEl) {
+    var d = mapEl.dataset;
+    var map = L.map(mapEl, { scrollWheelZoom: false });
+    maps.set(mapEl, map);
+    var tiles = L.tileLayer(d.tiles, { attribution: d.attribution || "", maxZoom: 18 }).addTo(map);
+    watchTiles(map, tiles, d);
+    var cats = json(d.categories, {});
+    var icons = json(d.icons, {});
+    var group = L.markerClusterGroup
+      ? L.markerClusterGroup({ showCoverageOnHover: false, animate: false, animateAddingMarkers: false, maxClusterRadius: 40 })
+      : L.featureGroup();
     map.addLayer(group);
-    var centre = d.centerLat ? [parseFloat(d.centerLat), parseFloat(d.centerLon)] : DEFAULT_CENTER;
+    var hasCentre = !!d.centerLat;
+    var centre = hasCentre ? [parseFloat(d.centerLat), parseFloat(d.centerLon)] : DEFAULT_CENTER;
     map.setView(centre, 14);
-
-    function show(markers) {
-      markers.forEach(function (m) { group.addLayer(m); });
-      if (markers.length && !d.centerLat) {
-        map.fitBounds(L.featureGroup(markers).getBounds().pad(0.1), { maxZoom: 16, animate: false });
+    if (hasCentre) {
+      var me = d.centerKind === "me";
+      L.marker(centre, { icon: centreIcon(me), title: d.centerLabel || "", alt: d.centerLabel || "", keyboard: false, zIndexOffset: 1000 })
+        .addTo(map).bindTooltip(d.centerLabel || "", { permanent: true, direction: "top", offset: [0, -14], className: "centre-label" });
+      if (d.radius) {
+        L.circle(centre, { radius: parseFloat(d.radius), color: "#0b5394", weight: 2, dashArray: "6 6", fill: false, interactive: false }).addTo(map);
       }
     }
-    if (d.lat && d.lon) {
-      show([marker(parseFloat(d.lat), parseFloat(d.lon), d.cat, d.name || "", null, cats)]);
+    locateControl(map, d);
+
+    if (d.lat && d.lon) {  // activity page: one pin
+      var one = pin(parseFloat(d.lat), parseFloat(d.lon), null, d.cat, d.name || "", cats, icons, d, null);
+      group.addLayer(one);
       map.setView([parseFloat(d.lat), parseFloat(d.lon)], 16);
       return Promise.resolve(map);
     }
-    if (!d.geojson) {
-      show(fromList(cats, d.detailLabel));
-      return Promise.resolve(map);
+
+    var byId = {};
+    var st = { group: group, byId: byId };
+    state.set(mapEl, st);
+    function onList(id) { showCard(id); }
+    var status = document.getElementById("map-status");
+
+    function show(features, fit) {
+      group.clearLayers();
+      Object.keys(byId).forEach(function (k) { delete byId[k]; });
+      var markers = [];
+      features.forEach(function (f) {
+        if (!f.geometry || f.geometry.type !== "Point") { return; }
+        var p = f.properties || {};
+        var c = f.geometry.coordinates;
+        var m = pin(c[1], c[0], p.id || f.id, p.category, p.name || "", cats, icons, d, onList);
+        byId[m.odekakeId] = m;
+        markers.push(m);
+      });
+      group.addLayers ? group.addLayers(markers) : markers.forEach(function (m) { group.addLayer(m); });
+      if (fit && markers.length) {
+        var bounds = L.featureGroup(markers).getBounds();
+        if (hasCentre) { bounds.extend(centre); }
+        map.fitBounds(bounds.pad(0.1), { maxZoom: 16, animate: false });
+      }
     }
-    var features = [];
-    function fetchPage(page) {
-      return fetch(d.geojson + "&page=" + page, { headers: { Accept: "application/geo+json" } })
+    function fromList() {
+      var out = [];
+      Array.prototype.forEach.call(document.querySelectorAll("#result-list [data-lat][data-lon]"), function (li) {
+        out.push({ type: "Feature", geometry: { type: "Point", coordinates: [parseFloat(li.dataset.lon), parseFloat(li.dataset.lat)] },
+                   properties: { id: parseInt(li.dataset.id, 10), name: li.dataset.name, category: li.dataset.cat } });
+      });
+      return out;
+    }
+    function say(text) { if (status) { status.textContent = text || ""; } }
+
+    if (!d.markers) { show(fromList(), true); return Promise.resolve(map); }
+    var truncated = false;
+    function load(bbox, fit) {
+      var url = d.markers + (bbox ? "&bbox=" + bbox : "");
+      return fetch(url, { headers: { Accept: "application/geo+json" } })
         .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
         .then(function (data) {
           var got = data.features || [];
-          features = features.concat(got);
-          // Walk the API's pages (at most 20, i.e. 2,000 markers) until every match is on the map.
-          if (got.length && features.length < (data.total || 0) && page < 20) { return fetchPage(page + 1); }
-          return null;
+          show(got, fit);
+          truncated = !!data.truncated;
+          say(truncated ? (d.truncatedLabel || "").replace("%(shown)s", got.length).replace("%(total)s", data.total) : "");
         });
     }
-    return fetchPage(1)
-      .then(function () { show(fromGeoJSON({ features: features }, cats, d.detailLabel)); })
-      .catch(function () { show(fromList(cats, d.detailLabel)); })
+    map.on("moveend", function () {
+      if (!truncated) { return; }  // everything is already on the map
+      var b = map.getBounds();
+      load([b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (x) { return x.toFixed(5); }).join(","), false)
+        .catch(function () { /* keep what is shown */ });
+    });
+    return load(null, true)
+      .catch(function () { show(fromList(), true); })
       .then(function () { return map; });
+  }
+
+  /* list → map: open a listing's pin */
+  function showPin(mapEl, id) {
+    var map = maps.get(mapEl);
+    var st = state.get(mapEl);
+    if (!map || !st || !st.byId[id]) { return false; }
+    var m = st.byId[id];
+    map.invalidateSize();
+    if (st.group.zoomToShowLayer) {
+      st.group.zoomToShowLayer(m, function () { m.openPopup(); });
+    } else {
+      map.setView(m.getLatLng(), Math.max(map.getZoom(), 16));
+      m.openPopup();
+    }
+    return true;
+  }
+
+  /* map → list: scroll to a listing's card (on a phone, switch to the list first) */
+  function showCard(id) {
+    var card = document.querySelector('#result-list [data-id="' + id + '"]');
+    if (!card) { window.location.href = "/activities/" + id; return; }
+    if (window.OdekakeView) { window.OdekakeView.showList(); }
+    Array.prototype.forEach.call(document.querySelectorAll(".activity-card--linked"), function (c) {
+      c.classList.remove("activity-card--linked");
+    });
+    card.classList.add("activity-card--linked");
+    card.scrollIntoView({ block: "center" });
+    var link = card.querySelector("a");
+    if (link) { link.focus({ preventScroll: true }); }
   }
 
   function refresh(el) {
@@ -108,6 +298,5 @@
     if (map) { map.invalidateSize(); }
   }
 
-  window.OdekakeMap = { init: init, refresh: refresh };
-
+  window.OdekakeMap = { init: init, refresh: refresh, showPin: showPin, showCard: showCard };
 })();

@@ -109,6 +109,24 @@
       showView(pair[1], pair[0].href.split("#")[0]);
     });
   });
+  /* list → map: each card gets 「地図で見る」, which opens the map on its pin */
+  var showLabel = mapEl.dataset.showOnMapLabel;
+  Array.prototype.forEach.call(document.querySelectorAll("#result-list .activity-card[data-lat]"), function (card) {
+    if (!showLabel) { return; }
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "link-button activity-card__to-map";
+    b.textContent = showLabel;
+    b.addEventListener("click", function () {
+      if (!(wide && wide.matches)) { showView(true, toMap ? toMap.href.split("#")[0] : null); }
+      openMap().then(function () {
+        if (window.OdekakeMap && window.OdekakeMap.showPin(mapEl, card.dataset.id)) {
+          mapEl.scrollIntoView({ block: "nearest" });
+        }
+      });
+    });
+    card.appendChild(b);
+  });
   window.OdekakeView = { showList: function () { if (toList) { showView(false, toList.href.split("#")[0]); } } };
 
   if ((wide && wide.matches) || (results && results.classList.contains("results--map"))) {

@@ -23,10 +23,15 @@ def _first_result(page: Any) -> Any:
     return page.locator("#result-list > li").first
 
 
+def _open_filters(page: Any) -> None:
+    """The filters are folded away below the search bar (issue 20: results first)."""
+    page.locator("#filters > summary").click()
+
+
 def test_search_by_keyword(page: Any, live_server: LiveServer) -> None:
     page.goto(live_server("/"))
     page.get_by_label("キーワード").fill("体操")
-    page.get_by_role("button", name="この条件でさがす").click()
+    page.get_by_role("button", name="さがす", exact=True).click()
     page.wait_for_url(re.compile(r"q=%E4%BD%93%E6%93%8D"))
     assert page.locator("#result-list > li").count() > 0
     assert "体操" in page.locator("#result-list").inner_text()
@@ -36,6 +41,7 @@ def test_near_me_granted(new_context: Callable[..., Any], live_server: LiveServe
     context = new_context(**PHONE, geolocation=HERE, permissions=["geolocation"])
     page = context.new_page()
     page.goto(live_server("/"))
+    _open_filters(page)
     page.get_by_role("button", name="現在地の近くで探す").click()
     page.wait_for_url(re.compile(r"lat=34\.6905"))
     assert "現在地から近い順" in page.locator("#results-heading").inner_text()
@@ -48,6 +54,7 @@ def test_near_me_denied_falls_back_to_typed_town(new_context: Callable[..., Any]
     context = new_context(**PHONE, permissions=[])
     page = context.new_page()
     page.goto(live_server("/"))
+    _open_filters(page)
     page.get_by_role("button", name="現在地の近くで探す").click()
     status = page.locator("#near-status")
     status.wait_for(state="visible")
@@ -63,6 +70,7 @@ def test_near_me_denied_falls_back_to_typed_town(new_context: Callable[..., Any]
 
 def test_filters_category_chip_and_flags(page: Any, live_server: LiveServer) -> None:
     page.goto(live_server("/"))
+    _open_filters(page)
     page.locator("label.chip--parenting").click()
     page.get_by_label("無料").check()
     page.get_by_role("button", name="この条件でさがす").click()
@@ -124,7 +132,7 @@ def test_language_switch(page: Any, live_server: LiveServer) -> None:
     page.get_by_role("link", name="English").click()
     page.wait_for_url(re.compile(r"lang=en"))
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_text("Change the search").is_visible()
+    assert page.get_by_text("Filter", exact=True).is_visible()
     assert "category=salon" in page.url
     # remembered by cookie
     page.goto(live_server("/about"))
@@ -153,6 +161,7 @@ def test_list_works_with_javascript_off(new_context: Callable[..., Any], live_se
     page.goto(live_server("/"))
     # the JS-only controls stay hidden, the form still searches
     assert not page.get_by_role("button", name="現在地の近くで探す").is_visible()
+    _open_filters(page)  # <details> opens without JavaScript
     page.get_by_label("住所・町名").fill("東生駒")
     page.get_by_label("キーワード").fill("サロン")
     page.get_by_role("button", name="この条件でさがす").click()
@@ -166,12 +175,12 @@ def test_map_loads_from_local_files_on_desktop(page: Any, live_server: LiveServe
     page.on("request", lambda r: requested.append(r.url))
     page.goto(live_server("/?category=salon"))
     page.wait_for_selector("#map .leaflet-container, #map.leaflet-container")
-    page.locator("#map .leaflet-interactive, #map .marker-cluster").first.wait_for()
+    page.locator("#map .pin, #map .marker-cluster").first.wait_for()
     page.wait_for_load_state("networkidle")
     # every listed match is on the map (single markers + the counts in cluster bubbles)
     total = int(re.sub(r"\D", "", page.locator("#results-heading").inner_text().split("件")[0]))
     on_map = page.evaluate(
-        """() => document.querySelectorAll('#map path.leaflet-interactive').length +
+        """() => document.querySelectorAll('#map .leaflet-marker-icon.pin').length +
            [...document.querySelectorAll('#map .marker-cluster')].reduce((n, el) => n + parseInt(el.textContent, 10), 0)"""
     )
     assert on_map == total
@@ -185,11 +194,12 @@ def test_map_behind_toggle_on_phone(phone_page: Any, live_server: LiveServer, ar
     phone_page.goto(live_server("/"))
     phone_page.screenshot(path=str(artifacts / "phone-results.png"), full_page=False)
     assert not any("leaflet" in u for u in requested)
-    toggle = phone_page.locator("#map-toggle")
-    assert toggle.inner_text() == "地図を表示"
+    toggle = phone_page.locator("#view-map")
+    assert toggle.inner_text() == "地図"
     toggle.click()
-    assert toggle.get_attribute("aria-expanded") == "true"
-    phone_page.locator("#map .leaflet-interactive, #map .marker-cluster").first.wait_for()
+    assert toggle.get_attribute("aria-current") == "page"
+    assert "view=map" in phone_page.url  # the switch keeps the address in step
+    phone_page.locator("#map .pin, #map .marker-cluster").first.wait_for()
     phone_page.screenshot(path=str(artifacts / "phone-map.png"), full_page=False)
 
 
@@ -284,7 +294,7 @@ def test_activity_map_on_demand_on_phone(phone_page: Any, live_server: LiveServe
     # the address and a directions link are there without the map
     assert phone_page.get_by_role("link", name="道順を調べる（地図アプリ）").is_visible()
     phone_page.locator("#map-toggle").click()
-    phone_page.locator("#map path.leaflet-interactive").first.wait_for()
+    phone_page.locator("#map .pin").first.wait_for()
     phone_page.screenshot(path=str(artifacts / "phone-detail-map.png"), full_page=False)
 
 

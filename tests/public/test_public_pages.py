@@ -330,15 +330,40 @@ def test_district_filter(client: FlaskClient, indexed_city: Session) -> None:
     assert ids
     for a in indexed_city.scalars(select(Activity).where(Activity.id.in_(ids))):
         assert a.place is not None and a.place.district is not None and a.place.district.code == code
-    assert f"いまの条件: {name}" in body
+    assert f'<span class="condition">{name}</span>' in body
 
 
-def test_search_form_folds_after_a_search(client: FlaskClient, indexed_city: Session) -> None:
-    first = client.get("/").get_data(as_text=True)
-    assert '<details class="search-details" open>' in first
+def test_results_come_first_and_filters_fold_away(client: FlaskClient, indexed_city: Session) -> None:
+    # Issue 20: a one-line search bar, the conditions on one line, the filters folded (landing too).
+    for body in (client.get("/").get_data(as_text=True), client.get("/?category=salon&free=1").get_data(as_text=True)):
+        assert '<details class="search-details filters-panel" id="filters">' in body
+        assert body.index('id="q"') < body.index('id="filters"') < body.index('id="result-list"')
     after = client.get("/?category=salon&free=1").get_data(as_text=True)
-    assert '<details class="search-details">' in after
-    assert "いまの条件: サロン・通いの場、無料" in after
+    assert re.findall(r'<span class="condition">([^<]+)</span>', after) == ["サロン・通いの場", "無料"]
+    # A filter with an error opens the panel, so the message beside the field is seen.
+    bad = client.get("/?radius=7").get_data(as_text=True)
+    assert '<details class="search-details filters-panel" id="filters" open>' in bad
+
+
+def test_list_map_switch_keeps_the_query_without_javascript(client: FlaskClient, indexed_city: Session) -> None:
+    body = client.get("/?q=体操&free=1").get_data(as_text=True)
+    to_map = re.search(r'id="view-map" href="([^"]+)"', body)
+    assert to_map
+    url = to_map.group(1).replace("&amp;", "&")
+    assert "view=map" in url and "free=1" in url and "q=" in url
+    mapped = client.get(url.split("#")[0]).get_data(as_text=True)
+    assert 'class="results results--map"' in mapped and "map-panel map-panel--open" in mapped
+    assert '<input type="hidden" name="view" value="map">' in mapped  # a new search stays on the map
+    assert _ids(mapped) == _ids(body)
+
+
+def test_empty_state_suggests_only_what_can_change(client: FlaskClient, indexed_city: Session) -> None:
+    plain = client.get("/?q=ぜったいにないことば").get_data(as_text=True)
+    assert "0件" not in plain and "条件に合う活動はありませんでした" in plain
+    assert "キーワードを外す" in plain and "距離" not in plain.split('id="empty-state"')[1].split("</div>")[0]
+    near = client.get("/?q=ぜったいにないことば&near=東生駒&radius=500").get_data(as_text=True)
+    tips = near.split('id="empty-state"')[1].split("</div>")[0]
+    assert "距離を広げる" in tips and "1km以内でさがす" in tips
 
 
 def test_newcomer_flags_and_near_go_through_the_one_search_path(client: FlaskClient, indexed_city: Session) -> None:

@@ -46,12 +46,17 @@ def _search_context(filters: finder.Filters) -> dict[str, object]:
     }
 
 
-def _geojson_url(filters: finder.Filters) -> str | None:
-    """The map's marker source (the public API), or None when the API is not installed."""
+def _map_urls(filters: finder.Filters) -> dict[str, str | None]:
+    """The map's sources (the public API: slim pins, the fallback base layer, one item's details),
+    or None when the API is not installed (the map then reads the pins from the list)."""
     try:
-        return url_for("api.activities_geojson") + "?" + filters.api_query()
+        return {
+            "markers_url": url_for("api.markers_geojson") + "?" + filters.api_query(),
+            "basemap_url": url_for("api.basemap_geojson"),
+            "item_base": url_for("api.activity", activity_id=0)[:-1],
+        }
     except BuildError:
-        return None
+        return {"markers_url": None, "basemap_url": None, "item_base": None}
 
 
 @bp.route("/")
@@ -59,11 +64,10 @@ def _geojson_url(filters: finder.Filters) -> str | None:
 def index() -> tuple[str, int] | str:
     filters = finder.parse_filters(request.args, geocode=geocode_town)
     results = finder.search(db.session(), filters)
-    geojson_url = _geojson_url(filters)
     body = render_template(
         "public/index.html",
         results=results,
-        geojson_url=geojson_url,
+        **_map_urls(filters),
         print_url=url_for("public.print_list", **filters.link_args()),
         **_search_context(filters),
     )
