@@ -27,10 +27,11 @@
 
   /* category pins: the category colour and its icon from the page's sprite */
   function pinIcon(cat, cats, icons) {
-    var info = cats[cat] || {};
-    var html = '<span class="pin__body" style="background:' + (info.color || "#0b5394") + '">';
+    // The colour comes from the category's CSS class (badge--<code>): the CSP forbids inline styles.
+    var safe = cats[cat] ? String(cat).replace(/[^a-z0-9_]/g, "") : "";
+    var html = '<span class="pin__body' + (safe ? " badge--" + safe : " pin__body--plain") + '">';
     if (icons[cat]) {
-      html += '<svg class="pin__icon" aria-hidden="true" focusable="false"><use href="#i-' + icons[cat] + '"></use></svg>';
+      html += '<svg class="pin__icon" aria-hidden="true" focusable="false"><use href="#i-' + String(icons[cat]).replace(/[^a-z0-9_-]/g, "") + '"></use></svg>';
     }
     html += "</span>";
     return L.divIcon({ className: "pin", html: html, iconSize: [36, 36], iconAnchor: [18, 18], popupAnchor: [0, -16] });
@@ -174,7 +175,9 @@
 
   function init(mapEl) {
     var d = mapEl.dataset;
-    var map = L.map(mapEl, { scrollWheelZoom: false });
+    // maxZoom on the map itself: the clusterer walks the zoom levels down from it, and once a failed
+    // tile layer is removed the map would have none (an endless loop in markercluster).
+    var map = L.map(mapEl, { scrollWheelZoom: false, maxZoom: 18, minZoom: 8 });
     maps.set(mapEl, map);
     var tiles = L.tileLayer(d.tiles, { attribution: d.attribution || "", maxZoom: 18 }).addTo(map);
     watchTiles(map, tiles, d);
