@@ -272,13 +272,20 @@
     var st = state.get(mapEl);
     if (!map || !st || !st.byId[id]) { return false; }
     var m = st.byId[id];
+    map.closePopup();
     map.invalidateSize();
-    if (st.group.zoomToShowLayer) {
-      st.group.zoomToShowLayer(m, function () { m.openPopup(); });
-    } else {
-      map.setView(m.getLatLng(), Math.max(map.getZoom(), 16));
-      m.openPopup();
+    function open() {
+      var visible = st.group.getVisibleParent ? st.group.getVisibleParent(m) : m;
+      if (visible === m) {
+        m.openPopup();
+      } else {
+        // Still inside a cluster (several listings at one place): the popup opens at the place.
+        m.getPopup().setLatLng(m.getLatLng()).openOn(map);
+        m.fire("popupopen");
+      }
     }
+    map.setView(m.getLatLng(), Math.max(map.getZoom(), 17), { animate: false });
+    window.setTimeout(open, 100);  // after the clusterer has redrawn for the new view
     return true;
   }
 
