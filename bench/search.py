@@ -1,6 +1,7 @@
 """Benchmark: odekake search vs SQLite FTS5 (trigram) + SpatiaLite R*Tree on the same synthetic city.
 
     .venv/bin/python bench/search.py [--sizes 10000,200000] [--queries 30] [--seed 1]
+    .venv/bin/python bench/search.py --map-weight     # the results map's download on the sample city
 
 For each size, one process and one run: generates a city (realistic 生駒-style vocabulary: towns,
 categories, names, descriptions; fictional), loads it into a fresh SpatiaLite database, builds
@@ -549,12 +550,60 @@ def report(r: dict[str, Any]) -> None:
     print(f"odekake minimum recall {worst * 100:.0f}% · precision targets missed: {over} · peak RSS {r['peak_rss_mb']:.0f} MB")
 
 
+def map_page_weight() -> None:
+    """Bytes (gzip) a phone downloads to see the results map of the sample city: the page, its CSS
+    and JS, Leaflet, the pins, the fallback base layer; against the full items the map read before."""
+    import gzip
+    import re as _re
+
+    from webapp import create_app
+    from webapp.commands.migrate import upgrade_to_head
+    from webapp.extensions import db
+    from webapp.listings.demo import load_sample_city
+    from webapp.search import sync
+    from webapp.search.index import index_at
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-map-"))
+    app = create_app({"instance_dir": tmp, "env": "testing"})
+    with app.app_context():
+        upgrade_to_head()
+        with db.transaction() as session:
+            load_sample_city(session)
+        sync.rebuild(db.session(), index_at(app.extensions["odekake_settings"].resolved_index_dir))
+        db.session.remove()
+    client = app.test_client()
+
+    def gz(path: str) -> int:
+        r = client.get(path)
+        assert r.status_code == 200, (path, r.status_code)
+        return len(gzip.compress(r.get_data(), 6))
+
+    page = client.get("/?view=map").get_data(as_text=True)
+    assets = sorted(set(_re.findall(r'(?:href|src|data-[a-z-]+)="(/static/[^"]+\.(?:css|js))"', page)))
+    rows = [("page /?view=map", gz("/?view=map"))] + [(a, gz(a)) for a in assets]
+    markers = _re.search(r'data-markers="([^"]+)"', page)
+    assert markers
+    pins = markers.group(1).replace("&amp;", "&")
+    rows += [("pins " + pins.split("?")[0], gz(pins)), ("base layer /api/v1/basemap.geojson", gz("/api/v1/basemap.geojson"))]
+    total = client.get("/api/v1/markers.geojson").get_json()["total"]
+    full = sum(gz(f"/api/v1/activities.geojson?per_page=100&page={p}") for p in range(1, (total + 99) // 100 + 1))
+    print(f"\n=== map page weight, sample city ({total} listings), gzip ===")
+    for name, size in rows:
+        print(f"  {size / 1024:7.1f} KB  {name}")
+    print(f"  {sum(s for _, s in rows) / 1024:7.1f} KB  total (the base layer only when tiles fail)")
+    print(f"  pins {rows[-2][1] / 1024:.1f} KB vs the full items the map used to read: {full / 1024:.1f} KB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--map-weight", action="store_true", help="only the map page weight on the sample city")
     parser.add_argument("--sizes", default="10000,200000")
     parser.add_argument("--queries", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    if args.map_weight:
+        map_page_weight()
+        return
     for n in (int(s) for s in args.sizes.split(",")):
         report(run_size(n, args.queries, args.seed))
         sys.stdout.flush()
