@@ -12,6 +12,7 @@
   "use strict";
   var DEFAULT_CENTER = [34.692, 135.700];
   var TILE_GIVE_UP_MS = 4000;
+  var TOWN_LABEL_ZOOM = 14;
   var maps = new WeakMap();
   var state = new WeakMap();
 
@@ -123,15 +124,24 @@
           interactive: false
         }).addTo(map);
         layer.bringToBack();
+        // District names always; town names once zoomed in (at city scale they would pile up).
+        var towns = L.layerGroup();
         (data.features || []).forEach(function (f) {
           if (!f.geometry || f.geometry.type !== "Point") { return; }
           var c = f.geometry.coordinates;
           var district = f.properties.kind === "district_label";
-          L.marker([c[1], c[0]], {
+          var label = L.marker([c[1], c[0]], {
             interactive: false, keyboard: false,
             icon: L.divIcon({ className: district ? "map-label map-label--district" : "map-label", html: "", iconSize: [0, 0] })
-          }).addTo(map).getElement().textContent = f.properties.name;
+          });
+          label.on("add", function () { label.getElement().textContent = f.properties.name; });
+          if (district) { label.addTo(map); } else { towns.addLayer(label); }
         });
+        function townsByZoom() {
+          if (map.getZoom() >= TOWN_LABEL_ZOOM) { towns.addTo(map); } else { map.removeLayer(towns); }
+        }
+        map.on("zoomend", townsByZoom);
+        townsByZoom();
       });
   }
 
