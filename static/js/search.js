@@ -129,6 +129,16 @@
   });
   window.OdekakeView = { showList: function () { if (toList) { showView(false, toList.href.split("#")[0]); } } };
 
+  /* the activity page: one button shows and hides its small map */
+  if (toggle) {
+    toggle.addEventListener("click", function () {
+      var open = !panel.classList.contains("map-panel--open");
+      panel.classList.toggle("map-panel--open", open);
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      toggle.textContent = open ? mapEl.dataset.closeLabel : mapEl.dataset.openLabel;
+      if (open) { openMap(); }
+    });
+  }
   if ((wide && wide.matches) || (results && results.classList.contains("results--map"))) {
     openMap();
   }
