@@ -230,3 +230,23 @@ def test_normalize_phone_never_raises(s: str) -> None:
 )
 def test_normalize_postcode(raw: str | None, expected: str | None) -> None:
     assert normalize_postcode(raw) == expected
+
+
+# --- issue 20: ヶ/ケ/が must survive Sudachi's split -----------------------------------------
+
+
+def test_unify_ke_gives_sudachi_one_spelling_and_leaves_ga_and_counters_alone() -> None:
+    from jatext import unify_ke
+
+    assert unify_ke("西松ヶ丘") == unify_ke("西松ヵ丘") == unify_ke("西松ケ丘") == "西松ケ丘"
+    assert unify_ke("喜里が丘") == "喜里が丘"  # が is also a particle: left to fold()
+    assert unify_ke("3ヶ月") == "3ヶ月"  # a counter, not between two kanji
+    assert unify_ke("ヶ丘") == "ヶ丘"
+
+
+def test_ga_runs_are_one_key_whatever_the_letter() -> None:
+    from jatext import fold, ga_runs
+
+    for spelling in ("西松ヶ丘", "西松ケ丘", "西松が丘", "西松ヵ丘"):
+        assert ga_runs(fold(f"{spelling}の集会所")) == ["西松が丘"]
+    assert ga_runs(fold("こども食堂")) == []
