@@ -49,20 +49,28 @@ def func_path(func: JobFunc) -> str:
     return path
 
 
-def enqueue(func: JobFunc, *args: Any, retry: Retry | None = None, timeout: int | None = None) -> None:
+def enqueue(
+    func: JobFunc, *args: Any, retry: Retry | None = None, timeout: int | None = None, job_id: str | None = None
+) -> None:
     """Run ``func(*args)`` as a job after the current transaction commits."""
     path = func_path(func)
     settings = current_settings()
     if has_request_context():
         from webapp.boundary import after_commit
 
-        after_commit(lambda: submit(settings, path, args, retry=retry, timeout=timeout))
+        after_commit(lambda: submit(settings, path, args, retry=retry, timeout=timeout, job_id=job_id))
     else:
-        submit(settings, path, args, retry=retry, timeout=timeout)
+        submit(settings, path, args, retry=retry, timeout=timeout, job_id=job_id)
 
 
 def submit(
-    settings: Settings, path: str, args: Sequence[Any], *, retry: Retry | None = None, timeout: int | None = None
+    settings: Settings,
+    path: str,
+    args: Sequence[Any],
+    *,
+    retry: Retry | None = None,
+    timeout: int | None = None,
+    job_id: str | None = None,
 ) -> str | None:
     """Hand a job to the queue now (returns its RQ id), or run it inline without Redis (None)."""
     if settings.redis_url:
@@ -70,7 +78,9 @@ def submit(
 
         queue = job_queue(settings)
         rq_retry = RqRetry(max=len(retry.intervals), interval=retry.intervals) if retry else None
-        job = queue.enqueue_call(path, args=tuple(args), retry=rq_retry, timeout=timeout, result_ttl=3600)
+        job = queue.enqueue_call(
+            path, args=tuple(args), retry=rq_retry, timeout=timeout, result_ttl=3600, failure_ttl=7 * 86400, job_id=job_id
+        )
         return str(job.id)
     run_inline(path, args)
     return None
