@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socketserver
 import threading
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -30,6 +31,7 @@ class _Handler(socketserver.StreamRequestHandler):
                 lines = []
                 while (line := self.rfile.readline()) not in (b".\r\n", b""):
                     lines.append(line[1:] if line.startswith(b"..") else line)
+                time.sleep(self.server.delay)  # a slow mail server (bench/jobs.py)
                 self.server.keep(b"".join(lines))
                 self._reply("250 kept")
             elif verb == "QUIT":
@@ -43,9 +45,10 @@ class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, folder: Path | None, port: int = 0) -> None:
+    def __init__(self, folder: Path | None, port: int = 0, delay: float = 0.0) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.folder = folder
+        self.delay = delay
         self.messages: list[bytes] = []
         self.lock = threading.Lock()
 
@@ -57,8 +60,8 @@ class _Server(socketserver.ThreadingTCPServer):
 
 
 class SmtpSink:
-    def __init__(self, folder: Path | None = None) -> None:
-        self._server = _Server(folder)
+    def __init__(self, folder: Path | None = None, delay: float = 0.0) -> None:
+        self._server = _Server(folder, delay=delay)
         self.port: int = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
