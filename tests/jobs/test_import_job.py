@@ -143,3 +143,17 @@ def test_a_job_that_died_halfway_is_not_shown_running(
     session.refresh(run)
     assert run.state == "running"  # the row is as the dead job left it: the page asked the queue
     assert _count(session) == 0
+
+
+def test_a_run_the_queue_never_heard_of_is_not_shown_waiting(
+    big_import_app: Flask, client: FlaskClient, make_user  # type: ignore[no-untyped-def]
+) -> None:
+    """Redis lost the job (flushed, restarted without persistence): the page must not wait forever."""
+    run_url = _confirm(client, make_user)
+    with big_import_app.app_context():
+        from webapp.config import settings
+        from webapp.jobs import job_queue
+
+        job_queue(settings()).connection.flushdb()  # database 5 is these tests' own
+    page = client.get(run_url).get_data(as_text=True)
+    assert "途中で止まりました" in page and 'http-equiv="refresh"' not in page

@@ -137,3 +137,20 @@ def test_failed_mail_is_retried_with_backoff(
     assert burst(queued_app) == 1
     session.refresh(message)
     assert message.sent_at is not None and len(sink.messages) == 1
+
+
+def test_with_redis_unreachable_the_mail_is_sent_inline(
+    app: Flask, client: FlaskClient, make_user, session: Session, sink: SmtpSink, restore_settings: None, caplog  # type: ignore[no-untyped-def]
+) -> None:
+    make_user("redis-down@example.org", "supporter")
+    session.commit()
+    _with_smtp(app, sink.port)
+    current = app.extensions["odekake_settings"]
+    app.extensions["odekake_settings"] = replace(current, redis_url="redis://127.0.0.1:1/5")  # nothing listens
+    try:
+        _ask_reset(client, "redis-down@example.org")
+    finally:
+        for queue in app.extensions.pop("odekake_job_queue", {}).values():
+            queue.connection.close()
+    assert len(sink.messages) == 1 and b"redis-down@example.org" in sink.messages[0]
+    assert "job queue unreachable" in caplog.text

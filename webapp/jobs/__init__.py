@@ -55,12 +55,24 @@ def enqueue(
     """Run ``func(*args)`` as a job after the current transaction commits."""
     path = func_path(func)
     settings = current_settings()
+
+    def hand_over() -> None:
+        try:
+            submit(settings, path, args, retry=retry, timeout=timeout, job_id=job_id)
+        except Exception as exc:  # Redis unreachable: the work is still owed, and the request has committed
+            from redis.exceptions import RedisError
+
+            if not isinstance(exc, RedisError):
+                raise
+            log.warning("job queue unreachable (%s): running %s inline", exc, path)
+            run_inline(path, args)
+
     if has_request_context():
         from webapp.boundary import after_commit
 
-        after_commit(lambda: submit(settings, path, args, retry=retry, timeout=timeout, job_id=job_id))
+        after_commit(hand_over)
     else:
-        submit(settings, path, args, retry=retry, timeout=timeout, job_id=job_id)
+        hand_over()
 
 
 def submit(

@@ -85,8 +85,10 @@ def shown_state(run: JobRun, settings: Settings, now: Any = None) -> str:
     if run.finished:
         return run.state
     if settings.redis_url:
+        # The page is first shown after the job was handed over (the redirect follows the commit
+        # and the hand-over), so a run the queue does not know will never be taken: lost too.
         status = _rq_status(settings, rq_job_id(settings, run.id))
-        if status in _DEAD_RQ_STATES or (status is None and run.state == RUNNING):
+        if status in _DEAD_RQ_STATES or status is None:
             return LOST
     heartbeat = run.heartbeat_at
     if run.state == RUNNING and db.dialect != "sqlite" and heartbeat and (now or utcnow()) - heartbeat > STALE_AFTER:
