@@ -108,8 +108,14 @@ def run_inline(path: str, args: Sequence[Any]) -> None:
 
 def redis_connection(settings: Settings) -> Any:
     from redis import Redis
+    from redis.backoff import ExponentialBackoff
+    from redis.retry import Retry as RedisRetry
 
-    return Redis.from_url(settings.redis_url)
+    # Redis down must cost a request well under a second before the inline fallback, not redis-py's
+    # default retries with backoff of several seconds; no socket timeout (the worker blocks on BLPOP).
+    return Redis.from_url(
+        settings.redis_url, socket_connect_timeout=1, retry=RedisRetry(ExponentialBackoff(cap=0.2, base=0.05), 2)
+    )
 
 
 def job_queue(settings: Settings) -> Any:
