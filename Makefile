@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PGURL ?= postgresql+psycopg://postgres@127.0.0.1:5432/odekake_test
 
-.PHONY: help setup run test test-sqlite test-postgis lint fmt clean db demo bench audit lock outdated
+.PHONY: help setup run test test-sqlite test-postgis lint fmt clean db demo bench audit lock outdated deploy-check
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -67,6 +67,9 @@ outdated: setup  ## list locked packages that have newer releases (try them on a
 bench: setup  ## benchmarks (print figures); installs wrk (Debian) for bench/load.py when missing
 	./scripts/setup-system.sh wrk
 	for f in bench/*.py; do $(BIN)/python $$f; done
+
+deploy-check: setup  ## start deploy/ for real (nginx, two gunicorn nodes, a worker; PostGIS, Redis) on 127.0.0.1 and check it
+	$(BIN)/python deploy/check.py
 
 clean:  ## remove the virtualenv and local instance data
 	rm -rf $(VENV) instance .pytest_cache

@@ -4,7 +4,7 @@
 # Extra packages for one task can be named as arguments: `scripts/setup-system.sh wrk` (make bench).
 set -euo pipefail
 pkgs=(libsqlite3-mod-spatialite postgresql-15-postgis-3 chromium chromium-driver
-      python3-venv python3-dev fonts-noto-cjk "$@")
+      python3-venv python3-dev fonts-noto-cjk nginx-light openssl "$@")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -67,7 +67,7 @@ def init_flask_config(app: Flask, settings: Settings) -> None:
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE=settings.default_locale,
         BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),
-        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_STORAGE_URI=settings.resolved_ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=True,
         # When the shared store (Redis) is down, count in memory per worker rather than answer 500.
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
@@ -103,11 +103,11 @@ def init_security(app: Flask, settings: Settings) -> None:
 
     csrf.init_app(app)
     limiter.init_app(app)
-    if settings.is_production and settings.ratelimit_storage_uri.startswith("memory://"):
+    if settings.is_production and not settings.rate_limits_shared:
         # gunicorn runs several workers: each would count on its own, multiplying every limit.
         logging.getLogger(__name__).warning(
-            "rate limits are counted per worker (ratelimit_storage_uri is memory://); set"
-            " ODEKAKE_RATELIMIT_STORAGE_URI=redis://host:6379/0 to share them"
+            "rate limits are counted per worker (no redis_url, ratelimit_storage_uri is memory://); set"
+            " ODEKAKE_REDIS_URL=redis://host:6379/0 to share them between workers and nodes"
         )
     init_headers(app)
     app.before_request(enforce_declared_access)

@@ -32,7 +32,16 @@ class Settings:
         '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>'
     )
     max_content_length: int = 10 * 1024 * 1024
-    ratelimit_storage_uri: str = "memory://"
+    # Empty → "memory://" (one worker's own count), or redis_url when that is set: shared by every
+    # worker and node. A storage URI of flask-limiter's (limits library) may be given explicitly.
+    ratelimit_storage_uri: str = ""
+    # Redis (e.g. redis://127.0.0.1:6379/0): jobs go to an RQ queue run by `odekake worker`, and
+    # rate limits are counted there. Empty → jobs run inline after the request's commit (embedded).
+    redis_url: str = ""
+    # RQ queue name: several sites on one Redis keep their jobs apart by it.
+    job_queue: str = "odekake"
+    # Admin-page imports with more rows than this run as a job (with a progress page) when Redis is set.
+    import_inline_rows: int = 2000
     session_cookie_secure: bool | None = None  # None → secure outside development/testing
     staff_idle_minutes: int = 30
     staff_absolute_hours: int = 12
@@ -83,6 +92,14 @@ class Settings:
         if not self.is_production:
             hosts += ["localhost", "127.0.0.1"]
         return tuple(dict.fromkeys(h.lower() for h in hosts if h))
+
+    @property
+    def resolved_ratelimit_storage_uri(self) -> str:
+        return self.ratelimit_storage_uri or self.redis_url or "memory://"
+
+    @property
+    def rate_limits_shared(self) -> bool:
+        return not self.resolved_ratelimit_storage_uri.startswith("memory://")
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -195,6 +212,8 @@ def _finish(settings: Settings) -> Settings:
         raise ConfigError("proxy_fix_hops and hsts_max_age must be 0 or more")
     if settings.smtp_tls not in SMTP_TLS_MODES:
         raise ConfigError(f"smtp_tls must be one of {', '.join(SMTP_TLS_MODES)}, not {settings.smtp_tls!r}")
+    if settings.redis_url and urlsplit(settings.redis_url).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(f"redis_url must look like redis://127.0.0.1:6379/0, not {settings.redis_url!r}")
     if settings.base_url:
         settings = replace(settings, base_url=_checked_base_url(settings.base_url))
     elif not settings.is_production:

@@ -85,7 +85,7 @@ def is_database_unavailable(exc: BaseException) -> bool:
 
 def register_commands(group: click.Group) -> None:
     """Every `odekake` command, added here and nowhere else (no command registers itself on import)."""
-    from webapp.commands import backup, cases, districts, imports, organizer, search, security
+    from webapp.commands import backup, cases, districts, imports, organizer, search, security, worker
 
     for command in (
         init_db,
@@ -100,6 +100,8 @@ def register_commands(group: click.Group) -> None:
         cases.load_demo_staff,
         cases.purge_cases,
         security.purge_login_attempts,
+        security.send_mail,
+        worker.worker,
         backup.backup_command,
         backup.restore_command,
     ):

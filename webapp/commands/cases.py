@@ -38,14 +38,15 @@ def load_demo_staff(password_stdin: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="list what would be deleted, change nothing")
 def purge_cases(dry_run: bool) -> None:
     """Delete closed cases past the retention period (not those on legal hold)."""
-    from webapp.cases.services import expired_cases, purge_expired
+    from webapp.cases.services import expired_cases
+    from webapp.commands import tasks
+    from webapp.commands.worker import run_or_enqueue
     from webapp.extensions import db
 
-    with db.transaction() as session:
-        if dry_run:
+    if dry_run:
+        with db.transaction() as session:
             people = expired_cases(session)
             click.echo(f"{len(people)} closed cases are past retention: " + ", ".join(p.case_code for p in people))
             session.rollback()
-            return
-        count = purge_expired(session)
-    click.echo(f"deleted {count} closed cases past retention")
+        return
+    run_or_enqueue(tasks.purge_cases)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
 
 from webapp.commands.common import fail
 from webapp.config import settings as current_settings
@@ -30,15 +29,8 @@ def import_geocoder(path: Path) -> None:
 @click.command("send-reconfirmations")
 @click.option("--base-url", default=None, help="site address used in the links [default: the base_url setting]")
 def send_reconfirmations(base_url: str | None) -> None:
-    """Mail "still running as shown?" to organizers of listings due for reconfirmation."""
-    from webapp.extensions import db
-    from webapp.listings.freshness import send_reconfirmations as send
-    from webapp.mail import deliver_pending, mail_link
+    """Mail "still running as shown?" to organizers of listings due for reconfirmation (a job)."""
+    from webapp.commands import tasks
+    from webapp.commands.worker import run_or_enqueue
 
-    settings = current_settings()
-    # A request context for the mail text's language only; the links come from base_url.
-    with current_app.test_request_context(), db.transaction() as session:
-        count = send(session, settings, lambda t: mail_link(settings, "organizer.reconfirm", base_url, token=t))
-    with db.transaction() as session:
-        delivered = deliver_pending(session, settings)
-    click.echo(f"reconfirmation requests: {count} listing(s); mails delivered by SMTP: {delivered}")
+    run_or_enqueue(tasks.send_reconfirmations, base_url)

@@ -8,9 +8,16 @@ import click
 @click.command("purge-login-attempts")
 def purge_login_attempts() -> None:
     """Delete login attempts older than 90 days (failed logins also delete them a batch at a time)."""
-    from webapp.accounts import throttle
-    from webapp.extensions import db
+    from webapp.commands import tasks
+    from webapp.commands.worker import run_or_enqueue
 
-    with db.transaction() as session:
-        count = throttle.purge(session)
-    click.echo(f"deleted {count} login attempts older than {throttle.KEEP.days} days")
+    run_or_enqueue(tasks.purge_login_attempts)
+
+
+@click.command("send-mail")
+def send_mail() -> None:
+    """Hand every unsent outbox message to delivery again (after SMTP was down longer than the retries)."""
+    from webapp.commands import tasks
+    from webapp.commands.worker import run_or_enqueue
+
+    run_or_enqueue(tasks.send_mail)

@@ -2,7 +2,9 @@
 
 The uploaded file is kept in instance/imports/<token>/ between the preview and the confirm, so the
 confirmed import reads exactly the bytes that were previewed; only the uploader can confirm it.
-Uploads are capped by MAX_CONTENT_LENGTH (413 page).
+Uploads are capped by MAX_CONTENT_LENGTH (413 page). With Redis configured, a file of more than
+`import_inline_rows` rows is imported by a job (imports/background.py) and the confirm answers with
+its progress page; smaller files, and every file without Redis, are imported in the request.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -29,6 +31,7 @@ from webapp.boundary import after_commit
 from webapp.config import settings as current_settings
 from webapp.extensions import db
 from webapp.i18n import current_lang
+from webapp.imports.background import IMPORT_TIMEOUT, imports_dir, run_import
 from webapp.imports.service import (
     ImportReport,
     after_import_commit,
@@ -37,6 +40,9 @@ from webapp.imports.service import (
     mark_index_pending,
     validate_source,
 )
+from webapp.jobs import enqueue
+from webapp.jobs.models import DONE, JobRun
+from webapp.jobs.progress import create_run, rq_job_id, shown_state
 from webapp.security.audit import record as audit
 from webapp.security.permissions import Permission, require
 
@@ -86,8 +92,7 @@ class ImportConfirmForm(FlaskForm):
 
 
 def _imports_dir() -> Path:
-    settings = current_settings()
-    return Path(settings.instance_dir) / "imports"
+    return imports_dir(current_settings())
 
 
 def _sweep(root: Path) -> None:
@@ -114,6 +119,10 @@ def _stored(token: str) -> tuple[Path, dict[str, Any]]:
     if meta.get("user_id") != current_user.id:
         abort(404)
     return folder, meta
+
+
+def _write_meta(folder: Path, meta: dict[str, Any]) -> None:
+    (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
 def _messages(report: ImportReport) -> dict[str, Any]:
@@ -177,7 +186,7 @@ def import_upload() -> Any:
         "user_id": current_user.id,
         "uploaded_at": time.time(),
     }
-    (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    _write_meta(folder, meta)
     try:
         report = _run(folder, meta, dry_run=True)
     except UnreadableFile as exc:
@@ -186,6 +195,8 @@ def import_upload() -> Any:
         # The readers name the file they were given: the person knows it by the name they uploaded.
         message = message.replace(str(folder / stored_name), filename).replace(stored_name, filename)
         return render_template("imports/upload.html", form=form, unreadable=message), 400
+    meta["total_rows"] = report.total_rows  # decides, at confirm, whether a job runs it
+    _write_meta(folder, meta)
     return render_template(
         "imports/preview.html",
         report=report,
@@ -203,6 +214,17 @@ def import_confirm(token: str) -> Any:
     if not form.validate_on_submit():
         abort(400)
     folder, meta = _stored(token)
+    if meta.get("job_run"):  # confirmed twice (a double click): the job is already under way
+        return redirect(url_for("imports.import_run", run_id=meta["job_run"]), 303)
+    settings = current_settings()
+    if settings.redis_url and int(meta.get("total_rows") or 0) > settings.import_inline_rows:
+        run = create_run(
+            db.session(), "import", meta["filename"], current_user.id, int(meta["total_rows"]), {"token": token}
+        )
+        meta["job_run"] = run.id
+        _write_meta(folder, meta)
+        enqueue(run_import, run.id, timeout=IMPORT_TIMEOUT, job_id=rq_job_id(settings, run.id))
+        return redirect(url_for("imports.import_run", run_id=run.id), 303)
     try:
         report = _run(folder, meta, dry_run=False)
     except UnreadableFile:
@@ -229,3 +251,39 @@ def import_confirm(token: str) -> Any:
     after_commit(reindex)
     shutil.rmtree(folder, ignore_errors=True)
     return render_template("imports/result.html", report=report, meta=meta, **_messages(report))
+
+
+# While a run is under way its page reloads itself this often (a meta refresh: no script needed).
+REFRESH_SECONDS = 3
+
+
+def _result_messages(result: dict[str, Any]) -> dict[str, Any]:
+    en = current_lang() == "en"
+
+    def rows(issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {"row": i["row"], "column": i.get("column") or "", "message": i["message_en" if en else "message_ja"]}
+            for i in issues
+        ]
+
+    return {
+        "rejections": rows(result["rejections"]),
+        "warnings": rows(result["warnings"]),
+        "warnings_total": result["warnings_total"],
+        "notes": [pair[1] if en else pair[0] for pair in result["notes"]],
+    }
+
+
+@bp.route("/import/runs/<int:run_id>")
+@require(Permission.ADMIN_IMPORT)
+def import_run(run_id: int) -> Any:
+    run = db.session.get(JobRun, run_id)
+    if run is None or run.kind != "import" or run.user_id != current_user.id:
+        abort(404)
+    state = shown_state(run, current_settings())
+    context: dict[str, Any] = {"run": run, "state": state, "refresh": None if run.finished or state == "lost" else REFRESH_SECONDS}
+    if state == DONE and run.result:
+        counts = run.result["counts"]
+        context["report"] = {"total_rows": run.result["total_rows"], **counts}
+        context.update(_result_messages(run.result))
+    return render_template("imports/progress.html", **context)

@@ -1,7 +1,10 @@
 """Outgoing mail. Every message is kept in the outbox table; with `smtp_host` set it is also sent.
 
 In development and tests nothing leaves the machine: the outbox is the mailbox, shown on a dev-only
-page. Sending happens after the request's commit, so a rolled-back sign-up never mails anyone.
+page. Sending is a job (webapp.jobs) handed over after the request's commit, so a rolled-back
+sign-up never mails anyone: on the queue with retries and backoff when Redis is configured, inline
+otherwise. A message still unsent after its retries stays in the outbox with its error;
+`odekake send-mail` (a timer) hands every unsent message to the queue again.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.config import Settings
+from webapp.config import settings as current_settings
+from webapp.jobs import MAIL_RETRY, enqueue
 from webapp.mail.models import OutboxMessage
 from webapp.orm import utcnow
 
@@ -37,27 +42,52 @@ class InsecureTransport(smtplib.SMTPException):
 
 
 def queue_mail(session: Session, settings: Settings, to: str, subject: str, body: str) -> OutboxMessage:
-    """Record a message; deliver it by SMTP after commit when SMTP is configured."""
+    """Record a message; in a request, a delivery job follows the commit when SMTP is configured.
+
+    Outside a request (commands) the caller commits first, then calls :func:`send_pending`.
+    """
     message = OutboxMessage(to=to, subject=subject[:300], body=body)
     session.add(message)
     session.flush()
-    if settings.smtp_host:
-        message_id = message.id
-        if has_request_context():
-            from webapp.boundary import after_commit
-
-            after_commit(lambda: deliver_after_commit(settings, message_id))
+    if settings.smtp_host and has_request_context():
+        enqueue(deliver_message, message.id, retry=MAIL_RETRY)
     return message
 
 
-def deliver_after_commit(settings: Settings, message_id: int) -> None:
-    """Send one queued message in its own transaction (the request's has committed already)."""
+class DeliveryFailed(RuntimeError):
+    """SMTP refused or could not be reached: raised by the job so that the queue retries it."""
+
+
+def deliver_message(message_id: int) -> None:
+    """Job: send one outbox message in its own transaction (the request's has committed already)."""
     from webapp.extensions import db
 
+    settings = current_settings()
+    if not settings.smtp_host:
+        return
     with db.transaction() as session:
         message = session.get(OutboxMessage, message_id)
-        if message is not None and message.sent_at is None:
-            deliver(session, settings, message)
+        if message is None or message.sent_at is not None:
+            return
+        sent = deliver(session, settings, message)
+        error = message.error
+    if not sent:  # after the commit: the error stays recorded while the queue retries
+        raise DeliveryFailed(f"outbox message {message_id}: {error}")
+
+
+def send_pending(settings: Settings) -> int:
+    """Hand every unsent message to a delivery job; returns how many. Outside a request, after the
+    caller's commit (it reads in a transaction of its own)."""
+    from webapp.extensions import db
+
+    if not settings.smtp_host:
+        return 0
+    with db.transaction() as session:
+        query = select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id)
+        ids = list(session.scalars(query))
+    for message_id in ids:
+        enqueue(deliver_message, message_id, retry=MAIL_RETRY)
+    return len(ids)
 
 
 def deliver(session: Session, settings: Settings, message: OutboxMessage) -> bool:

@@ -1,0 +1,52 @@
+"""deploy/ files that can be checked without starting anything: the example environment is a valid
+production configuration matched to the nginx site (one proxy hop, shared limits, a queue), and the
+systemd units parse."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from deploy.render_nginx import render
+from webapp.config import load_settings
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+
+
+def _env_example() -> dict[str, str]:
+    pairs = {}
+    for line in (DEPLOY / "odekake.env.example").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            pairs[key] = value
+    return pairs
+
+
+def test_the_example_environment_is_a_production_configuration_for_this_nginx_site(tmp_path: Path) -> None:
+    settings = load_settings({"instance_dir": tmp_path}, environ=_env_example())
+    assert settings.is_production and settings.redis_url and settings.rate_limits_shared
+    # nginx appends the client to X-Forwarded-For and is the one proxy: exactly one hop trusted.
+    assert settings.proxy_fix_hops == 1
+    snippet = (DEPLOY / "nginx" / "odekake-proxy.conf").read_text(encoding="utf-8")
+    assert "X-Forwarded-For $proxy_add_x_forwarded_for" in snippet and "X-Forwarded-Proto $scheme" in snippet
+
+
+def test_rendering_fills_every_name() -> None:
+    site = render(upstreams=["127.0.0.1:8001", "127.0.0.1:8002"], server_name="odekake.example.jp", cert="/c.pem",
+                  key="/k.pem", static_dir="/srv/odekake/static/", cache_dir="/var/cache/nginx/odekake",
+                  snippets_dir="/etc/nginx/snippets")  # fmt: skip
+    assert "@" not in site.replace("@example", "")
+    assert site.count("server 127.0.0.1:800") == 2 and "alias /srv/odekake/static/;" in site
+    assert "return 301 https://$host$request_uri;" in site  # port 443: no port in the redirect
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze is not installed")
+def test_systemd_units_parse() -> None:
+    units = sorted(str(p) for p in (DEPLOY / "systemd").iterdir())
+    done = subprocess.run(["systemd-analyze", "verify", "--man=no", *units], capture_output=True, text=True, timeout=60)
+    # The units name /srv/odekake, which this machine does not have; anything else is a real fault.
+    faults = [line for line in done.stderr.splitlines() if line.strip() and "is not executable" not in line]
+    assert faults == [], done.stderr
