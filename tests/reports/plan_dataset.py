@@ -67,7 +67,7 @@ def plan_rows() -> KpiRows:
         persons=[PersonRow(i, o, f, c, cl, d, tuple(it), i in OUTSIDE_SERVICES) for i, o, f, c, cl, d, it in PEOPLE],
         placements=[
             PlacementRow(i, p, tuple(StageEvent(on, st) for on, st in ev), out, ev[-1][0] if out else None,
-                         _plan_of(i), HOSTS.get(i, "受け入れ先"))  # fmt: skip
+                         _plan_of(i), HOSTS.get(i, "受け入れ先"))
             for i, p, ev, out in PLACEMENTS
         ],
         followups=[FollowUpRow(*row) for row in FOLLOWUPS] + [FollowUpRow(*WATCH)],
