@@ -130,47 +130,50 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('intake_route', sa.String(length=40), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('referring_org', sa.String(length=200), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('handover_summary', sa.Text(), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('fields', sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
+        batch_op.add_column(sa.Column('fields', sa.JSON(), nullable=False, server_default="[]"))
         batch_op.add_column(sa.Column('household_key', sa.String(length=20), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('outside_existing_services', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column('outside_existing_services', sa.Boolean(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column('strengths', sa.Text(), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('roles_wanted', sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
+        batch_op.add_column(sa.Column('roles_wanted', sa.JSON(), nullable=False, server_default="[]"))
         batch_op.add_column(sa.Column('goals_own_words', sa.Text(), nullable=False, server_default=''))
         batch_op.create_index(batch_op.f('ix_person_household_key'), ['household_key'], unique=False)
     with op.batch_alter_table('consent', schema=None) as batch_op:
         batch_op.add_column(sa.Column('granted_on', sa.Date(), nullable=True))
-    with op.batch_alter_table('placement', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('plan_id', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_placement_plan_id'), ['plan_id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_placement_plan_id_support_plan'), 'support_plan', ['plan_id'], ['id'], ondelete='SET NULL')
+    # No foreign key (see Placement.plan_id), so SQLite adds the column without rebuilding placement
+    # (a rebuild would cascade to its events and follow-ups). Plain-string server defaults, likewise:
+    # an expression default makes Alembic rebuild the table on SQLite.
+    op.add_column('placement', sa.Column('plan_id', sa.Integer(), nullable=True))
+    op.create_index(op.f('ix_placement_plan_id'), 'placement', ['plan_id'], unique=False)
     with op.batch_alter_table('placement_event', schema=None) as batch_op:
         batch_op.add_column(sa.Column('occurred_on', sa.Date(), nullable=True))
     with op.batch_alter_table('follow_up', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('is_watch', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column('is_watch', sa.Boolean(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column('done_on', sa.Date(), nullable=True))
     with op.batch_alter_table('case_note', schema=None) as batch_op:
         batch_op.add_column(sa.Column('occurred_on', sa.Date(), nullable=True))
 
 
+def _drop_column(table: str, column: str) -> None:
+    """SQLite (≥ 3.35) drops a plain column in place; a batch would rebuild the table and, with foreign
+    keys on, cascade the rebuild's DROP TABLE to the rows that point at it."""
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
+    else:
+        op.drop_column(table, column)
+
+
 def downgrade() -> None:
-    with op.batch_alter_table('case_note', schema=None) as batch_op:
-        batch_op.drop_column('occurred_on')
-    with op.batch_alter_table('follow_up', schema=None) as batch_op:
-        batch_op.drop_column('done_on')
-        batch_op.drop_column('is_watch')
-    with op.batch_alter_table('placement_event', schema=None) as batch_op:
-        batch_op.drop_column('occurred_on')
-    with op.batch_alter_table('placement', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_placement_plan_id_support_plan'), type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_placement_plan_id'))
-        batch_op.drop_column('plan_id')
-    with op.batch_alter_table('consent', schema=None) as batch_op:
-        batch_op.drop_column('granted_on')
-    with op.batch_alter_table('person', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_person_household_key'))
-        for column in ('goals_own_words', 'roles_wanted', 'strengths', 'outside_existing_services', 'household_key',
-                       'fields', 'handover_summary', 'referring_org', 'intake_route', 'received_on'):
-            batch_op.drop_column(column)
+    _drop_column('case_note', 'occurred_on')
+    _drop_column('follow_up', 'done_on')
+    _drop_column('follow_up', 'is_watch')
+    _drop_column('placement_event', 'occurred_on')
+    op.drop_index(op.f('ix_placement_plan_id'), table_name='placement')
+    _drop_column('placement', 'plan_id')
+    _drop_column('consent', 'granted_on')
+    op.drop_index(op.f('ix_person_household_key'), table_name='person')
+    for column in ('goals_own_words', 'roles_wanted', 'strengths', 'outside_existing_services', 'household_key',
+                   'fields', 'handover_summary', 'referring_org', 'intake_route', 'received_on'):
+        _drop_column('person', column)
     op.drop_table('support_plan')
     op.drop_table('meeting_case')
     op.drop_table('meeting_output')

@@ -138,11 +138,6 @@ def link_case(
             _("この会議でケースを共有するには本人の同意が必要です（同意がない場合は支援会議（社会福祉法第106条の6）として記録できます）。"),
             "case_code",
         )
-    link = MeetingCase(
-        person_id=person.id, consent_id=consent.id if consent else None,
-        without_consent=consent is None, case_part=case_part.strip(), recorded_by_id=user.id,
-    )  # fmt: skip
-    meeting.cases.append(link)
     plan = person.current_plan
     if confirms_plan:
         if plan is None:
@@ -150,6 +145,11 @@ def link_case(
         if plan.made_on > meeting.held_on:
             raise ServiceError("plan_after_meeting", _("会議の後に作成されたプランは確認できません。"), "confirms_plan")
         plan.confirmed_by_meeting_id = meeting.id
+    link = MeetingCase(
+        person_id=person.id, consent_id=consent.id if consent else None,
+        without_consent=consent is None, case_part=case_part.strip(), recorded_by_id=user.id,
+    )  # fmt: skip
+    meeting.cases.append(link)
     session.flush()
     record(
         session, "case.meeting", "person", person.id,

@@ -275,11 +275,15 @@ class Placement(Base):
     proposed_at: Mapped[datetime | None] = mapped_column()
     answered_at: Mapped[datetime | None] = mapped_column()
     host_accepted: Mapped[bool | None] = mapped_column()
-    # The 支援プラン this placement carries out (参加支援 of the plan), if any.
-    plan_id: Mapped[int | None] = mapped_column(ForeignKey("support_plan.id", ondelete="SET NULL"), index=True)
+    # The 支援プラン version this placement carries out (参加支援 of the plan), if any. No foreign key:
+    # adding one would make SQLite rebuild the placement table (cascading to its history); plans are
+    # never deleted on their own (only with the person, and then the placement goes too).
+    plan_id: Mapped[int | None] = mapped_column(index=True)
 
     person: Mapped[Person] = relationship(back_populates="placements")
-    plan: Mapped[SupportPlan | None] = relationship()
+    plan: Mapped[SupportPlan | None] = relationship(
+        primaryjoin="foreign(Placement.plan_id) == SupportPlan.id", viewonly=True
+    )
     activity: Mapped[Activity | None] = relationship()
     events: Mapped[list[PlacementEvent]] = relationship(
         back_populates="placement", cascade="all, delete-orphan", order_by="PlacementEvent.id"

@@ -303,8 +303,9 @@ def complete_followup(
     require_write(user)
     if fu.done_at is not None:
         raise ServiceError("already_done", _("すでに完了しています。"), "followup")
-    fu.done_on = check_day(fu.person, done_on, "done_on")
+    day = check_day(fu.person, done_on, "done_on")
     check_wellbeing(scale, score)
+    fu.done_on = day
     fu.done_at = utcnow()
     fu.done_by_id = user.id
     fu.note = note.strip()

@@ -717,10 +717,10 @@ def set_closed(
     made: list[FollowUp] = []
     if closed:
         day = check_day(person, closed_on, "closed_on")
+        if any(days not in WATCH_CHOICES for days in watch_days):
+            raise ServiceError("invalid_choice", _("一覧から選んでください。"), "watch_days")
         person.closed_at = moment_of(day)
         for days in sorted(set(watch_days)):
-            if days not in WATCH_CHOICES:
-                raise ServiceError("invalid_choice", _("一覧から選んでください。"), "watch_days")
             fu = FollowUp(target="person", due_on=day + timedelta(days=days), label=f"watch+{days}d", is_watch=True)
             person.followups.append(fu)
             made.append(fu)
