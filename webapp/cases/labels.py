@@ -128,6 +128,13 @@ def followup_label(label: str) -> str:
     return label
 
 
+def today_iso() -> str:
+    """Today in Japan (the default of every 'occurred on' date field)."""
+    from webapp import clock
+
+    return clock.today().isoformat()
+
+
 def board_labels() -> dict[str, Any]:
     return {
         "ALL_MEETING_LABELS": ALL_MEETING_LABELS,
@@ -135,6 +142,7 @@ def board_labels() -> dict[str, Any]:
         "EVALUATION_LABELS": EVALUATION_LABELS,
         "OUTPUT_LABELS": OUTPUT_LABELS,
         "followup_label": followup_label,
+        "today_iso": today_iso,
         "FIELD_LABELS": FIELD_LABELS,
         "AGE_LABELS": AGE_LABELS,
         "STAGE_LABELS": STAGE_LABELS,

@@ -405,6 +405,10 @@ def _case_page(person: Person, errors: FormErrors | None = None, form_name: str 
         districts=dict(district_choices(db.session())),
         today=flow.tokyo_today(),
         activities=_activity_names(person),
+        routes={r.code: r.label for r in svc.intake_routes(db.session(), person.intake_route)},
+        household=svc.household(db.session(), me, person),
+        plan_hosts=_plan_hosts(person),
+        watch_choices=svc.WATCH_CHOICES,
         form_name=form_name if errors else "",
         errors=errors or {},
         values=request.form if errors else {},
@@ -413,6 +417,13 @@ def _case_page(person: Person, errors: FormErrors | None = None, form_name: str 
 
 def _rejected(person: Person, errors: FormErrors, form_name: str) -> tuple[str, int]:
     return _case_page(person, errors, form_name), 400
+
+
+def _plan_hosts(person: Person) -> dict[int, str]:
+    """Plan id → the 参加支援 activity's name or the named host."""
+    ids = {p.activity_id for p in person.plans if p.activity_id}
+    names = {a.id: a.name for a in db.session().scalars(select(Activity).where(Activity.id.in_(ids)))} if ids else {}
+    return {p.id: names.get(p.activity_id, "") if p.activity_id else p.host_name for p in person.plans}
 
 
 def _user_ids(person: Person) -> set[int]:
@@ -435,21 +446,31 @@ def _activity_names(person: Person) -> dict[int, str]:
 def _timeline(person: Person) -> list[dict[str, Any]]:
     """Notes, stage changes, follow-ups, consents and meetings, newest first."""
     items: list[dict[str, Any]] = []
+    from webapp.clock import to_jst
+
+    def day(at: Any) -> date:
+        return to_jst(at).date()
+
     for n in person.notes:
-        items.append({"at": n.created_at, "kind": "note", "obj": n})
+        items.append({"at": n.created_at, "day": n.occurred_on or day(n.created_at), "kind": "note", "obj": n})
     for p in person.placements:
         for e in p.events:
-            items.append({"at": e.at, "kind": "stage", "obj": e, "placement": p})
+            items.append({"at": e.at, "day": e.day, "kind": "stage", "obj": e, "placement": p})
     for f in person.followups:
         if f.done_at:
-            items.append({"at": f.done_at, "kind": "followup", "obj": f})
+            items.append({"at": f.done_at, "day": f.done_on or day(f.done_at), "kind": "followup", "obj": f})
     for c in person.consents:
-        items.append({"at": c.granted_at, "kind": "consent", "obj": c})
+        items.append({"at": c.granted_at, "day": c.granted_on or day(c.granted_at), "kind": "consent", "obj": c})
         if c.withdrawn_at:
-            items.append({"at": c.withdrawn_at, "kind": "consent_withdrawn", "obj": c})
+            items.append({"at": c.withdrawn_at, "day": day(c.withdrawn_at), "kind": "consent_withdrawn", "obj": c})
     for m in person.meetings:
-        items.append({"at": m.held_at, "kind": "meeting", "obj": m})
-    items.sort(key=lambda i: i["at"], reverse=True)
+        items.append({"at": m.held_at, "day": m.held_on, "kind": "meeting", "obj": m})
+    for link in person.meeting_links:
+        items.append({"at": link.meeting.created_at, "day": link.meeting.held_on, "kind": "meeting2", "obj": link.meeting})
+    for plan in person.plans:
+        items.append({"at": plan.created_at, "day": plan.made_on, "kind": "plan", "obj": plan})
+    # By the day it happened, then by when it was typed.
+    items.sort(key=lambda i: (i["day"], i["at"]), reverse=True)
     return items
 
 
@@ -861,3 +882,6 @@ def home_context() -> dict[str, Any]:
     week, overdue = svc.followups_due(db.session(), me, flow.tokyo_today())
     proposals = flow.overdue_proposals(db.session(), me)
     return {"due_week": week, "due_overdue": overdue, "proposals_overdue": proposals, "case_worker": True}
+
+
+from webapp.cases import record_views  # noqa: E402, F401  (plans, households, meetings: routes on bp)
