@@ -14,3 +14,11 @@ def _(text: str, **values: object) -> str:
     if has_request_context():
         return gettext(text, **values)
     return text % values if values else text
+
+
+def text_of(label: object) -> str:
+    """A lazy label (cases.labels) as text: translated in a request, the Japanese source elsewhere."""
+    if has_request_context():
+        return str(label)
+    args = getattr(label, "_args", None)
+    return str(args[0]) if args else str(label)

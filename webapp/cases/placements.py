@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from schedule import TZ
 from webapp.accounts.models.user import User
 from webapp.cases.labels import STAGE_LABELS
-from webapp.cases.messages import _
+from webapp.cases.messages import _, text_of
 from webapp.cases.models import (
     OUTCOMES,
     STAGES,
@@ -185,7 +185,7 @@ def move_stage(
         raise ServiceError(
             "skip_reason_required",
             _("段階を飛ばすとき（%(a)s → %(b)s）は、飛ばす理由を書いてください。",
-              a=str(STAGE_LABELS[placement.stage]), b=str(STAGE_LABELS[to_stage])),
+              a=text_of(STAGE_LABELS[placement.stage]), b=text_of(STAGE_LABELS[to_stage])),
             "skip_reason",
         )
     if to_stage in SHARED_WITH_HOST and (placement.activity_id or placement.host_name):

@@ -874,3 +874,34 @@ def verify_reauth(session: Session, user: User, password: str, ip: str = "") -> 
         record(session, "auth.reauth" if ok else "auth.reauth_failed", "user", user.id, user_id=user.id)
     return result
 
+
+
+# ── intake routes (the city's list) ─────────────────────────────────────────────────────────────
+
+
+def edit_intake_route(session: Session, action: str, code: str, label: str = "") -> IntakeRoute:
+    """add / rename / retire / restore a route of the intake list (`odekake intake-routes`). A retired
+    route stays readable on the records that name it; it is only no longer offered."""
+    code = code.strip()
+    route = session.scalar(select(IntakeRoute).where(IntakeRoute.code == code))
+    if action == "add":
+        if route is not None:
+            raise ServiceError("exists", "a route with that code exists; rename or restore it", "code")
+        if not code or len(code) > 40 or not code.isascii() or not label.strip():
+            raise ServiceError("invalid", "give an ASCII code (≤ 40 characters) and a label", "code")
+        last = session.scalar(select(IntakeRoute.position).order_by(IntakeRoute.position.desc()).limit(1))
+        route = IntakeRoute(code=code, label=label.strip()[:100], position=(last or 0) + 1, active=True)
+        session.add(route)
+    elif route is None:
+        raise ServiceError("unknown", f"no route with code {code!r}", "code")
+    elif action == "rename":
+        if not label.strip():
+            raise ServiceError("invalid", "give the new label", "label")
+        route.label = label.strip()[:100]
+    elif action in ("retire", "restore"):
+        route.active = action == "restore"
+    else:
+        raise ServiceError("invalid", f"unknown action {action!r}", "action")
+    session.flush()
+    record(session, "intake_route.edit", "intake_route", route.id, {"action": action, "code": code})
+    return route
