@@ -792,7 +792,9 @@ def export_person(session: Session, user: User, person: Person) -> dict[str, Any
             "office": person.office.name,
             "name": person_name(person),
             "contact": person_contact(person),
-            **{k: getattr(person, k) for k in PersonInput.__dataclass_fields__ if k not in ("name", "contact")},
+            **{k: getattr(person, k) for k in PersonInput.__dataclass_fields__ if k not in ("name", "contact", "received_on")},
+            "received_on": _iso(person.intake_day),
+            "household_key": person.household_key,
             "legal_hold": person.legal_hold,
             "closed_at": _iso(person.closed_at),
             "created_at": _iso(person.created_at),
@@ -806,6 +808,7 @@ def export_person(session: Session, user: User, person: Person) -> dict[str, Any
                 "method": c.method,
                 "version": c.version,
                 "granted_at": _iso(c.granted_at),
+                "granted_on": _iso(c.granted_on),
                 "withdrawn_at": _iso(c.withdrawn_at),
                 "recorded_by": users.get(c.recorded_by_id or 0, ""),
                 "note": c.note,
@@ -822,6 +825,24 @@ def export_person(session: Session, user: User, person: Person) -> dict[str, Any
             }
             for m in person.meetings
         ],
+        "plans": [
+            {
+                "version": pl.version, "made_on": _iso(pl.made_on), "goals": pl.goals, "supports": pl.supports,
+                "includes_participation": pl.includes_participation, "host_name": pl.host_name,
+                "activity_id": pl.activity_id, "review_on": _iso(pl.review_on), "reviewed_on": _iso(pl.reviewed_on),
+                "review_note": pl.review_note, "evaluation": pl.evaluation, "evaluation_note": pl.evaluation_note,
+                "evaluated_on": _iso(pl.evaluated_on),
+            }
+            for pl in person.plans
+        ],
+        "meeting_records": [
+            {
+                "kind": link.meeting.kind, "held_on": _iso(link.meeting.held_on),
+                "attendee_orgs": link.meeting.attendee_orgs, "case_part": link.case_part,
+                "without_consent": link.without_consent,
+            }
+            for link in person.meeting_links
+        ],
         "placements": [
             {
                 "host": p.host_label,
@@ -831,7 +852,7 @@ def export_person(session: Session, user: User, person: Person) -> dict[str, Any
                 "outcome_note": p.outcome_note,
                 "created_at": _iso(p.created_at),
                 "events": [
-                    {"from": e.from_stage, "to": e.to_stage, "at": _iso(e.at), "by": users.get(e.by_id or 0, ""), "reason": e.reason}
+                    {"from": e.from_stage, "to": e.to_stage, "at": _iso(e.at), "occurred_on": _iso(e.day), "by": users.get(e.by_id or 0, ""), "reason": e.reason}
                     for e in p.events
                 ],
             }
@@ -842,6 +863,8 @@ def export_person(session: Session, user: User, person: Person) -> dict[str, Any
                 "target": f.target,
                 "due_on": _iso(f.due_on),
                 "done_at": _iso(f.done_at),
+                "done_on": _iso(f.done_on),
+                "watch": f.is_watch,
                 "note": f.note,
                 "wellbeing_scale": f.wellbeing_scale,
                 "wellbeing_score": f.wellbeing_score,
@@ -852,6 +875,7 @@ def export_person(session: Session, user: User, person: Person) -> dict[str, Any
         "notes": [
             {
                 "at": _iso(n.created_at),
+                "occurred_on": _iso(n.occurred_on),
                 "author": users.get(n.author_id or 0, ""),
                 "body": n.body,
                 "edited_at": _iso(n.edited_at),
