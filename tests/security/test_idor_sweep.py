@@ -138,7 +138,15 @@ def _rows(session: Session, model: type, *where: Any) -> list[tuple[Any, ...]]:
 
 
 def snapshot(session: Session, b: Side) -> dict[str, Any]:
-    from webapp.cases.models import CaseMeeting, CaseShare, Meeting, MeetingCase, PersonWorker, PlacementEvent, SupportPlan
+    from webapp.cases.models import (
+        CaseMeeting,
+        CaseShare,
+        Meeting,
+        MeetingCase,
+        PersonWorker,
+        PlacementEvent,
+        SupportPlan,
+    )
 
     person_children = [FollowUp, Consent, CaseNote, Placement, PersonWorker, CaseShare, CaseMeeting, SupportPlan, MeetingCase]
     snap: dict[str, Any] = {

@@ -518,19 +518,6 @@ def consent_withdraw(person_id: int, consent_id: int) -> Response | tuple[str, i
     return _act(person, _("同意の撤回を記録しました。"), lambda: svc.withdraw_consent(db.session(), _me(), person, consent_id), "consents")
 
 
-@bp.route("/cases/<int:person_id>/meetings", methods=["POST"])
-@require(Permission.CASE_WRITE)
-def meeting_add(person_id: int) -> Response | tuple[str, int]:
-    _checked_form()
-    person = _person(person_id, "case.read", view="meeting")
-    errors = FormErrors()
-    held_on = _form_date("held_on", errors)
-    attendees, summary = _text("attendees", errors), _text("summary", errors)
-    if errors:
-        return _rejected(person, errors, "meeting")
-    return _act(person, _("会議を記録しました。"), lambda: svc.record_meeting(db.session(), _me(), person, request.form.get("kind", ""), held_on, attendees, summary), "consents")
-
-
 @bp.route("/cases/<int:person_id>/notes", methods=["POST"])
 @require(Permission.CASE_WRITE)
 def note_add(person_id: int) -> Response | tuple[str, int]:
@@ -743,10 +730,10 @@ def placement_stage(placement_id: int) -> Response | tuple[str, int]:
     reason = _text("reason", errors)
     skip_reason = _text("skip_reason", errors, 2000)
     occurred_on = _form_day("occurred_on", errors)
-    on_board = request.form.get("next") == "board"
+    on_case_page = request.form.get("next") == "case"
     try:
         if errors:
-            # On the board the error comes back as a message; on the case page, beside the field.
+            # From the case page (next=case) the error comes back beside the field; elsewhere as a message.
             raise ServiceError("invalid", " ".join(errors.values()), next(iter(errors)))
         flow.move_stage(
             db.session(), _me(), placement, request.form.get("stage", ""), reason, outcome=request.form.get("outcome", ""),
@@ -754,7 +741,7 @@ def placement_stage(placement_id: int) -> Response | tuple[str, int]:
         )  # fmt: skip
         flash(_("段階を「%(stage)s」に変更しました。", stage=STAGE_LABELS.get(placement.stage, placement.stage)), "info")
     except ServiceError as exc:
-        if not on_board and exc.field and not isinstance(exc, svc.NotFound):
+        if on_case_page and exc.field and not isinstance(exc, svc.NotFound):
             return _rejected(placement.person, FormErrors(errors or {exc.field: exc.message}), f"stage-{placement.id}")
         _fail(exc)
     if request.form.get("next") == "board":
@@ -815,12 +802,12 @@ def followup_done(followup_id: int) -> Response | tuple[str, int]:
     done_on = _form_day("done_on", errors)
     try:
         if errors:
-            # On the home page the error comes back as a message; on the case page, beside the field.
+            # From the case page (next=case) the error comes back beside the field; elsewhere as a message.
             raise ServiceError("invalid", " ".join(errors.values()), next(iter(errors)))
         flow.complete_followup(db.session(), _me(), fu, note, request.form.get("wellbeing_scale", ""), score, done_on)
         flash(_("フォローアップを完了しました。"), "info")
     except ServiceError as exc:
-        if request.form.get("next") != "home" and exc.field and not isinstance(exc, svc.NotFound):
+        if request.form.get("next") == "case" and exc.field and not isinstance(exc, svc.NotFound):
             return _rejected(fu.person, FormErrors(errors or {exc.field: exc.message}), f"followup-{fu.id}")
         _fail(exc)
     if request.form.get("next") == "home":
