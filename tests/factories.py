@@ -106,12 +106,13 @@ def _build_world(session: Session) -> World:
     w.activities["far"] = make_activity(session, "far", 34.80, 135.80, name="遠くの囲碁会", tags=["go"])
     data = svc.PersonInput(
         age_band="60s", district="ikoma", field="elderly", interests=["go"], free_slots=["1am"],
-        max_travel_m=2000, name="山田 太郎", contact="0743-00-0000",
+        max_travel_m=2000, name="山田 太郎", contact="0743-00-0000", received_on=date(2025, 10, 1),
     )  # fmt: skip
     w.own_case = svc.create_person(session, w.users["supporter_a"], data)
     w.other_case = svc.create_person(session, w.users["supporter_b"], svc.PersonInput(field="hikikomori"))
     w.unassigned_case = svc.create_person(session, w.users["office_lead_a"], svc.PersonInput(field="poverty"))
-    w.placement = flow.add_placement(session, w.users["supporter_a"], w.own_case, w.activities["go"].id, reason="test")
+    w.placement = flow.add_placement(session, w.users["supporter_a"], w.own_case, w.activities["go"].id, reason="test",
+                                 occurred_on=date(2025, 10, 1))  # fmt: skip
     w.followup = flow.add_followup(session, w.users["supporter_a"], w.own_case, date(2026, 1, 1))
     session.flush()
     return w

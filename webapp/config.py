@@ -58,6 +58,9 @@ class Settings:
     max_photo_pixels: int = 40_000_000
     coverage_walk_m: int = 800  # reports: "within walking distance" of a category (straight line)
     kpi_placement_target_pct: int = 50  # reports: 参加支援につなげた割合 target (門真市 plan: 50 %)
+    # reports: targets by indicator code over webapp.reports.indicators.DEFAULT_TARGETS, e.g. in
+    # config.toml  [kpi_targets] meetings_held = 30  plan_participation_rate = 50  (rates in %).
+    kpi_targets: dict[str, Any] = field(default_factory=dict)
     # Strict-Transport-Security: None → on in production only. Turn it off only when the site is not
     # served over TLS at all: browsers remember it for hsts_max_age seconds.
     hsts: bool | None = None

@@ -64,7 +64,7 @@ ROUTES: list[Route] = [
     ("home", "GET", lambda t: "/staff/", lambda t: {}, "staff"),
     ("case_edit", "POST", lambda t: f"/staff/cases/{t.person.id}/edit", lambda t: {"field": "other", "age_band": "unknown", "referral_source": "other", "contact_preference": "phone"}, "write"),
     ("consent_add", "POST", lambda t: f"/staff/cases/{t.person.id}/consents", lambda t: {"purpose": "record_keeping", "method": "oral"}, "write"),
-    ("meeting_add", "POST", lambda t: f"/staff/cases/{t.person.id}/meetings", lambda t: {"kind": "support_meeting", "held_on": "2026-11-01", "attendees": "市"}, "write"),
+    ("meeting_new", "POST", lambda t: "/staff/meetings", lambda t: {"kind": "support_meeting", "held_on": "2026-11-01", "attendee_orgs": "市"}, "write_any"),
     ("note_add", "POST", lambda t: f"/staff/cases/{t.person.id}/notes", lambda t: {"body": "追記"}, "write"),
     ("note_edit", "POST", lambda t: f"/staff/cases/{t.person.id}/notes/{t.note_id}/edit", lambda t: {"body": "編集"}, "write"),
     ("placement_add", "POST", lambda t: f"/staff/cases/{t.person.id}/placements", lambda t: {"host_name": "地図にない畑"}, "write"),

@@ -85,14 +85,13 @@ def test_kpi_csv_is_excel_ready_and_suppressed(client: FlaskClient, session: Ses
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
     assert "attachment" in r.headers["Content-Disposition"]
     rows = _csv_rows(r.get_data())
-    assert rows[0] == ["指標", "値", "分子", "分母", "注記"]
-    values = {row[0]: row[1:] for row in rows[1:]}
-    assert values["支援した人"][0] == "6"
-    assert values["打診まで進んだ人"][0] == "5"
-    assert values["参加中に至った人"][0] == "<5"  # 4 people
-    assert values["参加支援につなげた割合（％）"][:3] == ["<5", "<5", "6"]
-    assert values["3か月後の定着率（％）"][:3] == ["<5", "<5", "<5"]
-    assert values["初回相談から初回参加までの日数（中央値）"][0] == "<5"
+    assert rows[0] == ["コード", "指標", "値", "分子", "分母", "目標", "定義"]
+    values = {row[0]: row[2:] for row in rows[1:]}
+    assert values["people_supported"][0] == "6"
+    assert values["people_connected"][0] == "<5"  # 3 people (P1, P2, P4)
+    assert values["placement_rate"][:3] == ["<5", "<5", "6"]
+    assert values["retention_3m_rate"][:3] == ["<5", "<5", "<5"]
+    assert values["median_days_to_first_participation"][0] == "<5"
     unmet = _csv_rows(client.get("/staff/reports/unmet.csv", query_string=PERIOD).get_data())
     assert unmet[0] == ["地区", "興味・関心", "適当な活動が見つからない", "受け入れ先に余裕がない"]
     assert ["生駒小学校", "囲碁", "<5", "<5"] in unmet
@@ -107,7 +106,9 @@ def test_kpi_xlsx_reopens_with_openpyxl(client: FlaskClient, dataset: dict[int, 
     assert r.status_code == 200
     assert r.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     wb = load_workbook(io.BytesIO(r.get_data()))
-    assert wb.sheetnames == ["KPI", "分野別", "未充足ニーズ", "注記"]
+    assert wb.sheetnames == ["指標", "KPI", "分野別", "未充足ニーズ", "注記"]
+    indicators = {row[0]: row[2:] for row in wb["指標"].iter_rows(min_row=2, values_only=True)}
+    assert indicators["people_supported"][0] == 7 and indicators["placement_rate"][0] == 71.4  # as the CSV
     kpi = {row[0]: row[1:] for row in wb["KPI"].iter_rows(min_row=2, values_only=True)}
     assert kpi["支援した人"][0] == 7  # all offices
     assert kpi["参加中に至った人"][0] == 5

@@ -57,8 +57,8 @@ CASES: list[Case] = [
      "fa-label", "100文字以内で入力してください。", 'value="2026-12-24"'),
     ("followups", {"due_on": "2026-13-45", "target": "host", "label": "電話"},
      "fa-due", "日付を選んでください（例: 2026-04-01）。", 'value="電話"'),
-    ("meetings", {"kind": "support_meeting", "held_on": "not a date", "attendees": "市・社協"},
-     "m-date", "日付を選んでください（例: 2026-04-01）。", 'value="市・社協"'),
+    # The per-person meeting note form gave way to meeting records (/staff/meetings, issue 17): its
+    # bad-date case is in tests/cases/test_record.py::test_meeting_form_errors_beside_fields.
     *[("baseline", {"wellbeing_scale": "who5", "wellbeing_score": n}, "bl-score",
        "0〜35 の数字で入力してください。", "") for n in ("abc", str(2**63 + 7), "１２")],
     *[("notes", {"body": "訂正です", "corrects_id": str(n)}, "note-body",

@@ -117,9 +117,16 @@ def _build_side(session: Session, app: Flask, key: str, marker: str) -> Side:
     followup = flow.add_followup(session, supporter, person, date(2026, 1, 1), label=f"{marker}-fu")
     consent = cases_svc.grant_consent(session, supporter, person, "record_keeping", "written", note=f"{marker}-consent")
     note = cases_svc.add_note(session, supporter, person, f"{marker}-note")
+    from webapp.cases import meetings, plans
+
+    plan = plans.make_plan(session, supporter, person, plans.PlanInput(goals=f"{marker}-goals"))
+    meeting = meetings.create_meeting(
+        session, lead, meetings.MeetingInput(kind="support_meeting", attendee_orgs=[f"{marker}-org"], theme=f"{marker}-theme")
+    )
+    meetings.link_case(session, lead, meeting, person, f"{marker}-case-part")
     session.flush()
     return Side(org, organizer, lead, supporter, published, draft, [edit, first], photo, report, person,
-                placement, followup, consent, note)  # fmt: skip
+                placement, followup, consent, note, {"plan": plan, "meeting": meeting})  # fmt: skip
 
 
 # ── what B owns, row by row ────────────────────────────────────────────────────────────────────
@@ -131,9 +138,17 @@ def _rows(session: Session, model: type, *where: Any) -> list[tuple[Any, ...]]:
 
 
 def snapshot(session: Session, b: Side) -> dict[str, Any]:
-    from webapp.cases.models import CaseMeeting, CaseShare, PersonWorker, PlacementEvent
+    from webapp.cases.models import (
+        CaseMeeting,
+        CaseShare,
+        Meeting,
+        MeetingCase,
+        PersonWorker,
+        PlacementEvent,
+        SupportPlan,
+    )
 
-    person_children = [FollowUp, Consent, CaseNote, Placement, PersonWorker, CaseShare, CaseMeeting]
+    person_children = [FollowUp, Consent, CaseNote, Placement, PersonWorker, CaseShare, CaseMeeting, SupportPlan, MeetingCase]
     snap: dict[str, Any] = {
         "organization": _rows(session, Organization, Organization.id == b.org.id),
         "activities": _rows(session, Activity, Activity.organization_id == b.org.id),
@@ -144,6 +159,7 @@ def snapshot(session: Session, b: Side) -> dict[str, Any]:
         "events": _rows(session, PlacementEvent, PlacementEvent.placement_id == b.placement.id),
         "sessions": _rows(session, UserSession, UserSession.user_id.in_([b.organizer.id, b.lead.id, b.supporter.id])),
         "memberships": _rows(session, OrganizationMembership, OrganizationMembership.organization_id == b.org.id),
+        "meetings": _rows(session, Meeting, Meeting.id == b.extra["meeting"].id),
     }
     for model in person_children:
         snap[model.__name__] = _rows(session, model, model.person_id == b.person.id)  # type: ignore[attr-defined]
@@ -166,6 +182,8 @@ def _b_values(b: Side, session_id: int) -> dict[str, list[object]]:
         "followup_id": [b.followup.id],
         "consent_id": [b.consent.id],
         "note_id": [b.note.id],
+        "plan_id": [b.extra["plan"].id],
+        "meeting_id": [b.extra["meeting"].id],
         "share_id": [0],  # B's case has no share: the person id (B's) alone must make it a 404
         "user_id": [b.organizer.id, b.lead.id, b.supporter.id],
         "session_id": [session_id],

@@ -84,14 +84,65 @@ MEETING_LABELS = {
     "multiagency_meeting": _l("重層的支援会議（本人同意あり）"),
     "support_meeting": _l("支援会議（社会福祉法第106条の6）"),
 }
+ALL_MEETING_LABELS = {
+    "multiagency_meeting": _l("重層的支援会議"),
+    "support_meeting": _l("支援会議（社会福祉法第106条の6）"),
+    "team_meeting": _l("チーム会議"),
+    "collaboration_meeting": _l("多機関協働支援会議"),
+    "case_review": _l("事例検討"),
+    "participation_subcommittee": _l("参加支援分科会"),
+}
+ROLE_LABELS = {
+    "work": _l("働きたい"),
+    "friends": _l("仲間がほしい"),
+    "help_others": _l("人の役に立ちたい"),
+    "use_skills": _l("自分の持っている力を活かしたい"),
+    "learn": _l("学びたい"),
+    "place_to_be": _l("安心できる居場所がほしい"),
+    "other": _l("その他"),
+}
+EVALUATION_LABELS = {
+    "": _l("（未評価）"),
+    "met": _l("目標を達成"),
+    "partly": _l("一部達成"),
+    "not_met": _l("達成せず"),
+}
+OUTPUT_LABELS = {
+    "develop_host": _l("受け入れ先の開拓"),
+    "new_place": _l("新しい場の設定"),
+    "other": _l("その他"),
+}
 TARGET_LABELS = {"person": _l("本人（定着支援）"), "host": _l("受け入れ先（受け入れ先支援）")}
 SCALE_LABELS = {"": _l("（なし）"), "who5": "WHO-5 (0–25)", "swemwbs": "SWEMWBS (7–35)"}
 WEEKDAY_LABELS = (_l("月"), _l("火"), _l("水"), _l("木"), _l("金"), _l("土"), _l("日"))
 PART_LABELS = {"am": _l("午前"), "pm": _l("午後"), "ev": _l("夕方以降")}
 
 
+def followup_label(label: str) -> str:
+    """Follow-up labels stored as codes ("+7d", "watch+30d", "baseline") in the page's language."""
+    if label == "baseline":
+        return str(_l("ベースライン"))
+    for prefix, text in (("watch+", _l("見守り（終結の%(n)s日後）")), ("+", _l("参加開始の%(n)s日後"))):
+        if label.startswith(prefix) and label.endswith("d") and label[len(prefix):-1].isdigit():
+            return str(text) % {"n": label[len(prefix):-1]}
+    return label
+
+
+def today_iso() -> str:
+    """Today in Japan (the default of every 'occurred on' date field)."""
+    from webapp import clock
+
+    return clock.today().isoformat()
+
+
 def board_labels() -> dict[str, Any]:
     return {
+        "ALL_MEETING_LABELS": ALL_MEETING_LABELS,
+        "ROLE_LABELS": ROLE_LABELS,
+        "EVALUATION_LABELS": EVALUATION_LABELS,
+        "OUTPUT_LABELS": OUTPUT_LABELS,
+        "followup_label": followup_label,
+        "today_iso": today_iso,
         "FIELD_LABELS": FIELD_LABELS,
         "AGE_LABELS": AGE_LABELS,
         "STAGE_LABELS": STAGE_LABELS,

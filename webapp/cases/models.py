@@ -109,6 +109,23 @@ class Person(TimestampMixin, Base):
     contact_preference: Mapped[str] = mapped_column(String(30), default="phone")
     legal_hold: Mapped[bool] = mapped_column(default=False)
     closed_at: Mapped[datetime | None] = mapped_column()
+    # 受付 (intake): the day the case was received (Japan date; None on records made before it was asked,
+    # read as the day the record was opened, see intake_day), the route (an IntakeRoute code, a list the
+    # city edits), the referring organisation and the つなぐシート summary of what was handed over.
+    received_on: Mapped[date | None] = mapped_column(Date)
+    intake_route: Mapped[str] = mapped_column(String(40), default="")
+    referring_org: Mapped[str] = mapped_column(String(200), default="")
+    handover_summary: Mapped[str] = mapped_column(EncryptedText, default="")
+    # 複合課題: every 分野 that applies (``field`` stays the main one, for the by-field tables).
+    fields: Mapped[list[str]] = mapped_column(default=list)
+    # 世帯まるごと: persons with the same key are one household (the first linked person's case code).
+    household_key: Mapped[str] = mapped_column(String(20), default="", index=True)
+    # Not covered by any existing service (芦屋: 既存事業の対象外の人の居場所参加).
+    outside_existing_services: Mapped[bool] = mapped_column(default=False)
+    # Assessment, in the person's own words where it says so (encrypted like what_matters).
+    strengths: Mapped[str] = mapped_column(EncryptedText, default="")
+    roles_wanted: Mapped[list[str]] = mapped_column(default=list)
+    goals_own_words: Mapped[str] = mapped_column(EncryptedText, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     office: Mapped[Office] = relationship()
@@ -129,6 +146,25 @@ class Person(TimestampMixin, Base):
     notes: Mapped[list[CaseNote]] = relationship(
         back_populates="person", cascade="all, delete-orphan", order_by="CaseNote.created_at"
     )
+    plans: Mapped[list[SupportPlan]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", order_by="SupportPlan.version"
+    )
+    meeting_links: Mapped[list[MeetingCase]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", order_by="MeetingCase.id"
+    )
+
+    @property
+    def intake_day(self) -> date:
+        """The day the case was received: nothing about it can have happened earlier."""
+        from webapp.clock import to_jst
+
+        if self.received_on is not None:
+            return self.received_on
+        return to_jst(self.created_at).date() if self.created_at is not None else date.min
+
+    @property
+    def current_plan(self) -> SupportPlan | None:
+        return self.plans[-1] if self.plans else None
 
 
 class PersonWorker(Base):
@@ -180,6 +216,8 @@ class Consent(Base):
     method: Mapped[str] = mapped_column(String(10), default="written")
     version: Mapped[str] = mapped_column(String(30), default="1")
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The day the person gave consent (Japan date), as entered; granted_at is when it was typed.
+    granted_on: Mapped[date | None] = mapped_column(Date)
     withdrawn_at: Mapped[datetime | None] = mapped_column()
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(EncryptedText, default="")
@@ -237,8 +275,15 @@ class Placement(Base):
     proposed_at: Mapped[datetime | None] = mapped_column()
     answered_at: Mapped[datetime | None] = mapped_column()
     host_accepted: Mapped[bool | None] = mapped_column()
+    # The 支援プラン version this placement carries out (参加支援 of the plan), if any. No foreign key:
+    # adding one would make SQLite rebuild the placement table (cascading to its history); plans are
+    # never deleted on their own (only with the person, and then the placement goes too).
+    plan_id: Mapped[int | None] = mapped_column(index=True)
 
     person: Mapped[Person] = relationship(back_populates="placements")
+    plan: Mapped[SupportPlan | None] = relationship(
+        primaryjoin="foreign(Placement.plan_id) == SupportPlan.id", viewonly=True
+    )
     activity: Mapped[Activity | None] = relationship()
     events: Mapped[list[PlacementEvent]] = relationship(
         back_populates="placement", cascade="all, delete-orphan", order_by="PlacementEvent.id"
@@ -263,8 +308,16 @@ class PlacementEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(Text, default="")
+    # The day the move happened (Japan date, entered by staff); ``at`` is when it was typed.
+    occurred_on: Mapped[date | None] = mapped_column(Date)
 
     placement: Mapped[Placement] = relationship(back_populates="events")
+
+    @property
+    def day(self) -> date:
+        from webapp.clock import to_jst
+
+        return self.occurred_on or to_jst(self.at).date()
     by: Mapped[User | None] = relationship()
 
 
@@ -289,7 +342,11 @@ class FollowUp(Base):
     wellbeing_scale: Mapped[str] = mapped_column(String(10), default="")
     wellbeing_score: Mapped[int | None] = mapped_column()
     is_baseline: Mapped[bool] = mapped_column(default=False)
+    # 見守り: a light check-in scheduled when the case was closed.
+    is_watch: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The day the follow-up took place (Japan date, entered); done_at is when it was typed.
+    done_on: Mapped[date | None] = mapped_column(Date)
 
     person: Mapped[Person] = relationship(back_populates="followups")
     placement: Mapped[Placement | None] = relationship()
@@ -307,6 +364,19 @@ class CaseNote(Base):
     edited_at: Mapped[datetime | None] = mapped_column()
     body: Mapped[str] = mapped_column(EncryptedText)
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("case_note.id", ondelete="CASCADE"))
+    # The day the recorded contact happened (Japan date, entered); created_at is when it was typed.
+    occurred_on: Mapped[date | None] = mapped_column(Date)
 
     person: Mapped[Person] = relationship(back_populates="notes")
     author: Mapped[User | None] = relationship()
+
+
+from webapp.cases.plan_models import (  # noqa: E402  (they refer to Person and EncryptedText above)
+    IntakeRoute,
+    Meeting,
+    MeetingCase,
+    MeetingOutput,
+    SupportPlan,
+)
+
+__all__ = ["IntakeRoute", "Meeting", "MeetingCase", "MeetingOutput", "SupportPlan"]

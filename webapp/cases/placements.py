@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from schedule import TZ
 from webapp.accounts.models.user import User
+from webapp.cases.labels import STAGE_LABELS
+from webapp.cases.messages import _, text_of
 from webapp.cases.models import (
     OUTCOMES,
     STAGES,
@@ -29,7 +31,9 @@ from webapp.cases.models import (
 from webapp.cases.services import (
     NotFound,
     case_setting,
+    check_day,
     live_consent,
+    moment_of,
     require_write,
     valid_id,
     visible_condition,
@@ -43,10 +47,21 @@ from webapp.service_error import ServiceError
 SHARED_WITH_HOST = frozenset({"proposed", "accompanied_visit", "trial", "participating", "settled"})
 HOST_ACCEPTED = frozenset({"accompanied_visit", "trial", "participating", "settled"})
 HOST_REFUSED_OUTCOMES = frozenset({"host_no_capacity", "declined_by_host"})
+# The ladder in order: 同行見学 and 体験 are optional steps between 打診 and 参加中. A move forward that
+# skips a required step (候補 → 参加中, 打診 → 定着 …) needs its own reason (skip_reason).
+LADDER_POSITION = {
+    "candidate": 0.0, "proposed": 1.0, "accompanied_visit": 1.4, "trial": 1.7, "participating": 2.0, "settled": 3.0,
+}  # fmt: skip
+
+
+def skips_steps(from_stage: str, to_stage: str) -> bool:
+    a, b = LADDER_POSITION.get(from_stage), LADDER_POSITION.get(to_stage)
+    return a is not None and b is not None and b - a > 1.0
 
 
 def tokyo_today(now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(TZ).date()
+
 
 
 def add_placement(
@@ -56,26 +71,37 @@ def add_placement(
     activity_id: int | None = None,
     host_name: str = "",
     reason: str = "",
+    plan_id: int | None = None,
+    occurred_on: date | None = None,
 ) -> Placement:
-    """A new candidate (候補): an activity on the map, or a host that is not on the public map."""
+    """A new candidate (候補): an activity on the map, or a host that is not on the public map; from a
+    支援プラン when ``plan_id`` names one of this person's plans."""
     require_write(user)
+    day = check_day(person, occurred_on)
+    if plan_id is not None and not any(p.id == plan_id for p in person.plans):
+        raise NotFound()
     activity = None
     if activity_id is not None:
         activity = session.get(Activity, activity_id) if valid_id(activity_id) else None
         if activity is None or activity.status != "published":
-            raise ServiceError("unknown_activity", "no published activity with that id", "activity_id")
+            raise ServiceError("unknown_activity", _("公開中の活動が見つかりません。"), "activity_id")
         if any(p.activity_id == activity_id and p.stage not in ("ended",) for p in person.placements):
-            raise ServiceError("duplicate", "この活動はすでに候補になっています。", "activity_id")
+            raise ServiceError("duplicate", _("この活動はすでに候補になっています。"), "activity_id")
     elif not host_name.strip():
-        raise ServiceError("host_required", "choose an activity or name the host", "host_name")
+        raise ServiceError("host_required", _("活動を選ぶか、受け入れ先の名称を書いてください。"), "host_name")
     placement = Placement(
         activity_id=activity.id if activity else None,
         host_name="" if activity else host_name.strip(),
         stage="candidate",
         suggested_because=reason.strip(),
         created_by_id=user.id,
+        plan_id=plan_id,
+        created_at=moment_of(day),
+        stage_changed_at=moment_of(day),
     )
-    placement.events.append(PlacementEvent(from_stage="", to_stage="candidate", by_id=user.id, reason=reason.strip()))
+    placement.events.append(
+        PlacementEvent(from_stage="", to_stage="candidate", by_id=user.id, reason=reason.strip(), occurred_on=day)
+    )
     person.placements.append(placement)
     session.flush()
     record(
@@ -84,13 +110,21 @@ def add_placement(
     return placement
 
 
-def record_no_suitable(session: Session, user: User, person: Person, note: str) -> Placement:
+def record_no_suitable(
+    session: Session, user: User, person: Person, note: str, occurred_on: date | None = None
+) -> Placement:
     """「適当な活動が見つからない」: kept as an ended placement with that outcome — evidence of a gap."""
     require_write(user)
+    day = check_day(person, occurred_on)
     if not note.strip():
-        raise ServiceError("reason_required", "say what was looked for and not found", "note")
-    placement = Placement(stage="ended", outcome="no_suitable_activity", outcome_note=note.strip(), created_by_id=user.id)
-    placement.events.append(PlacementEvent(from_stage="", to_stage="ended", by_id=user.id, reason=note.strip()))
+        raise ServiceError("reason_required", _("探したもの・見つからなかったものを書いてください。"), "note")
+    placement = Placement(
+        stage="ended", outcome="no_suitable_activity", outcome_note=note.strip(), created_by_id=user.id,
+        created_at=moment_of(day), stage_changed_at=moment_of(day),
+    )  # fmt: skip
+    placement.events.append(
+        PlacementEvent(from_stage="", to_stage="ended", by_id=user.id, reason=note.strip(), occurred_on=day)
+    )
     person.placements.append(placement)
     session.flush()
     record(session, "placement.no_suitable", "person", person.id, {"placement_id": placement.id}, user_id=user.id)
@@ -122,26 +156,44 @@ def move_stage(
     reason: str,
     outcome: str = "",
     now: datetime | None = None,
+    occurred_on: date | None = None,
+    skip_reason: str = "",
 ) -> PlacementEvent:
+    """Move a placement; ``occurred_on`` is the Japan date it happened (default today; not before the
+    last move, nor before intake, nor in the future). ``now`` (tests, demo) stands for the moment."""
     require_write(user)
-    now = now or utcnow()
-    if to_stage not in STAGES:
-        raise ServiceError("invalid_stage", f"unknown stage {to_stage!r}", "stage")
-    if to_stage == placement.stage:
-        raise ServiceError("same_stage", "already at that stage", "stage")
-    if not reason.strip():
-        raise ServiceError("reason_required", "段階を変える理由を書いてください。", "reason")
-    if outcome not in OUTCOMES:
-        raise ServiceError("invalid_outcome", f"unknown outcome {outcome!r}", "outcome")
-    if outcome and to_stage not in ("ended", "paused"):
-        raise ServiceError("outcome_needs_end", "an outcome is recorded when a placement ends or pauses", "outcome")
     person = placement.person
+    day = check_day(person, occurred_on or (tokyo_today(now) if now else None))
+    if placement.events and day < placement.events[-1].day:
+        raise ServiceError(
+            "before_last_move",
+            _("前の段階の変更（%(d)s）より前の日付は入力できません。", d=placement.events[-1].day.isoformat()),
+            "occurred_on",
+        )
+    now = now or moment_of(day)
+    if to_stage not in STAGES:
+        raise ServiceError("invalid_stage", _("段階は一覧から選んでください。"), "stage")
+    if to_stage == placement.stage:
+        raise ServiceError("same_stage", _("すでにその段階です。"), "stage")
+    if not reason.strip():
+        raise ServiceError("reason_required", _("段階を変える理由を書いてください。"), "reason")
+    if outcome not in OUTCOMES:
+        raise ServiceError("invalid_outcome", _("結果は一覧から選んでください。"), "outcome")
+    if outcome and to_stage not in ("ended", "paused"):
+        raise ServiceError("outcome_needs_end", _("結果は中断・終了のときに記録します。"), "outcome")
+    if skips_steps(placement.stage, to_stage) and not skip_reason.strip():
+        raise ServiceError(
+            "skip_reason_required",
+            _("段階を飛ばすとき（%(a)s → %(b)s）は、飛ばす理由を書いてください。",
+              a=text_of(STAGE_LABELS[placement.stage]), b=text_of(STAGE_LABELS[to_stage])),
+            "skip_reason",
+        )
     if to_stage in SHARED_WITH_HOST and (placement.activity_id or placement.host_name):
         consent = live_consent(person, "share_host", placement.host_label, placement.activity_id)
         if consent is None:
             raise ServiceError(
                 "consent_required",
-                "受け入れ先と情報を共有する本人の同意（この受け入れ先宛て）が記録されていません。",
+                _("受け入れ先と情報を共有する本人の同意（この受け入れ先宛て）が記録されていません。"),
                 "stage",
             )
     from_stage = placement.stage
@@ -157,10 +209,13 @@ def move_stage(
             placement.answered_at, placement.host_accepted = now, True
         elif outcome in HOST_REFUSED_OUTCOMES:
             placement.answered_at, placement.host_accepted = now, False
-    event = PlacementEvent(from_stage=from_stage, to_stage=to_stage, at=now, by_id=user.id, reason=reason.strip())
+    why = reason.strip()
+    if skip_reason.strip() and skips_steps(from_stage, to_stage):
+        why += _("（段階を飛ばした理由: %(r)s）", r=skip_reason.strip())
+    event = PlacementEvent(from_stage=from_stage, to_stage=to_stage, at=now, by_id=user.id, reason=why, occurred_on=day)
     placement.events.append(event)
     if to_stage == "participating" and not any(f.placement_id == placement.id and not f.is_baseline for f in person.followups):
-        schedule_followups(person, placement, tokyo_today(now))
+        schedule_followups(person, placement, day)
     session.flush()
     record(
         session,
@@ -178,7 +233,7 @@ def schedule_followups(person: Person, placement: Placement, start: date) -> lis
     made = []
     for target, key in (("person", "followup_person_days"), ("host", "followup_host_days")):
         for days in case_setting(key):
-            fu = FollowUp(target=target, due_on=start + timedelta(days=int(days)), label=f"+{int(days)}d")
+            fu = FollowUp(target=target, due_on=start + timedelta(days=int(days)), label=f"+{int(days)}d")  # labels.followup_label
             fu.placement = placement
             person.followups.append(fu)
             made.append(fu)
@@ -187,14 +242,14 @@ def schedule_followups(person: Person, placement: Placement, start: date) -> lis
 
 def check_wellbeing(scale: str, score: int | None) -> None:
     if scale not in WELLBEING_SCALES:
-        raise ServiceError("invalid_scale", f"unknown scale {scale!r}", "wellbeing_scale")
+        raise ServiceError("invalid_scale", _("尺度は一覧から選んでください。"), "wellbeing_scale")
     if score is None:
         return
     if not scale:
-        raise ServiceError("scale_required", "choose the scale (WHO-5 or SWEMWBS) for the score", "wellbeing_scale")
+        raise ServiceError("scale_required", _("スコアの尺度（WHO-5 または SWEMWBS）を選んでください。"), "wellbeing_scale")
     lo, hi = WELLBEING_RANGES[scale]
     if not lo <= score <= hi:
-        raise ServiceError("score_range", f"{scale.upper()} scores are {lo}–{hi}", "wellbeing_score")
+        raise ServiceError("score_range", _("%(scale)s のスコアは %(lo)s〜%(hi)s です。", scale=scale.upper(), lo=lo, hi=hi), "wellbeing_score")
 
 
 def add_followup(
@@ -208,7 +263,7 @@ def add_followup(
 ) -> FollowUp:
     require_write(user)
     if target not in ("person", "host"):
-        raise ServiceError("invalid_target", "person or host", "target")
+        raise ServiceError("invalid_target", _("対象は一覧から選んでください。"), "target")
     if placement_id is not None and not any(p.id == placement_id for p in person.placements):
         raise NotFound()
     fu = FollowUp(target=target, due_on=due_on, placement_id=placement_id, label=label.strip())
@@ -218,14 +273,17 @@ def add_followup(
     return fu
 
 
-def record_baseline(session: Session, user: User, person: Person, scale: str, score: int, note: str = "") -> FollowUp:
+def record_baseline(
+    session: Session, user: User, person: Person, scale: str, score: int, note: str = "", occurred_on: date | None = None
+) -> FollowUp:
     require_write(user)
+    day = check_day(person, occurred_on)
     check_wellbeing(scale, score)
     if not scale:
-        raise ServiceError("scale_required", "choose the scale", "wellbeing_scale")
+        raise ServiceError("scale_required", _("尺度を選んでください。"), "wellbeing_scale")
     now = utcnow()
     fu = FollowUp(
-        target="person", due_on=tokyo_today(now), done_at=now, done_by_id=user.id, note=note.strip(),
+        target="person", due_on=day, done_at=now, done_on=day, done_by_id=user.id, note=note.strip(),
         wellbeing_scale=scale, wellbeing_score=score, is_baseline=True, label="baseline",
     )  # fmt: skip
     person.followups.append(fu)
@@ -239,12 +297,15 @@ def load_followup(session: Session, user: User, followup_id: int) -> FollowUp:
 
 
 def complete_followup(
-    session: Session, user: User, fu: FollowUp, note: str, scale: str = "", score: int | None = None
-) -> FollowUp:
+    session: Session, user: User, fu: FollowUp, note: str, scale: str = "", score: int | None = None,
+    done_on: date | None = None,
+) -> FollowUp:  # fmt: skip
     require_write(user)
     if fu.done_at is not None:
-        raise ServiceError("already_done", "already done", "followup")
+        raise ServiceError("already_done", _("すでに完了しています。"), "followup")
+    day = check_day(fu.person, done_on, "done_on")
     check_wellbeing(scale, score)
+    fu.done_on = day
     fu.done_at = utcnow()
     fu.done_by_id = user.id
     fu.note = note.strip()

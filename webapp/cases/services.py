@@ -19,8 +19,10 @@ from sqlalchemy import Select, exists, or_, select, true
 from sqlalchemy.orm import Session
 
 from schedule import TZ as _TOKYO
+from webapp import clock
 from webapp.accounts.models.user import User
 from webapp.accounts.services import LoginResult, attempt_reauth
+from webapp.cases.messages import _
 from webapp.cases.models import (
     AGE_BANDS,
     CONSENT_METHODS,
@@ -36,10 +38,12 @@ from webapp.cases.models import (
     CaseShare,
     Consent,
     FollowUp,
+    IntakeRoute,
     Person,
     PersonWorker,
     Placement,
 )
+from webapp.cases.plan_models import ROLES_WANTED
 from webapp.config import settings
 from webapp.orm import utcnow
 from webapp.security.audit import record
@@ -117,7 +121,7 @@ class NotOwner(ServiceError):
     """The case is visible (e.g. shared with this office) but only its owning office may do this."""
 
     def __init__(self) -> None:
-        super().__init__("not_owner", "only the office that owns this case may do this")
+        super().__init__("not_owner", _("このケースを持つ所属だけが行えます。"))
 
 
 def is_owner_office(user: User, person: Person) -> bool:
@@ -150,6 +154,40 @@ def is_assigned(person: Person, user: User) -> bool:
     return any(w.user_id == user.id for w in person.workers)
 
 
+# ── true dates ──────────────────────────────────────────────────────────────────────────────────
+
+
+def check_day(person: Person | None, day: date | None, field: str = "occurred_on") -> date:
+    """The Japan date an event happened: today when not given; never in the future, never before the
+    case was received (受付日). The message is shown beside the field."""
+    today = clock.today()
+    if day is None:
+        return today
+    if day > today:
+        raise ServiceError("future_date", _("未来の日付は入力できません（今日は %(d)s）。", d=today.isoformat()), field)
+    if person is not None and day < person.intake_day:
+        raise ServiceError(
+            "before_intake", _("受付日（%(d)s）より前の日付は入力できません。", d=person.intake_day.isoformat()), field
+        )
+    return day
+
+
+def moment_of(day: date) -> datetime:
+    """The stored moment for an event dated ``day``: now when it is today, else noon of that day in Japan."""
+    return clock.now() if day == clock.today() else clock.at_jst(day)
+
+
+def earliest_event(person: Person) -> date | None:
+    """The first dated event of the case (for 受付日, which may not come after it)."""
+    days = [e.day for p in person.placements for e in p.events]
+    days += [n.occurred_on or clock.to_jst(n.created_at).date() for n in person.notes if n.created_at]
+    days += [c.granted_on or clock.to_jst(c.granted_at).date() for c in person.consents if c.granted_at]
+    days += [f.done_on or clock.to_jst(f.done_at).date() for f in person.followups if f.done_at]
+    days += [p.made_on for p in person.plans]
+    days += [link.meeting.held_on for link in person.meeting_links]
+    return min(days) if days else None
+
+
 # ── person ──────────────────────────────────────────────────────────────────────────────────────
 
 
@@ -174,11 +212,42 @@ class PersonInput:
     contact_preference: str = "phone"
     name: str = ""
     contact: str = ""
+    # 受付 and アセスメント
+    received_on: date | None = None
+    intake_route: str = ""
+    referring_org: str = ""
+    handover_summary: str = ""
+    fields: list[str] | None = None
+    outside_existing_services: bool = False
+    strengths: str = ""
+    roles_wanted: list[str] | None = None
+    goals_own_words: str = ""
+
+
+def intake_routes(session: Session, current: str = "") -> list[IntakeRoute]:
+    """Routes offered on the intake form: the active ones, and the one already stored if retired."""
+    routes = list(session.scalars(select(IntakeRoute).order_by(IntakeRoute.position, IntakeRoute.id)))
+    return [r for r in routes if r.active or r.code == current]
+
+
+def _check_intake(session: Session, data: PersonInput, person: Person | None) -> None:
+    current = person.intake_route if person else None
+    if data.intake_route and data.intake_route != current and data.intake_route not in {
+        r.code for r in intake_routes(session)
+    }:
+        raise ServiceError("unknown_route", _("受付の経路は一覧から選んでください。"), "intake_route")
+    if data.received_on is not None:
+        check_day(None, data.received_on, "received_on")
+        first = earliest_event(person) if person is not None else None
+        if first is not None and data.received_on > first:
+            raise ServiceError(
+                "after_events", _("受付日は最初の記録（%(d)s）より後にできません。", d=first.isoformat()), "received_on"
+            )
 
 
 def _check_choice(value: str, allowed: tuple[str, ...], field: str) -> None:
     if value not in allowed:
-        raise ServiceError("invalid_choice", f"{field}: {value!r} is not one of the choices", field)
+        raise ServiceError("invalid_choice", _("一覧から選んでください。"), field)
 
 
 def _validate(data: PersonInput) -> None:
@@ -190,22 +259,26 @@ def _validate(data: PersonInput) -> None:
     _check_choice(data.referral_source, REFERRAL_SOURCES, "referral_source")
     _check_choice(data.contact_preference, CONTACT_PREFERENCES, "contact_preference")
     _check_choice(data.mobility, MOBILITY, "mobility")
+    for code in data.fields or []:
+        _check_choice(code, FIELDS, "fields")
+    for code in data.roles_wanted or []:
+        _check_choice(code, ROLES_WANTED, "roles_wanted")
     for code in data.interests or []:
         if code not in tx.interests:
-            raise ServiceError("unknown_interest", f"unknown interest {code!r}", "interests")
+            raise ServiceError("unknown_interest", _("興味・関心は一覧から選んでください。"), "interests")
     for code in data.accessibility_needs or []:
         if code not in tx.accessibility:
-            raise ServiceError("unknown_accessibility", f"unknown accessibility need {code!r}", "accessibility_needs")
+            raise ServiceError("unknown_accessibility", _("必要な配慮は一覧から選んでください。"), "accessibility_needs")
     for code in data.audiences or []:
         if code not in tx.audiences:
-            raise ServiceError("unknown_audience", f"unknown audience {code!r}", "audiences")
+            raise ServiceError("unknown_audience", _("対象は一覧から選んでください。"), "audiences")
     for slot in data.free_slots or []:
         if len(slot) != 3 or slot[0] not in "0123456" or slot[1:] not in DAY_PARTS:
-            raise ServiceError("invalid_slot", f"invalid free time slot {slot!r}", "free_slots")
+            raise ServiceError("invalid_slot", _("空いている時間は一覧から選んでください。"), "free_slots")
     for name in ("max_travel_m", "max_cost_yen"):
         value = getattr(data, name)
         if value is not None and value < 0:
-            raise ServiceError("negative", f"{name} must not be negative", name)
+            raise ServiceError("negative", _("0以上の数を入力してください。"), name)
 
 
 def _check_district(session: Session, value: str, current: str | None = None) -> None:
@@ -216,7 +289,7 @@ def _check_district(session: Session, value: str, current: str | None = None) ->
     if not value or value == current:
         return
     if value not in {code for code, _name in district_choices(session)}:
-        raise ServiceError("unknown_district", "choose the district from the list", "district")
+        raise ServiceError("unknown_district", _("地区は一覧から選んでください。"), "district")
 
 
 def _apply(person: Person, data: PersonInput) -> list[str]:
@@ -224,12 +297,14 @@ def _apply(person: Person, data: PersonInput) -> list[str]:
     for name in (
         "age_band", "district", "field", "field_other", "interests_text", "what_matters", "mobility",
         "max_travel_m", "max_cost_yen", "solo_worry", "needs_accompany", "referral_source", "contact_preference",
+        "received_on", "intake_route", "referring_org", "handover_summary", "outside_existing_services", "strengths",
+        "goals_own_words",
     ):  # fmt: skip
         value = getattr(data, name)
         if getattr(person, name) != value:
             setattr(person, name, value)
             changed.append(name)
-    for name in ("interests", "free_slots", "accessibility_needs", "audiences"):
+    for name in ("interests", "free_slots", "accessibility_needs", "audiences", "fields", "roles_wanted"):
         value = sorted(set(getattr(data, name) or []))
         if list(getattr(person, name) or []) != value:
             setattr(person, name, value)
@@ -255,9 +330,11 @@ def new_case_code(session: Session) -> str:
 def create_person(session: Session, user: User, data: PersonInput) -> Person:
     require_write(user)
     if user.office_id is None:
-        raise ServiceError("no_office", "your account has no office (所属); ask an administrator", "office")
+        raise ServiceError("no_office", _("あなたのアカウントには所属がありません。管理者に依頼してください。"), "office")
     _validate(data)
     _check_district(session, data.district)
+    data.received_on = data.received_on or clock.today()
+    _check_intake(session, data, None)
     person = Person(case_code=new_case_code(session), office_id=user.office_id, created_by_id=user.id)
     _apply(person, data)
     person.workers.append(PersonWorker(user_id=user.id, assigned_by_id=user.id))
@@ -271,6 +348,8 @@ def update_person(session: Session, user: User, person: Person, data: PersonInpu
     require_write(user)
     _validate(data)
     _check_district(session, data.district, person.district)
+    data.received_on = data.received_on or person.intake_day
+    _check_intake(session, data, person)
     changed = _apply(person, data)
     session.flush()
     record(session, "case.update", "person", person.id, {"fields": changed}, user_id=user.id)
@@ -287,9 +366,38 @@ def person_contact(person: Person) -> str:
 
 def person_input(person: Person) -> PersonInput:
     return PersonInput(
-        **{k: getattr(person, k) for k in PersonInput.__dataclass_fields__ if k not in ("name", "contact")},
+        **{k: getattr(person, k) for k in PersonInput.__dataclass_fields__ if k not in ("name", "contact", "received_on")},
         name=person_name(person),
         contact=person_contact(person),
+        received_on=person.intake_day,
+    )
+
+
+def link_household(session: Session, user: User, person: Person, other_code: str) -> Person:
+    """世帯まるごと: link this person with another visible case (by case code) as one household."""
+    require_write(user)
+    code = other_code.strip().upper()
+    other = session.scalar(select(Person).where(Person.case_code == code, visible_condition(user)))
+    if other is None or other.id == person.id:
+        raise ServiceError("unknown_case", _("見ることのできるケースのケース番号を入力してください。"), "household")
+    key = other.household_key or person.household_key or other.case_code
+    for member in (person, other):
+        member.household_key = key
+    session.flush()
+    record(session, "case.household", "person", person.id, {"other_id": other.id}, user_id=user.id)
+    return other
+
+
+def household(session: Session, user: User, person: Person) -> list[Person]:
+    """The other visible members of this person's household."""
+    if not person.household_key:
+        return []
+    return list(
+        session.scalars(
+            select(Person)
+            .where(Person.household_key == person.household_key, Person.id != person.id, visible_condition(user))
+            .order_by(Person.id)
+        )
     )
 
 
@@ -399,9 +507,9 @@ def assign_worker(session: Session, user: User, person: Person, worker_email: st
     worker = session.scalar(select(User).where(User.email == worker_email.strip().lower()))
     allowed_offices = {person.office_id} | {s.office_id for s in person.shares if s.revoked_at is None}
     if worker is None or worker.office_id not in allowed_offices or not has_permission(worker, Permission.CASE_READ):
-        raise ServiceError("unknown_worker", "no staff member with case access by that address in this office", "email")
+        raise ServiceError("unknown_worker", _("このメールアドレスで、この所属のケースを扱える職員は見つかりません。"), "email")
     if is_assigned(person, worker):
-        raise ServiceError("already_assigned", "already assigned", "email")
+        raise ServiceError("already_assigned", _("すでに担当者です。"), "email")
     link = PersonWorker(user_id=worker.id, assigned_by_id=user.id)
     person.workers.append(link)
     session.flush()
@@ -417,7 +525,7 @@ def unassign_worker(session: Session, user: User, person: Person, worker_id: int
             session.flush()
             record(session, "case.unassign", "person", person.id, {"worker_id": worker_id}, user_id=user.id)
             return
-    raise ServiceError("not_assigned", "not assigned", "worker")
+    raise ServiceError("not_assigned", _("担当者ではありません。"), "worker")
 
 
 def share_with_office(session: Session, user: User, person: Person, office_name: str, reason: str) -> CaseShare:
@@ -425,10 +533,10 @@ def share_with_office(session: Session, user: User, person: Person, office_name:
 
     require_owner(user, person)
     if not reason.strip():
-        raise ServiceError("reason_required", "say why the case is shared", "reason")
+        raise ServiceError("reason_required", _("共有する理由を書いてください。"), "reason")
     office = session.scalar(select(Office).where(Office.name == office_name.strip()))
     if office is None or office.id == person.office_id:
-        raise ServiceError("unknown_office", "no other office by that name", "office")
+        raise ServiceError("unknown_office", _("その名称のほかの所属は見つかりません。"), "office")
     live = next((s for s in person.shares if s.office_id == office.id and s.revoked_at is None), None)
     if live is not None:  # sharing again with the same office updates the reason, never a second row
         live.reason, live.shared_by_id = reason.strip(), user.id
@@ -450,7 +558,7 @@ def revoke_share(session: Session, user: User, person: Person, share_id: int) ->
             session.flush()
             record(session, "case.unshare", "person", person.id, {"office_id": share.office_id}, user_id=user.id)
             return
-    raise ServiceError("not_shared", "no such share", "share")
+    raise ServiceError("not_shared", _("その共有は見つかりません。"), "share")
 
 
 # ── consent and meetings ────────────────────────────────────────────────────────────────────────
@@ -466,17 +574,19 @@ def grant_consent(
     activity_id: int | None = None,
     version: str = "1",
     note: str = "",
+    granted_on: date | None = None,
 ) -> Consent:
     require_write(user)
+    day = check_day(person, granted_on, "granted_on")
     _check_choice(purpose, CONSENT_PURPOSES, "purpose")
     _check_choice(method, CONSENT_METHODS, "method")
     if purpose == "share_host" and not (recipient.strip() or activity_id):
-        raise ServiceError("recipient_required", "name the host this consent lets you share with", "recipient")
+        raise ServiceError("recipient_required", _("この同意で共有できる受け入れ先を書いてください。"), "recipient")
     if activity_id is not None:
         from webapp.listings.models.activity import Activity
 
         if not valid_id(activity_id) or session.get(Activity, activity_id) is None:
-            raise ServiceError("unknown_activity", "no activity with that id", "activity_id")
+            raise ServiceError("unknown_activity", _("その活動は見つかりません。"), "activity_id")
     consent = Consent(
         purpose=purpose,
         method=method,
@@ -485,6 +595,7 @@ def grant_consent(
         version=version.strip() or "1",
         note=note.strip(),
         recorded_by_id=user.id,
+        granted_on=day,
     )
     person.consents.append(consent)
     session.flush()
@@ -497,7 +608,7 @@ def withdraw_consent(session: Session, user: User, person: Person, consent_id: i
     for consent in person.consents:
         if consent.id == consent_id:
             if consent.withdrawn_at is not None:
-                raise ServiceError("already_withdrawn", "already withdrawn", "consent")
+                raise ServiceError("already_withdrawn", _("すでに撤回されています。"), "consent")
             consent.withdrawn_at = utcnow()
             session.flush()
             record(session, "consent.withdraw", "person", person.id, {"consent_id": consent.id}, user_id=user.id)
@@ -528,11 +639,11 @@ def record_meeting(
     require_write(user)
     _check_choice(kind, MEETING_KINDS, "kind")
     if not attendees.strip():
-        raise ServiceError("attendees_required", "list who attended (they carry the duty of confidentiality)", "attendees")
+        raise ServiceError("attendees_required", _("出席者を書いてください（出席者には守秘義務があります）。"), "attendees")
     consent = live_consent(person, "multiagency_meeting")
     if kind == "multiagency_meeting" and consent is None:
         raise ServiceError(
-            "consent_required", "重層的支援会議で共有するには本人の同意が必要です（支援会議として記録できます）", "kind"
+            "consent_required", _("重層的支援会議で共有するには本人の同意が必要です（支援会議として記録できます）"), "kind"
         )
     meeting = CaseMeeting(
         kind=kind,
@@ -552,13 +663,17 @@ def record_meeting(
 # ── notes ───────────────────────────────────────────────────────────────────────────────────────
 
 
-def add_note(session: Session, user: User, person: Person, body: str, corrects_id: int | None = None) -> CaseNote:
+def add_note(
+    session: Session, user: User, person: Person, body: str, corrects_id: int | None = None,
+    occurred_on: date | None = None,
+) -> CaseNote:  # fmt: skip
     require_write(user)
+    day = check_day(person, occurred_on)
     if not body.strip():
-        raise ServiceError("empty", "the note is empty", "body")
+        raise ServiceError("empty", _("記録が空です。"), "body")
     if corrects_id is not None and not any(n.id == corrects_id for n in person.notes):
         raise NotFound()
-    note = CaseNote(author_id=user.id, body=body.strip(), corrects_id=corrects_id)
+    note = CaseNote(author_id=user.id, body=body.strip(), corrects_id=corrects_id, occurred_on=day)
     person.notes.append(note)
     session.flush()
     record(session, "note.add", "person", person.id, {"note_id": note.id, "corrects": corrects_id}, user_id=user.id)
@@ -576,9 +691,9 @@ def edit_note(session: Session, user: User, person: Person, note_id: int, body: 
     if note is None:
         raise NotFound()
     if not can_edit_note(note, user, now):
-        raise ServiceError("note_locked", "記録は作成者が24時間以内に限り編集できます。訂正を追記してください。", "body")
+        raise ServiceError("note_locked", _("記録は作成者が24時間以内に限り編集できます。訂正を追記してください。"), "body")
     if not body.strip():
-        raise ServiceError("empty", "the note is empty", "body")
+        raise ServiceError("empty", _("記録が空です。"), "body")
     note.body = body.strip()
     note.edited_at = now or utcnow()
     session.flush()
@@ -589,11 +704,32 @@ def edit_note(session: Session, user: User, person: Person, note_id: int, body: 
 # ── closing, legal hold, retention, export ─────────────────────────────────────────────────────
 
 
-def set_closed(session: Session, user: User, person: Person, closed: bool) -> None:
+WATCH_CHOICES = (30, 90, 180)  # 見守り check-ins offered when closing: days after closing
+
+
+def set_closed(
+    session: Session, user: User, person: Person, closed: bool, watch_days: tuple[int, ...] = (),
+    closed_on: date | None = None,
+) -> list[FollowUp]:  # fmt: skip
+    """Close (終結) or reopen a case. Closing may schedule light check-ins (見守り) ``watch_days`` after
+    the closing day: follow-ups marked is_watch, listed with the others but not counted as 定着支援."""
     require_write(user)
-    person.closed_at = utcnow() if closed else None
+    made: list[FollowUp] = []
+    if closed:
+        day = check_day(person, closed_on, "closed_on")
+        if any(days not in WATCH_CHOICES for days in watch_days):
+            raise ServiceError("invalid_choice", _("一覧から選んでください。"), "watch_days")
+        person.closed_at = moment_of(day)
+        for days in sorted(set(watch_days)):
+            fu = FollowUp(target="person", due_on=day + timedelta(days=days), label=f"watch+{days}d", is_watch=True)
+            person.followups.append(fu)
+            made.append(fu)
+    else:
+        person.closed_at = None
     session.flush()
-    record(session, "case.close" if closed else "case.reopen", "person", person.id, user_id=user.id)
+    detail = {"watch_days": sorted(set(watch_days))} if made else None
+    record(session, "case.close" if closed else "case.reopen", "person", person.id, detail, user_id=user.id)
+    return made
 
 
 def set_legal_hold(session: Session, user: User, person: Person, hold: bool) -> None:
@@ -656,7 +792,9 @@ def export_person(session: Session, user: User, person: Person) -> dict[str, Any
             "office": person.office.name,
             "name": person_name(person),
             "contact": person_contact(person),
-            **{k: getattr(person, k) for k in PersonInput.__dataclass_fields__ if k not in ("name", "contact")},
+            **{k: getattr(person, k) for k in PersonInput.__dataclass_fields__ if k not in ("name", "contact", "received_on")},
+            "received_on": _iso(person.intake_day),
+            "household_key": person.household_key,
             "legal_hold": person.legal_hold,
             "closed_at": _iso(person.closed_at),
             "created_at": _iso(person.created_at),
@@ -670,6 +808,7 @@ def export_person(session: Session, user: User, person: Person) -> dict[str, Any
                 "method": c.method,
                 "version": c.version,
                 "granted_at": _iso(c.granted_at),
+                "granted_on": _iso(c.granted_on),
                 "withdrawn_at": _iso(c.withdrawn_at),
                 "recorded_by": users.get(c.recorded_by_id or 0, ""),
                 "note": c.note,
@@ -686,6 +825,24 @@ def export_person(session: Session, user: User, person: Person) -> dict[str, Any
             }
             for m in person.meetings
         ],
+        "plans": [
+            {
+                "version": pl.version, "made_on": _iso(pl.made_on), "goals": pl.goals, "supports": pl.supports,
+                "includes_participation": pl.includes_participation, "host_name": pl.host_name,
+                "activity_id": pl.activity_id, "review_on": _iso(pl.review_on), "reviewed_on": _iso(pl.reviewed_on),
+                "review_note": pl.review_note, "evaluation": pl.evaluation, "evaluation_note": pl.evaluation_note,
+                "evaluated_on": _iso(pl.evaluated_on),
+            }
+            for pl in person.plans
+        ],
+        "meeting_records": [
+            {
+                "kind": link.meeting.kind, "held_on": _iso(link.meeting.held_on),
+                "attendee_orgs": link.meeting.attendee_orgs, "case_part": link.case_part,
+                "without_consent": link.without_consent,
+            }
+            for link in person.meeting_links
+        ],
         "placements": [
             {
                 "host": p.host_label,
@@ -695,7 +852,7 @@ def export_person(session: Session, user: User, person: Person) -> dict[str, Any
                 "outcome_note": p.outcome_note,
                 "created_at": _iso(p.created_at),
                 "events": [
-                    {"from": e.from_stage, "to": e.to_stage, "at": _iso(e.at), "by": users.get(e.by_id or 0, ""), "reason": e.reason}
+                    {"from": e.from_stage, "to": e.to_stage, "at": _iso(e.at), "occurred_on": _iso(e.day), "by": users.get(e.by_id or 0, ""), "reason": e.reason}
                     for e in p.events
                 ],
             }
@@ -706,6 +863,8 @@ def export_person(session: Session, user: User, person: Person) -> dict[str, Any
                 "target": f.target,
                 "due_on": _iso(f.due_on),
                 "done_at": _iso(f.done_at),
+                "done_on": _iso(f.done_on),
+                "watch": f.is_watch,
                 "note": f.note,
                 "wellbeing_scale": f.wellbeing_scale,
                 "wellbeing_score": f.wellbeing_score,
@@ -716,6 +875,7 @@ def export_person(session: Session, user: User, person: Person) -> dict[str, Any
         "notes": [
             {
                 "at": _iso(n.created_at),
+                "occurred_on": _iso(n.occurred_on),
                 "author": users.get(n.author_id or 0, ""),
                 "body": n.body,
                 "edited_at": _iso(n.edited_at),
@@ -738,3 +898,34 @@ def verify_reauth(session: Session, user: User, password: str, ip: str = "") -> 
         record(session, "auth.reauth" if ok else "auth.reauth_failed", "user", user.id, user_id=user.id)
     return result
 
+
+
+# ── intake routes (the city's list) ─────────────────────────────────────────────────────────────
+
+
+def edit_intake_route(session: Session, action: str, code: str, label: str = "") -> IntakeRoute:
+    """add / rename / retire / restore a route of the intake list (`odekake intake-routes`). A retired
+    route stays readable on the records that name it; it is only no longer offered."""
+    code = code.strip()
+    route = session.scalar(select(IntakeRoute).where(IntakeRoute.code == code))
+    if action == "add":
+        if route is not None:
+            raise ServiceError("exists", "a route with that code exists; rename or restore it", "code")
+        if not code or len(code) > 40 or not code.isascii() or not label.strip():
+            raise ServiceError("invalid", "give an ASCII code (≤ 40 characters) and a label", "code")
+        last = session.scalar(select(IntakeRoute.position).order_by(IntakeRoute.position.desc()).limit(1))
+        route = IntakeRoute(code=code, label=label.strip()[:100], position=(last or 0) + 1, active=True)
+        session.add(route)
+    elif route is None:
+        raise ServiceError("unknown", f"no route with code {code!r}", "code")
+    elif action == "rename":
+        if not label.strip():
+            raise ServiceError("invalid", "give the new label", "label")
+        route.label = label.strip()[:100]
+    elif action in ("retire", "restore"):
+        route.active = action == "restore"
+    else:
+        raise ServiceError("invalid", f"unknown action {action!r}", "action")
+    session.flush()
+    record(session, "intake_route.edit", "intake_route", route.id, {"action": action, "code": code})
+    return route

@@ -49,6 +49,7 @@ from webapp.cases.labels import (
     MOBILITY_LABELS,
     OUTCOME_LABELS,
     REFERRAL_LABELS,
+    ROLE_LABELS,
     STAGE_LABELS,
     board_labels,
     slot_label,
@@ -64,6 +65,7 @@ from webapp.cases.models import (
     STAGES,
     Person,
 )
+from webapp.cases.plan_models import ROLES_WANTED
 from webapp.extensions import db
 from webapp.listings.models.activity import Activity
 from webapp.security.models import AuditEvent
@@ -112,6 +114,19 @@ class PersonForm(FlaskForm):
     solo_worry = BooleanField(_l("一人での参加に不安がある"))
     needs_accompany = BooleanField(_l("同行が必要"))
     referral_source = SelectField(_l("つなぎ元"), choices=[SelectChoice(k, REFERRAL_LABELS[k]) for k in REFERRAL_SOURCES])
+    # 受付 (intake)
+    received_on = StringField(_l("受付日"), render_kw={"type": "date"})
+    intake_route = SelectField(_l("受付の経路"), choices=[], validate_choice=False)
+    referring_org = StringField(_l("紹介元の機関"), validators=[Optional(), Length(max=200)])
+    handover_summary = TextAreaField(
+        _l("つなぐシートの要約（引き継がれた内容・暗号化して保存）"), validators=[Optional(), Length(max=4000)]
+    )
+    fields = MultiCheckboxField(_l("分野（複合課題: 当てはまるものすべて）"), choices=[], validate_choice=False)
+    outside_existing_services = BooleanField(_l("既存の制度・事業の対象外"))
+    # アセスメント
+    strengths = TextAreaField(_l("本人の強み・持っている力（暗号化して保存）"), validators=[Optional(), Length(max=4000)])
+    roles_wanted = MultiCheckboxField(_l("本人が望む役割"), choices=[], validate_choice=False)
+    goals_own_words = TextAreaField(_l("本人の言葉での目標（暗号化して保存）"), validators=[Optional(), Length(max=4000)])
     contact_preference = SelectField(
         _l("連絡方法の希望"), choices=[SelectChoice(k, CONTACT_LABELS[k]) for k in CONTACT_PREFERENCES], default="phone"
     )
@@ -125,6 +140,18 @@ class PersonForm(FlaskForm):
         self.interests.choices = [SelectChoice(t.code, t.label(lang)) for t in tx.interests.values()]
         self.accessibility_needs.choices = [SelectChoice(t.code, t.label(lang)) for t in tx.accessibility.values()]
         self.free_slots.choices = [SelectChoice(f"{d}{p}", slot_label(f"{d}{p}")) for d in range(7) for p in DAY_PARTS]
+        routes = svc.intake_routes(db.session(), self.intake_route.data or "")
+        self.intake_route.choices = [SelectChoice("", _("（未記入）"))] + [SelectChoice(r.code, r.label) for r in routes]
+        self.fields.choices = [SelectChoice(k, FIELD_LABELS[k]) for k in FIELDS]
+        self.roles_wanted.choices = [SelectChoice(k, ROLE_LABELS[k]) for k in ROLES_WANTED]
+
+    def validate_received_on(self, field: StringField) -> None:
+        raw = (field.data or "").strip()
+        if raw:
+            try:
+                date.fromisoformat(raw)
+            except ValueError:
+                raise ValidationError(_("日付を選んでください（例: 2026-04-01）。")) from None
 
     def validate_district(self, field: SelectField) -> None:
         value = field.data or ""
@@ -154,7 +181,24 @@ class PersonForm(FlaskForm):
             needs_accompany=bool(self.needs_accompany.data),
             referral_source=self.referral_source.data or "other",
             contact_preference=self.contact_preference.data or "phone",
+            received_on=date.fromisoformat(self.received_on.data.strip()) if (self.received_on.data or "").strip() else None,
+            intake_route=self.intake_route.data or "",
+            referring_org=self.referring_org.data or "",
+            handover_summary=self.handover_summary.data or "",
+            fields=list(self.fields.data or []),
+            outside_existing_services=bool(self.outside_existing_services.data),
+            strengths=self.strengths.data or "",
+            roles_wanted=list(self.roles_wanted.data or []),
+            goals_own_words=self.goals_own_words.data or "",
         )
+
+    def service_error(self, exc: ServiceError) -> bool:
+        """Show a service's refusal beside its field (True), when the field is on this form."""
+        target = getattr(self, exc.field or "", None)
+        if target is None or not hasattr(target, "errors"):
+            return False
+        target.errors = [*target.errors, exc.message]
+        return True
 
 
 class ExportForm(FlaskForm):
@@ -246,14 +290,31 @@ def _form_date(name: str, errors: FormErrors) -> date:
         return date.min
 
 
-def _act(person: Person, done: str, action: Callable[[], object], anchor: str = "") -> Response:
-    """The case page's POST actions: run the service call, say it is done (or why not), go back."""
+def _act(
+    person: Person, done: str, action: Callable[[], object], anchor: str = "", form_name: str = ""
+) -> Response | tuple[str, int]:
+    """The case page's POST actions: run the service call, say it is done, go back. A refusal that
+    names a field comes back on the page beside that field of ``form_name``, with what was typed."""
     try:
         action()
         flash(done, "info")
     except ServiceError as exc:
+        if form_name and exc.field and not isinstance(exc, (svc.NotFound, svc.NotOwner)):
+            return _rejected(person, FormErrors({exc.field: exc.message}), form_name)
         _fail(exc)
     return _back(person, anchor)
+
+
+def _form_day(name: str, errors: FormErrors) -> date | None:
+    """An optional 'occurred on' date (default today in the service); a bad one is an error beside it."""
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = _("日付を選んでください（例: 2026-04-01）。")
+        return None
 
 
 def _back(person: Person, anchor: str = "") -> Response:
@@ -308,7 +369,8 @@ def case_new() -> str | Response:
         try:
             person = svc.create_person(db.session(), _me(), form.to_input())
         except ServiceError as exc:
-            _fail(exc)
+            if not form.service_error(exc):
+                _fail(exc)
         else:
             flash(_("ケースを登録しました: %(code)s", code=person.case_code), "info")
             return _back(person)
@@ -343,6 +405,10 @@ def _case_page(person: Person, errors: FormErrors | None = None, form_name: str 
         districts=dict(district_choices(db.session())),
         today=flow.tokyo_today(),
         activities=_activity_names(person),
+        routes={r.code: r.label for r in svc.intake_routes(db.session(), person.intake_route)},
+        household=svc.household(db.session(), me, person),
+        plan_hosts=_plan_hosts(person),
+        watch_choices=svc.WATCH_CHOICES,
         form_name=form_name if errors else "",
         errors=errors or {},
         values=request.form if errors else {},
@@ -351,6 +417,13 @@ def _case_page(person: Person, errors: FormErrors | None = None, form_name: str 
 
 def _rejected(person: Person, errors: FormErrors, form_name: str) -> tuple[str, int]:
     return _case_page(person, errors, form_name), 400
+
+
+def _plan_hosts(person: Person) -> dict[int, str]:
+    """Plan id → the 参加支援 activity's name or the named host."""
+    ids = {p.activity_id for p in person.plans if p.activity_id}
+    names = {a.id: a.name for a in db.session().scalars(select(Activity).where(Activity.id.in_(ids)))} if ids else {}
+    return {p.id: names.get(p.activity_id, "") if p.activity_id else p.host_name for p in person.plans}
 
 
 def _user_ids(person: Person) -> set[int]:
@@ -373,21 +446,31 @@ def _activity_names(person: Person) -> dict[int, str]:
 def _timeline(person: Person) -> list[dict[str, Any]]:
     """Notes, stage changes, follow-ups, consents and meetings, newest first."""
     items: list[dict[str, Any]] = []
+    from webapp.clock import to_jst
+
+    def day(at: Any) -> date:
+        return to_jst(at).date()
+
     for n in person.notes:
-        items.append({"at": n.created_at, "kind": "note", "obj": n})
+        items.append({"at": n.created_at, "day": n.occurred_on or day(n.created_at), "kind": "note", "obj": n})
     for p in person.placements:
         for e in p.events:
-            items.append({"at": e.at, "kind": "stage", "obj": e, "placement": p})
+            items.append({"at": e.at, "day": e.day, "kind": "stage", "obj": e, "placement": p})
     for f in person.followups:
         if f.done_at:
-            items.append({"at": f.done_at, "kind": "followup", "obj": f})
+            items.append({"at": f.done_at, "day": f.done_on or day(f.done_at), "kind": "followup", "obj": f})
     for c in person.consents:
-        items.append({"at": c.granted_at, "kind": "consent", "obj": c})
+        items.append({"at": c.granted_at, "day": c.granted_on or day(c.granted_at), "kind": "consent", "obj": c})
         if c.withdrawn_at:
-            items.append({"at": c.withdrawn_at, "kind": "consent_withdrawn", "obj": c})
+            items.append({"at": c.withdrawn_at, "day": day(c.withdrawn_at), "kind": "consent_withdrawn", "obj": c})
     for m in person.meetings:
-        items.append({"at": m.held_at, "kind": "meeting", "obj": m})
-    items.sort(key=lambda i: i["at"], reverse=True)
+        items.append({"at": m.held_at, "day": m.held_on, "kind": "meeting", "obj": m})
+    for link in person.meeting_links:
+        items.append({"at": link.meeting.created_at, "day": link.meeting.held_on, "kind": "meeting2", "obj": link.meeting})
+    for plan in person.plans:
+        items.append({"at": plan.created_at, "day": plan.made_on, "kind": "plan", "obj": plan})
+    # By the day it happened, then by when it was typed.
+    items.sort(key=lambda i: (i["day"], i["at"]), reverse=True)
     return items
 
 
@@ -401,7 +484,8 @@ def case_edit(person_id: int) -> str | Response:
         try:
             svc.update_person(db.session(), _me(), person, form.to_input())
         except ServiceError as exc:
-            _fail(exc)
+            if not form.service_error(exc):
+                _fail(exc)
         else:
             flash(_("保存しました。"), "info")
             return _back(person)
@@ -416,34 +500,22 @@ def consent_add(person_id: int) -> Response | tuple[str, int]:
     errors = FormErrors()
     recipient, version, note = _text("recipient", errors), _text("version", errors), _text("note", errors)
     activity_id = _form_id("activity_id", errors, Activity)
+    granted_on = _form_day("granted_on", errors)
     if errors:
         return _rejected(person, errors, "consent")
     return _act(person, _("同意を記録しました。"), lambda: svc.grant_consent(
         db.session(), _me(), person,
         purpose=request.form.get("purpose", ""), method=request.form.get("method", ""),
-        recipient=recipient, activity_id=activity_id, version=version or "1", note=note,
-    ), "consents")
+        recipient=recipient, activity_id=activity_id, version=version or "1", note=note, granted_on=granted_on,
+    ), "consents", "consent")
 
 
 @bp.route("/cases/<int:person_id>/consents/<int:consent_id>/withdraw", methods=["POST"])
 @require(Permission.CASE_WRITE)
-def consent_withdraw(person_id: int, consent_id: int) -> Response:
+def consent_withdraw(person_id: int, consent_id: int) -> Response | tuple[str, int]:
     _checked_form()
     person = _person(person_id, "case.read", view="consent")
     return _act(person, _("同意の撤回を記録しました。"), lambda: svc.withdraw_consent(db.session(), _me(), person, consent_id), "consents")
-
-
-@bp.route("/cases/<int:person_id>/meetings", methods=["POST"])
-@require(Permission.CASE_WRITE)
-def meeting_add(person_id: int) -> Response | tuple[str, int]:
-    _checked_form()
-    person = _person(person_id, "case.read", view="meeting")
-    errors = FormErrors()
-    held_on = _form_date("held_on", errors)
-    attendees, summary = _text("attendees", errors), _text("summary", errors)
-    if errors:
-        return _rejected(person, errors, "meeting")
-    return _act(person, _("会議を記録しました。"), lambda: svc.record_meeting(db.session(), _me(), person, request.form.get("kind", ""), held_on, attendees, summary), "consents")
 
 
 @bp.route("/cases/<int:person_id>/notes", methods=["POST"])
@@ -456,9 +528,10 @@ def note_add(person_id: int) -> Response | tuple[str, int]:
     corrects_id = _form_id("corrects_id", errors)
     if corrects_id is not None and not any(n.id == corrects_id for n in person.notes):
         abort(404)  # as the service says: a correction of a note of another case is "not found"
+    occurred_on = _form_day("occurred_on", errors)
     if errors:
         return _rejected(person, errors, "note")
-    return _act(person, _("記録を追加しました。"), lambda: svc.add_note(db.session(), _me(), person, body, corrects_id), "timeline")
+    return _act(person, _("記録を追加しました。"), lambda: svc.add_note(db.session(), _me(), person, body, corrects_id, occurred_on), "timeline", "note")
 
 
 @bp.route("/cases/<int:person_id>/notes/<int:note_id>/edit", methods=["GET", "POST"])
@@ -499,7 +572,7 @@ def assign(person_id: int) -> Response | tuple[str, int]:
 
 @bp.route("/cases/<int:person_id>/unassign/<int:user_id>", methods=["POST"])
 @require(Permission.CASE_ASSIGN)
-def unassign(person_id: int, user_id: int) -> Response:
+def unassign(person_id: int, user_id: int) -> Response | tuple[str, int]:
     _checked_form()
     person = _person(person_id, "case.read", view="assign")
     return _act(person, _("担当者を外しました。"), lambda: svc.unassign_worker(db.session(), _me(), person, user_id), "workers")
@@ -519,11 +592,20 @@ def share(person_id: int) -> Response | tuple[str, int]:
 
 @bp.route("/cases/<int:person_id>/close", methods=["POST"])
 @require(Permission.CASE_WRITE)
-def close(person_id: int) -> Response:
+def close(person_id: int) -> Response | tuple[str, int]:
     _checked_form()
     person = _person(person_id, "case.read", view="close")
-    svc.set_closed(db.session(), _me(), person, request.form.get("closed") == "1")
-    return _back(person)
+    errors = FormErrors()
+    closed_on = _form_day("closed_on", errors)
+    raw_watch = request.form.getlist("watch_days")
+    watch = tuple(int(d) for d in raw_watch if d.isascii() and d.isdigit() and int(d) in svc.WATCH_CHOICES)
+    if len(watch) != len(raw_watch):
+        errors["watch_days"] = _("一覧から選んでください。")
+    if errors:
+        return _rejected(person, errors, "close")
+    closing = request.form.get("closed") == "1"
+    done = _("ケースを終結しました。") if closing else _("終結を取り消しました。")
+    return _act(person, done, lambda: svc.set_closed(db.session(), _me(), person, closing, watch, closed_on), "", "close")
 
 
 @bp.route("/cases/<int:person_id>/hold", methods=["POST"])
@@ -540,7 +622,7 @@ def legal_hold(person_id: int) -> Response:
 
 @bp.route("/cases/<int:person_id>/shares/<int:share_id>/revoke", methods=["POST"])
 @require(Permission.CASE_ASSIGN)
-def share_revoke(person_id: int, share_id: int) -> Response:
+def share_revoke(person_id: int, share_id: int) -> Response | tuple[str, int]:
     _checked_form()
     person = _person(person_id, "case.read", view="share")
     return _act(person, _("共有を取り消しました。"), lambda: svc.revoke_share(db.session(), _me(), person, share_id), "workers")
@@ -614,9 +696,12 @@ def placement_add(person_id: int) -> Response | tuple[str, int]:
     errors = FormErrors()
     activity_id = _form_id("activity_id", errors, Activity)
     host_name, reason = _text("host_name", errors), _text("reason", errors)
+    occurred_on = _form_day("occurred_on", errors)
     if errors:
         return _rejected(person, errors, "placement")
-    return _act(person, _("候補に追加しました。"), lambda: flow.add_placement(db.session(), _me(), person, activity_id=activity_id, host_name=host_name, reason=reason), "placements")
+    return _act(person, _("候補に追加しました。"), lambda: flow.add_placement(
+        db.session(), _me(), person, activity_id=activity_id, host_name=host_name, reason=reason, occurred_on=occurred_on,
+    ), "placements", "placement")
 
 
 @bp.route("/cases/<int:person_id>/no-suitable", methods=["POST"])
@@ -626,14 +711,16 @@ def no_suitable(person_id: int) -> Response | tuple[str, int]:
     person = _person(person_id, "case.read", view="placement")
     errors = FormErrors()
     note = _text("note", errors)
+    occurred_on = _form_day("occurred_on", errors)
     if errors:
         return _rejected(person, errors, "no_suitable")
-    return _act(person, _("「適当な活動が見つからない」を記録しました。"), lambda: flow.record_no_suitable(db.session(), _me(), person, note), "placements")
+    return _act(person, _("「適当な活動が見つからない」を記録しました。"), lambda: flow.record_no_suitable(
+        db.session(), _me(), person, note, occurred_on), "placements", "no_suitable")
 
 
 @bp.route("/placements/<int:placement_id>/stage", methods=["POST"])
 @require(Permission.CASE_WRITE)
-def placement_stage(placement_id: int) -> Response:
+def placement_stage(placement_id: int) -> Response | tuple[str, int]:
     _checked_form()
     try:
         placement = flow.load_placement(db.session(), _me(), placement_id)
@@ -641,15 +728,21 @@ def placement_stage(placement_id: int) -> Response:
         abort(404)
     errors = FormErrors()
     reason = _text("reason", errors)
+    skip_reason = _text("skip_reason", errors, 2000)
+    occurred_on = _form_day("occurred_on", errors)
+    on_case_page = request.form.get("next") == "case"
     try:
         if errors:
-            # This form sits on the board and the case page alike: the error comes back as a message.
-            raise ServiceError("too_long", errors["reason"], "reason")
+            # From the case page (next=case) the error comes back beside the field; elsewhere as a message.
+            raise ServiceError("invalid", " ".join(errors.values()), next(iter(errors)))
         flow.move_stage(
-            db.session(), _me(), placement, request.form.get("stage", ""), reason, outcome=request.form.get("outcome", "")
-        )
+            db.session(), _me(), placement, request.form.get("stage", ""), reason, outcome=request.form.get("outcome", ""),
+            occurred_on=occurred_on, skip_reason=skip_reason,
+        )  # fmt: skip
         flash(_("段階を「%(stage)s」に変更しました。", stage=STAGE_LABELS.get(placement.stage, placement.stage)), "info")
     except ServiceError as exc:
+        if on_case_page and exc.field and not isinstance(exc, svc.NotFound):
+            return _rejected(placement.person, FormErrors(errors or {exc.field: exc.message}), f"stage-{placement.id}")
         _fail(exc)
     if request.form.get("next") == "board":
         return redirect(url_for("cases.board", scope=request.form.get("scope", "mine")) + f"#placement-{placement.id}")
@@ -674,7 +767,7 @@ def followup_add(person_id: int) -> Response | tuple[str, int]:
         return _rejected(person, errors, "followup")
     return _act(person, _("フォローアップを予定しました。"), lambda: flow.add_followup(
         db.session(), _me(), person, due_on, request.form.get("target", "person"), placement_id, label
-    ), "followups")
+    ), "followups", "followup")
 
 
 @bp.route("/cases/<int:person_id>/baseline", methods=["POST"])
@@ -687,16 +780,17 @@ def baseline(person_id: int) -> Response | tuple[str, int]:
     note = _text("note", errors, 4000)
     if score is None and "wellbeing_score" not in errors:
         errors["wellbeing_score"] = _("スコアを入力してください。")
+    occurred_on = _form_day("occurred_on", errors)
     if errors or score is None:
         return _rejected(person, errors, "baseline")
     given: int = score
     return _act(person, _("ベースラインを記録しました。"), lambda: flow.record_baseline(
-        db.session(), _me(), person, request.form.get("wellbeing_scale", ""), given, note), "followups")
+        db.session(), _me(), person, request.form.get("wellbeing_scale", ""), given, note, occurred_on), "followups", "baseline")
 
 
 @bp.route("/followups/<int:followup_id>/done", methods=["POST"])
 @require(Permission.CASE_WRITE)
-def followup_done(followup_id: int) -> Response:
+def followup_done(followup_id: int) -> Response | tuple[str, int]:
     _checked_form()
     try:
         fu = flow.load_followup(db.session(), _me(), followup_id)
@@ -705,13 +799,16 @@ def followup_done(followup_id: int) -> Response:
     errors = FormErrors()
     note = _text("note", errors, 8000)
     score = _form_number("wellbeing_score", errors, 0, 35)
+    done_on = _form_day("done_on", errors)
     try:
         if errors:
-            # On the home page and the case page alike: the error comes back as a message.
+            # From the case page (next=case) the error comes back beside the field; elsewhere as a message.
             raise ServiceError("invalid", " ".join(errors.values()), next(iter(errors)))
-        flow.complete_followup(db.session(), _me(), fu, note, request.form.get("wellbeing_scale", ""), score)
+        flow.complete_followup(db.session(), _me(), fu, note, request.form.get("wellbeing_scale", ""), score, done_on)
         flash(_("フォローアップを完了しました。"), "info")
     except ServiceError as exc:
+        if request.form.get("next") == "case" and exc.field and not isinstance(exc, svc.NotFound):
+            return _rejected(fu.person, FormErrors(errors or {exc.field: exc.message}), f"followup-{fu.id}")
         _fail(exc)
     if request.form.get("next") == "home":
         return redirect(url_for("cases.home"))
@@ -772,3 +869,6 @@ def home_context() -> dict[str, Any]:
     week, overdue = svc.followups_due(db.session(), me, flow.tokyo_today())
     proposals = flow.overdue_proposals(db.session(), me)
     return {"due_week": week, "due_overdue": overdue, "proposals_overdue": proposals, "case_worker": True}
+
+
+from webapp.cases import record_views  # noqa: E402, F401  (plans, households, meetings: routes on bp)

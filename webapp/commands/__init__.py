@@ -99,6 +99,7 @@ def register_commands(group: click.Group) -> None:
         organizer.send_reconfirmations,
         cases.load_demo_staff,
         cases.purge_cases,
+        cases.intake_routes,
         security.purge_login_attempts,
         security.send_mail,
         worker.worker,

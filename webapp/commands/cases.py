@@ -50,3 +50,23 @@ def purge_cases(dry_run: bool) -> None:
             session.rollback()
         return
     run_or_enqueue(tasks.purge_cases)
+
+
+@click.command("intake-routes")
+@click.argument("action", type=click.Choice(["list", "add", "rename", "retire", "restore"]), default="list")
+@click.argument("code", required=False, default="")
+@click.argument("label", required=False, default="")
+def intake_routes(action: str, code: str, label: str) -> None:
+    """The city's list of intake routes (受付の経路): list, add CODE LABEL, rename CODE LABEL, retire CODE, restore CODE."""
+    from sqlalchemy import select
+
+    from webapp.cases.models import IntakeRoute
+    from webapp.cases.services import edit_intake_route
+    from webapp.extensions import db
+
+    with db.transaction() as session:
+        if action != "list":
+            route = edit_intake_route(session, action, code, label)
+            click.echo(f"{action}: {route.code} {route.label}")
+        for r in session.scalars(select(IntakeRoute).order_by(IntakeRoute.position, IntakeRoute.id)):
+            click.echo(f"{r.code}\t{r.label}" + ("" if r.active else "\t(retired)"))

@@ -30,6 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +39,7 @@ from schedule import TZ
 
 PROPOSED_OR_LATER = frozenset({"proposed", "accompanied_visit", "trial", "participating", "settled"})
 PARTICIPATING = frozenset({"participating", "settled"})
+HOST_TOOK_IN = frozenset({"accompanied_visit", "trial", "participating", "settled"})
 UNMET_OUTCOMES = ("no_suitable_activity", "host_no_capacity")
 SETTLE_DAYS = 90
 SMALL = 5  # counts below this (and above 0) are suppressed in exports
@@ -52,10 +54,11 @@ class PersonRow:
     id: int
     office_id: int
     field: str
-    first_contact: date
+    first_contact: date  # 受付日 (received_on; the day the record was opened on older records)
     closed_on: date | None = None
     district: str = ""
     interests: tuple[str, ...] = ()
+    outside_services: bool = False  # 既存事業の対象外
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class PlacementRow:
     events: tuple[StageEvent, ...]  # in the order they happened
     outcome: str = ""
     outcome_on: date | None = None  # the day the outcome was recorded
+    plan_id: int | None = None
+    host: str = ""  # "a<activity id>" or the host's name: one 協力企業・団体
 
     def stage_on(self, day: date) -> str | None:
         """The stage at the end of ``day`` (None before the placement existed)."""
@@ -91,6 +96,32 @@ class FollowUpRow:
     wellbeing_scale: str = ""
     wellbeing_score: int | None = None
     is_baseline: bool = False
+    is_watch: bool = False  # 見守り after closing: not 定着支援
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    id: int
+    person_id: int
+    version: int
+    made_on: date
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    id: int
+    office_id: int
+    kind: str
+    held_on: date
+    person_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class OutputRow:
+    id: int
+    office_id: int
+    kind: str
+    done_on: date | None
 
 
 @dataclass(frozen=True)
@@ -106,6 +137,9 @@ class KpiRows:
     persons: list[PersonRow] = field(default_factory=list)
     placements: list[PlacementRow] = field(default_factory=list)
     followups: list[FollowUpRow] = field(default_factory=list)
+    plans: list[PlanRow] = field(default_factory=list)
+    meetings: list[MeetingRow] = field(default_factory=list)
+    outputs: list[OutputRow] = field(default_factory=list)
 
 
 # ── figures out ─────────────────────────────────────────────────────────────────────────────────
@@ -171,6 +205,24 @@ class KpiReport:
     unmet: list[UnmetRow]
     # Distinct people per district (interest ignored), for the unmet-needs map layer.
     unmet_by_district: dict[str, UnmetRow] = field(default_factory=dict)
+    # 支援プラン (門真): version-1 plans made in the period; of those, 参加支援 started (打診 or later)
+    # and reached 参加中, by the end of the period, through a placement made from the plan.
+    plans_made: int = 0
+    plan_participation: Rate = Rate(0, 0)
+    plan_participating: Rate = Rate(0, 0)
+    # Meetings held in the period by kind (生駒・門真), office filter only (a meeting has no 分野).
+    meetings_by_kind: dict[str, int] = field(default_factory=dict)
+    # 芦屋: flows in the period.
+    consultations: int = 0  # 相談件数: cases received in the period
+    people_connected: int = 0  # first participation ever falls in the period
+    outside_services_connected: int = 0  # of those, people outside existing services
+    partner_hosts: int = 0  # distinct hosts that took someone in (同行見学 or later) in the period
+    places_created: int = 0  # meeting outputs "new place" done in the period
+    collaboration_cases: int = 0  # distinct people discussed at a meeting held in the period
+
+    @property
+    def meetings_held(self) -> int:
+        return sum(self.meetings_by_kind.values())
 
     @property
     def target_met(self) -> bool | None:
@@ -187,6 +239,55 @@ def _selected(p: PersonRow, f: KpiFilter) -> bool:
 
 def _supported(p: PersonRow, f: KpiFilter) -> bool:
     return p.first_contact <= f.end and (p.closed_on is None or p.closed_on >= f.start)
+
+
+def _plans(rows: KpiRows, selected: dict[int, PersonRow], f: KpiFilter) -> tuple[int, Rate, Rate]:
+    made = [p for p in rows.plans if p.person_id in selected and p.version == 1 and f.start <= p.made_on <= f.end]
+    plan_ids_of: dict[int, set[int]] = defaultdict(set)
+    for p in rows.plans:
+        plan_ids_of[p.person_id].add(p.id)
+    started = reached = 0
+    for plan in made:
+        linked = [pl for pl in rows.placements if pl.person_id == plan.person_id and pl.plan_id in plan_ids_of[plan.person_id]]
+        started += bool(_first_reached(linked, PROPOSED_OR_LATER, f.end))
+        reached += bool(_first_reached(linked, PARTICIPATING, f.end))
+    return len(made), Rate(started, len(made)), Rate(reached, len(made))
+
+
+def _flows(rows: KpiRows, selected: dict[int, PersonRow], f: KpiFilter) -> dict[str, Any]:
+    """The 芦屋 and meeting indicators: events dated in the period."""
+
+    def inside(day: date | None) -> bool:
+        return day is not None and f.start <= day <= f.end
+
+    by_person: dict[int, list[PlacementRow]] = defaultdict(list)
+    for pl in rows.placements:
+        if pl.person_id in selected:
+            by_person[pl.person_id].append(pl)
+    # First participation over the whole history: someone who started last year is not counted again.
+    first_ever = {pid: _first_reached(pls, PARTICIPATING, date.max) for pid, pls in by_person.items()}
+    connected = {pid for pid, d in first_ever.items() if inside(d)}
+    hosts = {
+        pl.host or f"placement-{pl.id}"
+        for pls in by_person.values() for pl in pls
+        if any(e.to_stage in HOST_TOOK_IN and inside(e.on) for e in pl.events)
+    }  # fmt: skip
+    meetings = [m for m in rows.meetings if (f.office_id is None or m.office_id == f.office_id) and inside(m.held_on)]
+    kinds: dict[str, int] = defaultdict(int)
+    for m in meetings:
+        kinds[m.kind] += 1
+    return {
+        "consultations": sum(1 for p in selected.values() if inside(p.first_contact)),
+        "people_connected": len(connected),
+        "outside_services_connected": sum(1 for pid in connected if selected[pid].outside_services),
+        "partner_hosts": len(hosts),
+        "places_created": sum(
+            1 for o in rows.outputs
+            if o.kind == "new_place" and inside(o.done_on) and (f.office_id is None or o.office_id == f.office_id)
+        ),
+        "collaboration_cases": len({pid for m in meetings for pid in m.person_ids if pid in selected}),
+        "meetings_by_kind": dict(kinds),
+    }
 
 
 def _first_reached(placements: Iterable[PlacementRow], stages: frozenset[str], until: date) -> date | None:
@@ -288,7 +389,7 @@ def compute_kpis(rows: KpiRows, f: KpiFilter, *, target: float = 0.5, as_of: dat
 
     due_person = [
         fu for fu in rows.followups
-        if fu.person_id in supported and fu.target == "person" and f.start <= fu.due_on <= horizon
+        if fu.person_id in supported and fu.target == "person" and not fu.is_watch and f.start <= fu.due_on <= horizon
     ]
     on_time = sum(1 for fu in due_person if fu.done_on is not None and fu.done_on <= fu.due_on)
     late = sum(1 for fu in due_person if fu.done_on is not None and fu.due_on < fu.done_on <= as_of)
@@ -298,6 +399,7 @@ def compute_kpis(rows: KpiRows, f: KpiFilter, *, target: float = 0.5, as_of: dat
     ]
     host_done = sum(1 for fu in due_host if fu.done_on is not None and fu.done_on <= as_of)
     unmet, unmet_by_district = _unmet(selected, rows.placements, f)
+    plans_made, plan_participation, plan_participating = _plans(rows, selected, f)
 
     return KpiReport(
         filter=f,
@@ -317,6 +419,10 @@ def compute_kpis(rows: KpiRows, f: KpiFilter, *, target: float = 0.5, as_of: dat
         wellbeing=_wellbeing(set(supported), rows.followups, f.end),
         unmet=unmet,
         unmet_by_district=unmet_by_district,
+        plans_made=plans_made,
+        plan_participation=plan_participation,
+        plan_participating=plan_participating,
+        **_flows(rows, selected, f),
     )
 
 
@@ -372,48 +478,54 @@ def load_rows(session: Session, office_id: int | None = None) -> KpiRows:
     from webapp.cases.models import FollowUp, Person, Placement, PlacementEvent
 
     people_q = select(
-        Person.id, Person.office_id, Person.field, Person.created_at, Person.closed_at, Person.district, Person.interests
-    )
+        Person.id, Person.office_id, Person.field, Person.created_at, Person.closed_at, Person.district, Person.interests,
+        Person.received_on, Person.outside_existing_services,
+    )  # fmt: skip
     if office_id is not None:
         people_q = people_q.where(Person.office_id == office_id)
     persons = []
-    for pid, oid, fld, created, closed, district, interests in session.execute(people_q):
+    for pid, oid, fld, created, closed, district, interests, received, outside in session.execute(people_q):
         persons.append(
             PersonRow(
                 id=pid,
                 office_id=oid,
                 field=fld,
-                first_contact=tokyo_date(created) or date.min,
+                first_contact=received or tokyo_date(created) or date.min,
                 closed_on=tokyo_date(closed),
                 district=district or "",
                 interests=tuple(interests or ()),
+                outside_services=bool(outside),
             )
         )
+    meetings, outputs = _meeting_rows(session, office_id)
     if not persons:
-        return KpiRows()
+        return KpiRows(meetings=meetings, outputs=outputs)
     # A subquery rather than a list of ids: no parameter limit however many people there are.
     ids = people_q.with_only_columns(Person.id)
     events: dict[int, list[StageEvent]] = defaultdict(list)
     ev_q = (
-        select(PlacementEvent.placement_id, PlacementEvent.at, PlacementEvent.to_stage)
+        select(PlacementEvent.placement_id, PlacementEvent.at, PlacementEvent.to_stage, PlacementEvent.occurred_on)
         .join(Placement, Placement.id == PlacementEvent.placement_id)
         .where(Placement.person_id.in_(ids))
-        .order_by(PlacementEvent.placement_id, PlacementEvent.at, PlacementEvent.id)
+        .order_by(PlacementEvent.placement_id, PlacementEvent.id)
     )
-    for placement_id, at, to_stage in session.execute(ev_q):
-        events[placement_id].append(StageEvent(tokyo_date(at) or date.min, to_stage))
+    for placement_id, at, to_stage, occurred_on in session.execute(ev_q):
+        events[placement_id].append(StageEvent(occurred_on or tokyo_date(at) or date.min, to_stage))
     placements = [
         PlacementRow(
             id=plid,
             person_id=person_id,
             events=tuple(events.get(plid, ())),
             outcome=outcome or "",
-            outcome_on=tokyo_date(changed) if outcome else None,
+            outcome_on=(events[plid][-1].on if events.get(plid) else tokyo_date(changed)) if outcome else None,
+            plan_id=plan_id,
+            host=f"a{activity_id}" if activity_id else (host_name or ""),
         )
-        for plid, person_id, outcome, changed in session.execute(
-            select(Placement.id, Placement.person_id, Placement.outcome, Placement.stage_changed_at).where(
-                Placement.person_id.in_(ids)
-            )
+        for plid, person_id, outcome, changed, plan_id, activity_id, host_name in session.execute(
+            select(
+                Placement.id, Placement.person_id, Placement.outcome, Placement.stage_changed_at, Placement.plan_id,
+                Placement.activity_id, Placement.host_name,
+            ).where(Placement.person_id.in_(ids))
         )
     ]
     followups = [
@@ -422,12 +534,13 @@ def load_rows(session: Session, office_id: int | None = None) -> KpiRows:
             person_id=person_id,
             target=target,
             due_on=due_on,
-            done_on=tokyo_date(done_at),
+            done_on=done_on or tokyo_date(done_at),
             wellbeing_scale=scale or "",
             wellbeing_score=score,
             is_baseline=bool(baseline),
+            is_watch=bool(watch),
         )
-        for fid, person_id, target, due_on, done_at, scale, score, baseline in session.execute(
+        for fid, person_id, target, due_on, done_at, scale, score, baseline, watch, done_on in session.execute(
             select(
                 FollowUp.id,
                 FollowUp.person_id,
@@ -437,7 +550,43 @@ def load_rows(session: Session, office_id: int | None = None) -> KpiRows:
                 FollowUp.wellbeing_scale,
                 FollowUp.wellbeing_score,
                 FollowUp.is_baseline,
+                FollowUp.is_watch,
+                FollowUp.done_on,
             ).where(FollowUp.person_id.in_(ids))
         )
     ]
-    return KpiRows(persons, placements, followups)
+    from webapp.cases.plan_models import SupportPlan
+
+    plans = [
+        PlanRow(plan_id, person_id, version, made_on)
+        for plan_id, person_id, version, made_on in session.execute(
+            select(SupportPlan.id, SupportPlan.person_id, SupportPlan.version, SupportPlan.made_on).where(
+                SupportPlan.person_id.in_(ids)
+            )
+        )
+    ]
+    return KpiRows(persons, placements, followups, plans, meetings, outputs)
+
+
+def _meeting_rows(session: Session, office_id: int | None) -> tuple[list[MeetingRow], list[OutputRow]]:
+    """Meetings and their outputs (ids, kinds and dates only: no case part, no theme text)."""
+    from webapp.cases.plan_models import Meeting, MeetingCase, MeetingOutput
+
+    q = select(Meeting.id, Meeting.office_id, Meeting.kind, Meeting.held_on)
+    if office_id is not None:
+        q = q.where(Meeting.office_id == office_id)
+    linked: dict[int, list[int]] = defaultdict(list)
+    for meeting_id, person_id in session.execute(
+        select(MeetingCase.meeting_id, MeetingCase.person_id).where(MeetingCase.meeting_id.in_(q.with_only_columns(Meeting.id)))
+    ):
+        linked[meeting_id].append(person_id)
+    meetings = [MeetingRow(mid, oid, kind, held, tuple(linked.get(mid, ()))) for mid, oid, kind, held in session.execute(q)]
+    outputs = [
+        OutputRow(out_id, oid, kind, done)
+        for out_id, oid, kind, done in session.execute(
+            select(MeetingOutput.id, Meeting.office_id, MeetingOutput.kind, MeetingOutput.done_on)
+            .join(Meeting, Meeting.id == MeetingOutput.meeting_id)
+            .where(Meeting.id.in_(q.with_only_columns(Meeting.id)))
+        )
+    ]
+    return meetings, outputs

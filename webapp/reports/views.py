@@ -30,6 +30,7 @@ from webapp.imports.exports import escape_cell
 from webapp.listings.models.place import District
 from webapp.listings.taxonomy import taxonomy
 from webapp.reports.coverage import CoverageReport, coverage_geojson, coverage_report
+from webapp.reports.indicators import INDICATOR_HEADER, Indicator, indicator_table, indicators, targets
 from webapp.reports.kpis import (
     KpiFilter,
     KpiReport,
@@ -106,12 +107,12 @@ def _parse_date(raw: str | None, default: date, name: str, errors: dict[str, str
         return default
 
 
-def parse_kpi_form() -> KpiForm:
+def parse_kpi_form(start_key: str = "start", end_key: str = "end") -> KpiForm:
     """Period, office and 分野 from the query string; a user without all-office rights sees their own."""
     today = _today()
     errors: dict[str, str] = {}
-    start = _parse_date(request.args.get("start"), fiscal_year_start(today), "start", errors)
-    end = _parse_date(request.args.get("end"), today, "end", errors)
+    start = _parse_date(request.args.get(start_key), fiscal_year_start(today), "start", errors)
+    end = _parse_date(request.args.get(end_key), today, "end", errors)
     if end < start:
         errors["end"] = _("終了日は開始日より後にしてください。")
         start, end = fiscal_year_start(today), today
@@ -133,6 +134,11 @@ def parse_kpi_form() -> KpiForm:
         errors["field"] = _("選べない分野です。")
         fld = ""
     return KpiForm(start, end, office_id, fld, errors, offices, all_offices)
+
+
+def _indicators(report: KpiReport) -> list[Indicator]:
+    cfg = settings()
+    return indicators(report, targets(cfg.kpi_targets, cfg.kpi_placement_target_pct))
 
 
 def _kpis(form: KpiForm) -> tuple[KpiReport, dict[str, KpiReport]]:
@@ -330,6 +336,8 @@ def reports() -> str:
         r=report,
         fields=fields,
         kpi_rows=kpi_table(report, suppressed=False),
+        indicators=_indicators(report),
+        json_url=url_for("reports.reports_kpis_json", **_json_args(form)),
         field_rows=field_table(fields, suppressed=False),
         unmet_rows=unmet_table(report, lang, suppressed=False),
         field_names=FIELD_LABELS,
@@ -367,13 +375,41 @@ def reports_unmet_geojson() -> Response:
     return jsonify({"type": "FeatureCollection", "features": features, "unmet_without_district": elsewhere})
 
 
+def _json_args(form: KpiForm) -> dict[str, Any]:
+    out: dict[str, Any] = {"from": form.start.isoformat(), "to": form.end.isoformat()}
+    if form.office_id is not None and form.all_offices:
+        out["office"] = form.office_id
+    return out
+
+
+@bp.route("/reports/kpis.json")
+@require(Permission.REPORTS_READ)
+def reports_kpis_json() -> Response | tuple[Response, int]:
+    """The indicators, machine-readable: ?from=YYYY-MM-DD&to=YYYY-MM-DD[&office=ID] (exact figures,
+    for staff with the report permission, like the page; audited)."""
+    form = parse_kpi_form("from", "to")
+    asked = request.args.get("office", "")
+    if asked and not form.all_offices and asked != str(form.office_id):
+        abort(403)
+    if form.errors:
+        return jsonify({"errors": form.errors}), 400
+    report, _fields = _kpis(form)
+    _audit("reports.kpi.view", form, format="json")
+    return jsonify({
+        "from": form.start.isoformat(),
+        "to": form.end.isoformat(),
+        "office": form.office_id,
+        "indicators": [i.as_json() for i in _indicators(report)],
+    })
+
+
 @bp.route("/reports/kpis.csv")
 @require(Permission.REPORTS_READ)
 def reports_kpis_csv() -> Response:
     form = parse_kpi_form()
     report, _fields = _kpis(form)
     _audit("reports.kpi.export", form, format="csv")
-    return csv_response(KPI_HEADER, kpi_table(report, suppressed=True), "kpis")
+    return csv_response(INDICATOR_HEADER, indicator_table(_indicators(report), suppressed=True), "kpis")
 
 
 @bp.route("/reports/unmet.csv")
@@ -394,6 +430,7 @@ def reports_kpis_xlsx() -> Response:
     lang = current_lang()
     return xlsx_response(
         [
+            (_("指標"), INDICATOR_HEADER, indicator_table(_indicators(report), suppressed=True)),
             (_("KPI"), KPI_HEADER, kpi_table(report, suppressed=True)),
             (_("分野別"), FIELD_HEADER, field_table(fields, suppressed=True)),
             (_("未充足ニーズ"), UNMET_HEADER, unmet_table(report, lang, suppressed=True)),
