@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from gis.coords import check_point, parse_coordinate
@@ -22,7 +23,8 @@ from importers.records import ActivityRecord, GeocodeLevel, ReadResult, RowIssue
 from importers.values import parse_bool, parse_capacity, parse_cost, parse_date, valid_email, valid_url
 from importers.vocab import SPLIT_RE, load_vocab
 from jatext.normalize import clean, fold, normalize_phone, normalize_postcode
-from schedule.model import Schedule
+from schedule.model import TZ, Schedule
+from schedule.notes import NoteReading, apply_closures, classify_note
 from schedule.parse_ja import parse_schedule_text as _parse_schedule_text
 from schedule.parse_ja import parse_time
 
@@ -225,7 +227,7 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
     if lat is None:
         draft.append("no_location")
 
-    schedule, schedule_text, needs_review, sched_issues = _schedule(raw)
+    schedule, schedule_text, needs_review, sched_issues, note_kind = _schedule(raw)
     issues.extend(sched_issues)
 
     cost_parts = [p for p in (raw.get("cost"), raw.get("cost_detail")) if p]
@@ -315,6 +317,7 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
         status_hint=status_hint,
         row=n,
         draft_reasons=draft,
+        note_kind=note_kind,
     )
     return record, issues
 
@@ -431,7 +434,51 @@ def _fmt_time(t: Any) -> str:
     return t.strftime("%H:%M") if t is not None else ""
 
 
-def _schedule(raw: RawRow) -> tuple[Schedule | None, str | None, bool, list[RowIssue]]:
+NOTE_KIND_WORDS: dict[str, tuple[str, str]] = {
+    "conditional": ("条件付き", "conditional"),
+    "seasonal": ("時期による", "seasonal"),
+    "other": ("読み取れない文", "not understood"),
+}
+
+
+def _closure_years() -> tuple[int, ...]:
+    """Years whose 年末年始 become exclusion dates: this one and the next two (Japan time)."""
+    this = datetime.now(TZ).year
+    return (this, this + 1, this + 2)
+
+
+def _schedule(raw: RawRow) -> tuple[Schedule | None, str | None, bool, list[RowIssue], str | None]:
+    note = raw.get("schedule_note")
+    reading = classify_note(note)
+    sched, text, review, issues = _schedule_parts(raw, reading)
+    return sched, text, review, issues, reading.kind
+
+
+def _note_review(raw: RawRow, reading: NoteReading, problems: list[str]) -> list[RowIssue]:
+    out = []
+    for clause in reading.review:
+        kind = classify_note(clause).kind or "other"
+        ja, en = NOTE_KIND_WORDS.get(kind, NOTE_KIND_WORDS["other"])
+        out.append(issue("schedule_note_review", raw.row, raw.col("schedule_note"), value=clause, kind_ja=ja, kind_en=en))
+    for problem in problems:
+        out.append(issue("schedule_needs_review", raw.row, raw.col("schedule_note"), value=raw.get("schedule_note"), reason=problem))
+    return out
+
+
+def _rule_of(sched: Schedule | None) -> tuple[Any, ...]:
+    return () if sched is None else (sched.rrule, sched.skip_holidays, sched.exdates, sched.rdates)
+
+
+def _with_note(
+    raw: RawRow, sched: Schedule, shown: str, reading: NoteReading, issues: list[RowIssue]
+) -> tuple[Schedule | None, str | None, bool, list[RowIssue]]:
+    """A rule read from the columns, with the note's closures applied and its conditions flagged."""
+    sched, problems = apply_closures(_with_text(sched, shown), reading, years=_closure_years())
+    flagged = _note_review(raw, reading, problems)
+    return sched, shown, bool(flagged), issues + flagged
+
+
+def _schedule_parts(raw: RawRow, reading: NoteReading) -> tuple[Schedule | None, str | None, bool, list[RowIssue]]:
     n = raw.row
     issues: list[RowIssue] = []
     times: dict[str, Any] = {}
@@ -483,16 +530,24 @@ def _schedule(raw: RawRow) -> tuple[Schedule | None, str | None, bool, list[RowI
         composed = " ".join(p for p in (weekdays, _range_text(start, end), note) if p)
         shown = text or composed
         column = raw.col("weekdays")
+        if reading.open_all_day and start == end and start is not None and start.hour == 0 and start.minute == 0:
+            # 00:00–00:00 with 「終日開放」: the whole day, not an end before its start.
+            issues.append(issue("all_day", n, raw.col("end_time"), value=note))
+            start_cell = end_cell = None
+        plain_first = parse_schedule_text(weekdays, start=start_cell, end=end_cell)
+        plain_ok = plain_first.schedule is not None and not plain_first.needs_review
+        if note and plain_ok and not reading.needs_review:
+            return _with_note(raw, plain_first.schedule, shown, reading, issues)  # type: ignore[arg-type]
         parsed = parse_schedule_text(
             f"{weekdays}（{note}）" if note else weekdays, start=start_cell, end=end_cell
         )
-        if parsed.schedule is not None and not parsed.needs_review:
+        used_note = not plain_ok or _rule_of(parsed.schedule) != _rule_of(plain_first.schedule)
+        if parsed.schedule is not None and not parsed.needs_review and (not note or used_note):
+            # The schedule parser reads a few more closures (「8月は休み」 as BYMONTH); a note it
+            # passed over (「通常時は施錠」) is not an "every week" and goes to review below.
             return _with_text(parsed.schedule, shown), shown, False, issues
-        if note:
-            plain = parse_schedule_text(weekdays, start=start_cell, end=end_cell)
-            if plain.schedule is not None and not plain.needs_review:
-                issues.append(issue("schedule_needs_review", n, raw.col("schedule_note"), value=note, reason="特記事項を解釈できません"))
-                return _with_text(plain.schedule, shown), shown, True, issues
+        if note and plain_ok:
+            return _with_note(raw, plain_first.schedule, shown, reading, issues)  # type: ignore[arg-type]
         issues.append(issue("schedule_needs_review", n, column, value=composed, reason=parsed.reason or "不明"))
         sched = _with_text(parsed.schedule, shown) if parsed.schedule is not None else None
         return sched, shown, True, issues
@@ -537,8 +592,8 @@ def _schedule(raw: RawRow) -> tuple[Schedule | None, str | None, bool, list[RowI
             issues.append(issue("invalid_time", n, raw.col("end_time"), value=str(exc)))
             return None, shown, True, issues
         if note:
-            issues.append(issue("schedule_needs_review", n, raw.col("schedule_note"), value=note, reason="特記事項を解釈できません"))
-        return sched, shown, bool(note), issues
+            return _with_note(raw, sched, shown, reading, issues)
+        return sched, shown, False, issues
 
     if start or end or note:
         shown = " ".join(p for p in (_range_text(start, end), note) if p)

@@ -103,6 +103,16 @@ CODES: dict[str, tuple[Severity, str, str]] = {
         "開催日時を自動で解釈できません（{reason}）。文章のまま残し、要確認にします（\"{value}\"）",
         'schedule could not be interpreted; kept as text and flagged for review ("{value}")',
     ),
+    "schedule_note_review": (
+        "warning",
+        "特記事項「{value}」は曜日・時間の規則で表せません（{kind_ja}）。規則はそのまま、要確認にします",
+        'the note "{value}" cannot be expressed by the weekly rule ({kind_en}); rule kept, flagged for review',
+    ),
+    "all_day": (
+        "warning",
+        "00:00〜00:00 と「{value}」から終日開放として取り込みます（時刻なし）",
+        '00:00–00:00 with "{value}" is read as open all day (no times)',
+    ),
     "invalid_rrule": (
         "warning",
         "繰り返しルール（RRULE）が正しくありません（{value}）。要確認にします",

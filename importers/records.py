@@ -95,6 +95,9 @@ class ActivityRecord:
     # position of the feature/placemark/service).  Excluded from equality on purpose.
     row: int = field(default=0, compare=False)
     draft_reasons: list[str] = field(default_factory=list)
+    # What the 特記事項 said (schedule.notes kinds: closure, conditional, …), for the report's
+    # counts; provenance like ``row``, so not part of equality.
+    note_kind: str | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (schedule via Schedule.to_dict())."""
@@ -137,6 +140,15 @@ class ReadResult(HasIssues):
     rejected_ids: dict[str, int] = field(default_factory=dict)
 
     @property
+    def note_kinds(self) -> dict[str, int]:
+        """How many kept rows had a 特記事項 of each kind (schedule.notes.NOTE_KINDS)."""
+        counts: dict[str, int] = {}
+        for record in self.records:
+            if record.note_kind:
+                counts[record.note_kind] = counts.get(record.note_kind, 0) + 1
+        return counts
+
+    @property
     def unidentified_rows(self) -> list[int]:
         """Rejected rows whose ID could not be read: they may stand for any stored listing."""
         return sorted(self.rejected_rows - set(self.rejected_ids.values()))
@@ -151,6 +163,7 @@ class ReadResult(HasIssues):
             "rejected_ids": dict(sorted(self.rejected_ids.items(), key=lambda item: item[1])),
             "unidentified_rows": self.unidentified_rows,
             "unknown_columns": list(self.unknown_columns),
+            "note_kinds": self.note_kinds,
             "issues": [i.to_dict() for i in self.issues],
         }
 

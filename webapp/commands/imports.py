@@ -21,6 +21,15 @@ from webapp.imports.service import ImportReport
 
 REJECTED_SHOWN = 200
 
+NOTE_KIND_ORDER = ("closure", "open_all_day", "conditional", "seasonal", "other")
+NOTE_KIND_LABELS = {
+    "closure": ("休館日として規則に反映", "closures applied to the rule"),
+    "open_all_day": ("終日開放", "open all day"),
+    "conditional": ("条件付き・要確認", "conditional, flagged for review"),
+    "seasonal": ("時期による・要確認", "seasonal, flagged for review"),
+    "other": ("読み取れない・要確認", "not understood, flagged for review"),
+}
+
 
 def _print_report(report: ImportReport) -> None:
     mode = " (dry run: nothing was written / 試行のみ・書き込みなし)" if report.dry_run else ""
@@ -36,6 +45,11 @@ def _print_report(report: ImportReport) -> None:
     )
     for ja, en in report.notes:
         click.echo(f"  note: {ja} / {en}")
+    if report.note_kinds:
+        click.echo("schedule notes / 特記事項:")
+        for kind, n in sorted(report.note_kinds.items(), key=lambda kv: NOTE_KIND_ORDER.index(kv[0])):
+            ja, en = NOTE_KIND_LABELS[kind]
+            click.echo(f"  {kind:<13}{n:>7}  {ja} / {en}")
     rejections = report.rejections()
     if rejections:
         click.echo("rejected rows / 却下した行:")
