@@ -94,6 +94,7 @@ def build_records(
     # Rows are independent until the duplicate-ID check below: built in worker processes when
     # the command line allows it (a 100k-row file), in order.
     built = fork_map(functools.partial(build_record, geocoder=geocoder), kept)
+    built = _distinguish_generated_ids(kept, built)
     for raw, (record, row_issues) in zip(kept, built, strict=True):
         if record is not None:
             first = seen_ids.get(record.source_id)
@@ -123,6 +124,57 @@ def build_records(
         total_rows=total,
         rejected_ids=rejected_ids,
     )
+
+
+def _distinguish_generated_ids(
+    rows: list[RawRow], built: list[tuple[ActivityRecord | None, list[RowIssue]]]
+) -> list[tuple[ActivityRecord | None, list[RowIssue]]]:
+    """Rows without an ID cell whose name + address meet get IDs from what tells them apart.
+
+    A facility listed twice with two 種別, or one organiser's pins at three places (a My Maps
+    layer), are different rows of the same name: 種別 first, then the position, then — when the
+    rows still differ in some other cell — their order among the rows that share the rest.  A
+    row equal to an earlier one in every cell is a repeat, said in words ("row 94 repeats row
+    22").  A row whose name + address is unique keeps the ID it always had (re-imports match).
+    """
+    groups: dict[str, list[int]] = {}
+    for i, (raw, (record, _issues)) in enumerate(zip(rows, built, strict=True)):
+        if record is not None and not raw.get("id"):
+            groups.setdefault(record.source_id, []).append(i)
+    out = list(built)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        seen_content: dict[tuple[Any, ...], int] = {}
+        by_key: dict[str, int] = {}
+        for i in members:
+            raw = rows[i]
+            record, row_issues = out[i]
+            assert record is not None
+            content = _content_key(raw)
+            first = seen_content.get(content)
+            if first is not None:
+                out[i] = (None, [*row_issues, issue("repeated_row", raw.row, None, first=first)])
+                continue
+            seen_content[content] = raw.row
+            point = "" if record.lat is None or record.lon is None else f"{record.lat:.6f},{record.lon:.6f}"
+            key = "|".join((record.source_id, fold(record.category_text or ""), point))
+            nth = by_key.get(key, 0)
+            by_key[key] = nth + 1
+            if nth:
+                key = f"{key}|{nth}"  # last resort: the order among rows alike in all of the above
+            new_id = hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+            out[i] = (dataclasses.replace(record, source_id=new_id), row_issues)
+    return out
+
+
+def _content_key(raw: RawRow) -> tuple[Any, ...]:
+    return (tuple(sorted((k, fold(v)) for k, v in raw.values.items() if v and v.strip())),
+            tuple(sorted((k, fold(v)) for k, v in raw.extra.items() if v and v.strip() and k not in _POSITION_ONLY)))
+
+
+# Cells that say where a row sits in the list, not what it lists: a repeat differs only in these.
+_POSITION_ONLY = frozenset({"NO", "No.", "連番", "番号", "row"})
 
 
 def _readable_id(raw: RawRow) -> str | None:

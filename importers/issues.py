@@ -22,6 +22,11 @@ CODES: dict[str, tuple[Severity, str, str]] = {
         "ID「{value}」が{first}行目と重複しています",
         'ID "{value}" duplicates row {first}',
     ),
+    "repeated_row": (
+        "error",
+        "{first}行目と同じ内容の行です（重複として取り込みません）",
+        "repeats row {first} (every cell the same); not imported twice",
+    ),
     # ── warnings: the row is kept (perhaps as draft) ───────────────────────────────────────
     "unknown_column": (
         "warning",

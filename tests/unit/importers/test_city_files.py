@@ -3,6 +3,7 @@ tests/fixtures/import/city, made by make_city_fixtures.py)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,42 @@ def test_the_report_counts_each_kind_of_note(koukyou: ReadResult) -> None:
     kinds = koukyou.to_report()["note_kinds"]
     assert kinds["closure"] == 2 and kinds["open_all_day"] == 1
     assert kinds["conditional"] == 2 and kinds["seasonal"] == 1
+
+
+def test_one_facility_under_two_categories_is_two_rows(koukyou: ReadResult) -> None:
+    # No ID column: the same name and address with two 種別 are two listings, not a duplicate.
+    rows = [r for r in koukyou.records if r.name == "サンプル北子育てひろば"]
+    assert {r.category for r in rows} == {"parenting", "ibasho"}
+    assert len({r.source_id for r in rows}) == 2
+    assert not koukyou.rejected_rows
+
+
+def test_my_maps_pins_of_one_organiser_are_three_listings() -> None:
+    from importers import READERS
+
+    result = READERS["kml"].read(CITY / "mymaps_three_pins.kml")
+    assert len(result.records) == 3 and not result.rejected_rows
+    assert len({r.source_id for r in result.records}) == 3
+    again = READERS["kml"].read(CITY / "mymaps_three_pins.kml")
+    assert [r.source_id for r in again.records] == [r.source_id for r in result.records]
+
+
+def test_a_repeated_row_is_named_in_words(tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "NO,名称,種別,住所\n1,サンプル会館,サロン,架空市1-1\n2,サンプル会館,居場所,架空市1-1\n3,サンプル会館,サロン,架空市1-1\n",
+        encoding="utf-8",
+    )
+    result = read_municipal_csv(path)
+    assert len(result.records) == 2 and result.rejected_rows == {4}
+    [repeat] = [i for i in result.issues if i.row == 4 and i.severity == "error"]
+    assert repeat.code == "repeated_row"
+    assert "2行目と同じ内容" in repeat.message_ja and "repeats row 2" in repeat.message_en
+    assert not re.search(r"[0-9a-f]{12}", repeat.message_ja + repeat.message_en)  # no hash shown
+
+
+def test_a_unique_row_keeps_the_id_it_always_had(koukyou: ReadResult) -> None:
+    from importers import stable_id
+
+    east = by_name(koukyou, "サンプル東公民館")
+    assert east.source_id == stable_id("サンプル東公民館", "奈良県架空市東町1-1")  # type: ignore[attr-defined]
