@@ -85,3 +85,17 @@ def test_a_unique_row_keeps_the_id_it_always_had(koukyou: ReadResult) -> None:
 
     east = by_name(koukyou, "サンプル東公民館")
     assert east.source_id == stable_id("サンプル東公民館", "奈良県架空市東町1-1")  # type: ignore[attr-defined]
+
+
+def test_papamama_geojson_addresses_and_columns_land() -> None:
+    from importers import READERS
+
+    result = READERS["geojson"].read(CITY / "papamama.geojson")
+    first, second = result.records
+    assert first.address == "奈良県架空市東町7-7" and second.address == "奈良県架空市西町8-8"
+    assert first.category_text == "認可保育所" and first.contact_phone == "0743-70-0007"
+    assert first.organization_name == "社会福祉法人サンプル会" and first.url == "https://example.jp/himawari-hoikuen"
+    assert first.schedule_text == "07:00〜19:00"
+    assert "一時保育あり" in (first.notes or "") and "0〜5歳" in (first.notes or "")
+    assert second.extra == {"満員": "1"}
+    assert not any(k in ("Add1", "Add2", "Name") for r in result.records for k in r.extra)
