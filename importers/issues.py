@@ -33,6 +33,11 @@ CODES: dict[str, tuple[Severity, str, str]] = {
         "未知の列です。値は extra に保存します",
         "unknown column; its values are kept in extra",
     ),
+    "header_guess": (
+        "warning",
+        "列名から「{field}」の列と推定しました（確からしさ {confidence}）。違う場合は対応表で直してください",
+        'read as the "{field}" column from its name (confidence {confidence}); correct it in the mapping if wrong',
+    ),
     "duplicate_column": (
         "warning",
         "同じ意味の列が複数あります。最初の列「{value}」を使います",
@@ -173,6 +178,7 @@ def issue(code: str, row: int, column: str | None = None, **fields: Any) -> RowI
     body_ja = ja.format(**text)
     body_en = en.format(**text)
     if column:
+        column = " ".join(column.split())  # a header cell with line breaks, on one line
         prefix_ja, prefix_en = f"{row}行目「{column}」: ", f"Row {row}, column {column}: "
     else:
         prefix_ja, prefix_en = f"{row}行目: ", f"Row {row}: "

@@ -138,6 +138,9 @@ class ReadResult(HasIssues):
     # stable ID from name + address): --archive-missing must not archive a listing whose row is
     # present but bad.  Keyed by ID: one HSDS service (one row) can give several records.
     rejected_ids: dict[str, int] = field(default_factory=dict)
+    # How each header cell was read (importers.columns.HeaderGuess), for the dry-run table and the
+    # admin page's "confirm or change" step; empty for formats without headers.
+    header_guesses: list[Any] = field(default_factory=list)
 
     @property
     def note_kinds(self) -> dict[str, int]:
@@ -164,6 +167,7 @@ class ReadResult(HasIssues):
             "unidentified_rows": self.unidentified_rows,
             "unknown_columns": list(self.unknown_columns),
             "note_kinds": self.note_kinds,
+            "columns": [g.to_dict() for g in self.header_guesses],
             "issues": [i.to_dict() for i in self.issues],
         }
 

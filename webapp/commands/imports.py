@@ -15,12 +15,21 @@ from typing import Any
 import click
 
 from importers import READERS, ReadResult, UnreadableFile
+from importers.columns import CANONICAL_HEADER
 from webapp.commands.common import fail
 from webapp.config import settings as current_settings
 from webapp.imports.service import ImportReport
 
 REJECTED_SHOWN = 200
 
+HOW_LABELS = {
+    "exact": ("一致", "exact"),
+    "mapping": ("対応表", "mapping"),
+    "guess": ("推定・要確認", "guess, please check"),
+    "ignored": ("使わない標準列", "standard column, not used"),
+    "duplicate": ("同じ意味の2列目（extra）", "second column for the same field (extra)"),
+    "unknown": ("未知（extra に保存）", "unknown (kept in extra)"),
+}
 NOTE_KIND_ORDER = ("closure", "open_all_day", "conditional", "seasonal", "other")
 NOTE_KIND_LABELS = {
     "closure": ("休館日として規則に反映", "closures applied to the rule"),
@@ -45,6 +54,13 @@ def _print_report(report: ImportReport) -> None:
     )
     for ja, en in report.notes:
         click.echo(f"  note: {ja} / {en}")
+    if report.columns:
+        click.echo("columns / 列:")
+        for c in report.columns:
+            target = CANONICAL_HEADER.get(c["field"], "-") if c["field"] else "-"
+            how_ja, how_en = HOW_LABELS[c["how"]]
+            sure = f" {c['confidence']:.0%}" if c["how"] == "guess" else ""
+            click.echo(f"  {' '.join(c['column'].split())}\t→ {target}\t{how_ja} / {how_en}{sure}")
     if report.note_kinds:
         click.echo("schedule notes / 特記事項:")
         for kind, n in sorted(report.note_kinds.items(), key=lambda kv: NOTE_KIND_ORDER.index(kv[0])):

@@ -33,7 +33,8 @@ class ImportReport(HasIssues):
     notes: list[tuple[str, str]] = field(default_factory=list)  # (ja, en) about the run as a whole
     changed_ids: list[int] = field(default_factory=list)  # activity ids created/updated/archived
     changed_place_ids: list[int] = field(default_factory=list)  # places whose fields changed
-    note_kinds: dict[str, int] = field(default_factory=dict)  # 特記事項 kind → rows (schedule.notes)
+    note_kinds: dict[str, int] = field(default_factory=dict)
+    columns: list[dict[str, Any]] = field(default_factory=list)  # how each header was read (HeaderGuess.to_dict)  # 特記事項 kind → rows (schedule.notes)
     index_mark: str | None = None  # the "index pending" mark set before commit (webapp.search.sync)
 
     @property
@@ -66,6 +67,7 @@ class ImportReport(HasIssues):
             "unidentified_rows": list(self.unidentified_rows),
             "unknown_columns": list(self.unknown_columns),
             "note_kinds": dict(self.note_kinds),
+            "columns": [dict(c) for c in self.columns],
             "issues": [i.to_dict() for i in self.issues],
             "notes": [{"message_ja": ja, "message_en": en} for ja, en in self.notes],
         }

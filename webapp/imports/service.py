@@ -124,7 +124,7 @@ def import_records(
     report = ImportReport(
         format=fmt, source=source, path=path, dry_run=dry_run, total_rows=result.total_rows,
         encoding=result.encoding, unknown_columns=list(result.unknown_columns),
-        note_kinds=result.note_kinds,
+        note_kinds=result.note_kinds, columns=[g.to_dict() for g in result.header_guesses],
     )
     issues = list(result.issues)
     rejected = set(result.rejected_rows)

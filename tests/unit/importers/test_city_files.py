@@ -99,3 +99,56 @@ def test_papamama_geojson_addresses_and_columns_land() -> None:
     assert "一時保育あり" in (first.notes or "") and "0〜5歳" in (first.notes or "")
     assert second.extra == {"満員": "1"}
     assert not any(k in ("Add1", "Add2", "Name") for r in result.records for k in r.extra)
+
+
+def test_own_headers_are_guessed_and_every_guess_reported() -> None:
+    result = read_municipal_csv(CITY / "pref_own_headers.csv")
+    first = result.records[0]
+    assert first.name == "サンプルにこにこ食堂" and first.address == "奈良県架空市東町5-5"
+    assert (first.lat, first.lon) == (34.6901, 135.7001) and first.organization_name == "架空NPO"
+    guesses = {" ".join(g.column.split()): g for g in result.header_guesses}
+    assert guesses["子ども食堂 名称"].field == "name" and guesses["子ども食堂 名称"].how == "guess"
+    assert guesses["経度：東経（世界測地系10進法）"].field == "lon"
+    assert guesses["開催日時"].how == "exact"
+    reported = {i.column for i in result.issues if i.code == "header_guess"}
+    assert {" ".join(g.column.split()) for g in result.header_guesses if g.how == "guess"} == reported
+    assert [c["how"] for c in result.to_report()["columns"]].count("guess") == 5
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("施設名称", "name"),
+        ("スポット名称", "name"),
+        ("子ども食堂\n名称", "name"),
+        ("経度：東経（世界測地系10進法）", "lon"),
+        ("所在地\n（住所）", "address"),
+        ("定員(人)", "capacity"),
+        ("連絡先名称", "contact_name"),
+        ("施設名称_英字", "name_en"),
+        ("FAX番号", None),
+        ("駐車場台数", None),
+    ],
+)
+def test_header_containment(header: str, field: str | None) -> None:
+    from importers.columns import describe_headers
+
+    [read] = describe_headers([header])
+    assert read.field == field
+
+
+def test_an_exact_header_wins_its_field_over_a_guess_before_it() -> None:
+    from importers.columns import describe_headers
+
+    guess, exact = describe_headers(["スポット名称", "名称"])
+    assert (guess.how, exact.how) == ("duplicate", "exact")
+
+
+def test_refused_only_without_a_name_column(tmp_path: Path) -> None:
+    from importers import UnreadableFile
+
+    path = tmp_path / "noname.csv"
+    path.write_text("住所,緯度,経度\n架空市1-1,34.69,135.70\n", encoding="utf-8")
+    with pytest.raises(UnreadableFile) as exc:
+        read_municipal_csv(path)
+    assert "名称" in exc.value.message_ja and "「住所」" in exc.value.message_ja
