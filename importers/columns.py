@@ -21,12 +21,12 @@ __all__ = [
     "CANONICAL_HEADER",
     "FIELD_ALIASES",
     "IGNORED_STANDARD",
-    "MappingError",
-    "header_key",
-    "load_mapping",
     "HeaderGuess",
+    "MappingError",
     "describe_headers",
     "guess_field",
+    "header_key",
+    "load_mapping",
     "resolve_headers",
 ]
 

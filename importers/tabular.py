@@ -6,7 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from importers.build import RawRow, build_records
-from importers.columns import CANONICAL_HEADER, describe_headers, header_score, is_ignored_standard, resolve_headers
+from importers.columns import (
+    CANONICAL_HEADER,
+    describe_headers,
+    header_score,
+    is_ignored_standard,
+    resolve_headers,
+)
 from importers.issues import issue
 from importers.records import ReadResult, RowIssue, UnreadableFile
 
