@@ -228,7 +228,8 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
     accessibility: list[str] = []
     unknown_access: list[str] = []
     for part in _split(raw.get("accessibility")):
-        code = vocab.accessibility_code(part)
+        # 「車椅子貸出有り」 lends a wheelchair; it does not say the place can be used in one.
+        code = None if _LENDS_RE.search(part) else vocab.accessibility_code(part)
         if code is None:
             issues.append(issue("unknown_accessibility", n, raw.col("accessibility"), value=part))
             unknown_access.append(part)
@@ -247,6 +248,7 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
             issues.append(issue("invalid_postcode", n, raw.col("postcode"), value=raw.get("postcode")))
             extra.setdefault(_original(raw, "postcode"), raw.get("postcode"))
 
+    contact_name = raw.get("contact_name") or None
     phone, extension = None, raw.get("extension") or None
     phone_text = raw.get("phone")
     if phone_text:
@@ -257,6 +259,15 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
         if phone is None:
             issues.append(issue("invalid_phone", n, raw.col("phone"), value=phone_text))
             extra.setdefault(_original(raw, "phone"), phone_text)
+        else:
+            phone_note = _phone_note(phone_text)
+            if phone_note:
+                # 「0743-…（東公民館）」: whose number it is.  The contact name when the file has none.
+                if not contact_name:
+                    contact_name = phone_note
+                elif phone_note not in contact_name:
+                    note = f"{CANONICAL_HEADER['phone']}: {phone}（{phone_note}）"
+                    notes = f"{notes}\n{note}" if notes else note
 
     email = raw.get("email") or None
     if email and not valid_email(email):
@@ -282,8 +293,8 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
     schedule, schedule_text, needs_review, sched_issues, note_kind = _schedule(raw)
     issues.extend(sched_issues)
 
-    cost_parts = [p for p in (raw.get("cost"), raw.get("cost_detail")) if p]
-    cost_text = " ".join(cost_parts) or None
+    basic, detail = raw.get("cost"), raw.get("cost_detail")
+    cost_text = _cost_text(basic, detail)
     cost_yen = None
     yen_text = raw.get("cost_yen")
     if yen_text:
@@ -293,7 +304,10 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
             extra.setdefault(_original(raw, "cost_yen"), yen_text)
             cost_yen = None
     if cost_text and not yen_text:
-        parsed, ok = parse_cost(cost_text)
+        # 料金（基本） is the amount; 料金（詳細） explains it (「1回500円（材料費込み）」).
+        parsed, ok = parse_cost(basic) if basic else (None, False)
+        if not ok or parsed is None:
+            parsed, ok = parse_cost(cost_text)
         if not ok:
             issues.append(issue("cost_not_understood", n, raw.col("cost"), value=cost_text))
         # 料金_円 (our export's column), when present, is the amount even when empty: a listing
@@ -336,6 +350,9 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
         source_id=source_id,
         name=name,
         name_kana=raw.get("name_kana") or None,
+        name_en=raw.get("name_en") or None,
+        description_en=raw.get_multiline("description_en") or None,
+        contact_name=contact_name,
         category=category,
         category_text=category_text,
         audiences=audiences,
@@ -379,6 +396,32 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
 _NOT_LISTED = frozenset({"inactive", "defunct", "temporarily closed", "非公開", "掲載終了", "終了", "廃止", "休止", "休止中"})
 _DRAFT_WORDS = frozenset({"下書き", "draft"})
 _LISTED = frozenset({"active", "公開", "掲載", "掲載中", "published"})
+
+
+_LENDS_RE = re.compile(r"貸出|貸し出し|貸与|レンタル")
+_PHONE_NOTE_RE = re.compile(r"[(（]([^()（）0-9]{1,40})[)）]|[:：]\s*([^0-9:：]{1,40})$")
+
+
+def _phone_note(text: str) -> str | None:
+    """The words beside a phone number (「（○○記念館）」), not an 内線 or a number."""
+    for m in _PHONE_NOTE_RE.finditer(text):
+        note = (m.group(1) or m.group(2) or "").strip()
+        if note and "内線" not in note:
+            return note
+    return None
+
+
+def _cost_text(basic: str, detail: str) -> str | None:
+    """One wording for 料金（基本） + 料金（詳細）: 「無料」 twice is 「無料」, and a detail that
+    repeats the basic amount (「500」, 「1回500円（材料費込み）」) is the detail alone."""
+    if not basic or not detail:
+        return basic or detail or None
+    b, d = fold(basic), fold(detail)
+    if b == d or b in d:
+        return detail
+    if d in b:
+        return basic
+    return f"{basic}（{detail}）"
 
 
 def _original(raw: RawRow, fld: str) -> str:

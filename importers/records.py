@@ -60,6 +60,9 @@ class ActivityRecord:
     source_id: str
     name: str
     name_kana: str | None = None
+    name_en: str | None = None  # 名称_英語: the only honest English a listing can have
+    description_en: str | None = None  # 説明_英語
+    contact_name: str | None = None  # 連絡先名称 (or the words beside the phone number)
     category: str | None = None
     category_text: str | None = None
     audiences: list[str] = field(default_factory=list)

@@ -152,3 +152,39 @@ def test_refused_only_without_a_name_column(tmp_path: Path) -> None:
     with pytest.raises(UnreadableFile) as exc:
         read_municipal_csv(path)
     assert "名称" in exc.value.message_ja and "「住所」" in exc.value.message_ja
+
+
+def test_amounts_and_annotations_are_kept(koukyou: ReadResult) -> None:
+    east = by_name(koukyou, "サンプル東公民館")
+    west = by_name(koukyou, "サンプル西ふれあいセンター")
+    assert (east.cost_yen, east.cost_text) == (0, "無料")  # type: ignore[attr-defined]  # not 「無料 無料」
+    assert (west.cost_yen, west.cost_text) == (500, "1回500円(材料費込み)")  # type: ignore[attr-defined]
+    assert east.contact_name == "東町自治会" and east.capacity == 30  # type: ignore[attr-defined]
+    assert "東公民館" in (east.notes or "")  # type: ignore[attr-defined]  # the phone's note
+    assert east.accessibility == [] and "車椅子貸出有り" in (east.notes or "")  # type: ignore[attr-defined]
+    assert east.name_en == "Sample East Community Hall"  # type: ignore[attr-defined]
+    assert east.description_en == "A community gathering place (sample)"  # type: ignore[attr-defined]
+    assert not koukyou.unknown_columns
+
+
+def test_open_all_day_is_not_an_error(koukyou: ReadResult) -> None:
+    plaza = by_name(koukyou, "サンプル中央広場")
+    assert plaza.schedule is not None and plaza.schedule.start is None and plaza.schedule.end is None  # type: ignore[attr-defined]
+    assert not plaza.schedule_needs_review and plaza.note_kind == "open_all_day"  # type: ignore[attr-defined]
+
+
+def test_a_phone_note_becomes_the_contact_name_when_there_is_none(tmp_path: Path) -> None:
+    path = tmp_path / "phone.csv"
+    path.write_text("名称,種別,電話番号\nサンプル館,サロン,0743-70-0099（サンプル記念館）\n", encoding="utf-8")
+    [record] = read_municipal_csv(path).records
+    assert record.contact_phone == "0743-70-0099" and record.contact_name == "サンプル記念館"
+
+
+def test_english_name_contact_name_survive_a_csv_round_trip(koukyou: ReadResult, tmp_path: Path) -> None:
+    from importers import write_municipal_csv
+
+    path = tmp_path / "out.csv"
+    write_municipal_csv(koukyou.records, path)
+    again = read_municipal_csv(path)
+    assert [r.name_en for r in again.records] == [r.name_en for r in koukyou.records]
+    assert [r.contact_name for r in again.records] == [r.contact_name for r in koukyou.records]
