@@ -151,6 +151,8 @@ def load_mapping(path: Path) -> dict[str, str]:
             f"cannot read the mapping file {path} ({exc})",
         ) from exc
     columns = data.get("columns")
+    if columns is None and ("categories" in data or "list" in data):
+        columns = {}  # a file that only says 「この一覧の種別」
     if not isinstance(columns, dict):
         raise MappingError(
             f"対応表ファイルに [columns] 表がありません: {path}",

@@ -15,10 +15,17 @@ from typing import Any
 import click
 
 from importers import READERS, ReadResult, UnreadableFile
-from importers.columns import CANONICAL_HEADER
+from importers.columns import CANONICAL_HEADER, load_mapping
+from importers.list_category import ListCategory, list_category
 from webapp.commands.common import fail
 from webapp.config import settings as current_settings
 from webapp.imports.service import ImportReport
+from webapp.imports.source_settings import (
+    SourceSettings,
+    load_source_settings,
+    save_source_settings,
+    settings_path,
+)
 
 REJECTED_SHOWN = 200
 
@@ -160,6 +167,14 @@ def _write_with_retries(result: ReadResult, bar: _Bar, *, fmt: str, path: Path, 
 @click.option("--dry-run", is_flag=True, help="read and compare, write nothing")
 @click.option("--source", default=None, help="source name stored with every listing (default: the file name)")
 @click.option("--map", "map_path", type=click.Path(path_type=Path), default=None, help="mapping TOML: [columns] city header = our header")
+@click.option(
+    "--category", "every_category", default=None,
+    help="この一覧の種別: one category (code or Japanese label) for every row of the file",
+)
+@click.option(
+    "--category-value", "category_values", multiple=True, metavar="FILE_VALUE=CATEGORY",
+    help="map one of the file's 種別 values to a category (repeatable), e.g. 認可保育所=parenting",
+)
 @click.option("--report", "report_path", type=click.Path(path_type=Path), default=None, help="write the report as JSON")
 @click.option("--archive-missing", is_flag=True, help="archive listings of this source that the file no longer has")
 @click.option(
@@ -168,6 +183,7 @@ def _write_with_retries(result: ReadResult, bar: _Bar, *, fmt: str, path: Path, 
 )
 def import_command(
     fmt: str, path: Path, dry_run: bool, source: str | None, map_path: Path | None,
+    every_category: str | None, category_values: tuple[str, ...],
     report_path: Path | None, archive_missing: bool, overwrite_edits: bool,
 ) -> None:
     """Import FORMAT (municipal-csv, xlsx, geojson, kml, hsds) from PATH; upsert by source + ID."""
@@ -178,6 +194,7 @@ def import_command(
         after_import_commit,
         default_geocoder,
         default_source_for,
+        mapping_file_category,
         read_import_file,
         validate_source,
     )
@@ -196,7 +213,14 @@ def import_command(
         # The command line may fork workers for reading and analysis (a web request never does).
         with allow_workers():
             # Read before the transaction: a retry after a lock (below) does not read the file again.
-            result = read_import_file(fmt, path, mapping_path=map_path, geocoder=default_geocoder(settings))
+            saved = load_source_settings(source_name)
+            category = _category_choice(every_category, category_values) or saved.category
+            if map_path is not None and map_path.exists():
+                category = mapping_file_category(map_path) or category
+            result = read_import_file(
+                fmt, path, mapping_path=map_path, geocoder=default_geocoder(settings),
+                mapping=saved.columns, category=category,
+            )
             report = _write_with_retries(
                 result, bar, fmt=fmt, path=path, source=source_name, dry_run=dry_run,
                 archive_missing=archive_missing, overwrite_edits=overwrite_edits,
@@ -217,12 +241,40 @@ def import_command(
             f"no --source given: the source name is {source_name!r}, from the file name; import the next "
             "version of this list with the same --source so that it updates these listings",
         ))
+    if saved and not (map_path or every_category or category_values):
+        report.notes.append((
+            f"出どころ「{source_name}」に保存した列の対応・種別の指定を使いました（{settings_path(source_name)}）",
+            f"used the column mapping and category choice saved for source {source_name!r} ({settings_path(source_name)})",
+        ))
+    elif (map_path or every_category or category_values) and not report.dry_run:
+        columns = {**saved.columns, **(load_mapping(map_path) if map_path else {})}
+        where = save_source_settings(source_name, SourceSettings(columns=columns, category=category or ListCategory()))
+        report.notes.append((
+            f"この列の対応・種別の指定を出どころ「{source_name}」の次の取り込みのために保存しました（{where}）",
+            f"saved this column mapping and category choice for the next import of source {source_name!r} ({where})",
+        ))
     _print_report(report)
     if note:
         click.echo(f"note: {note}")
     if report_path is not None:
         report_path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     sys.exit(report.exit_code)
+
+
+def _category_choice(every: str | None, values: tuple[str, ...]) -> ListCategory | None:
+    if not every and not values:
+        return None
+    pairs: dict[str, str] = {}
+    for item in values:
+        value, sep, target = item.partition("=")
+        if not sep or not value.strip() or not target.strip():
+            fail(f"--category-value wants FILE_VALUE=CATEGORY, got {item!r}", 2)
+        pairs[value.strip()] = target.strip()
+    try:
+        return list_category(every, pairs)
+    except UnreadableFile as exc:
+        fail(f"{exc.message_en} / {exc.message_ja}", 2)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @click.command("export")

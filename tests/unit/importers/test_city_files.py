@@ -188,3 +188,23 @@ def test_english_name_contact_name_survive_a_csv_round_trip(koukyou: ReadResult,
     again = read_municipal_csv(path)
     assert [r.name_en for r in again.records] == [r.name_en for r in koukyou.records]
     assert [r.contact_name for r in again.records] == [r.contact_name for r in koukyou.records]
+
+
+def test_list_category_for_every_row_publishes_a_list_outside_the_taxonomy() -> None:
+    from importers.list_category import apply_list_category, list_category
+
+    result = read_municipal_csv(CITY / "hoikusho_list.csv")
+    assert {r.status_hint for r in result.records} == {"draft"}
+    chosen = apply_list_category(result, list_category("子育てひろば"))
+    assert {(r.category, r.status_hint) for r in chosen.records} == {("parenting", "published")}
+    assert [r.category_text for r in chosen.records] == ["認可保育所", "小規模保育", "認定こども園"]  # wording kept
+    assert not [i for i in chosen.issues if i.code == "unknown_category"]
+
+
+def test_list_category_mapping_leaves_unmapped_values_as_before() -> None:
+    from importers.list_category import apply_list_category, list_category
+
+    result = read_municipal_csv(CITY / "hoikusho_list.csv")
+    chosen = apply_list_category(result, list_category(None, {"認可保育所": "parenting"}))
+    assert [r.category for r in chosen.records] == ["parenting", None, None]
+    assert [i.row for i in chosen.issues if i.code == "unknown_category"] == [3, 4]
