@@ -65,6 +65,15 @@ def read_table(
     h = find_header(text_rows, mapping)
     header_line, headers = text_rows[h]
     headers = [c.strip() for c in headers]
+    lowered = {h.lower() for h in headers}
+    if {"id", "name", "organization_id"} <= lowered and not mapping:
+        # HSDS services.csv alone: its locations, schedules and costs are in the other tables.
+        raise UnreadableFile(
+            "HSDS の services.csv のようです。ほかの表（locations.csv など）と一緒に、ZIP またはフォルダを"
+            "形式 hsds で取り込んでください",
+            "this looks like an HSDS services.csv: import it with the other tables (locations.csv …), "
+            "as a zip or directory, with the format hsds",
+        )
     known, extra_cols, dupes = resolve_headers(headers, mapping)
     guesses = describe_headers(headers, mapping)
     if "name" not in known.values():

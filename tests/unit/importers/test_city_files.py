@@ -208,3 +208,48 @@ def test_list_category_mapping_leaves_unmapped_values_as_before() -> None:
     chosen = apply_list_category(result, list_category(None, {"認可保育所": "parenting"}))
     assert [r.category for r in chosen.records] == ["parenting", None, None]
     assert [i.row for i in chosen.issues if i.code == "unknown_category"] == [3, 4]
+
+
+@pytest.fixture(scope="module")
+def hsds_tabular() -> ReadResult:
+    from importers import READERS
+
+    return READERS["hsds"].read(CITY / "hsds_tabular")
+
+
+def test_hsds_singular_service_at_location_and_one_location_schedule(hsds_tabular: ReadResult) -> None:
+    gym, cooking = hsds_tabular.records
+    assert gym.place_name == "サンプル体育館" and (gym.lat, gym.lon) == (34.6941, 135.7041)
+    assert cooking.place_name == "サンプル調理室"
+    # The one location's schedule is the service's schedule there.
+    assert gym.schedule is not None and gym.schedule.rrule == "FREQ=WEEKLY;BYDAY=TU"
+
+
+def test_hsds_cost_options_read_and_gbp_never_yen(hsds_tabular: ReadResult) -> None:
+    gym, cooking = hsds_tabular.records
+    assert (gym.cost_yen, gym.cost_text) == (300, "1回")
+    assert cooking.cost_yen is None and cooking.cost_text == "ingredients 5 GBP"
+
+
+def test_hsds_alternate_name_is_not_the_reading(hsds_tabular: ReadResult) -> None:
+    gym = hsds_tabular.records[0]
+    assert gym.name_kana is None and gym.extra.get("別名") == "Sample exercise class"
+
+
+def test_hsds_writer_uses_the_singular_table_name(hsds_tabular: ReadResult, tmp_path: Path) -> None:
+    from importers import READERS
+    from importers.hsds import write_hsds
+
+    out = tmp_path / "pkg"
+    write_hsds(hsds_tabular.records, out)
+    assert (out / "service_at_location.csv").exists() and not (out / "service_at_locations.csv").exists()
+    again = READERS["hsds"].read(out)
+    assert [(r.place_name, r.lat) for r in again.records] == [(r.place_name, r.lat) for r in hsds_tabular.records]
+
+
+def test_a_lone_hsds_services_csv_is_not_a_municipal_list() -> None:
+    from importers import UnreadableFile
+
+    with pytest.raises(UnreadableFile) as exc:
+        read_municipal_csv(CITY / "lone_services.csv")
+    assert "hsds" in exc.value.message_en
