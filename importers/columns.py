@@ -8,6 +8,7 @@ aliases seen in city files and in the older 推奨データセット lists.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ __all__ = [
     "FIELD_ALIASES",
     "IGNORED_STANDARD",
     "HeaderGuess",
+    "NOT_USED",
     "MappingError",
     "describe_headers",
     "guess_field",
@@ -99,6 +101,9 @@ IGNORED_STANDARD: tuple[str, ...] = (
     "extra", "row", "status_hint", "draft_reasons", "lat_lon",
 )
 
+# Mapping target for "this column is not one of ours": kept in extra, never guessed again.
+NOT_USED = "-"
+
 _KEY_DROP_RE = re.compile(r"[\s_]+")
 
 
@@ -161,7 +166,7 @@ def load_mapping(path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     bad: list[str] = []
     for source, target in columns.items():
-        resolved = _resolve_target(target) if isinstance(target, str) else None
+        resolved = (NOT_USED if target == NOT_USED else _resolve_target(target)) if isinstance(target, str) else None
         if resolved is None:
             bad.append(f"{source} = {target!r}")
         else:
@@ -180,7 +185,7 @@ def _normalise_mapping(mapping: dict[str, str] | None) -> dict[str, str]:
         return {}
     out: dict[str, str] = {}
     for source, target in mapping.items():
-        resolved = _resolve_target(target)
+        resolved = NOT_USED if target == NOT_USED else _resolve_target(target)
         if resolved is None:
             raise MappingError(
                 f"対応表の列名が分かりません: {source} = {target!r}",
@@ -218,6 +223,7 @@ _WHOLE_ONLY = frozenset(header_key(a) for a in ("場所", "会場", "日時", "�
 _MIN_CONFIDENCE = 0.5
 
 
+@functools.lru_cache(maxsize=1024)
 def guess_field(header: str) -> tuple[str, float, str] | None:
     """(field, confidence, alias) for a header that contains a known name (「子ども食堂名称」 → 名称,
     「経度：東経（世界測地系10進法）」 → 経度), or None.  Exact names are not guesses (see field_for)."""
@@ -245,6 +251,8 @@ def guess_field(header: str) -> tuple[str, float, str] | None:
 def _read_header(header: str, user: dict[str, str]) -> HeaderGuess:
     key = header_key(header)
     if key in user:
+        if user[key] == NOT_USED:
+            return HeaderGuess(header, None, "mapping", 1.0)
         return HeaderGuess(header, user[key], "mapping", 1.0)
     fld = _ALIAS_INDEX.get(key)
     if fld is not None:

@@ -18,6 +18,7 @@ Kinds (counted in the import report):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -91,8 +92,10 @@ def _norm(text: str) -> str:
     return s.replace("(", "(").replace(")", ")")
 
 
+@functools.lru_cache(maxsize=4096)
 def classify_note(note: str | None) -> NoteReading:
-    """Read a 特記事項 cell.  Never raises; an empty note gives an empty reading."""
+    """Read a 特記事項 cell.  Never raises; an empty note gives an empty reading.  Cached: a
+    city's list repeats the same few notes row after row, and a reading is immutable."""
     if not note or not note.strip():
         return NoteReading()
     s = _norm(note)

@@ -34,7 +34,9 @@ class ImportReport(HasIssues):
     changed_ids: list[int] = field(default_factory=list)  # activity ids created/updated/archived
     changed_place_ids: list[int] = field(default_factory=list)  # places whose fields changed
     note_kinds: dict[str, int] = field(default_factory=dict)
-    columns: list[dict[str, Any]] = field(default_factory=list)  # how each header was read (HeaderGuess.to_dict)  # 特記事項 kind → rows (schedule.notes)
+    columns: list[dict[str, Any]] = field(default_factory=list)
+    # The file's 種別 values: [{text, category (code or None), rows}] for 「この一覧の種別」.
+    category_values: list[dict[str, Any]] = field(default_factory=list)  # how each header was read (HeaderGuess.to_dict)  # 特記事項 kind → rows (schedule.notes)
     index_mark: str | None = None  # the "index pending" mark set before commit (webapp.search.sync)
 
     @property

@@ -127,6 +127,19 @@ def mapping_file_category(path: Path) -> ListCategory | None:
     return list_category_from_toml(data) or None
 
 
+CATEGORY_VALUES_SHOWN = 50
+
+
+def category_values(result: ReadResult) -> list[dict[str, Any]]:
+    """The file's 種別 wordings, most rows first, with the category each row got."""
+    counts: dict[tuple[str, str | None], int] = {}
+    for r in result.records:
+        key = (r.category_text or "", r.category)
+        counts[key] = counts.get(key, 0) + 1
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0]))
+    return [{"text": t, "category": c, "rows": n} for (t, c), n in ordered[:CATEGORY_VALUES_SHOWN]]
+
+
 def import_records(
     session: Session,
     result: ReadResult,
@@ -149,6 +162,7 @@ def import_records(
         format=fmt, source=source, path=path, dry_run=dry_run, total_rows=result.total_rows,
         encoding=result.encoding, unknown_columns=list(result.unknown_columns),
         note_kinds=result.note_kinds, columns=[g.to_dict() for g in result.header_guesses],
+        category_values=category_values(result),
     )
     issues = list(result.issues)
     rejected = set(result.rejected_rows)
