@@ -42,7 +42,7 @@ def _upload(client: FlaskClient, path: Path, source: str):  # type: ignore[no-un
 
 def _fields(body: str) -> dict[str, str]:
     """name → value of the hidden colname/catname inputs, for posting choices back."""
-    return dict(re.findall(r'name="((?:colname|catname)-\d+)" value="([^"]*)"', body))
+    return dict(re.findall(r'name="((?:colname|colhow|colwas|catname)-\d+)" value="([^"]*)"', body))
 
 
 def test_header_guesses_are_shown_and_can_be_changed(client: FlaskClient, make_user, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -53,7 +53,9 @@ def test_header_guesses_are_shown_and_can_be_changed(client: FlaskClient, make_u
     assert '<option value="name" selected>名称</option>' in body
     hidden = _fields(body)
     index = next(k for k, v in hidden.items() if v.startswith("運営団体名")).removeprefix("colname-")
-    form = {**hidden, "csrf_token": csrf_token(client, URL), f"col-{index}": "place_name", "category_mode": "file"}
+    # Every select posts its value, as a browser does: unchanged ones keep what they showed.
+    selects = {f"col-{k.removeprefix('colwas-')}": v for k, v in hidden.items() if k.startswith("colwas-")}
+    form = {**hidden, **selects, "csrf_token": csrf_token(client, URL), f"col-{index}": "place_name", "category_mode": "file"}
     again = client.post(_CHOICES.search(body).group(1), data=form)  # type: ignore[union-attr]
     text = again.get_data(as_text=True)
     assert again.status_code == 200 and "保存した対応" in text
@@ -61,6 +63,8 @@ def test_header_guesses_are_shown_and_can_be_changed(client: FlaskClient, make_u
     assert done.status_code == 200
     saved = (tmp_path / "import-sources" / "pref.toml").read_text(encoding="utf-8")
     assert '"運営団体名" = "place_name"' in saved
+    assert '"開催日時"' not in saved  # read by its exact name and left alone: not a mapping
+    assert r'"子ども食堂\r\n名称" = "name"' in saved  # a guess confirmed (the cell's line break, TOML-escaped)
     # The next upload of this source reads the column as chosen, without asking again.
     second = _upload(client, CITY / "pref_own_headers.csv", "pref").get_data(as_text=True)
     assert '<option value="place_name" selected>場所名称</option>' in second

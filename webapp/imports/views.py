@@ -235,9 +235,12 @@ def import_choices(token: str) -> Any:
     known = {code for code, _label in FIELD_CHOICES}
     for key in posted:
         if key.startswith("colname-"):
-            header = posted[key]
-            target = posted.get("col-" + key.removeprefix("colname-"), "")
-            if target in known or target == NOT_USED:
+            n = key.removeprefix("colname-")
+            header, target = posted[key], posted.get("col-" + n, "")
+            # Saved: a guess confirmed, a saved choice kept, anything changed; a column read by
+            # its exact name and left alone needs no mapping.
+            settled = posted.get("colhow-" + n) in ("exact", "ignored") and target == posted.get("colwas-" + n)
+            if (target in known or target == NOT_USED) and not settled:
                 columns[header] = target
     every = posted.get("category_every", "") if posted.get("category_mode") == "every" else ""
     values: dict[str, str] = {}
