@@ -47,12 +47,19 @@ class RawRow:
     columns: dict[str, str] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)
     present: frozenset[str] = frozenset()
+    # Cleaned cells, per row: a field is read several times while a row is built, and a unique
+    # cell (a name, an address) is not in _clean's cache for long in a 100k-row file.
+    _memo: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def col(self, fld: str) -> str:
         return self.columns.get(fld) or CANONICAL_HEADER.get(fld, fld)
 
     def get(self, fld: str) -> str:
-        return _clean(self.values.get(fld, ""))
+        try:
+            return self._memo[fld]
+        except KeyError:
+            value = self._memo[fld] = _clean(self.values.get(fld, ""))
+            return value
 
     def get_multiline(self, fld: str) -> str:
         return _clean(self.values.get(fld, ""), multiline=True)
