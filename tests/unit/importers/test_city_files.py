@@ -253,3 +253,20 @@ def test_a_lone_hsds_services_csv_is_not_a_municipal_list() -> None:
     with pytest.raises(UnreadableFile) as exc:
         read_municipal_csv(CITY / "lone_services.csv")
     assert "hsds" in exc.value.message_en
+
+
+def test_geojson_property_guesses_are_reported_too(tmp_path: Path) -> None:
+    import json
+
+    from importers import READERS
+
+    doc = {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [135.70, 34.69]},
+        "properties": {"スポット名称": "サンプル広場", "種別": "居場所"},
+    }]}
+    path = tmp_path / "spots.geojson"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    result = READERS["geojson"].read(path)
+    assert result.records[0].name == "サンプル広場"
+    assert [(g.column, g.how) for g in result.header_guesses] == [("スポット名称", "guess"), ("種別", "exact")]
+    assert [i.column for i in result.issues if i.code == "header_guess"] == ["スポット名称"]
