@@ -567,10 +567,6 @@ def _note_review(raw: RawRow, reading: NoteReading, problems: list[str]) -> list
     return out
 
 
-def _rule_of(sched: Schedule | None) -> tuple[Any, ...]:
-    return () if sched is None else (sched.rrule, sched.skip_holidays, sched.exdates, sched.rdates)
-
-
 def _with_note(
     raw: RawRow, sched: Schedule, shown: str, reading: NoteReading, issues: list[RowIssue]
 ) -> tuple[Schedule | None, str | None, bool, list[RowIssue]]:
@@ -638,18 +634,14 @@ def _schedule_parts(raw: RawRow, reading: NoteReading) -> tuple[Schedule | None,
             start_cell = end_cell = None
         plain_first = parse_schedule_text(weekdays, start=start_cell, end=end_cell)
         plain_ok = plain_first.schedule is not None and not plain_first.needs_review
-        if note and plain_ok and not reading.needs_review:
+        if note and plain_ok:
+            # The weekday columns make the rule; the note adds closures or asks for review.
             return _with_note(raw, plain_first.schedule, shown, reading, issues)  # type: ignore[arg-type]
         parsed = parse_schedule_text(
             f"{weekdays}（{note}）" if note else weekdays, start=start_cell, end=end_cell
         )
-        used_note = not plain_ok or _rule_of(parsed.schedule) != _rule_of(plain_first.schedule)
-        if parsed.schedule is not None and not parsed.needs_review and (not note or used_note):
-            # The schedule parser reads a few more closures (「8月は休み」 as BYMONTH); a note it
-            # passed over (「通常時は施錠」) is not an "every week" and goes to review below.
+        if parsed.schedule is not None and not parsed.needs_review:
             return _with_text(parsed.schedule, shown), shown, False, issues
-        if note and plain_ok:
-            return _with_note(raw, plain_first.schedule, shown, reading, issues)  # type: ignore[arg-type]
         issues.append(issue("schedule_needs_review", n, column, value=composed, reason=parsed.reason or "不明"))
         sched = _with_text(parsed.schedule, shown) if parsed.schedule is not None else None
         return sched, shown, True, issues

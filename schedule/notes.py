@@ -43,12 +43,13 @@ _ORD = r"第\s*[1-5](?:\s*[・,、及びと]\s*第?\s*[1-5])*\s*[月火水木金
 _DAY = r"(?<!\d)(?:毎週)?\s*[月火水木金土日](?:\s*曜日?)?"
 _HOLI = r"(?:国民の)?(?:祝祭日|祝日|祭日|振替休日|休日|祝)"
 _YEAR_END = r"年末年始"
+_MON = r"(?<!\d)\d{1,2}\s*月?\s*(?:〜|から|-)\s*\d{1,2}\s*月(?!\s*\d)|(?<!\d)\d{1,2}\s*月(?!\s*\d)"
 _PAREN = r"(?:\([^)]*\))?"
-_ITEM = rf"(?:{_YEAR_END}|{_ORD}|{_HOLI}|{_DAY})\s*{_PAREN}"
+_ITEM = rf"(?:{_YEAR_END}|{_ORD}|{_MON}|{_HOLI}|{_DAY})\s*{_PAREN}"
 _CLOSURE_RE = re.compile(
     rf"(?P<items>{_ITEM}(?:\s*(?:[・,、/]|及び|と|および|並びに|ならびに)?\s*{_ITEM})*)\s*(?:は|が|を|の)?\s*{_CLOSED}"
 )
-_ITEM_RE = re.compile(rf"(?P<ye>{_YEAR_END})|(?P<ord>{_ORD})|(?P<holi>{_HOLI})|(?P<day>{_DAY})")
+_ITEM_RE = re.compile(rf"(?P<ye>{_YEAR_END})|(?P<ord>{_ORD})|(?P<mon>{_MON})|(?P<holi>{_HOLI})|(?P<day>{_DAY})")
 
 _ALL_DAY_RE = re.compile(r"終日(?:開放|開館|利用可能?|営業|オープン)?|24\s*時間(?:開放|利用可能?|営業)?")
 _CONDITIONAL_RE = re.compile(
@@ -71,6 +72,7 @@ class NoteReading:
     holidays: bool = False
     off_ordinals: tuple[tuple[int, int], ...] = ()  # (nth, weekday 0=Mon)
     off_weekdays: tuple[int, ...] = ()
+    off_months: tuple[int, ...] = ()
     open_all_day: bool = False
     review: tuple[str, ...] = ()
 
@@ -103,6 +105,7 @@ def classify_note(note: str | None) -> NoteReading:
     year_end = holidays = False
     ordinals: list[tuple[int, int]] = []
     weekdays: list[int] = []
+    months: list[int] = []
     # Conditional and seasonal wording is judged on the whole clause, so that 「夏期は月曜休館」
     # is not read as a plain 月曜休館.
     clauses = [c for c in re.split(r"[。\n;；]|(?<=[館業み])[、,]", s) if c.strip()]
@@ -132,6 +135,7 @@ def classify_note(note: str | None) -> NoteReading:
             holidays = holidays or found.holidays
             ordinals.extend(found.off_ordinals)
             weekdays.extend(found.off_weekdays)
+            months.extend(found.off_months)
         if _ALL_DAY_RE.search(rest):
             kinds.append("open_all_day")
             rest = _ALL_DAY_RE.sub(" ", rest)
@@ -144,6 +148,7 @@ def classify_note(note: str | None) -> NoteReading:
         holidays=holidays,
         off_ordinals=tuple(dict.fromkeys(ordinals)),
         off_weekdays=tuple(dict.fromkeys(weekdays)),
+        off_months=tuple(sorted(set(months))),
         open_all_day="open_all_day" in kinds,
         review=tuple(review),
     )
@@ -153,6 +158,7 @@ def _closure_items(items: str) -> NoteReading:
     year_end = holidays = False
     ordinals: list[tuple[int, int]] = []
     weekdays: list[int] = []
+    months: list[int] = []
     for item in _ITEM_RE.finditer(items):
         if item.group("ye"):
             year_end = True
@@ -160,11 +166,19 @@ def _closure_items(items: str) -> NoteReading:
             text = item.group("ord")
             wd = _WD.index(re.findall(r"[月火水木金土日]", text)[0])
             ordinals.extend((int(n), wd) for n in re.findall(r"[1-5]", text))
+        elif item.group("mon"):
+            nums = [int(x) for x in re.findall(r"\d{1,2}", item.group("mon"))]
+            if len(nums) == 2:  # 「12〜2月」 wraps over the new year
+                a, b = nums
+                months.extend((a - 1 + i) % 12 + 1 for i in range((b - a) % 12 + 1))
+            else:
+                months.extend(nums)
         elif item.group("holi"):
             holidays = True
         elif item.group("day"):
             weekdays.append(_WD.index(re.findall(r"[月火水木金土日]", item.group("day"))[0]))
-    return NoteReading(year_end=year_end, holidays=holidays, off_ordinals=tuple(ordinals), off_weekdays=tuple(weekdays))
+    return NoteReading(year_end=year_end, holidays=holidays, off_ordinals=tuple(ordinals),
+                       off_weekdays=tuple(weekdays), off_months=tuple(months))
 
 
 def _merge(a: NoteReading, b: NoteReading) -> NoteReading:
@@ -173,6 +187,7 @@ def _merge(a: NoteReading, b: NoteReading) -> NoteReading:
         holidays=a.holidays or b.holidays,
         off_ordinals=a.off_ordinals + b.off_ordinals,
         off_weekdays=a.off_weekdays + b.off_weekdays,
+        off_months=a.off_months + b.off_months,
     )
 
 
@@ -194,6 +209,16 @@ def apply_closures(schedule: Schedule, reading: NoteReading, *, years: Iterable[
         rrule, problems = _without_days(rrule, reading.off_ordinals, reading.off_weekdays)
     elif reading.off_ordinals or reading.off_weekdays:
         problems.append("休館日を規則に反映できません")
+    if rrule and reading.off_months:
+        parts = parse_rrule_parts(rrule)
+        kept = [m for m in range(1, 13) if m not in reading.off_months]
+        if "BYMONTH" in parts or not kept or any(not 1 <= m <= 12 for m in reading.off_months):
+            problems.append("休みの月を規則に反映できません")
+        else:
+            parts["BYMONTH"] = ",".join(map(str, kept))
+            rrule = canonical_rrule(";".join(f"{k}={v}" for k, v in parts.items()))
+    elif reading.off_months:
+        problems.append("休みの月を規則に反映できません")
     exdates = schedule.exdates
     if reading.year_end:
         # Concrete dates for the next turns of the year (as ical does for holidays): a yearly

@@ -78,3 +78,17 @@ def test_year_end_dates_span_the_turn_of_the_year() -> None:
     assert year_end_dates([2026]) == tuple(
         [date(2026, 12, d) for d in (29, 30, 31)] + [date(2027, 1, d) for d in (1, 2, 3)]
     )
+
+
+@pytest.mark.parametrize(("note", "months"), [("8月は休み", (8,)), ("12〜2月は休館", (1, 2, 12)), ("8月休館、祝日休館", (8,))])
+def test_month_closures_become_bymonth(note: str, months: tuple[int, ...]) -> None:
+    reading = classify_note(note)
+    assert reading.kind == "closure" and reading.off_months == months
+    weekly = Schedule("FREQ=WEEKLY;BYDAY=WE", time(10), time(11))
+    sched, problems = apply_closures(weekly, reading, years=[2026])
+    kept = ",".join(str(m) for m in range(1, 13) if m not in months)
+    assert problems == [] and sched.rrule == f"FREQ=WEEKLY;BYDAY=WE;BYMONTH={kept}"
+
+
+def test_dates_without_a_closure_word_are_for_review() -> None:
+    assert classify_note("12月29日〜1月3日は休み").kind == "seasonal"
