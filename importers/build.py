@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from gis.coords import check_point, parse_coordinate
@@ -22,7 +23,8 @@ from importers.records import ActivityRecord, GeocodeLevel, ReadResult, RowIssue
 from importers.values import parse_bool, parse_capacity, parse_cost, parse_date, valid_email, valid_url
 from importers.vocab import SPLIT_RE, load_vocab
 from jatext.normalize import clean, fold, normalize_phone, normalize_postcode
-from schedule.model import Schedule
+from schedule.model import TZ, Schedule
+from schedule.notes import NoteReading, apply_closures, classify_note
 from schedule.parse_ja import parse_schedule_text as _parse_schedule_text
 from schedule.parse_ja import parse_time
 
@@ -45,12 +47,19 @@ class RawRow:
     columns: dict[str, str] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)
     present: frozenset[str] = frozenset()
+    # Cleaned cells, per row: a field is read several times while a row is built, and a unique
+    # cell (a name, an address) is not in _clean's cache for long in a 100k-row file.
+    _memo: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def col(self, fld: str) -> str:
         return self.columns.get(fld) or CANONICAL_HEADER.get(fld, fld)
 
     def get(self, fld: str) -> str:
-        return _clean(self.values.get(fld, ""))
+        try:
+            return self._memo[fld]
+        except KeyError:
+            value = self._memo[fld] = _clean(self.values.get(fld, ""))
+            return value
 
     def get_multiline(self, fld: str) -> str:
         return _clean(self.values.get(fld, ""), multiline=True)
@@ -92,6 +101,7 @@ def build_records(
     # Rows are independent until the duplicate-ID check below: built in worker processes when
     # the command line allows it (a 100k-row file), in order.
     built = fork_map(functools.partial(build_record, geocoder=geocoder), kept)
+    built = _distinguish_generated_ids(kept, built)
     for raw, (record, row_issues) in zip(kept, built, strict=True):
         if record is not None:
             first = seen_ids.get(record.source_id)
@@ -121,6 +131,57 @@ def build_records(
         total_rows=total,
         rejected_ids=rejected_ids,
     )
+
+
+def _distinguish_generated_ids(
+    rows: list[RawRow], built: list[tuple[ActivityRecord | None, list[RowIssue]]]
+) -> list[tuple[ActivityRecord | None, list[RowIssue]]]:
+    """Rows without an ID cell whose name + address meet get IDs from what tells them apart.
+
+    A facility listed twice with two 種別, or one organiser's pins at three places (a My Maps
+    layer), are different rows of the same name: 種別 first, then the position, then — when the
+    rows still differ in some other cell — their order among the rows that share the rest.  A
+    row equal to an earlier one in every cell is a repeat, said in words ("row 94 repeats row
+    22").  A row whose name + address is unique keeps the ID it always had (re-imports match).
+    """
+    groups: dict[str, list[int]] = {}
+    for i, (raw, (record, _issues)) in enumerate(zip(rows, built, strict=True)):
+        if record is not None and not raw.get("id"):
+            groups.setdefault(record.source_id, []).append(i)
+    out = list(built)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        seen_content: dict[tuple[Any, ...], int] = {}
+        by_key: dict[str, int] = {}
+        for i in members:
+            raw = rows[i]
+            record, row_issues = out[i]
+            assert record is not None
+            content = _content_key(raw)
+            first = seen_content.get(content)
+            if first is not None:
+                out[i] = (None, [*row_issues, issue("repeated_row", raw.row, None, first=first)])
+                continue
+            seen_content[content] = raw.row
+            point = "" if record.lat is None or record.lon is None else f"{record.lat:.6f},{record.lon:.6f}"
+            key = "|".join((record.source_id, fold(record.category_text or ""), point))
+            nth = by_key.get(key, 0)
+            by_key[key] = nth + 1
+            if nth:
+                key = f"{key}|{nth}"  # last resort: the order among rows alike in all of the above
+            new_id = hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+            out[i] = (dataclasses.replace(record, source_id=new_id), row_issues)
+    return out
+
+
+def _content_key(raw: RawRow) -> tuple[Any, ...]:
+    return (tuple(sorted((k, fold(v)) for k, v in raw.values.items() if v and v.strip())),
+            tuple(sorted((k, fold(v)) for k, v in raw.extra.items() if v and v.strip() and k not in _POSITION_ONLY)))
+
+
+# Cells that say where a row sits in the list, not what it lists: a repeat differs only in these.
+_POSITION_ONLY = frozenset({"NO", "No.", "連番", "番号", "row"})
 
 
 def _readable_id(raw: RawRow) -> str | None:
@@ -174,7 +235,8 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
     accessibility: list[str] = []
     unknown_access: list[str] = []
     for part in _split(raw.get("accessibility")):
-        code = vocab.accessibility_code(part)
+        # 「車椅子貸出有り」 lends a wheelchair; it does not say the place can be used in one.
+        code = None if _LENDS_RE.search(part) else vocab.accessibility_code(part)
         if code is None:
             issues.append(issue("unknown_accessibility", n, raw.col("accessibility"), value=part))
             unknown_access.append(part)
@@ -193,6 +255,7 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
             issues.append(issue("invalid_postcode", n, raw.col("postcode"), value=raw.get("postcode")))
             extra.setdefault(_original(raw, "postcode"), raw.get("postcode"))
 
+    contact_name = raw.get("contact_name") or None
     phone, extension = None, raw.get("extension") or None
     phone_text = raw.get("phone")
     if phone_text:
@@ -203,6 +266,15 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
         if phone is None:
             issues.append(issue("invalid_phone", n, raw.col("phone"), value=phone_text))
             extra.setdefault(_original(raw, "phone"), phone_text)
+        else:
+            phone_note = _phone_note(phone_text)
+            if phone_note:
+                # 「0743-…（東公民館）」: whose number it is.  The contact name when the file has none.
+                if not contact_name:
+                    contact_name = phone_note
+                elif phone_note not in contact_name:
+                    note = f"{CANONICAL_HEADER['phone']}: {phone}（{phone_note}）"
+                    notes = f"{notes}\n{note}" if notes else note
 
     email = raw.get("email") or None
     if email and not valid_email(email):
@@ -225,11 +297,11 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
     if lat is None:
         draft.append("no_location")
 
-    schedule, schedule_text, needs_review, sched_issues = _schedule(raw)
+    schedule, schedule_text, needs_review, sched_issues, note_kind = _schedule(raw)
     issues.extend(sched_issues)
 
-    cost_parts = [p for p in (raw.get("cost"), raw.get("cost_detail")) if p]
-    cost_text = " ".join(cost_parts) or None
+    basic, detail = raw.get("cost"), raw.get("cost_detail")
+    cost_text = _cost_text(basic, detail)
     cost_yen = None
     yen_text = raw.get("cost_yen")
     if yen_text:
@@ -239,7 +311,10 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
             extra.setdefault(_original(raw, "cost_yen"), yen_text)
             cost_yen = None
     if cost_text and not yen_text:
-        parsed, ok = parse_cost(cost_text)
+        # 料金（基本） is the amount; 料金（詳細） explains it (「1回500円（材料費込み）」).
+        parsed, ok = parse_cost(basic) if basic else (None, False)
+        if not ok or parsed is None:
+            parsed, ok = parse_cost(cost_text)
         if not ok:
             issues.append(issue("cost_not_understood", n, raw.col("cost"), value=cost_text))
         # 料金_円 (our export's column), when present, is the amount even when empty: a listing
@@ -282,6 +357,9 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
         source_id=source_id,
         name=name,
         name_kana=raw.get("name_kana") or None,
+        name_en=raw.get("name_en") or None,
+        description_en=raw.get_multiline("description_en") or None,
+        contact_name=contact_name,
         category=category,
         category_text=category_text,
         audiences=audiences,
@@ -315,6 +393,7 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
         status_hint=status_hint,
         row=n,
         draft_reasons=draft,
+        note_kind=note_kind,
     )
     return record, issues
 
@@ -324,6 +403,32 @@ def build_record(raw: RawRow, *, geocoder: Any = None) -> tuple[ActivityRecord |
 _NOT_LISTED = frozenset({"inactive", "defunct", "temporarily closed", "非公開", "掲載終了", "終了", "廃止", "休止", "休止中"})
 _DRAFT_WORDS = frozenset({"下書き", "draft"})
 _LISTED = frozenset({"active", "公開", "掲載", "掲載中", "published"})
+
+
+_LENDS_RE = re.compile(r"貸出|貸し出し|貸与|レンタル")
+_PHONE_NOTE_RE = re.compile(r"[(（]([^()（）0-9]{1,40})[)）]|[:：]\s*([^0-9:：]{1,40})$")
+
+
+def _phone_note(text: str) -> str | None:
+    """The words beside a phone number (「（○○記念館）」), not an 内線 or a number."""
+    for m in _PHONE_NOTE_RE.finditer(text):
+        note = (m.group(1) or m.group(2) or "").strip()
+        if note and "内線" not in note:
+            return note
+    return None
+
+
+def _cost_text(basic: str, detail: str) -> str | None:
+    """One wording for 料金（基本） + 料金（詳細）: 「無料」 twice is 「無料」, and a detail that
+    repeats the basic amount (「500」, 「1回500円（材料費込み）」) is the detail alone."""
+    if not basic or not detail:
+        return basic or detail or None
+    b, d = fold(basic), fold(detail)
+    if b == d or b in d:
+        return detail
+    if d in b:
+        return basic
+    return f"{basic}（{detail}）"
 
 
 def _original(raw: RawRow, fld: str) -> str:
@@ -431,7 +536,47 @@ def _fmt_time(t: Any) -> str:
     return t.strftime("%H:%M") if t is not None else ""
 
 
-def _schedule(raw: RawRow) -> tuple[Schedule | None, str | None, bool, list[RowIssue]]:
+NOTE_KIND_WORDS: dict[str, tuple[str, str]] = {
+    "conditional": ("条件付き", "conditional"),
+    "seasonal": ("時期による", "seasonal"),
+    "other": ("読み取れない文", "not understood"),
+}
+
+
+def _closure_years() -> tuple[int, ...]:
+    """Years whose 年末年始 become exclusion dates: this one and the next two (Japan time)."""
+    this = datetime.now(TZ).year
+    return (this, this + 1, this + 2)
+
+
+def _schedule(raw: RawRow) -> tuple[Schedule | None, str | None, bool, list[RowIssue], str | None]:
+    note = raw.get("schedule_note")
+    reading = classify_note(note)
+    sched, text, review, issues = _schedule_parts(raw, reading)
+    return sched, text, review, issues, reading.kind
+
+
+def _note_review(raw: RawRow, reading: NoteReading, problems: list[str]) -> list[RowIssue]:
+    out = []
+    for clause in reading.review:
+        kind = classify_note(clause).kind or "other"
+        ja, en = NOTE_KIND_WORDS.get(kind, NOTE_KIND_WORDS["other"])
+        out.append(issue("schedule_note_review", raw.row, raw.col("schedule_note"), value=clause, kind_ja=ja, kind_en=en))
+    for problem in problems:
+        out.append(issue("schedule_needs_review", raw.row, raw.col("schedule_note"), value=raw.get("schedule_note"), reason=problem))
+    return out
+
+
+def _with_note(
+    raw: RawRow, sched: Schedule, shown: str, reading: NoteReading, issues: list[RowIssue]
+) -> tuple[Schedule | None, str | None, bool, list[RowIssue]]:
+    """A rule read from the columns, with the note's closures applied and its conditions flagged."""
+    sched, problems = apply_closures(_with_text(sched, shown), reading, years=_closure_years())
+    flagged = _note_review(raw, reading, problems)
+    return sched, shown, bool(flagged), issues + flagged
+
+
+def _schedule_parts(raw: RawRow, reading: NoteReading) -> tuple[Schedule | None, str | None, bool, list[RowIssue]]:
     n = raw.row
     issues: list[RowIssue] = []
     times: dict[str, Any] = {}
@@ -483,16 +628,20 @@ def _schedule(raw: RawRow) -> tuple[Schedule | None, str | None, bool, list[RowI
         composed = " ".join(p for p in (weekdays, _range_text(start, end), note) if p)
         shown = text or composed
         column = raw.col("weekdays")
+        if reading.open_all_day and start == end and start is not None and start.hour == 0 and start.minute == 0:
+            # 00:00–00:00 with 「終日開放」: the whole day, not an end before its start.
+            issues.append(issue("all_day", n, raw.col("end_time"), value=note))
+            start_cell = end_cell = None
+        plain_first = parse_schedule_text(weekdays, start=start_cell, end=end_cell)
+        plain_ok = plain_first.schedule is not None and not plain_first.needs_review
+        if note and plain_ok:
+            # The weekday columns make the rule; the note adds closures or asks for review.
+            return _with_note(raw, plain_first.schedule, shown, reading, issues)  # type: ignore[arg-type]
         parsed = parse_schedule_text(
             f"{weekdays}（{note}）" if note else weekdays, start=start_cell, end=end_cell
         )
         if parsed.schedule is not None and not parsed.needs_review:
             return _with_text(parsed.schedule, shown), shown, False, issues
-        if note:
-            plain = parse_schedule_text(weekdays, start=start_cell, end=end_cell)
-            if plain.schedule is not None and not plain.needs_review:
-                issues.append(issue("schedule_needs_review", n, raw.col("schedule_note"), value=note, reason="特記事項を解釈できません"))
-                return _with_text(plain.schedule, shown), shown, True, issues
         issues.append(issue("schedule_needs_review", n, column, value=composed, reason=parsed.reason or "不明"))
         sched = _with_text(parsed.schedule, shown) if parsed.schedule is not None else None
         return sched, shown, True, issues
@@ -537,8 +686,8 @@ def _schedule(raw: RawRow) -> tuple[Schedule | None, str | None, bool, list[RowI
             issues.append(issue("invalid_time", n, raw.col("end_time"), value=str(exc)))
             return None, shown, True, issues
         if note:
-            issues.append(issue("schedule_needs_review", n, raw.col("schedule_note"), value=note, reason="特記事項を解釈できません"))
-        return sched, shown, bool(note), issues
+            return _with_note(raw, sched, shown, reading, issues)
+        return sched, shown, False, issues
 
     if start or end or note:
         shown = " ".join(p for p in (_range_text(start, end), note) if p)

@@ -8,9 +8,12 @@ aliases seen in city files and in the older 推奨データセット lists.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from importers.records import UnreadableFile
 from jatext.normalize import fold
@@ -19,7 +22,11 @@ __all__ = [
     "CANONICAL_HEADER",
     "FIELD_ALIASES",
     "IGNORED_STANDARD",
+    "NOT_USED",
+    "HeaderGuess",
     "MappingError",
+    "describe_headers",
+    "guess_field",
     "header_key",
     "load_mapping",
     "resolve_headers",
@@ -29,11 +36,14 @@ __all__ = [
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("ID", "識別子", "施設ID", "イベントID", "source_id"),
     "name": ("名称", "施設名", "施設名称", "イベント名", "活動名", "団体・活動名", "事業所名", "事業所の名称", "サロン名", "name", "タイトル"),
+    "name_en": ("名称_英語", "名称_英字", "施設名_英語", "名称(英語)", "name_en"),
     "name_kana": ("名称_カナ", "名称_かな", "名称カナ", "施設名カナ", "イベント名_カナ", "事業所名カナ", "事業所の名称_かな", "フリガナ", "ふりがな", "よみがな", "name_kana"),
     "category": ("種別", "種類", "分類", "施設分類", "種別名", "カテゴリ", "カテゴリー", "サービスの種類", "category_text", "category"),
     "audience": ("対象", "対象者", "参加対象", "利用対象", "対象年齢", "audiences"),
     "tags": ("タグ", "キーワード", "活動内容分類", "tags"),
     "description": ("説明", "概要", "内容", "活動内容", "イベント説明", "説明文", "紹介文", "description"),
+    "description_en": ("説明_英語", "説明_英字", "概要_英語", "description_en"),
+    "contact_name": ("連絡先名称", "連絡先名", "問い合わせ先名称", "問い合わせ先", "問合せ先", "担当者名", "担当課", "contact_name"),
     "organization": ("主催者", "運営主体", "運営団体", "団体名", "実施主体", "事業者名", "法人の名称", "法人名", "organization_name"),
     "organization_kana": ("主催者_カナ", "運営主体_カナ", "団体名_カナ", "事業者名_カナ", "法人の名称_かな", "organization_kana"),
     "place_name": ("場所名称", "会場名", "開催場所", "場所", "会場", "place_name"),
@@ -65,13 +75,13 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "skip_holidays": ("祝日除外", "祝日を除く", "skip_holidays"),
     "needs_review": ("開催日時要確認", "schedule_needs_review"),
     "cost": ("料金", "参加費", "費用", "料金_基本", "利用料金", "cost_text"),
-    "cost_detail": ("料金_詳細",),
+    "cost_detail": ("料金_詳細", "料金(詳細)", "利用料金_詳細"),
     "cost_yen": ("料金_円", "cost_yen"),
     "booking": ("予約", "要予約", "予約の要否", "申込", "申し込み", "booking_required"),
     "first_timers": ("初参加歓迎", "初めての方歓迎", "welcomes_first_timers"),
     "visit_ok": ("見学可", "見学", "visit_ok"),
     "solo_ok": ("一人参加可", "1人参加可", "おひとりで参加可", "solo_ok"),
-    "capacity": ("定員", "収容人数", "受入人数", "capacity"),
+    "capacity": ("定員", "定員(人)", "定員数", "収容人数", "受入人数", "capacity"),
     "accessibility": ("バリアフリー情報", "バリアフリー", "設備", "アクセシビリティ", "accessibility"),
     "notes": ("備考", "その他", "notes"),
     # Not written by our CSV export; HSDS service.status arrives here (active / inactive / defunct /
@@ -83,13 +93,16 @@ CANONICAL_HEADER: dict[str, str] = {f: aliases[0] for f, aliases in FIELD_ALIASE
 
 # Standard-dataset columns we do not model but expect: kept in `extra`, never reported unknown.
 IGNORED_STANDARD: tuple[str, ...] = (
-    "地方公共団体コード", "全国地方公共団体コード", "都道府県コード又は市区町村コード", "都道府県名", "市区町村名", "NO", "No.", "連番",
-    "名称_英字", "名称_通称", "イベント名_英字", "所在地_町字ID", "地域コード", "FAX番号", "FAX",
+    "地方公共団体コード", "全国地方公共団体コード", "都道府県コード又は市区町村コード", "都道府県名", "市区町村名", "NO", "No.", "連番", "番号",
+    "名称_通称", "イベント名_英字", "所在地_町字ID", "地域コード", "FAX番号", "FAX",
     "画像", "画像_ライセンス", "設置者", "法人番号", "事業所番号", "介護サービスの種類", "更新日",
     "最終更新日", "データ作成日", "駐車場情報", "アクセス方法", "交通アクセス", "開始日時", "終了日時",
     "座標系", "測地系", "高さ", "団体名_英字", "団体コード", "利用可能時間特記事項", "施設ID_関連",
     "extra", "row", "status_hint", "draft_reasons", "lat_lon",
 )
+
+# Mapping target for "this column is not one of ours": kept in extra, never guessed again.
+NOT_USED = "-"
 
 _KEY_DROP_RE = re.compile(r"[\s_]+")
 
@@ -104,6 +117,10 @@ for _field, _aliases in FIELD_ALIASES.items():
     for _alias in _aliases:
         _ALIAS_INDEX.setdefault(header_key(_alias), _field)
 _IGNORED_KEYS = frozenset(header_key(h) for h in IGNORED_STANDARD)
+# Containment candidates: non-ASCII aliases of two characters or more (「x」 sits inside 「fax」).
+_CONTAINMENT_ALIASES: tuple[tuple[str, str], ...] = tuple(
+    (key, fld) for key, fld in _ALIAS_INDEX.items() if len(key) >= 2 and not key.isascii()
+)
 
 
 def field_for(header: str) -> str | None:
@@ -139,6 +156,8 @@ def load_mapping(path: Path) -> dict[str, str]:
             f"cannot read the mapping file {path} ({exc})",
         ) from exc
     columns = data.get("columns")
+    if columns is None and ("categories" in data or "list" in data):
+        columns = {}  # a file that only says 「この一覧の種別」
     if not isinstance(columns, dict):
         raise MappingError(
             f"対応表ファイルに [columns] 表がありません: {path}",
@@ -147,7 +166,7 @@ def load_mapping(path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     bad: list[str] = []
     for source, target in columns.items():
-        resolved = _resolve_target(target) if isinstance(target, str) else None
+        resolved = (NOT_USED if target == NOT_USED else _resolve_target(target)) if isinstance(target, str) else None
         if resolved is None:
             bad.append(f"{source} = {target!r}")
         else:
@@ -166,7 +185,7 @@ def _normalise_mapping(mapping: dict[str, str] | None) -> dict[str, str]:
         return {}
     out: dict[str, str] = {}
     for source, target in mapping.items():
-        resolved = _resolve_target(target)
+        resolved = NOT_USED if target == NOT_USED else _resolve_target(target)
         if resolved is None:
             raise MappingError(
                 f"対応表の列名が分かりません: {source} = {target!r}",
@@ -174,6 +193,96 @@ def _normalise_mapping(mapping: dict[str, str] | None) -> dict[str, str]:
             )
         out[header_key(source)] = resolved
     return out
+
+
+@dataclass(frozen=True)
+class HeaderGuess:
+    """How one header cell was read: ``how`` is exact (a known name), mapping (the person's
+    choice), guess (containment, with ``confidence`` 0–1), ignored (a standard column we do not
+    model), duplicate (a second column for a field already taken) or unknown (kept in extra)."""
+
+    column: str
+    field: str | None
+    how: str
+    confidence: float
+    alias: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"column": self.column, "field": self.field, "how": self.how,
+                "confidence": round(self.confidence, 2), "alias": self.alias}
+
+
+# A header naming something else about the thing (its English or kana name, a code, a fax) is not
+# the thing: 「施設名称_英字」 is not 名称, 「施設番号」 is not 施設.
+_QUALIFIERS = tuple(header_key(q) for q in ("英語", "英字", "english", "カナ", "ふりがな", "フリガナ", "よみ", "読み", "コード", "ID",
+                                            "番号", "FAX", "URL", "メール", "画像", "更新", "備考", "特記事項", "注意",
+                                            "原文"))
+# Aliases short or generic enough to sit inside unrelated headers are matched only whole.
+_WHOLE_ONLY = frozenset(header_key(a) for a in ("場所", "会場", "日時", "内容", "対象", "曜日", "種類", "見学", "予約", "申込",
+                                               "その他", "設備", "タグ", "説明", "概要", "分類", "電話", "内線"))
+_MIN_CONFIDENCE = 0.5
+
+
+@functools.lru_cache(maxsize=1024)
+def guess_field(header: str) -> tuple[str, float, str] | None:
+    """(field, confidence, alias) for a header that contains a known name (「子ども食堂名称」 → 名称,
+    「経度：東経（世界測地系10進法）」 → 経度), or None.  Exact names are not guesses (see field_for)."""
+    key = header_key(header)
+    if not key or len(key) > 60:
+        return None
+    best: tuple[str, float, str] | None = None
+    for alias_key, fld in _CONTAINMENT_ALIASES:
+        pos = key.find(alias_key)
+        if pos < 0 or alias_key in _WHOLE_ONLY:
+            continue
+        if any(q in key and q not in alias_key for q in _QUALIFIERS):
+            continue
+        # A longer share of the header, and a name at its start or end, read more surely.
+        share = len(alias_key) / len(key)
+        edge = pos == 0 or pos + len(alias_key) == len(key)
+        confidence = min(0.95, 0.45 + 0.5 * share + (0.15 if edge else 0.0))
+        if confidence < _MIN_CONFIDENCE:
+            continue
+        if best is None or confidence > best[1]:
+            best = (fld, confidence, alias_key)
+    return best
+
+
+def _read_header(header: str, user: dict[str, str]) -> HeaderGuess:
+    key = header_key(header)
+    if key in user:
+        if user[key] == NOT_USED:
+            return HeaderGuess(header, None, "mapping", 1.0)
+        return HeaderGuess(header, user[key], "mapping", 1.0)
+    fld = _ALIAS_INDEX.get(key)
+    if fld is not None:
+        return HeaderGuess(header, fld, "exact", 1.0)
+    if key in _IGNORED_KEYS:
+        return HeaderGuess(header, None, "ignored", 1.0)
+    guess = guess_field(header)
+    if guess is not None:
+        return HeaderGuess(header, guess[0], "guess", guess[1], CANONICAL_HEADER.get(guess[0]))
+    return HeaderGuess(header, None, "unknown", 0.0)
+
+
+def describe_headers(headers: list[str], mapping: dict[str, str] | None = None) -> list[HeaderGuess]:
+    """Every non-blank header cell as read, in file order (a second column for a taken field is a
+    duplicate; an exact or mapped column wins its field over a guess, whatever the order)."""
+    user = _normalise_mapping(mapping)
+    reads = [(i, _read_header((raw or "").strip(), user)) for i, raw in enumerate(headers) if (raw or "").strip()]
+    taken: dict[str, int] = {}
+    rank = {"mapping": 0, "exact": 1, "guess": 2}
+    order = sorted(
+        (r for r in reads if r[1].field is not None), key=lambda r: (rank[r[1].how], -r[1].confidence, r[0])
+    )
+    out: dict[int, HeaderGuess] = dict(reads)
+    for i, read in order:
+        assert read.field is not None
+        if read.field in taken:
+            out[i] = HeaderGuess(read.column, read.field, "duplicate", read.confidence)
+        else:
+            taken[read.field] = i
+    return [out[i] for i, _ in reads]
 
 
 def resolve_headers(
@@ -185,36 +294,29 @@ def resolve_headers(
     [(index, header)] duplicates — a second column meaning an already-mapped field).
     Blank header cells (trailing commas) are skipped.
     """
-    user = _normalise_mapping(mapping)
     known: dict[int, str] = {}
     extra: dict[int, str] = {}
     dupes: list[tuple[int, str]] = []
-    taken: set[str] = set()
-    for i, raw in enumerate(headers):
-        header = (raw or "").strip()
-        if not header:
-            continue
-        key = header_key(header)
-        fld = user.get(key) or _ALIAS_INDEX.get(key)
-        if fld is None:
-            extra[i] = header
-        elif fld in taken:
-            dupes.append((i, header))
-            extra[i] = header
+    indexes = [i for i, raw in enumerate(headers) if (raw or "").strip()]
+    for i, read in zip(indexes, describe_headers(headers, mapping), strict=True):
+        if read.how in ("mapping", "exact", "guess") and read.field is not None:
+            known[i] = read.field
         else:
-            taken.add(fld)
-            known[i] = fld
+            extra[i] = read.column
+            if read.how == "duplicate":
+                dupes.append((i, read.column))
     return known, extra, dupes
 
 
 def header_score(cells: list[str], mapping: dict[str, str] | None = None) -> int:
-    """How much a row looks like a header row: number of cells that are known header names."""
+    """How much a row looks like a header row: number of cells that are known header names
+    (a guessed header counts too: a list with only its own headers still has a header row)."""
     user = _normalise_mapping(mapping)
     score = 0
     for cell in cells:
         if not cell or len(cell) > 40:
             continue
         key = header_key(cell)
-        if key in user or key in _ALIAS_INDEX or key in _IGNORED_KEYS:
+        if key in user or key in _ALIAS_INDEX or key in _IGNORED_KEYS or guess_field(cell) is not None:
             score += 1
     return score

@@ -22,6 +22,9 @@ EXPORT_FIELDS: tuple[str, ...] = (
     "first_timers", "visit_ok", "solo_ok", "capacity", "accessibility", "notes", "status",
 )
 
+# Written only when some record has them (older exports, and lists without them, keep their shape).
+OPTIONAL_FIELDS: tuple[str, ...] = ("name_en", "description_en", "contact_name")
+
 # Cells starting with these are formulas to Excel/LibreOffice (CSV injection).  We prefix an
 # apostrophe on export and strip it on import, so values survive the round trip unchanged.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -93,6 +96,10 @@ def record_to_row(r: ActivityRecord, *, with_coordinates: bool = True) -> dict[s
         # Only drafts say so (`export --all`): published is the default, archived is never exported.
         H["status"]: "下書き" if r.status_hint == "draft" else "",
     }
+    for fld in OPTIONAL_FIELDS:
+        value = getattr(r, fld)
+        if value:
+            row[H[fld]] = value
     if with_coordinates:
         row[H["lat"]] = "" if r.lat is None else repr(r.lat)
         row[H["lon"]] = "" if r.lon is None else repr(r.lon)
@@ -102,7 +109,9 @@ def record_to_row(r: ActivityRecord, *, with_coordinates: bool = True) -> dict[s
 
 
 def export_headers(records: Iterable[ActivityRecord], *, with_coordinates: bool = True) -> list[str]:
+    records = list(records)
     headers = [H[f] for f in EXPORT_FIELDS if with_coordinates or f not in ("lat", "lon")]
+    headers += [H[f] for f in OPTIONAL_FIELDS if any(getattr(r, f) for r in records)]
     seen = set(headers)
     for r in records:
         for key in r.extra:

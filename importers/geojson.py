@@ -52,6 +52,46 @@ def _point(geometry: Any) -> tuple[str, str] | str | None:
     return to_text(float(lat)), to_text(float(lon))
 
 
+# The papamama layout (保育園マップ "papamama" and the dozens of childcare maps forked from it):
+# English keys for Japanese content; the address split in two.  Keys → our headers.
+_PAPAMAMA_KEYS = {
+    "Name": "名称", "Type": "種別", "TEL": "電話番号", "FAX": "FAX番号", "Open": "開始時間", "Close": "終了時間",
+    "Owner": "運営主体", "url": "URL", "URL": "URL", "Memo": "備考",
+    # Not modelled, kept in extra under a name staff read at once.
+    "Full": "満員", "Vacancy": "空き状況", "VacancyDate": "空き状況の日付", "Proof": "証明",
+}
+_PAPAMAMA_MARKS = frozenset({"Add1", "Add2", "Open", "Close", "Full", "Owner", "AgeS", "AgeE", "Vacancy", "H24", "Proof"})
+
+
+def is_papamama(props: dict[str, str]) -> bool:
+    return "Name" in props and len(_PAPAMAMA_MARKS & set(props)) >= 3
+
+
+def papamama_props(props: dict[str, str]) -> dict[str, str]:
+    """A papamama feature's properties under our headers; the rest keep their own keys (extra)."""
+    out: dict[str, str] = {}
+    rest = dict(props)
+    address = "".join(rest.pop(k, "") or "" for k in ("Add1", "Add2"))
+    if address:
+        out["所在地_連結表記"] = address
+    notes = [rest.pop("Memo", "") or ""]
+    ages = [rest.pop(k, "") or "" for k in ("AgeS", "AgeE")]
+    if any(ages):
+        notes.append(f"対象年齢: {ages[0]}〜{ages[1]}歳")
+    if (rest.get("H24") or "").strip() not in ("", "0", "いいえ"):
+        notes.append("24時間")
+    for key, header in _PAPAMAMA_KEYS.items():
+        if key in rest and key != "Memo":
+            value = rest.pop(key)
+            if value.strip() and header not in out:
+                out[header] = value
+    note = "\n".join(n for n in notes if n.strip())
+    if note:
+        out["備考"] = note
+    out.update({k: v for k, v in rest.items() if v.strip()})
+    return out
+
+
 def read_geojson(path: Path, *, mapping: dict[str, str] | None = None, geocoder: Any = None) -> ReadResult:
     path = Path(path)
     text, encoding = decode_bytes(read_bytes(path), path.name)
@@ -66,7 +106,10 @@ def read_geojson(path: Path, *, mapping: dict[str, str] | None = None, geocoder:
         props = feature.get("properties") or {}
         if not isinstance(props, dict):
             props = {}
-        item = KeyedItem(row=index, props={str(k): to_text(v) for k, v in props.items()})
+        text_props = {str(k): to_text(v) for k, v in props.items()}
+        if is_papamama(text_props):
+            text_props = papamama_props(text_props)
+        item = KeyedItem(row=index, props=text_props)
         if "id" in feature and not any(str(k).lower() == "id" for k in props):
             item.defaults["id"] = to_text(feature["id"])
         point = _point(feature.get("geometry"))

@@ -2,8 +2,9 @@
 
 JSON: a list of compiled Service objects (also accepted: {"contents": [...]} as the HSDS API
 returns it, {"services": [...]}, or one Service).  CSV: a directory or .zip with
-services.csv, organizations.csv, locations.csv, service_at_locations.csv, schedules.csv and,
-optionally, phones.csv and addresses.csv.
+services.csv, organizations.csv, locations.csv, service_at_location.csv (the spec's singular
+name; the plural is read too), schedules.csv and, optionally, phones.csv, addresses.csv and
+cost_options.csv.
 
 Mapping: service → activity; organization → 主催者; the service_at_location's location → place,
 point and address; phones[0] → 電話番号/内線番号; schedules (freq, interval, byday,
@@ -53,8 +54,7 @@ TAXONOMY_AUDIENCE = "odekake:audience"
 TAXONOMY_ACCESSIBILITY = "odekake:accessibility"
 
 # Columns carried in x_odekake: everything record_to_row writes that HSDS core does not carry.
-_CORE_HEADERS = {H[f] for f in ("id", "name", "name_kana", "description", "url", "email", "organization",
-                                "organization_kana", "place_name", "postcode", "address", "lat", "lon",
+_CORE_HEADERS = {H[f] for f in ("id", "name", "description", "url", "email", "organization", "place_name", "postcode", "address", "lat", "lon",
                                 "phone", "extension", "cost", "capacity")}
 
 _SCHEDULE_HEADERS = {H[f] for f in ("schedule_text", "rrule", "dtstart", "start_time", "end_time", "exdates",
@@ -190,22 +190,24 @@ def _service_props(service: dict[str, Any]) -> dict[str, str]:
 
     put(H["id"], service.get("id"))
     put(H["name"], service.get("name"))
-    put(H["name_kana"], service.get("alternate_name"))
+    _alternate(props, H["name_kana"], service.get("alternate_name"))
     put(H["description"], service.get("description"))
     put(H["url"], service.get("url"))
     put(H["email"], service.get("email"))
     org = service["organization"] if isinstance(service.get("organization"), dict) else {}
     put(H["organization"], org.get("name"))
-    put(H["organization_kana"], org.get("alternate_name"))
+    _alternate(props, H["organization_kana"], org.get("alternate_name"), what="主催者の別名")
     phones = [p for p in service.get("phones") or [] if isinstance(p, dict)]
     if phones:
         put(H["phone"], phones[0].get("number"))
         put(H["extension"], phones[0].get("extension"))
     costs = [c for c in service.get("cost_options") or [] if isinstance(c, dict)]
     if costs:
-        c = costs[0]
-        put(H["cost"], c.get("option") or (f"{c['amount']}円" if c.get("amount") is not None else None))
-        put(H["cost_yen"], c.get("amount"))
+        put(H["cost"], "、".join(t for t in (_cost_words(c) for c in costs) if t))
+        yen = [c for c in costs if _currency(c) == "JPY" and c.get("amount") not in (None, "")]
+        # An amount is stored only when it is in yen and the only one (大人/子ども are two prices).
+        if len(yen) == 1 and len(costs) == 1:
+            put(H["cost_yen"], yen[0].get("amount"))
     elif service.get("fees_description"):
         put(H["cost"], service.get("fees_description"))
     if service.get("capacity") is not None:
@@ -247,6 +249,39 @@ def _service_props(service: dict[str, Any]) -> dict[str, str]:
         for key, value in ext.items():
             props[str(key)] = to_text(value)
     return props
+
+
+_KANA_RE = re.compile(r"^[\u3041-\u309f\u30a0-\u30ff\uff66-\uff9f\s・ー]+$")
+
+
+def _alternate(props: dict[str, str], kana_header: str, value: Any, *, what: str = "別名") -> None:
+    """HSDS alternate_name is another name, not a reading: kept as 別名 (extra) — unless it is
+    kana only, which is how our older exports carried the reading."""
+    text = to_text(value).strip()
+    if not text:
+        return
+    if _KANA_RE.match(text):
+        props[kana_header] = text
+    else:
+        props[what] = text
+
+
+def _currency(c: dict[str, Any]) -> str:
+    return (to_text(c.get("currency")) or "JPY").strip().upper()
+
+
+def _cost_words(c: dict[str, Any]) -> str:
+    """A cost option as people read it: 「300円 1回」, 「5 GBP ingredients」 (never yen for pounds)."""
+    amount = to_text(c.get("amount")).strip()
+    if amount.endswith(".0"):
+        amount = amount[:-2]
+    option = to_text(c.get("option")).strip()
+    if not amount:
+        return option
+    if _currency(c) == "JPY":
+        return option or f"{amount}円"  # the amount itself goes to 料金_円
+    money = f"{amount} {_currency(c)}"
+    return option if amount in option else f"{option} {money}".strip()
 
 
 def _location_props(sal: dict[str, Any]) -> tuple[dict[str, str], str | None, str | None]:
@@ -296,7 +331,13 @@ def _items_from_services(services: list[Any], rows: list[int] | None = None) -> 
         sals = [s for s in service.get("service_at_locations") or [] if isinstance(s, dict)]
         if len(sals) <= 1:
             loc_props, lat, lon = _location_props(sals[0]) if sals else ({}, None, None)
-            items.append(KeyedItem(row=row, props={**loc_props, **props}, lat=lat, lon=lon))
+            own = {**loc_props, **props}
+            # Hours given at the one location are the service's hours there: they win, as they
+            # do for a service at several locations.
+            at_location = [s for s in (sals[0].get("schedules") or []) if isinstance(s, dict)] if sals else []
+            if at_location and not _ours(service):
+                own.update(_merge_schedules(at_location))
+            items.append(KeyedItem(row=row, props=own, lat=lat, lon=lon))
             continue
         service_id = props.get(H["id"], "")
         for n, sal in enumerate(sals, start=1):
@@ -309,6 +350,11 @@ def _items_from_services(services: list[Any], rows: list[int] | None = None) -> 
                 own.update(_merge_schedules(schedules))
             items.append(KeyedItem(row=row, props=own, lat=lat, lon=lon))
     return items
+
+
+def _ours(service: dict[str, Any]) -> bool:
+    """Our own export: its schedule columns travel in x_odekake and are authoritative."""
+    return bool(service.get("x_odekake"))
 
 
 def _services_from_json(doc: Any) -> list[Any]:
@@ -343,6 +389,10 @@ def _csv_tables(path: Path) -> tuple[dict[str, list[tuple[int, dict[str, str]]]]
                     raw[Path(info.filename).stem.lower()] = zf.read(info)
         except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
             raise UnreadableFile(f"ZIP を開けません: {path.name}（{exc}）", f"cannot open the zip {path.name} ({exc})") from exc
+    # The spec's tabular example names the table service_at_location.csv (singular); older
+    # packages (ours among them) used the plural.  Both are read.
+    if "service_at_location" in raw and "service_at_locations" not in raw:
+        raw["service_at_locations"] = raw.pop("service_at_location")
     if "services" not in raw:
         raise UnreadableFile(
             "HSDS の services.csv がありません", "no services.csv in the HSDS directory or zip"
@@ -390,6 +440,7 @@ def _services_from_tables(tables: dict[str, list[tuple[int, dict[str, str]]]]) -
     schedules = by("schedules", "service_id")
     sal_schedules = by("schedules", "service_at_location_id")
     phones = by("phones", "service_id")
+    costs = by("cost_options", "service_id")
     services = []
     lines = []
     for line, row in tables["services"]:
@@ -406,6 +457,7 @@ def _services_from_tables(tables: dict[str, list[tuple[int, dict[str, str]]]]) -
         ]
         service["schedules"] = [s for s in schedules.get(row.get("id", ""), []) if not s.get("service_at_location_id")]
         service["phones"] = phones.get(row.get("id", ""), [])
+        service["cost_options"] = costs.get(row.get("id", ""), [])
         services.append(service)
         lines.append(line)
     return services, lines
@@ -452,14 +504,12 @@ def _service(r: ActivityRecord) -> dict[str, Any]:
     service: dict[str, Any] = {
         "id": sid,
         "name": r.name,
-        "alternate_name": r.name_kana,
         "description": r.description,
         "url": r.url,
         "email": r.contact_email,
         # A draft is not offered to the public: "inactive" to others, 掲載状態 下書き to us (x_odekake).
         "status": "active" if r.status_hint == "published" else "inactive",
-        "organization": {"id": f"org-{sid}", "name": r.organization_name, "alternate_name": r.organization_kana,
-                         "description": ""}
+        "organization": {"id": f"org-{sid}", "name": r.organization_name, "description": ""}
         if r.organization_name
         else None,
         "phones": [{"id": f"phone-{sid}", "service_id": sid, "number": r.contact_phone, "type": "voice",
@@ -555,9 +605,10 @@ _TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "services": ("id", "organization_id", "name", "alternate_name", "description", "url", "email", "status", "fees_description", "capacity", "x_odekake"),
     "locations": ("id", "location_type", "name", "latitude", "longitude"),
     "addresses": ("id", "location_id", "address_1", "city", "state_province", "postal_code", "country", "address_type"),
-    "service_at_locations": ("id", "service_id", "location_id"),
+    "service_at_location": ("id", "service_id", "location_id"),
     "schedules": ("id", "service_id", "freq", "interval", "byday", "bymonthday", "byweekno", "byyearday", "wkst", "count", "until", "dtstart", "opens_at", "closes_at", "description", "timezone"),
     "phones": ("id", "service_id", "number", "extension", "type"),
+    "cost_options": ("id", "service_id", "amount", "currency", "option"),
 }
 
 
@@ -575,11 +626,12 @@ def _to_tables(services: list[dict[str, Any]]) -> dict[str, str]:
         rows["services"].append(flat)
         for sal in s["service_at_locations"]:
             loc = sal["location"]
-            rows["service_at_locations"].append(sal)
+            rows["service_at_location"].append(sal)
             rows["locations"].append(loc)
             rows["addresses"].extend(loc.get("addresses") or [])
         rows["schedules"].extend(s["schedules"])
         rows["phones"].extend(s["phones"])
+        rows["cost_options"].extend(costs)
     out: dict[str, str] = {}
     for name, columns in _TABLE_COLUMNS.items():
         buf = io.StringIO()

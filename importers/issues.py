@@ -22,11 +22,21 @@ CODES: dict[str, tuple[Severity, str, str]] = {
         "ID「{value}」が{first}行目と重複しています",
         'ID "{value}" duplicates row {first}',
     ),
+    "repeated_row": (
+        "error",
+        "{first}行目と同じ内容の行です（重複として取り込みません）",
+        "repeats row {first} (every cell the same); not imported twice",
+    ),
     # ── warnings: the row is kept (perhaps as draft) ───────────────────────────────────────
     "unknown_column": (
         "warning",
         "未知の列です。値は extra に保存します",
         "unknown column; its values are kept in extra",
+    ),
+    "header_guess": (
+        "warning",
+        "列名から「{field}」の列と推定しました（確からしさ {confidence}）。違う場合は対応表で直してください",
+        'read as the "{field}" column from its name (confidence {confidence}); correct it in the mapping if wrong',
     ),
     "duplicate_column": (
         "warning",
@@ -103,6 +113,16 @@ CODES: dict[str, tuple[Severity, str, str]] = {
         "開催日時を自動で解釈できません（{reason}）。文章のまま残し、要確認にします（\"{value}\"）",
         'schedule could not be interpreted; kept as text and flagged for review ("{value}")',
     ),
+    "schedule_note_review": (
+        "warning",
+        "特記事項「{value}」は曜日・時間の規則で表せません（{kind_ja}）。規則はそのまま、要確認にします",
+        'the note "{value}" cannot be expressed by the weekly rule ({kind_en}); rule kept, flagged for review',
+    ),
+    "all_day": (
+        "warning",
+        "00:00〜00:00 と「{value}」から終日開放として取り込みます（時刻なし）",
+        '00:00–00:00 with "{value}" is read as open all day (no times)',
+    ),
     "invalid_rrule": (
         "warning",
         "繰り返しルール（RRULE）が正しくありません（{value}）。要確認にします",
@@ -158,6 +178,7 @@ def issue(code: str, row: int, column: str | None = None, **fields: Any) -> RowI
     body_ja = ja.format(**text)
     body_en = en.format(**text)
     if column:
+        column = " ".join(column.split())  # a header cell with line breaks, on one line
         prefix_ja, prefix_en = f"{row}行目「{column}」: ", f"Row {row}, column {column}: "
     else:
         prefix_ja, prefix_en = f"{row}行目: ", f"Row {row}: "

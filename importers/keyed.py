@@ -6,7 +6,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from importers.build import RawRow, build_records
-from importers.columns import is_ignored_standard, resolve_headers
+from importers.columns import (
+    CANONICAL_HEADER,
+    HeaderGuess,
+    describe_headers,
+    is_ignored_standard,
+    resolve_headers,
+)
 from importers.issues import issue
 from importers.records import ReadResult, RowIssue
 
@@ -51,9 +57,18 @@ def read_keyed(
     unknown: list[str] = []
     reported: set[str] = set()
     raws: list[RawRow] = []
+    guesses: dict[str, HeaderGuess] = {}
     for item in items:
         keys = list(item.props)
         known, extra_cols, dupes = resolve_headers(keys, mapping)
+        for read in describe_headers(keys, mapping):
+            if read.column not in guesses:
+                guesses[read.column] = read
+                if read.how == "guess" and read.field is not None:
+                    header_issues.append(issue(
+                        "header_guess", item.row, read.column,
+                        field=CANONICAL_HEADER[read.field], confidence=f"{read.confidence:.0%}",
+                    ))
         dupe_idx = {i for i, _ in dupes}
         for i, key in extra_cols.items():
             if i in dupe_idx or key in reported or is_ignored_standard(key):
@@ -74,4 +89,6 @@ def read_keyed(
         extra = {key: item.props[key] for i, key in extra_cols.items() if item.props[key].strip()}
         header_issues.extend(item.issues)
         raws.append(RawRow(row=item.row, values=values, columns=columns, extra=extra, present=frozenset(known.values())))
-    return build_records(raws, geocoder=geocoder, encoding=encoding, unknown_columns=unknown, header_issues=header_issues)
+    result = build_records(raws, geocoder=geocoder, encoding=encoding, unknown_columns=unknown, header_issues=header_issues)
+    result.header_guesses = list(guesses.values())
+    return result

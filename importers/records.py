@@ -60,6 +60,9 @@ class ActivityRecord:
     source_id: str
     name: str
     name_kana: str | None = None
+    name_en: str | None = None  # 名称_英語: the only honest English a listing can have
+    description_en: str | None = None  # 説明_英語
+    contact_name: str | None = None  # 連絡先名称 (or the words beside the phone number)
     category: str | None = None
     category_text: str | None = None
     audiences: list[str] = field(default_factory=list)
@@ -95,6 +98,9 @@ class ActivityRecord:
     # position of the feature/placemark/service).  Excluded from equality on purpose.
     row: int = field(default=0, compare=False)
     draft_reasons: list[str] = field(default_factory=list)
+    # What the 特記事項 said (schedule.notes kinds: closure, conditional, …), for the report's
+    # counts; provenance like ``row``, so not part of equality.
+    note_kind: str | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (schedule via Schedule.to_dict())."""
@@ -135,6 +141,18 @@ class ReadResult(HasIssues):
     # stable ID from name + address): --archive-missing must not archive a listing whose row is
     # present but bad.  Keyed by ID: one HSDS service (one row) can give several records.
     rejected_ids: dict[str, int] = field(default_factory=dict)
+    # How each header cell was read (importers.columns.HeaderGuess), for the dry-run table and the
+    # admin page's "confirm or change" step; empty for formats without headers.
+    header_guesses: list[Any] = field(default_factory=list)
+
+    @property
+    def note_kinds(self) -> dict[str, int]:
+        """How many kept rows had a 特記事項 of each kind (schedule.notes.NOTE_KINDS)."""
+        counts: dict[str, int] = {}
+        for record in self.records:
+            if record.note_kind:
+                counts[record.note_kind] = counts.get(record.note_kind, 0) + 1
+        return counts
 
     @property
     def unidentified_rows(self) -> list[int]:
@@ -151,6 +169,8 @@ class ReadResult(HasIssues):
             "rejected_ids": dict(sorted(self.rejected_ids.items(), key=lambda item: item[1])),
             "unidentified_rows": self.unidentified_rows,
             "unknown_columns": list(self.unknown_columns),
+            "note_kinds": self.note_kinds,
+            "columns": [g.to_dict() for g in self.header_guesses],
             "issues": [i.to_dict() for i in self.issues],
         }
 

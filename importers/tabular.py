@@ -6,7 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from importers.build import RawRow, build_records
-from importers.columns import header_score, is_ignored_standard, resolve_headers
+from importers.columns import (
+    CANONICAL_HEADER,
+    describe_headers,
+    header_score,
+    is_ignored_standard,
+    resolve_headers,
+)
 from importers.issues import issue
 from importers.records import ReadResult, RowIssue, UnreadableFile
 
@@ -59,13 +65,28 @@ def read_table(
     h = find_header(text_rows, mapping)
     header_line, headers = text_rows[h]
     headers = [c.strip() for c in headers]
-    known, extra_cols, dupes = resolve_headers(headers, mapping)
-    if "name" not in known.values():
+    lowered = {h.lower() for h in headers}
+    if {"id", "name", "organization_id"} <= lowered and not mapping:
+        # HSDS services.csv alone: its locations, schedules and costs are in the other tables.
         raise UnreadableFile(
-            f"{header_line}行目の見出しに「名称」の列がありません（--map で列名を対応付けてください）",
-            f"the header row (line {header_line}) has no 名称 (name) column; map one with --map",
+            "HSDS の services.csv のようです。ほかの表（locations.csv など）と一緒に、ZIP またはフォルダを"
+            "形式 hsds で取り込んでください",
+            "this looks like an HSDS services.csv: import it with the other tables (locations.csv …), "
+            "as a zip or directory, with the format hsds",
         )
-    header_issues: list[RowIssue] = []
+    known, extra_cols, dupes = resolve_headers(headers, mapping)
+    guesses = describe_headers(headers, mapping)
+    if "name" not in known.values():
+        shown = "、".join(f"「{h}」" for h in headers if h)[:200]
+        raise UnreadableFile(
+            f"{header_line}行目の見出し（{shown}）に名称の列が見つかりません（--map で列名を対応付けてください）",
+            f"no name (名称) column found in the header row (line {header_line}: {shown}); map one with --map",
+        )
+    header_issues: list[RowIssue] = [
+        issue("header_guess", header_line, g.column, field=CANONICAL_HEADER[g.field], confidence=f"{g.confidence:.0%}")
+        for g in guesses
+        if g.how == "guess" and g.field is not None
+    ]
     unknown: list[str] = []
     for i, header in extra_cols.items():
         if any(i == d for d, _ in dupes):
@@ -73,8 +94,9 @@ def read_table(
         if not is_ignored_standard(header):
             unknown.append(header)
             header_issues.append(issue("unknown_column", header_line, header))
+    read_at = dict(zip((i for i, h in enumerate(headers) if h), guesses, strict=True))
     for i, header in dupes:
-        first = next(headers[j] for j, f in known.items() if f == _field_of(i, headers, mapping))
+        first = next(headers[j] for j, f in known.items() if f == read_at[i].field)
         header_issues.append(issue("duplicate_column", header_line, header, value=first))
     columns = {fld: headers[i] for i, fld in known.items()}
     present = frozenset(known.values())
@@ -93,14 +115,5 @@ def read_table(
     result = build_records(
         raw_rows, geocoder=geocoder, encoding=encoding, unknown_columns=unknown, header_issues=header_issues
     )
+    result.header_guesses = guesses
     return result
-
-
-def _field_of(index: int, headers: list[str], mapping: dict[str, str] | None) -> str | None:
-    from importers.columns import field_for, header_key
-
-    if mapping:
-        for source, target in mapping.items():
-            if header_key(source) == header_key(headers[index]):
-                return field_for(target) or target
-    return field_for(headers[index])

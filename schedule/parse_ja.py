@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, datetime, time
 
 from jatext.normalize import clean, kanji_numerals_to_digits
-from schedule.model import WEEKDAY_CODES, Schedule, canonical_rrule, parse_rrule_parts, validate_rrule
+from schedule.model import TZ, WEEKDAY_CODES, Schedule, canonical_rrule, parse_rrule_parts, validate_rrule
 
 __all__ = ["ParsedSchedule", "parse_schedule_text", "parse_time", "parse_time_range", "parse_weekdays"]
 
@@ -322,6 +322,32 @@ def _apply_exclusions(
     return canonical_rrule(";".join(f"{k}={v}" for k, v in parts.items()))
 
 
+_CLOSED_AFTER = r"(?=\s*(?:は|を)?\s*(?:除|お休|休))"
+# 「祝日・年末年始を除く」 → 「祝日を除く」; 「(年末年始を除く)」 → nothing; 「年末年始・お盆休み」 → 「お盆休み」.
+_YEAR_END_LINKED_RE = re.compile(rf"(?P<item>祝祭日|祝日|祭日|休日|祝)\s*[・、,]\s*年末年始(?:\s*\([^)]*\))?{_CLOSED_AFTER}")
+_YEAR_END_ALONE_RE = re.compile(
+    r"\(?\s*年末年始\s*(?:\([^)]*\))?\s*(?:は|を)?\s*(?:除く|除き|お休み|休み|休館日?|休業日?|休)\s*\)?"
+)
+_YEAR_END_FIRST_RE = re.compile(r"年末年始(?:\s*\([^)]*\))?\s*[・、,]\s*(?=[^。]*?(?:除|休))")
+
+
+def _year_end_off(s: str) -> tuple[str, bool]:
+    if "年末年始" not in s:
+        return s, False
+    out = s
+    out = _YEAR_END_LINKED_RE.sub(r"\g<item>", out)
+    for pattern in (_YEAR_END_ALONE_RE, _YEAR_END_FIRST_RE):
+        out = pattern.sub(" ", out)
+    return out, out != s
+
+
+def _year_end_exdates() -> tuple[date, ...]:
+    from schedule.notes import year_end_dates
+
+    this = datetime.now(TZ).year
+    return year_end_dates(range(this - 1, this + 3))
+
+
 def parse_schedule_text(text: str | None, start: str | None = None, end: str | None = None) -> ParsedSchedule:
     """Parse a Japanese schedule sentence (plus optional 開始時間/終了時間 cells).
 
@@ -353,6 +379,10 @@ def _parse(text: str | None, start_cell: str | None, end_cell: str | None) -> Pa
     if specific:
         reasons.append("特定の日付があります（" + "、".join(m.group(0) for m in specific) + "）")
         s = _blank(s, [m.span() for m in specific])
+
+    # 年末年始 closed is a yearly closure the rule carries as exclusion dates (schedule.notes):
+    # not a reason to review.  Taken out before the other exclusions are read.
+    s, year_end = _year_end_off(s)
 
     # Exclusions before anything reads weekdays: the 月 of 「8月は休み」 is not Monday, and
     # 「第5木曜日を除く」 is not a 第n rule.
@@ -486,6 +516,7 @@ def _parse(text: str | None, start_cell: str | None, end_cell: str | None) -> Pa
         rrule=rrule,
         start=t_start,
         end=t_end,
+        exdates=_year_end_exdates() if year_end and rrule is not None else (),
         skip_holidays=skip_holidays and rrule is not None,
         text=original,
     )

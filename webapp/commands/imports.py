@@ -15,11 +15,36 @@ from typing import Any
 import click
 
 from importers import READERS, ReadResult, UnreadableFile
+from importers.columns import CANONICAL_HEADER, load_mapping
+from importers.list_category import ListCategory, list_category
 from webapp.commands.common import fail
 from webapp.config import settings as current_settings
 from webapp.imports.service import ImportReport
+from webapp.imports.source_settings import (
+    SourceSettings,
+    load_source_settings,
+    save_source_settings,
+    settings_path,
+)
 
 REJECTED_SHOWN = 200
+
+HOW_LABELS = {
+    "exact": ("一致", "exact"),
+    "mapping": ("対応表", "mapping"),
+    "guess": ("推定・要確認", "guess, please check"),
+    "ignored": ("使わない標準列", "standard column, not used"),
+    "duplicate": ("同じ意味の2列目（extra）", "second column for the same field (extra)"),
+    "unknown": ("未知（extra に保存）", "unknown (kept in extra)"),
+}
+NOTE_KIND_ORDER = ("closure", "open_all_day", "conditional", "seasonal", "other")
+NOTE_KIND_LABELS = {
+    "closure": ("休館日として規則に反映", "closures applied to the rule"),
+    "open_all_day": ("終日開放", "open all day"),
+    "conditional": ("条件付き・要確認", "conditional, flagged for review"),
+    "seasonal": ("時期による・要確認", "seasonal, flagged for review"),
+    "other": ("読み取れない・要確認", "not understood, flagged for review"),
+}
 
 
 def _print_report(report: ImportReport) -> None:
@@ -36,6 +61,18 @@ def _print_report(report: ImportReport) -> None:
     )
     for ja, en in report.notes:
         click.echo(f"  note: {ja} / {en}")
+    if report.columns:
+        click.echo("columns / 列:")
+        for c in report.columns:
+            target = CANONICAL_HEADER.get(c["field"], "-") if c["field"] else "-"
+            how_ja, how_en = HOW_LABELS[c["how"]]
+            sure = f" {c['confidence']:.0%}" if c["how"] == "guess" else ""
+            click.echo(f"  {' '.join(c['column'].split())}\t→ {target}\t{how_ja} / {how_en}{sure}")
+    if report.note_kinds:
+        click.echo("schedule notes / 特記事項:")
+        for kind, n in sorted(report.note_kinds.items(), key=lambda kv: NOTE_KIND_ORDER.index(kv[0])):
+            ja, en = NOTE_KIND_LABELS[kind]
+            click.echo(f"  {kind:<13}{n:>7}  {ja} / {en}")
     rejections = report.rejections()
     if rejections:
         click.echo("rejected rows / 却下した行:")
@@ -130,6 +167,14 @@ def _write_with_retries(result: ReadResult, bar: _Bar, *, fmt: str, path: Path, 
 @click.option("--dry-run", is_flag=True, help="read and compare, write nothing")
 @click.option("--source", default=None, help="source name stored with every listing (default: the file name)")
 @click.option("--map", "map_path", type=click.Path(path_type=Path), default=None, help="mapping TOML: [columns] city header = our header")
+@click.option(
+    "--category", "every_category", default=None,
+    help="この一覧の種別: one category (code or Japanese label) for every row of the file",
+)
+@click.option(
+    "--category-value", "category_values", multiple=True, metavar="FILE_VALUE=CATEGORY",
+    help="map one of the file's 種別 values to a category (repeatable), e.g. 認可保育所=parenting",
+)
 @click.option("--report", "report_path", type=click.Path(path_type=Path), default=None, help="write the report as JSON")
 @click.option("--archive-missing", is_flag=True, help="archive listings of this source that the file no longer has")
 @click.option(
@@ -138,6 +183,7 @@ def _write_with_retries(result: ReadResult, bar: _Bar, *, fmt: str, path: Path, 
 )
 def import_command(
     fmt: str, path: Path, dry_run: bool, source: str | None, map_path: Path | None,
+    every_category: str | None, category_values: tuple[str, ...],
     report_path: Path | None, archive_missing: bool, overwrite_edits: bool,
 ) -> None:
     """Import FORMAT (municipal-csv, xlsx, geojson, kml, hsds) from PATH; upsert by source + ID."""
@@ -148,6 +194,7 @@ def import_command(
         after_import_commit,
         default_geocoder,
         default_source_for,
+        mapping_file_category,
         read_import_file,
         validate_source,
     )
@@ -166,7 +213,14 @@ def import_command(
         # The command line may fork workers for reading and analysis (a web request never does).
         with allow_workers():
             # Read before the transaction: a retry after a lock (below) does not read the file again.
-            result = read_import_file(fmt, path, mapping_path=map_path, geocoder=default_geocoder(settings))
+            saved = load_source_settings(source_name)
+            category = _category_choice(every_category, category_values) or saved.category
+            if map_path is not None and map_path.exists():
+                category = mapping_file_category(map_path) or category
+            result = read_import_file(
+                fmt, path, mapping_path=map_path, geocoder=default_geocoder(settings),
+                mapping=saved.columns, category=category,
+            )
             report = _write_with_retries(
                 result, bar, fmt=fmt, path=path, source=source_name, dry_run=dry_run,
                 archive_missing=archive_missing, overwrite_edits=overwrite_edits,
@@ -187,12 +241,40 @@ def import_command(
             f"no --source given: the source name is {source_name!r}, from the file name; import the next "
             "version of this list with the same --source so that it updates these listings",
         ))
+    if saved and not (map_path or every_category or category_values):
+        report.notes.append((
+            f"出どころ「{source_name}」に保存した列の対応・種別の指定を使いました（{settings_path(source_name)}）",
+            f"used the column mapping and category choice saved for source {source_name!r} ({settings_path(source_name)})",
+        ))
+    elif (map_path or every_category or category_values) and not report.dry_run:
+        columns = {**saved.columns, **(load_mapping(map_path) if map_path else {})}
+        where = save_source_settings(source_name, SourceSettings(columns=columns, category=category or ListCategory()))
+        report.notes.append((
+            f"この列の対応・種別の指定を出どころ「{source_name}」の次の取り込みのために保存しました（{where}）",
+            f"saved this column mapping and category choice for the next import of source {source_name!r} ({where})",
+        ))
     _print_report(report)
     if note:
         click.echo(f"note: {note}")
     if report_path is not None:
         report_path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     sys.exit(report.exit_code)
+
+
+def _category_choice(every: str | None, values: tuple[str, ...]) -> ListCategory | None:
+    if not every and not values:
+        return None
+    pairs: dict[str, str] = {}
+    for item in values:
+        value, sep, target = item.partition("=")
+        if not sep or not value.strip() or not target.strip():
+            fail(f"--category-value wants FILE_VALUE=CATEGORY, got {item!r}", 2)
+        pairs[value.strip()] = target.strip()
+    try:
+        return list_category(every, pairs)
+    except UnreadableFile as exc:
+        fail(f"{exc.message_en} / {exc.message_ja}", 2)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @click.command("export")

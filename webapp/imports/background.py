@@ -17,6 +17,7 @@ from webapp.config import settings as current_settings
 from webapp.extensions import db
 from webapp.imports.report import ImportReport
 from webapp.imports.service import after_import_commit, default_geocoder, import_file, mark_index_pending
+from webapp.imports.source_settings import choices_from_meta, save_source_settings
 from webapp.jobs.models import QUEUED, JobRun
 from webapp.jobs.progress import Reporter, finish_in
 from webapp.security.audit import record as audit
@@ -60,6 +61,7 @@ def run_import(run_id: int) -> None:
     reporter.started(job.id if job is not None else "")
     try:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        chosen = choices_from_meta(meta)
         with db.transaction() as session:
             report = import_file(
                 session,
@@ -70,6 +72,8 @@ def run_import(run_id: int) -> None:
                 overwrite_edits=bool(meta.get("overwrite_edits")),
                 geocoder=default_geocoder(settings),
                 progress=reporter.advance,
+                mapping=chosen.columns,
+                category=chosen.category,
             )
             counts = report.to_dict()["counts"]
             detail = {"format": meta["format"], "filename": meta["filename"], "job_run": run_id, **counts}
@@ -85,6 +89,9 @@ def run_import(run_id: int) -> None:
             reporter.failed(message)
         finally:
             raise exc
+    if isinstance(meta.get("choices"), dict):
+        # What the person confirmed is the mapping for this source's next file.
+        save_source_settings(meta["source"], chosen)
     shutil.rmtree(folder, ignore_errors=True)
     try:
         note = after_import_commit(db.session(), report)

@@ -162,11 +162,17 @@ _FIELD_LABELS: dict[str, str] = {
     "start_time": "開始時間", "end_time": "終了時間", "schedule_exdates": "除外日", "schedule_rdates": "追加日",
     "skip_holidays": "祝日除外", "schedule_text": "開催日時", "schedule_needs_review": "開催日時要確認",
     "cost_yen": "料金_円", "cost_text": "料金", "booking_required": "予約", "contact_phone": "電話番号",
-    "contact_extension": "内線番号", "contact_email": "メールアドレス", "url": "URL",
+    "contact_extension": "内線番号", "contact_name": "連絡先名称", "name_en": "名称_英語",
+    "description_en": "説明_英語", "contact_email": "メールアドレス", "url": "URL",
     "welcomes_first_timers": "初参加歓迎", "visit_ok": "見学可", "solo_ok": "一人参加可", "capacity": "定員",
     "accessibility": "バリアフリー情報", "notes": "備考", "extra": "その他の列", "place_id": "場所",
     "organization_id": "主催者",
 }
+
+
+# Columns an import came to set after listings were imported (issue 21): empty, they are left out
+# of the hash, so that a listing imported before does not look edited here.
+_ADDED_LATER = frozenset({"name_en", "description_en", "contact_name"})
 
 
 def content_hash(values: dict[str, Any]) -> str:
@@ -180,6 +186,8 @@ def content_hash(values: dict[str, Any]) -> str:
         if key in _NOT_CONTENT:
             continue
         value = values[key]
+        if key in _ADDED_LATER and not value:
+            continue  # a listing imported before the column existed keeps its hash
         if key == "extra":
             value = sorted((k, v) for k, v in (value or {}).items() if isinstance(v, str) or k == DRAFT_REASONS_KEY)
         parts.append(f"{key}={value}")

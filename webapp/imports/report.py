@@ -33,6 +33,10 @@ class ImportReport(HasIssues):
     notes: list[tuple[str, str]] = field(default_factory=list)  # (ja, en) about the run as a whole
     changed_ids: list[int] = field(default_factory=list)  # activity ids created/updated/archived
     changed_place_ids: list[int] = field(default_factory=list)  # places whose fields changed
+    note_kinds: dict[str, int] = field(default_factory=dict)
+    columns: list[dict[str, Any]] = field(default_factory=list)
+    # The file's 種別 values: [{text, category (code or None), rows}] for 「この一覧の種別」.
+    category_values: list[dict[str, Any]] = field(default_factory=list)  # how each header was read (HeaderGuess.to_dict)  # 特記事項 kind → rows (schedule.notes)
     index_mark: str | None = None  # the "index pending" mark set before commit (webapp.search.sync)
 
     @property
@@ -64,6 +68,8 @@ class ImportReport(HasIssues):
             "rejected_rows": [i.to_dict() for i in self.rejections()],
             "unidentified_rows": list(self.unidentified_rows),
             "unknown_columns": list(self.unknown_columns),
+            "note_kinds": dict(self.note_kinds),
+            "columns": [dict(c) for c in self.columns],
             "issues": [i.to_dict() for i in self.issues],
             "notes": [{"message_ja": ja, "message_en": en} for ja, en in self.notes],
         }

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from importers import READERS, ActivityRecord, ReadResult, UnreadableFile, load_mapping
+from importers.list_category import ListCategory, apply_list_category, list_category_from_toml
 from webapp.config import Settings
 from webapp.imports.loader import BATCH_SIZE, DRAFT_REASONS_KEY, Loader, Row, assign_place_districts, too_long
 from webapp.imports.report import ImportReport
@@ -90,17 +91,53 @@ def default_geocoder(settings: Settings) -> Any:
 
 
 def read_import_file(
-    fmt: str, path: Path, *, mapping_path: Path | None = None, geocoder: Any = None
+    fmt: str,
+    path: Path,
+    *,
+    mapping_path: Path | None = None,
+    geocoder: Any = None,
+    mapping: dict[str, str] | None = None,
+    category: ListCategory | None = None,
 ) -> ReadResult:
-    """Run the reader for FORMAT. Raises UnreadableFile (incl. UnknownFormat, MappingError)."""
+    """Run the reader for FORMAT. Raises UnreadableFile (incl. UnknownFormat, MappingError).
+
+    ``mapping`` (header → field) and ``category`` (「この一覧の種別」) are a source's saved
+    choices; a ``mapping_path`` file's own tables win over them."""
     reader = READERS.get(fmt)
     if reader is None:
         raise UnknownFormat(fmt, READERS)
     path = Path(path)
     if not path.exists():
         raise UnreadableFile(f"ファイルがありません: {path}", f"no such file: {path}")
-    mapping = load_mapping(mapping_path) if mapping_path else None
-    return reader.read(path, mapping=mapping, geocoder=geocoder)
+    if mapping_path:
+        mapping = {**(mapping or {}), **load_mapping(mapping_path)}
+        category = mapping_file_category(mapping_path) or category
+    result = reader.read(path, mapping=mapping or None, geocoder=geocoder)
+    return apply_list_category(result, category) if category else result
+
+
+def mapping_file_category(path: Path) -> ListCategory | None:
+    """「この一覧の種別」 given in a --map file ([list] / [categories]), if any."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None  # load_mapping() says what is wrong with the file
+    return list_category_from_toml(data) or None
+
+
+CATEGORY_VALUES_SHOWN = 50
+
+
+def category_values(result: ReadResult) -> list[dict[str, Any]]:
+    """The file's 種別 wordings, most rows first, with the category each row got."""
+    counts: dict[tuple[str, str | None], int] = {}
+    for r in result.records:
+        key = (r.category_text or "", r.category)
+        counts[key] = counts.get(key, 0) + 1
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0]))
+    return [{"text": t, "category": c, "rows": n} for (t, c), n in ordered[:CATEGORY_VALUES_SHOWN]]
 
 
 def import_records(
@@ -124,6 +161,8 @@ def import_records(
     report = ImportReport(
         format=fmt, source=source, path=path, dry_run=dry_run, total_rows=result.total_rows,
         encoding=result.encoding, unknown_columns=list(result.unknown_columns),
+        note_kinds=result.note_kinds, columns=[g.to_dict() for g in result.header_guesses],
+        category_values=category_values(result),
     )
     issues = list(result.issues)
     rejected = set(result.rejected_rows)
@@ -208,9 +247,15 @@ def import_file(
     progress: Progress | None = None,
     on_read: Callable[[ReadResult], None] | None = None,
     overwrite_edits: bool = False,
+    mapping: dict[str, str] | None = None,
+    category: ListCategory | None = None,
 ) -> ImportReport:
-    """Read PATH as FORMAT and upsert it. Raises UnreadableFile (exit 2) before touching the DB."""
-    result = read_import_file(fmt, path, mapping_path=mapping_path, geocoder=geocoder)
+    """Read PATH as FORMAT and upsert it. Raises UnreadableFile (exit 2) before touching the DB.
+
+    This is the one entry an admin upload (or a job running it) calls."""
+    result = read_import_file(
+        fmt, path, mapping_path=mapping_path, geocoder=geocoder, mapping=mapping, category=category
+    )
     if on_read is not None:
         on_read(result)
     return import_records(

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -27,6 +27,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from importers import READERS, UnreadableFile
+from importers.columns import CANONICAL_HEADER, NOT_USED
 from webapp.boundary import after_commit
 from webapp.config import settings as current_settings
 from webapp.extensions import db
@@ -40,9 +41,11 @@ from webapp.imports.service import (
     mark_index_pending,
     validate_source,
 )
+from webapp.imports.source_settings import choices_from_meta, save_source_settings
 from webapp.jobs import enqueue
 from webapp.jobs.models import DONE, JobRun
 from webapp.jobs.progress import create_run, rq_job_id, shown_state
+from webapp.listings.taxonomy import taxonomy
 from webapp.security.audit import record as audit
 from webapp.security.permissions import Permission, require
 
@@ -55,6 +58,8 @@ FORMAT_LABELS: dict[str, Any] = {
     "kml": _l("KML（Googleマイマップ）"),
     "hsds": _l("HSDS（Open Referral、JSON または ZIP）"),
 }
+# (field, the header our export writes): what a column can be read as on the preview page.
+FIELD_CHOICES: list[tuple[str, str]] = [(f, h) for f, h in CANONICAL_HEADER.items() if f != "status"]
 ALLOWED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".json", ".geojson", ".kml", ".kmz", ".zip"}
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 KEEP_SECONDS = 24 * 3600
@@ -145,6 +150,7 @@ def _messages(report: ImportReport) -> dict[str, Any]:
 
 def _run(folder: Path, meta: dict[str, Any], *, dry_run: bool) -> ImportReport:
     settings = current_settings()
+    chosen = choices_from_meta(meta)
     return import_file(
         db.session(),
         meta["format"],
@@ -154,7 +160,22 @@ def _run(folder: Path, meta: dict[str, Any], *, dry_run: bool) -> ImportReport:
         archive_missing=bool(meta.get("archive_missing")),
         overwrite_edits=bool(meta.get("overwrite_edits")),
         geocoder=default_geocoder(settings),
+        mapping=chosen.columns,
+        category=chosen.category,
     )
+
+
+def _preview(report: ImportReport, meta: dict[str, Any], token: str, status: int = 200) -> Any:
+    return render_template(
+        "imports/preview.html",
+        report=report,
+        meta=meta,
+        token=token,
+        confirm_form=ImportConfirmForm(),
+        field_choices=FIELD_CHOICES,
+        chosen=choices_from_meta(meta),
+        **_messages(report),
+    ), status
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -197,14 +218,48 @@ def import_upload() -> Any:
         return render_template("imports/upload.html", form=form, unreadable=message), 400
     meta["total_rows"] = report.total_rows  # decides, at confirm, whether a job runs it
     _write_meta(folder, meta)
-    return render_template(
-        "imports/preview.html",
-        report=report,
-        meta=meta,
-        token=token,
-        confirm_form=ImportConfirmForm(),
-        **_messages(report),
-    )
+    return _preview(report, meta, token)
+
+
+@bp.route("/import/<token>/choices", methods=["POST"])
+@require(Permission.ADMIN_IMPORT)
+def import_choices(token: str) -> Any:
+    """Confirm or change the header guesses and 「この一覧の種別」, then preview again."""
+    form = ImportConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    folder, meta = _stored(token)
+    posted = request.form
+    columns: dict[str, str] = {}
+    known = {code for code, _label in FIELD_CHOICES}
+    for key in posted:
+        if key.startswith("colname-"):
+            n = key.removeprefix("colname-")
+            header, target = posted[key], posted.get("col-" + n, "")
+            # Saved: a guess confirmed, a saved choice kept, anything changed; a column read by
+            # its exact name and left alone needs no mapping.
+            settled = posted.get("colhow-" + n) in ("exact", "ignored") and target == posted.get("colwas-" + n)
+            if (target in known or target == NOT_USED) and not settled:
+                columns[header] = target
+    every = posted.get("category_every", "") if posted.get("category_mode") == "every" else ""
+    values: dict[str, str] = {}
+    if posted.get("category_mode") == "values":
+        for key in posted:
+            if key.startswith("catname-"):
+                target = posted.get("cat-" + key.removeprefix("catname-"), "")
+                if target in taxonomy().categories:
+                    values[posted[key]] = target
+    if every and every not in taxonomy().categories:
+        every = ""
+    meta["choices"] = {"columns": columns, "every": every, "values": values}
+    try:
+        report = _run(folder, meta, dry_run=True)
+    except UnreadableFile as exc:
+        message = exc.message_en if current_lang() == "en" else exc.message_ja
+        return render_template("imports/upload.html", form=ImportUploadForm(), unreadable=message), 400
+    meta["total_rows"] = report.total_rows
+    _write_meta(folder, meta)
+    return _preview(report, meta, token)
 
 
 @bp.route("/import/<token>/confirm", methods=["POST"])
@@ -249,6 +304,9 @@ def import_confirm(token: str) -> Any:
             current_app.logger.warning(note)
 
     after_commit(reindex)
+    if isinstance(meta.get("choices"), dict):
+        # What the person confirmed is the mapping for this source's next file.
+        save_source_settings(meta["source"], choices_from_meta(meta))
     shutil.rmtree(folder, ignore_errors=True)
     return render_template("imports/result.html", report=report, meta=meta, **_messages(report))
 

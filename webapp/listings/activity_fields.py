@@ -41,7 +41,9 @@ def activity_values(record: ActivityRecord) -> dict[str, Any]:
     return {
         "name": record.name,
         "name_kana": record.name_kana or "",
+        "name_en": record.name_en or "",
         "description": record.description or "",
+        "description_en": record.description_en or "",
         "category": record.category,
         "category_text": _category_text(record),
         "audiences": list(record.audiences),
@@ -58,6 +60,7 @@ def activity_values(record: ActivityRecord) -> dict[str, Any]:
         "cost_yen": record.cost_yen,
         "cost_text": record.cost_text or "",
         "booking_required": record.booking_required,
+        "contact_name": record.contact_name or "",
         "contact_phone": record.contact_phone or "",
         "contact_extension": record.extension or "",
         "contact_email": record.contact_email or "",

@@ -143,6 +143,7 @@ def load_sample_city(session: Session, path: Path = SAMPLE_FILE) -> dict[str, in
             capacity=a.get("capacity"),
             accessibility=list(a.get("accessibility", [])),
             status_hint=a.get("status", "published"),
+            contact_name=_text(a, "contact_name") or None,
         )
         activity = Activity(
             source=source,
@@ -152,7 +153,6 @@ def load_sample_city(session: Session, path: Path = SAMPLE_FILE) -> dict[str, in
             **activity_values(record),
             # Not part of the exchange record: the organizer's own columns.
             booking_text=_text(a, "booking_text"),
-            contact_name=_text(a, "contact_name"),
             last_confirmed_at=_confirmed(a.get("last_confirmed_at")),
         )
         # The sample's archived listings are activities that ended: they were public before.

@@ -423,7 +423,7 @@ def test_rejected_rows_carry_their_id_when_it_can_be_read(tmp_path: Path) -> Non
     assert result.to_report()["unidentified_rows"] == [3]
 
 
-def test_schedule_note_with_an_exclusion_is_kept_for_review(tmp_path: Path) -> None:
+def test_schedule_note_closures_become_rule_parts(tmp_path: Path) -> None:
     path = tmp_path / "notes.csv"
     path.write_text(
         "ID,名称,種別,利用可能曜日,開始時間,終了時間,利用可能日時特記事項\n"
@@ -437,6 +437,10 @@ def test_schedule_note_with_an_exclusion_is_kept_for_review(tmp_path: Path) -> N
     assert a.schedule is not None and a.schedule.rrule == "FREQ=WEEKLY;BYDAY=MO,WE,FR"
     assert a.schedule.skip_holidays and not a.schedule_needs_review
     assert b.schedule is not None and b.schedule.rrule == "FREQ=WEEKLY;BYDAY=MO,WE,FR"
-    assert b.schedule_needs_review and "schedule_needs_review" in codes(result, 3)
+    # 年末年始 is a closure the rule carries (12/29–1/3 as exclusion dates), not a reason to review.
+    assert not b.schedule_needs_review and "schedule_needs_review" not in codes(result, 3)
+    this_year = date.today().year
+    assert {date(y, 12, 29) for y in (this_year, this_year + 1)} <= set(b.schedule.exdates)
+    assert b.note_kind == "closure"
     assert c.schedule is not None and c.schedule.rrule == "FREQ=WEEKLY;BYDAY=WE;BYMONTH=1,2,3,4,5,6,7,9,10,11,12"
     assert not c.schedule_needs_review

@@ -33,7 +33,10 @@ class Activity(TimestampMixin, Base):
     source_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(200))
     name_kana: Mapped[str] = mapped_column(String(200), default="")
+    # 名称_英語 / 説明_英語 from open data: shown on English pages (nothing is machine-translated).
+    name_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     category: Mapped[str | None] = mapped_column(String(40))
     category_text: Mapped[str] = mapped_column(String(100), default="")
     audiences: Mapped[list[str]] = mapped_column(default=list)
