@@ -29,8 +29,21 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     init_templates(app)
     init_request_boundary(app)
     init_signals()
+    init_changefeed(app, settings)
     init_proxy(app, settings)
     return app
+
+
+def init_changefeed(app: Flask, settings: Settings) -> None:
+    """Follow the change log into this node's index (started by the first request of each worker)."""
+    tail = settings.changefeed_tail
+    if tail is None:
+        tail = settings.env != "testing"
+    if not tail:
+        return
+    from webapp.changefeed.tailer import ensure_started
+
+    app.before_request(lambda: ensure_started(app))
 
 
 def init_signals() -> None:
