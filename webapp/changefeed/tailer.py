@@ -136,8 +136,7 @@ def catch_up(session: Session, index: Any, pos: Position | None) -> tuple[Positi
     step = Step()
     if pos is None or _purged_past(session, pos):
         # No position (a new node, a lost file) or the log was purged beyond it: full check.
-        start = Position(latest_id(session))
-        session.rollback()  # the check reads a snapshot taken after the id above
+        start = Position(latest_id(session))  # the check below reads at least up to here
         sync.repair(session, index, sync.check(session, index))
         step.checked = True
         pos = start
@@ -182,7 +181,6 @@ def catch_up(session: Session, index: Any, pos: Position | None) -> tuple[Positi
     if changes:
         ids = affected_activities(session, changes)
         step.documents = sync.index_activities(session, index, ids)
-    session.rollback()  # end the read transaction: the next poll sees newer commits
     return pos, step
 
 
@@ -290,7 +288,7 @@ class Tailer:
                     log.info("change feed: %d changes, %d documents written", step.rows, step.documents)
                 return step
             finally:
-                db.session.remove()
+                db.session.remove()  # ends the read transaction: the next poll sees newer commits
 
 
 class _Listener:
