@@ -44,18 +44,18 @@ def trigger_ddl(dialect: str) -> list[str]:
             """,
         ]
         for table in TRACKED:
-            for op, ref in (("INSERT", "NEW TABLE AS new_rows"), ("UPDATE", "NEW TABLE AS new_rows"),
+            for event, ref in (("INSERT", "NEW TABLE AS new_rows"), ("UPDATE", "NEW TABLE AS new_rows"),
                             ("DELETE", "OLD TABLE AS old_rows")):
                 out.append(
-                    f"CREATE TRIGGER change_log_{table}_{op.lower()} AFTER {op} ON {table} "
+                    f"CREATE TRIGGER change_log_{table}_{event.lower()} AFTER {event} ON {table} "
                     f"REFERENCING {ref} FOR EACH STATEMENT EXECUTE FUNCTION odekake_log_changes()"
                 )
         return out
     out = []
     for table in TRACKED:
-        for op, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+        for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
             out.append(
-                f"CREATE TRIGGER change_log_{table}_{op.lower()} AFTER {op} ON {table} BEGIN "
+                f"CREATE TRIGGER change_log_{table}_{event.lower()} AFTER {event} ON {table} BEGIN "
                 f"INSERT INTO change_log (kind, row_id, changed_at) VALUES ('{table}', {row}.id, CURRENT_TIMESTAMP); END"
             )
     return out
@@ -64,9 +64,9 @@ def trigger_ddl(dialect: str) -> list[str]:
 def drop_trigger_ddl(dialect: str) -> list[str]:
     out = []
     for table in TRACKED:
-        for op in ("insert", "update", "delete"):
+        for event in ("insert", "update", "delete"):
             on = f" ON {table}" if dialect == "postgresql" else ""
-            out.append(f"DROP TRIGGER IF EXISTS change_log_{table}_{op}{on}")
+            out.append(f"DROP TRIGGER IF EXISTS change_log_{table}_{event}{on}")
     if dialect == "postgresql":
         out.append("DROP FUNCTION IF EXISTS odekake_log_changes()")
     return out

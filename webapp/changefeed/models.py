@@ -22,7 +22,7 @@ CHANNEL = "odekake_changes"
 
 class ChangeLog(Base):
     __tablename__ = "change_log"
-    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused after a purge
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids never reused after a purge
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # a TRACKED table name

@@ -19,6 +19,7 @@ check and repair of the whole index (what ``odekake reindex --check`` does) and 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
@@ -337,10 +338,8 @@ class _Listener:
 
     def close(self) -> None:
         if self._conn is not None:
-            try:
+            with contextlib.suppress(Exception):  # already gone
                 self._conn.close()
-            except Exception:  # already gone
-                pass
             self._conn = None
 
 
