@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from schedule import TZ
 from webapp.listings.demo import load_sample_city
 from webapp.listings.models.activity import Activity
-from webapp.search import sync
+from webapp.search import service, sync
+from webapp.search.activity_query import ActivityQuery
 from webapp.search.index import SearchIndex
 
 
@@ -54,3 +58,20 @@ def test_landing_ids_are_every_published_listing_in_kana_order(session: Session,
     ).all()
     expected = [r.id for r in sorted(rows, key=lambda r: (r.name_kana or r.name, r.id))]
     assert index.landing_ids().tolist() == expected
+
+
+def test_the_landing_page_ranking_comes_from_the_index_on_large_cities(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No query, no filter: the index's cached ranking, the same order as the database's."""
+    load_sample_city(session)
+    session.flush()
+    index = SearchIndex(tmp_path / "index")
+    sync.rebuild(session, index)
+    query = ActivityQuery(per_page=100)
+    from_db = service.search_activities(session, query, index=index, facets="db")
+    monkeypatch.setattr(service, "FACETS_MIN_DOCS", 1)
+    from_index = service.search_activities(session, query, index=index)
+    assert isinstance(service._rank(session, query, datetime.now(TZ), index), service._LandingRanking)
+    assert [h.activity.id for h in from_index.hits] == [h.activity.id for h in from_db.hits]
+    assert from_index.total == from_db.total > 0
