@@ -9,6 +9,7 @@ Writers from several processes (gunicorn workers, the CLI) serialise on Whoosh's
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import logging
@@ -17,11 +18,11 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import SpaceSeparatedTokenizer
@@ -511,7 +512,7 @@ class Facets:
     def __init__(self, ids: Any, lat: Any, lon: Any, cat: Any, categories: list[str], free: Any, wdays: Any) -> None:
         self.ids, self.lat, self.lon, self.cat, self.free, self.wdays = ids, lat, lon, cat, free, wdays
         self.categories = categories
-        self.kana: list[str] = []
+        self.kana: Sequence[str] = []
 
     @classmethod
     def from_segments(cls, ids: Any, segments: list[_Segment]) -> Facets:
@@ -568,10 +569,40 @@ class Facets:
 # the index on disk
 
 
+class _Concat(Sequence[str]):
+    """The segments' kana keys end to end, indexed by global docnum (no copy per generation)."""
+
+    def __init__(self, parts: list[list[str]]) -> None:
+        self._parts = parts
+        self._starts: list[int] = []
+        total = 0
+        for part in parts:
+            self._starts.append(total)
+            total += len(part)
+        self._len = total
+
+    def __len__(self) -> int:
+        return self._len
+
+    @overload
+    def __getitem__(self, docnum: int) -> str: ...
+    @overload
+    def __getitem__(self, docnum: slice) -> list[str]: ...
+    def __getitem__(self, docnum: int | slice) -> str | list[str]:
+        if isinstance(docnum, slice):
+            return [self[i] for i in range(*docnum.indices(self._len))]
+        if docnum < 0:
+            docnum += self._len
+        k = bisect.bisect_right(self._starts, docnum) - 1
+        if k < 0 or docnum >= self._len:
+            raise IndexError(docnum)
+        return self._parts[k][docnum - self._starts[k]]
+
+
 class _LazyKana(list[str]):
     """Kana keys of a ranking, looked up only when read (usually never)."""
 
-    def __init__(self, kana: list[str], order: Any) -> None:
+    def __init__(self, kana: Sequence[str], order: Any) -> None:
         super().__init__()
         self._kana, self._order = kana, order
 
@@ -613,7 +644,7 @@ class SearchIndex:
         self._ix: Any = None
         self._searcher: Any = None
         self._ids: Any = None  # numpy int64 by docnum; deleted documents are 0
-        self._kana: list[str] = []
+        self._kana: Sequence[str] = []
         self._kana_arr: Any = None
         self._postings: _Postings | None = None
         self._facets: Facets | None = None
@@ -733,7 +764,7 @@ class SearchIndex:
         self._segments = seen  # merged-away segments are forgotten
         self._current = segments
         self._ids = np.concatenate(id_parts) if id_parts else np.empty(0, dtype=np.int64)
-        self._kana = [k for seg in segments for k in seg.kana]
+        self._kana = _Concat([seg.kana for seg in segments])
         self._kana_arr = None
         self._postings = _Postings(reader, segments)
         self._facets = None  # built on first use: text-only searches never need them
@@ -779,7 +810,7 @@ class SearchIndex:
     def generation(self) -> int:
         return int(self.searcher().reader().generation() or 0) if self.exists() else -1
 
-    def _snapshot(self) -> tuple[_Postings, Any, list[str]]:
+    def _snapshot(self) -> tuple[_Postings, Any, Sequence[str]]:
         # Postings and ids of one searcher generation, taken together under the lock.
         self.searcher()
         with self._lock:
