@@ -22,7 +22,7 @@ def test_a_one_row_change_reuses_every_untouched_segment(session: Session, tmp_p
     session.flush()
     index = SearchIndex(tmp_path / "index")
     sync.rebuild(session, index)
-    index.searcher()
+    index.landing_ids()  # the arrays are assembled on first use
     before = dict(index._segments)
     assert before and sum(seg.size for seg in before.values()) == index.doc_count()
     landing_before = index.landing_ids().tolist()
@@ -32,7 +32,7 @@ def test_a_one_row_change_reuses_every_untouched_segment(session: Session, tmp_p
     activity.name, activity.name_kana = "ああああ将棋の会", "アアアアショウギノカイ"
     assert sync.index_activities(session, index, [activity.id]) == 1
 
-    index.searcher()
+    index.landing_ids()  # the arrays are assembled on first use
     after = index._segments
     # The old segments are the same objects (not re-read); one new segment holds the change.
     assert all(after[key] is seg for key, seg in before.items() if key in after)
@@ -75,3 +75,15 @@ def test_the_landing_page_ranking_comes_from_the_index_on_large_cities(
     assert isinstance(service._rank(session, query, datetime.now(TZ), index), service._LandingRanking)
     assert [h.activity.id for h in from_index.hits] == [h.activity.id for h in from_db.hits]
     assert from_index.total == from_db.total > 0
+
+
+def test_reading_stamps_does_not_assemble_the_arrays(session: Session, tmp_path: Path) -> None:
+    """A one-row import (or the tailer) reads one fingerprint, not every id of the index."""
+    load_sample_city(session)
+    session.flush()
+    sync.rebuild(session, SearchIndex(tmp_path / "index"))
+    index = SearchIndex(tmp_path / "index")  # a fresh process's view
+    some = session.scalars(select(Activity.id).where(Activity.status == "published")).first()
+    assert some is not None
+    assert set(index.stamps([some])) == {some}
+    assert not index._segments and index._ids is None

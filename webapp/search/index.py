@@ -651,6 +651,7 @@ class SearchIndex:
         self._landing: Any = None
         self._segments: dict[str, _Segment] = {}  # by segment id, kept across generations
         self._current: list[_Segment] = []
+        self._loaded = False
 
     # -- opening
 
@@ -737,7 +738,15 @@ class SearchIndex:
 
     def _open_searcher(self, ix: Any) -> None:
         self._searcher = ix.searcher()
-        self._load_ids()
+        # The arrays are assembled on first use: a process that only reads stamps (an import of
+        # one row, the tailer) never builds them.
+        self._loaded = False
+
+    def _ensure_arrays(self) -> None:
+        """Under self._lock: this generation's arrays, assembled from the segments."""
+        if not self._loaded:
+            self._load_ids()
+            self._loaded = True
 
     def _load_ids(self) -> None:
         # docnum → activity id and kana key for this searcher generation, assembled from the
@@ -774,27 +783,33 @@ class SearchIndex:
         """Numpy arrays of the facets by docnum, for the current searcher generation."""
         self.searcher()
         with self._lock:
+            self._ensure_arrays()
             if self._facets is None:
                 self._facets = Facets.from_segments(self._ids, self._current)
                 self._facets.kana = self._kana
             return self._facets
 
     def _kana_array(self) -> Any:
+        self.searcher()
+        with self._lock:
+            return self._kana_array_locked()
+
+    def _kana_array_locked(self) -> Any:
         import numpy as np
 
-        with self._lock:
-            if self._kana_arr is None:
-                parts = [seg.kana_arr for seg in self._current]
-                self._kana_arr = np.concatenate(parts) if parts else np.empty(0, dtype="<U1")
-            return self._kana_arr
+        self._ensure_arrays()
+        if self._kana_arr is None:
+            parts = [seg.kana_arr for seg in self._current]
+            self._kana_arr = np.concatenate(parts) if parts else np.empty(0, dtype="<U1")
+        return self._kana_arr
 
     def landing_ids(self) -> Any:
         """Ids of every indexed listing in kana order (the page with no query), once per generation."""
         import numpy as np
 
         self.searcher()
-        kana = self._kana_array()
         with self._lock:
+            kana = self._kana_array_locked()
             if self._landing is None:
                 ids = self._ids
                 order = np.lexsort((ids, kana)) if len(ids) else np.empty(0, dtype=np.int64)
@@ -814,6 +829,7 @@ class SearchIndex:
         # Postings and ids of one searcher generation, taken together under the lock.
         self.searcher()
         with self._lock:
+            self._ensure_arrays()
             assert self._postings is not None
             return self._postings, self._ids, self._kana
 
