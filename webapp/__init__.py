@@ -53,10 +53,15 @@ def init_compression(app: Flask) -> None:
     app.config.update(
         COMPRESS_REGISTER=False, COMPRESS_ALGORITHM=["br", "gzip"], COMPRESS_MIMETYPES=COMPRESSED_TYPES,
         COMPRESS_MIN_SIZE=1024, COMPRESS_BR_LEVEL=4, COMPRESS_LEVEL=6,
+        # Streamed responses (static files, send_file) are left to the edge: compressing their
+        # chunks here leaves the file open (ResourceWarning) and nginx serves static/ itself.
+        COMPRESS_STREAMS=False,
     )
     compress = Compress(app)
 
     def _compress(response: Response) -> Response:
+        if response.direct_passthrough or response.is_streamed:
+            return response
         if "csrf_token" in g or "no-store" in (response.headers.get("Cache-Control") or ""):
             return response
         compressed: Response = compress.after_request(response)

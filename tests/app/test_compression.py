@@ -40,3 +40,9 @@ def test_public_pages_are_compressed_but_not_pages_with_a_csrf_token(client: Fla
     login = client.get("/auth/login", headers={"Accept-Encoding": "gzip"})
     assert login.status_code == 200 and b"csrf_token" in login.data
     assert "Content-Encoding" not in login.headers
+
+
+def test_static_files_are_left_to_the_edge(client: FlaskClient) -> None:
+    response = client.get("/static/css/site.css", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200 and "Content-Encoding" not in response.headers
+    response.close()
