@@ -295,6 +295,8 @@ def run_size(n: int, args: argparse.Namespace, tmp: Path) -> None:
             landing.append((time.perf_counter() - t) * 1000)
         print(f"landing page / on B (sequential, {len(landing)}): p50 {percentile(landing, 50):.0f} ms · "
               f"p95 {percentile(landing, 95):.0f} ms · {len(body) / 1024:.0f} KB")
+        load1, load5, _ = os.getloadavg()
+        print(f"machine: {os.cpu_count()} CPUs, load average {load1:.1f} (1 min), {load5:.1f} (5 min)")
         for name, server in zip(("a", "b"), servers, strict=True):
             rss = worker_rss_mb(server.pid)
             print(f"node {name} workers RSS: " + ", ".join(f"{x:.0f}" for x in rss) + " MB")
