@@ -83,3 +83,17 @@ def test_only_published_listings_reach_the_index(session: Session, tmp_path: Pat
     pos, step = catch_up(session, index, pos)
     assert step.rows and draft.id not in _names(index, "したがき")
     assert session.scalar(select(ChangeLog.row_id).where(ChangeLog.id == pos.last_id)) is not None
+
+
+def test_a_node_behind_a_purge_checks_the_whole_index(session: Session, tmp_path: Path) -> None:
+    from sqlalchemy import delete
+
+    index = SearchIndex(tmp_path / "index")
+    make_activity(session, "purge-1", 34.69, 135.70, name="のこった会")
+    newest = latest_id(session)
+    session.execute(delete(ChangeLog).where(ChangeLog.id < newest))
+    pos, step = catch_up(session, index, Position(1))
+    assert step.checked and pos.last_id == newest
+    assert sync.check(session, index).clean
+    pos, step = catch_up(session, index, pos)
+    assert not step.checked
