@@ -89,8 +89,10 @@ def test_a_node_behind_a_purge_checks_the_whole_index(session: Session, tmp_path
     from sqlalchemy import delete
 
     index = SearchIndex(tmp_path / "index")
-    make_activity(session, "purge-1", 34.69, 135.70, name="のこった会")
+    for k in range(3):
+        make_activity(session, f"purge-{k}", 34.69, 135.70, name="のこった会")
     newest = latest_id(session)
+    assert newest > 2
     session.execute(delete(ChangeLog).where(ChangeLog.id < newest))
     pos, step = catch_up(session, index, Position(1))
     assert step.checked and pos.last_id == newest
