@@ -20,6 +20,7 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     )
     app.extensions["odekake_settings"] = settings
     init_flask_config(app, settings)
+    init_compression(app)  # before init_security: its headers hook must run first (hooks run in reverse)
     init_database(app, settings)
     init_i18n(app)
     init_security(app, settings)
@@ -29,8 +30,56 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     init_templates(app)
     init_request_boundary(app)
     init_signals()
+    init_changefeed(app, settings)
     init_proxy(app, settings)
     return app
+
+
+COMPRESSED_TYPES = ["text/html", "application/json", "application/geo+json", "text/css", "text/javascript",
+                    "application/javascript", "image/svg+xml", "text/calendar", "text/csv", "text/plain"]
+
+
+def init_compression(app: Flask) -> None:
+    """br/gzip of HTML, JSON and GeoJSON by the app (Flask-Compress), so a node answers compactly
+    with or without a proxy in front (nginx leaves an already encoded response alone).
+
+    A response carrying a secret that an attacker could make the page reflect (BREACH) is sent
+    uncompressed: any page that rendered a CSRF token, and every ``Cache-Control: no-store`` page
+    (the staff pages).
+    """
+    from flask import Response, g
+    from flask_compress import Compress
+
+    app.config.update(
+        COMPRESS_REGISTER=False, COMPRESS_ALGORITHM=["br", "gzip"], COMPRESS_MIMETYPES=COMPRESSED_TYPES,
+        COMPRESS_MIN_SIZE=1024, COMPRESS_BR_LEVEL=4, COMPRESS_LEVEL=6,
+        # Streamed responses (static files, send_file) are left to the edge: compressing their
+        # chunks here leaves the file open (ResourceWarning) and nginx serves static/ itself.
+        COMPRESS_STREAMS=False,
+    )
+    compress = Compress(app)
+
+    def _compress(response: Response) -> Response:
+        if response.direct_passthrough or response.is_streamed:
+            return response
+        if "csrf_token" in g or "no-store" in (response.headers.get("Cache-Control") or ""):
+            return response
+        compressed: Response = compress.after_request(response)
+        return compressed
+
+    app.after_request(_compress)
+
+
+def init_changefeed(app: Flask, settings: Settings) -> None:
+    """Follow the change log into this node's index (started by the first request of each worker)."""
+    tail = settings.changefeed_tail
+    if tail is None:
+        tail = settings.env != "testing"
+    if not tail:
+        return
+    from webapp.changefeed.tailer import ensure_started
+
+    app.before_request(lambda: ensure_started(app))
 
 
 def init_signals() -> None:

@@ -81,6 +81,10 @@ class Settings:
     trusted_hosts: tuple[str, ...] = ()
     # Outgoing mail: "starttls" (required, refuses to send in clear), "ssl" (SMTPS) or "none".
     smtp_tls: str = "starttls"
+    # Change feed (webapp.changefeed): follow the change log into this node's index. None → on
+    # outside tests. Poll interval: the fallback on PostgreSQL (LISTEN wakes at once), the pace on SQLite.
+    changefeed_tail: bool | None = None
+    changefeed_poll_ms: int = 1000
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -4,6 +4,10 @@ A feature that changes a listing calls `activity_changed_after_commit(id)`; the 
 the request's transaction has committed (never on rollback), or at once outside a request (CLI,
 scripts: the caller has committed). Receivers are connected in create_app (search keeps its index
 in step); a feature never imports the receivers.
+
+These signals are the node's own fast path. Other nodes (and this one, for changes made by any
+other writer: imports, scripts, psql) follow the change log that database triggers write in the
+same transaction (webapp.changefeed, docs/SCALE.md); nothing needs to be sent for them.
 """
 
 from __future__ import annotations

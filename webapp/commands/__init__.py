@@ -85,13 +85,25 @@ def is_database_unavailable(exc: BaseException) -> bool:
 
 def register_commands(group: click.Group) -> None:
     """Every `odekake` command, added here and nowhere else (no command registers itself on import)."""
-    from webapp.commands import backup, cases, districts, imports, organizer, search, security, worker
+    from webapp.commands import (
+        backup,
+        cases,
+        changefeed,
+        districts,
+        imports,
+        organizer,
+        search,
+        security,
+        worker,
+    )
 
     for command in (
         init_db,
         load_demo,
         create_user,
         search.reindex,
+        changefeed.feed_status,
+        changefeed.feed_purge,
         imports.import_command,
         imports.export_command,
         districts.import_districts,

@@ -327,7 +327,8 @@ def _service_search(
     try:
         while True:
             query = parse_activity_query(f.service_args(service_page, service_per_page))
-            result = search_activities(session, query, now=now)
+            # Next dates are computed below for the page shown (not twice).
+            result = search_activities(session, query, now=now, with_occurrences=False)
             pairs.extend((hit.activity, hit.distance_m) for hit in result.hits)
             total = result.total
             if not want_all or service_page * service_per_page >= total or len(pairs) >= limit:

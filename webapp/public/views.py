@@ -5,6 +5,9 @@ Views stay thin: parse the request, call the finder / services, render.
 
 from __future__ import annotations
 
+import threading
+import time
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -59,9 +62,49 @@ def _map_urls(filters: finder.Filters) -> dict[str, str | None]:
         return {"markers_url": None, "basemap_url": None, "item_base": None}
 
 
+# The page with no query (2 % of requests, most of the server time when every listing was sorted
+# per request): the rendered page for anonymous visitors, kept per index generation (every change
+# the index sees renews it), language and minute (next dates, freshness).
+_LANDING_TTL_S = 60.0
+_landing_pages: dict[tuple[object, ...], tuple[float, str]] = {}
+_landing_lock = threading.Lock()
+
+
+def _landing_key() -> tuple[object, ...] | None:
+    from flask import session
+    from flask_babel import get_locale
+    from flask_login import current_user
+
+    from webapp.search.index import current_index
+
+    if request.args or not current_user.is_anonymous or "_flashes" in session:
+        return None
+    index = current_index()
+    if not index.exists():
+        return None
+    minute = finder.tokyo_now().replace(second=0, microsecond=0)
+    return (str(index.path), index.generation(), str(get_locale()), minute)
+
+
 @bp.route("/")
 @public
 def index() -> tuple[str, int] | str:
+    key = _landing_key()
+    if key is not None:
+        with _landing_lock:
+            hit = _landing_pages.get(key)
+        if hit is not None and time.monotonic() - hit[0] < _LANDING_TTL_S:
+            return hit[1]
+    body = _index_page()
+    if key is not None and isinstance(body, str):
+        with _landing_lock:
+            if len(_landing_pages) > 16:
+                _landing_pages.clear()
+            _landing_pages[key] = (time.monotonic(), body)
+    return body
+
+
+def _index_page() -> tuple[str, int] | str:
     filters = finder.parse_filters(request.args, geocode=geocode_town)
     results = finder.search(db.session(), filters)
     body = render_template(

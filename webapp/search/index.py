@@ -9,6 +9,7 @@ Writers from several processes (gunicorn workers, the CLI) serialise on Whoosh's
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import logging
@@ -17,11 +18,11 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import SpaceSeparatedTokenizer
@@ -275,14 +276,100 @@ def _leaf_doc_array(leaf: Any, field: str, token: str) -> Any:
     return np.fromiter(m.all_ids(), dtype=np.int64)
 
 
-class _Postings:
-    """Per-searcher posting lists as sorted numpy arrays of global docnums, with a small cache."""
+class _Segment:
+    """What one segment contributes to the in-memory arrays, read once per process.
 
-    def __init__(self, reader: Any) -> None:
-        self.leaves = [(leaf, offset) for leaf, offset in reader.leaf_readers()]
+    A segment's files never change once written (only its deletions do, applied per generation
+    in :meth:`SearchIndex._load_ids`), so a commit that adds one document costs reading that one
+    new small segment, not every document of the index again.
+    """
+
+    def __init__(self, leaf: Any) -> None:
+        import numpy as np
+
+        n = int(leaf.doc_count_all())
+        self.size = n
+        ids = np.zeros(n, dtype=np.int64)
+        kana: list[str] = [""] * n
+        self.categories: list[str] = []
+        if n:
+            column = leaf.column_reader("id")
+            kana_column = leaf.column_reader("kana")
+            for docnum in range(n):
+                value = column[docnum]
+                ids[docnum] = int(value) if value else 0
+                key = kana_column[docnum]
+                kana[docnum] = key.decode("utf-8") if isinstance(key, bytes) else str(key or "")
+        self.ids = ids
+        self.kana = kana
+        self.kana_arr = np.array(kana, dtype=str) if n else np.empty(0, dtype="<U1")
+        self._leaf = leaf
+        self._facets: tuple[Any, Any, Any, Any, Any, list[str]] | None = None
+        self.postings: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self.vocab: dict[str, tuple[list[str], dict[str, list[int]]]] = {}
+        self.lock = threading.Lock()
+
+    def facets(self) -> tuple[Any, Any, Any, Any, Any, list[str]]:
+        """(lat, lon, free, wdays, category codes, category names) of this segment."""
+        import numpy as np
+
+        with self.lock:
+            if self._facets is None:
+                n, leaf = self.size, self._leaf
+                lat = np.fromiter(leaf.column_reader("lat"), dtype=float, count=n)
+                lon = np.fromiter(leaf.column_reader("lon"), dtype=float, count=n)
+                free = np.fromiter(leaf.column_reader("free"), dtype=np.uint8, count=n)
+                wdays = np.fromiter(leaf.column_reader("wdays"), dtype=np.uint8, count=n)
+                codes: dict[bytes, int] = {}
+                cat = np.fromiter(
+                    (codes.setdefault(bytes(v or b""), len(codes)) for v in leaf.column_reader("cat")),
+                    dtype=np.int32, count=n,
+                )
+                self._facets = (lat, lon, free, wdays, cat, [c.decode("utf-8") for c in codes])
+            return self._facets
+
+    def get(self, leaf: Any, field: str, token: str) -> Any:
+        key = (field, token)
+        with self.lock:
+            hit = self.postings.get(key)
+            if hit is not None:
+                self.postings.move_to_end(key)
+                return hit
+        result = _leaf_doc_array(leaf, field, token)
+        with self.lock:
+            self.postings[key] = result
+            while len(self.postings) > 2048:
+                self.postings.popitem(last=False)
+        return result
+
+    def vocabulary(self, leaf: Any, field: str) -> tuple[list[str], dict[str, list[int]]]:
+        """The field's distinct terms in this segment and a character → term positions map."""
+        with self.lock:
+            cached = self.vocab.get(field)
+        if cached is not None:
+            return cached
+        terms = sorted({raw.decode("utf-8") if isinstance(raw, bytes) else raw for raw in leaf.lexicon(field)})
+        by_char: dict[str, list[int]] = {}
+        for i, term in enumerate(terms):
+            for ch in set(term):
+                by_char.setdefault(ch, []).append(i)
+        with self.lock:
+            self.vocab[field] = (terms, by_char)
+        return terms, by_char
+
+
+class _Postings:
+    """Per-searcher posting lists as sorted numpy arrays of global docnums, with a small cache.
+
+    Posting lists and term dictionaries are cached per segment (:class:`_Segment`) and shifted
+    by the segment's offset in this generation, so they survive commits that leave the segment.
+    """
+
+    def __init__(self, reader: Any, segments: list[_Segment] | None = None) -> None:
+        self.leaves = [(leaf, offset) for leaf, offset in reader.leaf_readers()] if reader.doc_count_all() else []
+        self.segments = segments if segments is not None else [_Segment(leaf) for leaf, _ in self.leaves]
         self.size = int(reader.doc_count_all())
         self._cache: OrderedDict[tuple[str, str], Any] = OrderedDict()
-        self._vocab: dict[str, tuple[list[str], dict[str, list[int]]]] = {}
         self._lock = threading.Lock()
 
     def get(self, field: str, token: str) -> Any:
@@ -294,7 +381,10 @@ class _Postings:
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        parts = [_leaf_doc_array(leaf, field, token) + offset for leaf, offset in self.leaves]
+        parts = [
+            seg.get(leaf, field, token) + offset
+            for (leaf, offset), seg in zip(self.leaves, self.segments, strict=True)
+        ]
         result = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
         with self._lock:
             self._cache[key] = result
@@ -302,34 +392,18 @@ class _Postings:
                 self._cache.popitem(last=False)
         return result
 
-    def vocabulary(self, field: str) -> tuple[list[str], dict[str, list[int]]]:
-        """The field's distinct terms and a character → term positions map (for substrings)."""
-        with self._lock:
-            cached = self._vocab.get(field)
-        if cached is not None:
-            return cached
-        terms: set[str] = set()
-        for leaf, _ in self.leaves:
-            for raw in leaf.lexicon(field):
-                terms.add(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
-        ordered = sorted(terms)
-        by_char: dict[str, list[int]] = {}
-        for i, term in enumerate(ordered):
-            for ch in set(term):
-                by_char.setdefault(ch, []).append(i)
-        with self._lock:
-            self._vocab[field] = (ordered, by_char)
-        return ordered, by_char
-
     def containing(self, field: str, text: str) -> list[str]:
         """Terms of ``field`` that contain ``text`` (but are not ``text`` itself)."""
-        terms, by_char = self.vocabulary(field)
-        lists = [by_char.get(ch, []) for ch in set(text)]
-        if not lists or not all(lists):
-            return []
-        rarest = min(lists, key=len)
-        out = [terms[i] for i in rarest if text in terms[i] and terms[i] != text]
-        out.sort(key=len)  # shortest (closest) words first when capped
+        found: set[str] = set()
+        chars = set(text)
+        for (leaf, _), seg in zip(self.leaves, self.segments, strict=True):
+            terms, by_char = seg.vocabulary(leaf, field)
+            lists = [by_char.get(ch, []) for ch in chars]
+            if not lists or not all(lists):
+                continue
+            rarest = min(lists, key=len)
+            found.update(terms[i] for i in rarest if text in terms[i] and terms[i] != text)
+        out = sorted(found, key=lambda t: (len(t), t))  # shortest (closest) words first when capped
         return out[:MAX_SUBSTRING_TERMS]
 
     def prefixed(self, field: str, text: str) -> list[str]:
@@ -454,27 +528,33 @@ class Facets:
     def __init__(self, ids: Any, lat: Any, lon: Any, cat: Any, categories: list[str], free: Any, wdays: Any) -> None:
         self.ids, self.lat, self.lon, self.cat, self.free, self.wdays = ids, lat, lon, cat, free, wdays
         self.categories = categories
-        self.kana: list[str] = []
+        self.kana: Sequence[str] = []
 
     @classmethod
-    def load(cls, reader: Any, ids: list[int]) -> Facets:
+    def from_segments(cls, ids: Any, segments: list[_Segment]) -> Facets:
+        """Concatenate the segments' cached facet arrays (``ids``: this generation's, deletions as 0)."""
         import numpy as np
 
-        n = len(ids)
-        id_arr = np.asarray(ids, dtype=np.int64)
-        if n == 0:
+        if not segments or not len(ids):
             empty = np.empty(0)
-            return cls(id_arr, empty, empty, np.empty(0, dtype=np.int32), [], empty, np.empty(0, dtype=np.uint8))
-        lat = np.fromiter(reader.column_reader("lat"), dtype=float, count=n)
-        lon = np.fromiter(reader.column_reader("lon"), dtype=float, count=n)
-        free = np.fromiter(reader.column_reader("free"), dtype=np.uint8, count=n)
-        wdays = np.fromiter(reader.column_reader("wdays"), dtype=np.uint8, count=n)
-        codes: dict[bytes, int] = {}
-        cat = np.fromiter(
-            (codes.setdefault(bytes(v or b""), len(codes)) for v in reader.column_reader("cat")), dtype=np.int32, count=n
+            return cls(ids, empty, empty, np.empty(0, dtype=np.int32), [], empty, np.empty(0, dtype=np.uint8))
+        parts = [seg.facets() for seg in segments if seg.size]
+        categories: list[str] = []
+        where: dict[str, int] = {}
+        cats = []
+        for _lat, _lon, _free, _wdays, cat, names in parts:
+            remap = np.array([where.setdefault(c, len(where)) for c in names] or [0], dtype=np.int32)
+            cats.append(remap[cat] if len(cat) else cat)
+        categories = list(where)
+        return cls(
+            ids,
+            np.concatenate([p[0] for p in parts]),
+            np.concatenate([p[1] for p in parts]),
+            np.concatenate(cats),
+            categories,
+            np.concatenate([p[2] for p in parts]),
+            np.concatenate([p[3] for p in parts]),
         )
-        categories = [c.decode("utf-8") for c in codes]
-        return cls(id_arr, lat, lon, cat, categories, free, wdays)
 
     def candidates(
         self,
@@ -505,10 +585,40 @@ class Facets:
 # the index on disk
 
 
+class _Concat(Sequence[str]):
+    """The segments' kana keys end to end, indexed by global docnum (no copy per generation)."""
+
+    def __init__(self, parts: list[list[str]]) -> None:
+        self._parts = parts
+        self._starts: list[int] = []
+        total = 0
+        for part in parts:
+            self._starts.append(total)
+            total += len(part)
+        self._len = total
+
+    def __len__(self) -> int:
+        return self._len
+
+    @overload
+    def __getitem__(self, docnum: int) -> str: ...
+    @overload
+    def __getitem__(self, docnum: slice) -> list[str]: ...
+    def __getitem__(self, docnum: int | slice) -> str | list[str]:
+        if isinstance(docnum, slice):
+            return [self[i] for i in range(*docnum.indices(self._len))]
+        if docnum < 0:
+            docnum += self._len
+        k = bisect.bisect_right(self._starts, docnum) - 1
+        if k < 0 or docnum >= self._len:
+            raise IndexError(docnum)
+        return self._parts[k][docnum - self._starts[k]]
+
+
 class _LazyKana(list[str]):
     """Kana keys of a ranking, looked up only when read (usually never)."""
 
-    def __init__(self, kana: list[str], order: Any) -> None:
+    def __init__(self, kana: Sequence[str], order: Any) -> None:
         super().__init__()
         self._kana, self._order = kana, order
 
@@ -549,11 +659,15 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._ix: Any = None
         self._searcher: Any = None
-        self._ids: list[int] = []
-        self._kana: list[str] = []
+        self._ids: Any = None  # numpy int64 by docnum; deleted documents are 0
+        self._kana: Sequence[str] = []
+        self._kana_arr: Any = None
         self._postings: _Postings | None = None
         self._facets: Facets | None = None
-        self._order: tuple[Any, Any] | None = None
+        self._landing: Any = None
+        self._segments: dict[str, _Segment] = {}  # by segment id, kept across generations
+        self._current: list[_Segment] = []
+        self._loaded = False
 
     # -- opening
 
@@ -640,45 +754,83 @@ class SearchIndex:
 
     def _open_searcher(self, ix: Any) -> None:
         self._searcher = ix.searcher()
-        self._load_ids()
+        # The arrays are assembled on first use: a process that only reads stamps (an import of
+        # one row, the tailer) never builds them.
+        self._loaded = False
+
+    def _ensure_arrays(self) -> None:
+        """Under self._lock: this generation's arrays, assembled from the segments."""
+        if not self._loaded:
+            self._load_ids()
+            self._loaded = True
 
     def _load_ids(self) -> None:
-        # docnum → activity id, read once per searcher generation (stored-field reads per hit are
-        # slow); deleted documents map to 0 and are skipped.
+        # docnum → activity id and kana key for this searcher generation, assembled from the
+        # per-segment arrays (:class:`_Segment`): only segments new since the last generation are
+        # read; deleted documents map to 0 and are skipped.
+        import numpy as np
+
         reader = self._searcher.reader()
-        if reader.doc_count_all() == 0:
-            # A fresh, empty index has no columns at all (Whoosh raises NotImplementedError).
-            self._ids, self._kana = [], []
-            self._postings = _Postings(reader)
-            self._facets = None
-            self._order = None
-            return
-        column = reader.column_reader("id")
-        kana_column = reader.column_reader("kana")
-        ids = [0] * reader.doc_count_all()
-        kana = [""] * len(ids)
-        deleted = reader.has_deletions()
-        for docnum in range(len(ids)):
-            if deleted and reader.is_deleted(docnum):
-                continue
-            value = column[docnum]
-            ids[docnum] = int(value) if value else 0
-            key = kana_column[docnum]
-            kana[docnum] = key.decode("utf-8") if isinstance(key, bytes) else str(key or "")
-        self._ids = ids
-        self._kana = kana
-        self._postings = _Postings(reader)
+        leaves = [leaf for leaf, _ in reader.leaf_readers()] if reader.doc_count_all() else []
+        segments: list[_Segment] = []
+        seen: dict[str, _Segment] = {}
+        id_parts = []
+        for leaf in leaves:
+            key = leaf.segment().segment_id()
+            seg = self._segments.get(key) or _Segment(leaf)
+            seen[key] = seg
+            segments.append(seg)
+            ids = seg.ids
+            if leaf.has_deletions():
+                ids = ids.copy()
+                deleted = np.fromiter(leaf.deleted_docs_set, dtype=np.int64)
+                ids[deleted[deleted < len(ids)]] = 0
+            id_parts.append(ids)
+        self._segments = seen  # merged-away segments are forgotten
+        self._current = segments
+        self._ids = np.concatenate(id_parts) if id_parts else np.empty(0, dtype=np.int64)
+        self._kana = _Concat([seg.kana for seg in segments])
+        self._kana_arr = None
+        self._postings = _Postings(reader, segments)
         self._facets = None  # built on first use: text-only searches never need them
-        self._order = None
+        self._landing = None
 
     def facets(self) -> Facets:
         """Numpy arrays of the facets by docnum, for the current searcher generation."""
         self.searcher()
         with self._lock:
+            self._ensure_arrays()
             if self._facets is None:
-                self._facets = Facets.load(self._searcher.reader(), self._ids)
+                self._facets = Facets.from_segments(self._ids, self._current)
                 self._facets.kana = self._kana
             return self._facets
+
+    def _kana_array(self) -> Any:
+        self.searcher()
+        with self._lock:
+            return self._kana_array_locked()
+
+    def _kana_array_locked(self) -> Any:
+        import numpy as np
+
+        self._ensure_arrays()
+        if self._kana_arr is None:
+            parts = [seg.kana_arr for seg in self._current]
+            self._kana_arr = np.concatenate(parts) if parts else np.empty(0, dtype="<U1")
+        return self._kana_arr
+
+    def landing_ids(self) -> Any:
+        """Ids of every indexed listing in kana order (the page with no query), once per generation."""
+        import numpy as np
+
+        self.searcher()
+        with self._lock:
+            kana = self._kana_array_locked()
+            if self._landing is None:
+                ids = self._ids
+                order = np.lexsort((ids, kana)) if len(ids) else np.empty(0, dtype=np.int64)
+                self._landing = ids[order[ids[order] > 0]]
+            return self._landing
 
     def reset(self) -> None:
         """Forget the searcher (reopened on next use); not closed: other threads may hold it."""
@@ -689,10 +841,11 @@ class SearchIndex:
     def generation(self) -> int:
         return int(self.searcher().reader().generation() or 0) if self.exists() else -1
 
-    def _snapshot(self) -> tuple[_Postings, list[int], list[str]]:
+    def _snapshot(self) -> tuple[_Postings, Any, Sequence[str]]:
         # Postings and ids of one searcher generation, taken together under the lock.
         self.searcher()
         with self._lock:
+            self._ensure_arrays()
             assert self._postings is not None
             return self._postings, self._ids, self._kana
 
@@ -717,13 +870,14 @@ class SearchIndex:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32), []
         for attempt in range(2):
             try:
-                postings, _, kana = self._snapshot()
+                postings, id_arr, kana = self._snapshot()
                 total = match_groups(postings, groups)
-                id_arr, rank = self._order_arrays()
-                if len(id_arr) != len(total):  # another thread refreshed the searcher meanwhile
-                    raise OSError("index generation changed during the search")
+                kana_arr = self._kana_array()
+                if len(id_arr) != len(total) or len(kana_arr) != len(total):
+                    raise OSError("index generation changed during the search")  # another thread refreshed
                 hit = np.nonzero((total > 0) & (id_arr > 0))[0]
-                order = hit[np.lexsort((rank[hit], -total[hit]))]
+                # Best first; ties in kana order, then by id (only the hits are sorted).
+                order = hit[np.lexsort((id_arr[hit], kana_arr[hit], -total[hit]))]
                 return id_arr[order], total[order], _LazyKana(kana, order)
             except OSError:
                 # Another process merged segments away under an old searcher: reopen once.
@@ -731,20 +885,6 @@ class SearchIndex:
                     raise
                 self.reset()
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32), []
-
-    def _order_arrays(self) -> tuple[Any, Any]:
-        """(ids by docnum, kana rank by docnum) as numpy arrays, once per searcher generation."""
-        import numpy as np
-
-        with self._lock:
-            if self._order is None:
-                id_arr = np.asarray(self._ids, dtype=np.int64)
-                rank = np.empty(len(self._kana), dtype=np.int64)
-                rank[sorted(range(len(self._kana)), key=lambda d: (self._kana[d], self._ids[d]))] = np.arange(
-                    len(self._kana)
-                )
-                self._order = (id_arr, rank)
-            return self._order
 
     def stored(self) -> dict[int, str]:
         """Activity id → fingerprint for every live document (for reconcile)."""

@@ -261,6 +261,10 @@ def _rank(
     if _use_facets(query, index, facets):
         assert index is not None or facets != "db"
         return _rank_with_facets(session, query, now, index, None)
+    if scores is None and not _needs_db(query) and facets != "db":
+        landing = _landing(index)
+        if landing is not None:
+            return landing
     return _rank_with_db(session, query, now, scores, order)
 
 
@@ -313,6 +317,31 @@ def _in_or_near_town(index: SearchIndex, groups: list[list[str]], n: int, point:
     ids, total, dist = ids[keep], (scores + bonus)[keep], dist[keep]
     ranked = np.lexsort((dist, -total))
     return ids[ranked], total[ranked]
+
+
+class _LandingRanking:
+    """Every listing in kana order (no query, no filter): the index's per-generation ranking."""
+
+    def __init__(self, ids: Any) -> None:
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, window: slice) -> list[_Ranked]:
+        return [_Ranked(i, None, None) for i in self.ids[window].tolist()]
+
+
+def _landing(index: SearchIndex | None) -> _LandingRanking | None:
+    """The landing page's ranking from the index on large cities (cached per index generation,
+    so every change seen by the index renews it); None: ask the DB (small cities, tests)."""
+    if index is None:
+        from webapp.search.index import current_index
+
+        index = current_index()
+    if not index.exists() or index.doc_count() < FACETS_MIN_DOCS:
+        return None
+    return _LandingRanking(index.landing_ids())
 
 
 def _use_facets(query: ActivityQuery, index: SearchIndex | None, mode: str) -> bool:
