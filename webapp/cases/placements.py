@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from schedule import TZ
+from webapp import clock
 from webapp.accounts.models.user import User
 from webapp.cases.models import (
     OUTCOMES,
@@ -46,7 +46,7 @@ HOST_REFUSED_OUTCOMES = frozenset({"host_no_capacity", "declined_by_host"})
 
 
 def tokyo_today(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(TZ).date()
+    return clock.to_jst(now or utcnow()).date()
 
 
 def add_placement(

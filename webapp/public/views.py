@@ -14,7 +14,7 @@ from werkzeug.routing import BuildError
 
 from schedule import describe, next_occurrences
 from schedule.ical import calendar, vevent
-from webapp import display
+from webapp import clock, display
 from webapp.config import settings
 from webapp.extensions import db, limiter
 from webapp.listings import freshness
@@ -168,6 +168,7 @@ def activity_ics(activity_id: int) -> Response:
             url=url,
             lat=place.lat if place else None,
             lon=place.lon if place else None,
+            dtstamp=clock.now(),
         )
     except ValueError:
         abort(404)

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from webapp import clock
 from webapp.accounts.models.user import Office
 from webapp.cases.labels import FIELD_LABELS, SCALE_LABELS, board_labels
 from webapp.cases.models import FIELDS
@@ -39,7 +40,6 @@ from webapp.reports.kpis import (
     suppress_count,
     suppress_rate,
     suppress_stat,
-    tokyo_date,
 )
 from webapp.security.audit import record
 from webapp.security.permissions import Permission, has_permission, require
@@ -53,9 +53,7 @@ Table = list[list[Any]]
 
 
 def _today() -> date:
-    from webapp.orm import utcnow
-
-    return tokyo_date(utcnow()) or date.today()
+    return clock.today()
 
 
 def fiscal_year_start(day: date) -> date:
