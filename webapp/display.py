@@ -239,6 +239,32 @@ def describe_schedule(a: Any) -> str | Markup:
     return sentence or a.schedule_text
 
 
+def form_error_items(form: Any) -> list[tuple[str, str]]:
+    """(field id, message) for each error of a WTForms form, in field order, for the error summary.
+
+    A CSRF failure is a form-level problem (the page was open too long): it links to the form's
+    first visible field rather than to the hidden token.
+    """
+    items: list[tuple[str, str]] = []
+    fields = [f for f in form if f.type not in ("CSRFTokenField", "HiddenField")]
+    for f in form:
+        for message in f.errors if isinstance(f.errors, list) else []:
+            target = f.id if f in fields else (fields[0].id if fields else f.id)
+            items.append((target, str(message)))
+    return items
+
+
+def summary_items(errors: dict[str, str], ids: dict[str, str], ids_are_names: bool = False) -> list[tuple[str, str]]:
+    """(field id, message) for a hand-written form's errors (field name → message).
+
+    ``ids`` maps field names to the ids of their inputs; an error about something that is not a
+    field (say, a consent that is missing) links to the form's first field, or, with
+    ``ids_are_names``, to the element whose id is the field's name.
+    """
+    first = next(iter(ids.values()), "")
+    return [(ids.get(name, name if ids_are_names else first), message) for name, message in errors.items()]
+
+
 def categories_json() -> str:
     """Category colours and labels for map markers (read by static/js/map.js)."""
     lang = current_lang()
@@ -281,4 +307,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(iso_date, "jst_date")
     app.add_template_filter(iso_datetime, "jst_datetime")
     app.add_template_filter(iso_moment, "jst_iso")
+    # Globals, not context: the form macros are imported without the page's context.
+    app.add_template_global(form_error_items, "form_error_items")
+    app.add_template_global(summary_items, "summary_items")
 

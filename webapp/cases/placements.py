@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -63,11 +64,11 @@ def add_placement(
     if activity_id is not None:
         activity = session.get(Activity, activity_id) if valid_id(activity_id) else None
         if activity is None or activity.status != "published":
-            raise ServiceError("unknown_activity", "no published activity with that id", "activity_id")
+            raise ServiceError("unknown_activity", _("公開中の活動から選んでください。"), "activity_id")
         if any(p.activity_id == activity_id and p.stage not in ("ended",) for p in person.placements):
-            raise ServiceError("duplicate", "この活動はすでに候補になっています。", "activity_id")
+            raise ServiceError("duplicate", _("この活動はすでに候補になっています。"), "activity_id")
     elif not host_name.strip():
-        raise ServiceError("host_required", "choose an activity or name the host", "host_name")
+        raise ServiceError("host_required", _("活動を選ぶか、受け入れ先の名前を書いてください。"), "host_name")
     placement = Placement(
         activity_id=activity.id if activity else None,
         host_name="" if activity else host_name.strip(),
@@ -88,7 +89,7 @@ def record_no_suitable(session: Session, user: User, person: Person, note: str) 
     """「適当な活動が見つからない」: kept as an ended placement with that outcome — evidence of a gap."""
     require_write(user)
     if not note.strip():
-        raise ServiceError("reason_required", "say what was looked for and not found", "note")
+        raise ServiceError("reason_required", _("探したもの・足りなかったものを書いてください。"), "note")
     placement = Placement(stage="ended", outcome="no_suitable_activity", outcome_note=note.strip(), created_by_id=user.id)
     placement.events.append(PlacementEvent(from_stage="", to_stage="ended", by_id=user.id, reason=note.strip()))
     person.placements.append(placement)
@@ -126,22 +127,22 @@ def move_stage(
     require_write(user)
     now = now or utcnow()
     if to_stage not in STAGES:
-        raise ServiceError("invalid_stage", f"unknown stage {to_stage!r}", "stage")
+        raise ServiceError("invalid_stage", _("段階を一覧から選んでください。"), "stage")
     if to_stage == placement.stage:
-        raise ServiceError("same_stage", "already at that stage", "stage")
+        raise ServiceError("same_stage", _("すでにその段階です。"), "stage")
     if not reason.strip():
-        raise ServiceError("reason_required", "段階を変える理由を書いてください。", "reason")
+        raise ServiceError("reason_required", _("段階を変える理由を書いてください。"), "reason")
     if outcome not in OUTCOMES:
-        raise ServiceError("invalid_outcome", f"unknown outcome {outcome!r}", "outcome")
+        raise ServiceError("invalid_outcome", _("結果を一覧から選んでください。"), "outcome")
     if outcome and to_stage not in ("ended", "paused"):
-        raise ServiceError("outcome_needs_end", "an outcome is recorded when a placement ends or pauses", "outcome")
+        raise ServiceError("outcome_needs_end", _("結果は、中断または終了のときに選んでください。"), "outcome")
     person = placement.person
     if to_stage in SHARED_WITH_HOST and (placement.activity_id or placement.host_name):
         consent = live_consent(person, "share_host", placement.host_label, placement.activity_id)
         if consent is None:
             raise ServiceError(
                 "consent_required",
-                "受け入れ先と情報を共有する本人の同意（この受け入れ先宛て）が記録されていません。",
+                _("受け入れ先と情報を共有する本人の同意（この受け入れ先宛て）が記録されていません。"),
                 "stage",
             )
     from_stage = placement.stage
@@ -187,14 +188,14 @@ def schedule_followups(person: Person, placement: Placement, start: date) -> lis
 
 def check_wellbeing(scale: str, score: int | None) -> None:
     if scale not in WELLBEING_SCALES:
-        raise ServiceError("invalid_scale", f"unknown scale {scale!r}", "wellbeing_scale")
+        raise ServiceError("invalid_scale", _("尺度を一覧から選んでください。"), "wellbeing_scale")
     if score is None:
         return
     if not scale:
-        raise ServiceError("scale_required", "choose the scale (WHO-5 or SWEMWBS) for the score", "wellbeing_scale")
+        raise ServiceError("scale_required", _("スコアの尺度（WHO-5 または SWEMWBS）を選んでください。"), "wellbeing_scale")
     lo, hi = WELLBEING_RANGES[scale]
     if not lo <= score <= hi:
-        raise ServiceError("score_range", f"{scale.upper()} scores are {lo}–{hi}", "wellbeing_score")
+        raise ServiceError("score_range", _("%(scale)s のスコアは %(lo)s〜%(hi)s です。", scale=scale.upper(), lo=lo, hi=hi), "wellbeing_score")
 
 
 def add_followup(
@@ -208,7 +209,7 @@ def add_followup(
 ) -> FollowUp:
     require_write(user)
     if target not in ("person", "host"):
-        raise ServiceError("invalid_target", "person or host", "target")
+        raise ServiceError("invalid_target", _("対象を一覧から選んでください。"), "target")
     if placement_id is not None and not any(p.id == placement_id for p in person.placements):
         raise NotFound()
     fu = FollowUp(target=target, due_on=due_on, placement_id=placement_id, label=label.strip())
@@ -222,7 +223,7 @@ def record_baseline(session: Session, user: User, person: Person, scale: str, sc
     require_write(user)
     check_wellbeing(scale, score)
     if not scale:
-        raise ServiceError("scale_required", "choose the scale", "wellbeing_scale")
+        raise ServiceError("scale_required", _("スコアの尺度（WHO-5 または SWEMWBS）を選んでください。"), "wellbeing_scale")
     now = utcnow()
     fu = FollowUp(
         target="person", due_on=tokyo_today(now), done_at=now, done_by_id=user.id, note=note.strip(),
@@ -243,7 +244,7 @@ def complete_followup(
 ) -> FollowUp:
     require_write(user)
     if fu.done_at is not None:
-        raise ServiceError("already_done", "already done", "followup")
+        raise ServiceError("already_done", _("すでに完了しています。"), "followup")
     check_wellbeing(scale, score)
     fu.done_at = utcnow()
     fu.done_by_id = user.id

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, exists, or_, select, true
 from sqlalchemy.orm import Session
 
@@ -178,7 +179,7 @@ class PersonInput:
 
 def _check_choice(value: str, allowed: tuple[str, ...], field: str) -> None:
     if value not in allowed:
-        raise ServiceError("invalid_choice", f"{field}: {value!r} is not one of the choices", field)
+        raise ServiceError("invalid_choice", _("一覧から選んでください。"), field)
 
 
 def _validate(data: PersonInput) -> None:
@@ -192,20 +193,20 @@ def _validate(data: PersonInput) -> None:
     _check_choice(data.mobility, MOBILITY, "mobility")
     for code in data.interests or []:
         if code not in tx.interests:
-            raise ServiceError("unknown_interest", f"unknown interest {code!r}", "interests")
+            raise ServiceError("unknown_interest", _("一覧から選んでください。"), "interests")
     for code in data.accessibility_needs or []:
         if code not in tx.accessibility:
-            raise ServiceError("unknown_accessibility", f"unknown accessibility need {code!r}", "accessibility_needs")
+            raise ServiceError("unknown_accessibility", _("一覧から選んでください。"), "accessibility_needs")
     for code in data.audiences or []:
         if code not in tx.audiences:
-            raise ServiceError("unknown_audience", f"unknown audience {code!r}", "audiences")
+            raise ServiceError("unknown_audience", _("一覧から選んでください。"), "audiences")
     for slot in data.free_slots or []:
         if len(slot) != 3 or slot[0] not in "0123456" or slot[1:] not in DAY_PARTS:
-            raise ServiceError("invalid_slot", f"invalid free time slot {slot!r}", "free_slots")
+            raise ServiceError("invalid_slot", _("一覧から選んでください。"), "free_slots")
     for name in ("max_travel_m", "max_cost_yen"):
         value = getattr(data, name)
         if value is not None and value < 0:
-            raise ServiceError("negative", f"{name} must not be negative", name)
+            raise ServiceError("negative", _("0以上の数で入力してください。"), name)
 
 
 def _check_district(session: Session, value: str, current: str | None = None) -> None:
@@ -216,7 +217,7 @@ def _check_district(session: Session, value: str, current: str | None = None) ->
     if not value or value == current:
         return
     if value not in {code for code, _name in district_choices(session)}:
-        raise ServiceError("unknown_district", "choose the district from the list", "district")
+        raise ServiceError("unknown_district", _("地区を一覧から選んでください。"), "district")
 
 
 def _apply(person: Person, data: PersonInput) -> list[str]:
@@ -255,7 +256,7 @@ def new_case_code(session: Session) -> str:
 def create_person(session: Session, user: User, data: PersonInput) -> Person:
     require_write(user)
     if user.office_id is None:
-        raise ServiceError("no_office", "your account has no office (所属); ask an administrator", "office")
+        raise ServiceError("no_office", _("このアカウントには所属がありません。管理者に連絡してください。"), "office")
     _validate(data)
     _check_district(session, data.district)
     person = Person(case_code=new_case_code(session), office_id=user.office_id, created_by_id=user.id)
@@ -399,9 +400,9 @@ def assign_worker(session: Session, user: User, person: Person, worker_email: st
     worker = session.scalar(select(User).where(User.email == worker_email.strip().lower()))
     allowed_offices = {person.office_id} | {s.office_id for s in person.shares if s.revoked_at is None}
     if worker is None or worker.office_id not in allowed_offices or not has_permission(worker, Permission.CASE_READ):
-        raise ServiceError("unknown_worker", "no staff member with case access by that address in this office", "email")
+        raise ServiceError("unknown_worker", _("この所属には、そのメールアドレスでケースを扱える職員がいません。"), "email")
     if is_assigned(person, worker):
-        raise ServiceError("already_assigned", "already assigned", "email")
+        raise ServiceError("already_assigned", _("すでに担当者です。"), "email")
     link = PersonWorker(user_id=worker.id, assigned_by_id=user.id)
     person.workers.append(link)
     session.flush()
@@ -417,7 +418,7 @@ def unassign_worker(session: Session, user: User, person: Person, worker_id: int
             session.flush()
             record(session, "case.unassign", "person", person.id, {"worker_id": worker_id}, user_id=user.id)
             return
-    raise ServiceError("not_assigned", "not assigned", "worker")
+    raise ServiceError("not_assigned", _("担当者ではありません。"), "worker")
 
 
 def share_with_office(session: Session, user: User, person: Person, office_name: str, reason: str) -> CaseShare:
@@ -425,10 +426,10 @@ def share_with_office(session: Session, user: User, person: Person, office_name:
 
     require_owner(user, person)
     if not reason.strip():
-        raise ServiceError("reason_required", "say why the case is shared", "reason")
+        raise ServiceError("reason_required", _("共有する理由を書いてください。"), "reason")
     office = session.scalar(select(Office).where(Office.name == office_name.strip()))
     if office is None or office.id == person.office_id:
-        raise ServiceError("unknown_office", "no other office by that name", "office")
+        raise ServiceError("unknown_office", _("その名前のほかの所属はありません。"), "office")
     live = next((s for s in person.shares if s.office_id == office.id and s.revoked_at is None), None)
     if live is not None:  # sharing again with the same office updates the reason, never a second row
         live.reason, live.shared_by_id = reason.strip(), user.id
@@ -450,7 +451,7 @@ def revoke_share(session: Session, user: User, person: Person, share_id: int) ->
             session.flush()
             record(session, "case.unshare", "person", person.id, {"office_id": share.office_id}, user_id=user.id)
             return
-    raise ServiceError("not_shared", "no such share", "share")
+    raise ServiceError("not_shared", _("その共有は見つかりません。"), "share")
 
 
 # ── consent and meetings ────────────────────────────────────────────────────────────────────────
@@ -471,12 +472,12 @@ def grant_consent(
     _check_choice(purpose, CONSENT_PURPOSES, "purpose")
     _check_choice(method, CONSENT_METHODS, "method")
     if purpose == "share_host" and not (recipient.strip() or activity_id):
-        raise ServiceError("recipient_required", "name the host this consent lets you share with", "recipient")
+        raise ServiceError("recipient_required", _("この同意で共有できる受け入れ先の名前を書いてください。"), "recipient")
     if activity_id is not None:
         from webapp.listings.models.activity import Activity
 
         if not valid_id(activity_id) or session.get(Activity, activity_id) is None:
-            raise ServiceError("unknown_activity", "no activity with that id", "activity_id")
+            raise ServiceError("unknown_activity", _("一覧から選んでください。"), "activity_id")
     consent = Consent(
         purpose=purpose,
         method=method,
@@ -497,7 +498,7 @@ def withdraw_consent(session: Session, user: User, person: Person, consent_id: i
     for consent in person.consents:
         if consent.id == consent_id:
             if consent.withdrawn_at is not None:
-                raise ServiceError("already_withdrawn", "already withdrawn", "consent")
+                raise ServiceError("already_withdrawn", _("すでに撤回されています。"), "consent")
             consent.withdrawn_at = utcnow()
             session.flush()
             record(session, "consent.withdraw", "person", person.id, {"consent_id": consent.id}, user_id=user.id)
@@ -528,11 +529,11 @@ def record_meeting(
     require_write(user)
     _check_choice(kind, MEETING_KINDS, "kind")
     if not attendees.strip():
-        raise ServiceError("attendees_required", "list who attended (they carry the duty of confidentiality)", "attendees")
+        raise ServiceError("attendees_required", _("出席者を書いてください（出席者には守秘義務があります）。"), "attendees")
     consent = live_consent(person, "multiagency_meeting")
     if kind == "multiagency_meeting" and consent is None:
         raise ServiceError(
-            "consent_required", "重層的支援会議で共有するには本人の同意が必要です（支援会議として記録できます）", "kind"
+            "consent_required", _("重層的支援会議で共有するには本人の同意が必要です（支援会議として記録できます）"), "kind"
         )
     meeting = CaseMeeting(
         kind=kind,
@@ -555,7 +556,7 @@ def record_meeting(
 def add_note(session: Session, user: User, person: Person, body: str, corrects_id: int | None = None) -> CaseNote:
     require_write(user)
     if not body.strip():
-        raise ServiceError("empty", "the note is empty", "body")
+        raise ServiceError("empty", _("記録の内容を書いてください。"), "body")
     if corrects_id is not None and not any(n.id == corrects_id for n in person.notes):
         raise NotFound()
     note = CaseNote(author_id=user.id, body=body.strip(), corrects_id=corrects_id)
@@ -576,9 +577,9 @@ def edit_note(session: Session, user: User, person: Person, note_id: int, body: 
     if note is None:
         raise NotFound()
     if not can_edit_note(note, user, now):
-        raise ServiceError("note_locked", "記録は作成者が24時間以内に限り編集できます。訂正を追記してください。", "body")
+        raise ServiceError("note_locked", _("記録は作成者が24時間以内に限り編集できます。訂正を追記してください。"), "body")
     if not body.strip():
-        raise ServiceError("empty", "the note is empty", "body")
+        raise ServiceError("empty", _("記録の内容を書いてください。"), "body")
     note.body = body.strip()
     note.edited_at = now or utcnow()
     session.flush()

@@ -246,18 +246,35 @@ def _form_date(name: str, errors: FormErrors) -> date:
         return date.min
 
 
-def _act(person: Person, done: str, action: Callable[[], object], anchor: str = "") -> Response:
-    """The case page's POST actions: run the service call, say it is done (or why not), go back."""
+def _act(
+    person: Person, done: str, action: Callable[[], object], form_name: str = "", fields: tuple[str, ...] = ()
+) -> Response | tuple[str, int]:
+    """The case page's POST actions: run the service call and say it is done, at the top of the page.
+
+    A refusal from the service (no consent, a missing reason ...) re-renders the case page with the
+    form that was sent open, its error summary focused and everything typed still there; it never
+    jumps to an anchor away from the message nor clears a textarea.
+    """
     try:
         action()
-        flash(done, "info")
     except ServiceError as exc:
+        if form_name and not isinstance(exc, (svc.NotFound, svc.NotOwner)):
+            return _rejected(person, _service_errors(exc, fields), form_name)
         _fail(exc)
-    return _back(person, anchor)
+    else:
+        flash(done, "info")
+    return _back(person)
 
 
-def _back(person: Person, anchor: str = "") -> Response:
-    return redirect(url_for("cases.case_view", person_id=person.id) + (f"#{anchor}" if anchor else ""))
+def _service_errors(exc: ServiceError, fields: tuple[str, ...]) -> FormErrors:
+    """The service's refusal as the form's errors: beside its field, or the form's first one."""
+    field = exc.field if exc.field in fields or not fields else fields[0]
+    return FormErrors({field or "form": exc.message})
+
+
+def _back(person: Person) -> Response:
+    # No #anchor: the message is at the top of the page and must be where the eye lands.
+    return redirect(url_for("cases.case_view", person_id=person.id))
 
 
 # ── lists, board ────────────────────────────────────────────────────────────────────────────────
@@ -288,11 +305,21 @@ def cases_list() -> str:
 @bp.route("/board")
 @require(Permission.CASE_READ)
 def board() -> str:
-    scope = "office" if request.args.get("scope") == "office" and has_permission(_me(), Permission.OFFICE_CASES) else "mine"
+    return _board_page(_board_scope())
+
+
+def _board_scope() -> str:
+    asked = request.values.get("scope")
+    return "office" if asked == "office" and has_permission(_me(), Permission.OFFICE_CASES) else "mine"
+
+
+def _board_page(scope: str, errors: FormErrors | None = None, form_name: str = "") -> str:
+    """The board; after a rejected stage change, with that form open, its errors and what was typed."""
     grouped = flow.board_placements(db.session(), _me(), scope)
     return render_template(
         "cases/board.html", grouped=grouped, scope=scope, form=ActionForm(), overdue=flow.proposal_overdue,
         can_office=has_permission(_me(), Permission.OFFICE_CASES),
+        form_name=form_name if errors else "", errors=errors or {}, values=request.form if errors else {},
     )  # fmt: skip
 
 
@@ -422,15 +449,15 @@ def consent_add(person_id: int) -> Response | tuple[str, int]:
         db.session(), _me(), person,
         purpose=request.form.get("purpose", ""), method=request.form.get("method", ""),
         recipient=recipient, activity_id=activity_id, version=version or "1", note=note,
-    ), "consents")
+    ), "consent", ("recipient", "activity_id", "version", "note", "purpose", "method"))
 
 
 @bp.route("/cases/<int:person_id>/consents/<int:consent_id>/withdraw", methods=["POST"])
 @require(Permission.CASE_WRITE)
-def consent_withdraw(person_id: int, consent_id: int) -> Response:
+def consent_withdraw(person_id: int, consent_id: int) -> Response | tuple[str, int]:
     _checked_form()
     person = _person(person_id, "case.read", view="consent")
-    return _act(person, _("同意の撤回を記録しました。"), lambda: svc.withdraw_consent(db.session(), _me(), person, consent_id), "consents")
+    return _act(person, _("同意の撤回を記録しました。"), lambda: svc.withdraw_consent(db.session(), _me(), person, consent_id))
 
 
 @bp.route("/cases/<int:person_id>/meetings", methods=["POST"])
@@ -443,7 +470,7 @@ def meeting_add(person_id: int) -> Response | tuple[str, int]:
     attendees, summary = _text("attendees", errors), _text("summary", errors)
     if errors:
         return _rejected(person, errors, "meeting")
-    return _act(person, _("会議を記録しました。"), lambda: svc.record_meeting(db.session(), _me(), person, request.form.get("kind", ""), held_on, attendees, summary), "consents")
+    return _act(person, _("会議を記録しました。"), lambda: svc.record_meeting(db.session(), _me(), person, request.form.get("kind", ""), held_on, attendees, summary), "meeting", ("held_on", "kind", "attendees", "summary"))
 
 
 @bp.route("/cases/<int:person_id>/notes", methods=["POST"])
@@ -458,7 +485,7 @@ def note_add(person_id: int) -> Response | tuple[str, int]:
         abort(404)  # as the service says: a correction of a note of another case is "not found"
     if errors:
         return _rejected(person, errors, "note")
-    return _act(person, _("記録を追加しました。"), lambda: svc.add_note(db.session(), _me(), person, body, corrects_id), "timeline")
+    return _act(person, _("記録を追加しました。"), lambda: svc.add_note(db.session(), _me(), person, body, corrects_id), "note", ("body",))
 
 
 @bp.route("/cases/<int:person_id>/notes/<int:note_id>/edit", methods=["GET", "POST"])
@@ -476,9 +503,11 @@ def note_edit(person_id: int, note_id: int) -> str | Response | tuple[str, int]:
             try:
                 svc.edit_note(db.session(), _me(), person, note_id, body)
                 flash(_("記録を更新しました。"), "info")
-                return _back(person, "timeline")
+                return _back(person)
             except ServiceError as exc:
-                _fail(exc)
+                if isinstance(exc, (svc.NotFound, svc.NotOwner)):
+                    _fail(exc)
+                errors = _service_errors(exc, ("body",))
     page = render_template("cases/note_edit.html", person=person, note=note, form=ActionForm(), errors=errors,
                            body=request.form.get("body") if errors else None,
                            editable=svc.can_edit_note(note, _me()))  # fmt: skip
@@ -494,15 +523,15 @@ def assign(person_id: int) -> Response | tuple[str, int]:
     email = _text("email", errors)
     if errors:
         return _rejected(person, errors, "assign")
-    return _act(person, _("担当者を追加しました。"), lambda: svc.assign_worker(db.session(), _me(), person, email), "workers")
+    return _act(person, _("担当者を追加しました。"), lambda: svc.assign_worker(db.session(), _me(), person, email), "assign", ("email",))
 
 
 @bp.route("/cases/<int:person_id>/unassign/<int:user_id>", methods=["POST"])
 @require(Permission.CASE_ASSIGN)
-def unassign(person_id: int, user_id: int) -> Response:
+def unassign(person_id: int, user_id: int) -> Response | tuple[str, int]:
     _checked_form()
     person = _person(person_id, "case.read", view="assign")
-    return _act(person, _("担当者を外しました。"), lambda: svc.unassign_worker(db.session(), _me(), person, user_id), "workers")
+    return _act(person, _("担当者を外しました。"), lambda: svc.unassign_worker(db.session(), _me(), person, user_id))
 
 
 @bp.route("/cases/<int:person_id>/share", methods=["POST"])
@@ -514,7 +543,7 @@ def share(person_id: int) -> Response | tuple[str, int]:
     office, reason = _text("office", errors), _text("reason", errors)
     if errors:
         return _rejected(person, errors, "share")
-    return _act(person, _("ほかの所属と共有しました。"), lambda: svc.share_with_office(db.session(), _me(), person, office, reason), "workers")
+    return _act(person, _("ほかの所属と共有しました。"), lambda: svc.share_with_office(db.session(), _me(), person, office, reason), "share", ("office", "reason"))
 
 
 @bp.route("/cases/<int:person_id>/close", methods=["POST"])
@@ -540,10 +569,10 @@ def legal_hold(person_id: int) -> Response:
 
 @bp.route("/cases/<int:person_id>/shares/<int:share_id>/revoke", methods=["POST"])
 @require(Permission.CASE_ASSIGN)
-def share_revoke(person_id: int, share_id: int) -> Response:
+def share_revoke(person_id: int, share_id: int) -> Response | tuple[str, int]:
     _checked_form()
     person = _person(person_id, "case.read", view="share")
-    return _act(person, _("共有を取り消しました。"), lambda: svc.revoke_share(db.session(), _me(), person, share_id), "workers")
+    return _act(person, _("共有を取り消しました。"), lambda: svc.revoke_share(db.session(), _me(), person, share_id))
 
 
 @bp.route("/cases/<int:person_id>/export", methods=["GET", "POST"])
@@ -560,11 +589,11 @@ def export(person_id: int) -> str | Response:
 
         reauth = svc.verify_reauth(db.session(), _me(), form.password.data or "", (request.remote_addr or "")[:64])
         if reauth.lock is not None:
-            flash(lock_message(reauth.lock), "error")
+            form.password.errors = [lock_message(reauth.lock)]
             status = 429
         elif reauth.user is None:
             # 200: the failure must be committed to count towards the lock.
-            flash(_("パスワードが違います。"), "error")
+            form.password.errors = [_("パスワードが違います。")]
         else:
             data = svc.export_person(db.session(), _me(), person)
             if form.format.data == "json":
@@ -616,7 +645,7 @@ def placement_add(person_id: int) -> Response | tuple[str, int]:
     host_name, reason = _text("host_name", errors), _text("reason", errors)
     if errors:
         return _rejected(person, errors, "placement")
-    return _act(person, _("候補に追加しました。"), lambda: flow.add_placement(db.session(), _me(), person, activity_id=activity_id, host_name=host_name, reason=reason), "placements")
+    return _act(person, _("候補に追加しました。"), lambda: flow.add_placement(db.session(), _me(), person, activity_id=activity_id, host_name=host_name, reason=reason), "placement", ("host_name", "reason"))
 
 
 @bp.route("/cases/<int:person_id>/no-suitable", methods=["POST"])
@@ -628,12 +657,12 @@ def no_suitable(person_id: int) -> Response | tuple[str, int]:
     note = _text("note", errors)
     if errors:
         return _rejected(person, errors, "no_suitable")
-    return _act(person, _("「適当な活動が見つからない」を記録しました。"), lambda: flow.record_no_suitable(db.session(), _me(), person, note), "placements")
+    return _act(person, _("「適当な活動が見つからない」を記録しました。"), lambda: flow.record_no_suitable(db.session(), _me(), person, note), "no_suitable", ("note",))
 
 
 @bp.route("/placements/<int:placement_id>/stage", methods=["POST"])
 @require(Permission.CASE_WRITE)
-def placement_stage(placement_id: int) -> Response:
+def placement_stage(placement_id: int) -> Response | tuple[str, int]:
     _checked_form()
     try:
         placement = flow.load_placement(db.session(), _me(), placement_id)
@@ -641,19 +670,26 @@ def placement_stage(placement_id: int) -> Response:
         abort(404)
     errors = FormErrors()
     reason = _text("reason", errors)
+    on_board = request.form.get("next") == "board"
     try:
         if errors:
-            # This form sits on the board and the case page alike: the error comes back as a message.
             raise ServiceError("too_long", errors["reason"], "reason")
         flow.move_stage(
             db.session(), _me(), placement, request.form.get("stage", ""), reason, outcome=request.form.get("outcome", "")
         )
-        flash(_("段階を「%(stage)s」に変更しました。", stage=STAGE_LABELS.get(placement.stage, placement.stage)), "info")
     except ServiceError as exc:
-        _fail(exc)
-    if request.form.get("next") == "board":
-        return redirect(url_for("cases.board", scope=request.form.get("scope", "mine")) + f"#placement-{placement.id}")
-    return _back(placement.person, f"placement-{placement.id}")
+        if isinstance(exc, (svc.NotFound, svc.NotOwner)):
+            _fail(exc)
+        # This form sits on the board and the case page alike: the page it was sent from comes back
+        # with the form's errors and what was typed.
+        form_errors = _service_errors(exc, ("stage", "reason", "outcome"))
+        if on_board:
+            return _board_page(_board_scope(), form_errors, f"stage-{placement.id}"), 400
+        return _rejected(placement.person, form_errors, f"stage-{placement.id}")
+    flash(_("段階を「%(stage)s」に変更しました。", stage=STAGE_LABELS.get(placement.stage, placement.stage)), "info")
+    if on_board:
+        return redirect(url_for("cases.board", scope=_board_scope()))
+    return _back(placement.person)
 
 
 # ── follow-ups ──────────────────────────────────────────────────────────────────────────────────
@@ -674,7 +710,7 @@ def followup_add(person_id: int) -> Response | tuple[str, int]:
         return _rejected(person, errors, "followup")
     return _act(person, _("フォローアップを予定しました。"), lambda: flow.add_followup(
         db.session(), _me(), person, due_on, request.form.get("target", "person"), placement_id, label
-    ), "followups")
+    ), "followup", ("due_on", "target", "placement_id", "label"))
 
 
 @bp.route("/cases/<int:person_id>/baseline", methods=["POST"])
@@ -691,12 +727,12 @@ def baseline(person_id: int) -> Response | tuple[str, int]:
         return _rejected(person, errors, "baseline")
     given: int = score
     return _act(person, _("ベースラインを記録しました。"), lambda: flow.record_baseline(
-        db.session(), _me(), person, request.form.get("wellbeing_scale", ""), given, note), "followups")
+        db.session(), _me(), person, request.form.get("wellbeing_scale", ""), given, note), "baseline", ("wellbeing_scale", "wellbeing_score", "note"))
 
 
 @bp.route("/followups/<int:followup_id>/done", methods=["POST"])
 @require(Permission.CASE_WRITE)
-def followup_done(followup_id: int) -> Response:
+def followup_done(followup_id: int) -> Response | tuple[str, int]:
     _checked_form()
     try:
         fu = flow.load_followup(db.session(), _me(), followup_id)
@@ -705,17 +741,19 @@ def followup_done(followup_id: int) -> Response:
     errors = FormErrors()
     note = _text("note", errors, 8000)
     score = _form_number("wellbeing_score", errors, 0, 35)
-    try:
-        if errors:
-            # On the home page and the case page alike: the error comes back as a message.
-            raise ServiceError("invalid", " ".join(errors.values()), next(iter(errors)))
-        flow.complete_followup(db.session(), _me(), fu, note, request.form.get("wellbeing_scale", ""), score)
-        flash(_("フォローアップを完了しました。"), "info")
-    except ServiceError as exc:
-        _fail(exc)
+    if not errors:
+        try:
+            flow.complete_followup(db.session(), _me(), fu, note, request.form.get("wellbeing_scale", ""), score)
+        except ServiceError as exc:
+            if isinstance(exc, (svc.NotFound, svc.NotOwner)):
+                _fail(exc)
+            errors = _service_errors(exc, ("note", "wellbeing_scale", "wellbeing_score"))
+    if errors:
+        return _rejected(fu.person, errors, f"followup_done-{fu.id}")
+    flash(_("フォローアップを完了しました。"), "info")
     if request.form.get("next") == "home":
         return redirect(url_for("cases.home"))
-    return _back(fu.person, "followups")
+    return _back(fu.person)
 
 
 # ── host side ───────────────────────────────────────────────────────────────────────────────────

@@ -5,9 +5,20 @@ Views stay thin: parse the request, call the finder / services, render.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_limiter import RequestLimit
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
@@ -130,9 +141,19 @@ def activity(activity_id: int) -> tuple[str, int]:
     return _render_detail(a, ErrorReportForm())
 
 
+def _report_limited(_limit: RequestLimit) -> Response:
+    """Too many reports from this address: the form comes back with the text typed in it and an
+    honest message beside it, instead of a bare 「アクセスが集中しています」 page that loses the text."""
+    a = _activity_or_404(int((request.view_args or {}).get("activity_id", 0)))
+    form = ErrorReportForm()
+    form.message.errors = [_("お知らせが多すぎるため、いまは受け付けられません。書いた内容は残っています。1時間ほどたってから、もう一度送信してください。")]
+    body, _status = _render_detail(a, form, 429)
+    return make_response(body, 429)
+
+
 @bp.route("/activities/<int:activity_id>/report", methods=["POST"])
 @public
-@limiter.limit("5 per hour;20 per day", methods=["POST"])
+@limiter.limit("5 per hour;20 per day", methods=["POST"], on_breach=_report_limited)
 def report(activity_id: int) -> ResponseReturnValue:
     a = _activity_or_404(activity_id)
     if a.status != "published":
