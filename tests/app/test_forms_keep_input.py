@@ -260,3 +260,25 @@ def test_invalid_submission_comes_back_with_summary_and_everything_typed(
         assert value in text, f"{name}: what was typed ({value!r}) is lost"
     english = _latin_words(html.unescape(re.sub(r"<[^>]+>", " ", summary.group(1))))
     assert not english, f"{name}: untranslated English in the error summary: {english}"
+
+
+def test_rate_limited_error_report_keeps_the_text_and_says_why(client: FlaskClient, session: Session) -> None:
+    from tests.factories import make_activity
+
+    activity_id = make_activity(session, "report-limit", 34.69, 135.70).id
+    session.commit()
+    token = csrf_token(client, f"/activities/{activity_id}")
+    for i in range(5):
+        sent = client.post(f"/activities/{activity_id}/report", data={"csrf_token": token, "message": f"誤り {i}"})
+        assert sent.status_code == 302
+    typed = "開始は10時ではなく10時半です。駐車場はありません。"
+    r = client.post(f"/activities/{activity_id}/report", data={"csrf_token": token, "message": typed, "contact": "0743-99-0000"})
+    body = html.unescape(r.get_data(as_text=True))
+    assert r.status_code == 429
+    assert "アクセスが集中しています" not in body
+    assert typed in body and "0743-99-0000" in body
+    summary = _SUMMARY.search(body)
+    assert summary and "お知らせが多すぎるため" in summary.group(1) and 'href="#message"' in summary.group(1)
+    assert re.search(r'<textarea[^>]*name="message"[^>]*aria-invalid="true"', body) or re.search(
+        r'<textarea[^>]*aria-invalid="true"[^>]*name="message"', body
+    )
