@@ -175,6 +175,16 @@ def _pages(live_server: LiveServer, seeded: Seeded) -> tuple[list[tuple[str, str
     return pages, unfilled
 
 
+def test_the_check_finds_low_contrast(page: Any, live_server: LiveServer) -> None:
+    """The check can fail: a grey-on-white button added to a page is reported as color-contrast."""
+    page.goto(live_server("/about"))
+    page.evaluate("""() => {
+      const b = document.createElement('button'); b.textContent = 'この写真を外す';
+      b.style.color = '#ccc'; b.style.background = '#fff'; document.querySelector('main').appendChild(b);
+    }""")
+    assert "color-contrast" in {v["id"] for v in _axe(page, live_server)}
+
+
 def test_every_get_route_is_visited(live_server: LiveServer) -> None:
     _, unfilled = _pages(live_server, _seed(live_server))
     assert unfilled == [], "give these routes' arguments a seeded value, or list them in NOT_PAGES"
@@ -228,7 +238,8 @@ def test_error_states_are_accessible_and_shown_where_the_eye_is(
     def check(page: Any, name: str) -> None:
         summary = page.locator(".error-summary")
         summary.wait_for()
-        assert page.evaluate("document.activeElement.classList.contains('error-summary')"), name
+        # autofocus runs at the next rendering step after load
+        page.wait_for_function("() => document.activeElement && document.activeElement.classList.contains('error-summary')")
         box = summary.bounding_box()
         view = page.viewport_size
         assert box is not None and 0 <= box["y"] < view["height"], f"{name}: the summary is out of sight"
