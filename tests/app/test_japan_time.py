@@ -121,3 +121,17 @@ def test_finder_today_is_japan_today(clock: Clock, client: FlaskClient) -> None:
     page = client.get("/").get_data(as_text=True)
     assert f'value="{JAPAN_DAY}"' in page
     assert f'value="{UTC_DAY}"' not in page
+
+
+def test_report_periods_and_fiscal_year_are_japan_s(clock: Clock, app: Flask) -> None:
+    # 31 March 15:30 UTC is already 1 April in Japan: a new 年度 has begun.
+    from webapp.reports.views import period_presets
+
+    clock.set(datetime(2027, 3, 31, 15, 30, tzinfo=UTC))
+    with app.test_request_context("/"):
+        rendered = app.jinja_env.from_string(
+            "{% for label, s, e in report_period_presets() %}{{ s }}〜{{ e }};{% endfor %}"
+        ).render()
+        presets = period_presets(date(2027, 4, 1))
+    assert rendered.startswith("2027-04-01〜2027-04-01;2026-04-01〜2027-03-31;")
+    assert [(s, e) for _, s, e in presets][:2] == [(date(2027, 4, 1), date(2027, 4, 1)), (date(2026, 4, 1), date(2027, 3, 31))]

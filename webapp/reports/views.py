@@ -57,8 +57,8 @@ def _today() -> date:
 
 
 def fiscal_year_start(day: date) -> date:
-    """日本の年度: April to March."""
-    return date(day.year if day.month >= 4 else day.year - 1, 4, 1)
+    """日本の年度 (April to March) that ``day`` is in: its first day (webapp.clock says which)."""
+    return clock.fiscal_year_bounds(clock.fiscal_year(day))[0]
 
 
 # ── KPI form (GET parameters) ───────────────────────────────────────────────────────────────────
