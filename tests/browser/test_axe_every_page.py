@@ -69,6 +69,7 @@ class Seeded:
 def _seed(live_server: LiveServer) -> Seeded:
     from sqlalchemy import select
 
+    from webapp import clock
     from webapp.accounts.models.user import User
     from webapp.accounts.services import create_user
     from webapp.cases import placements as flow
@@ -101,8 +102,8 @@ def _seed(live_server: LiveServer) -> Seeded:
             listings.save_draft(session, organizer, revision, {**revision.data, "description": "体操のあとにお茶の時間があります。"})
             listings.submit(session, app.extensions["odekake_settings"], organizer, revision)
             person = svc.create_person(session, staff, svc.PersonInput(age_band="70s", field="elderly", name="試験 花子", contact="0743-00-0000"))
-            placement = flow.add_placement(session, staff, person, activities[0].id, reason="近所で通いやすい")
-            followup = flow.add_followup(session, staff, person, placement.created_at.date())
+            flow.add_placement(session, staff, person, activities[0].id, reason="近所で通いやすい")
+            flow.add_followup(session, staff, person, clock.today())
             svc.add_note(session, staff, person, "初回面談。散歩が好き。")
             session.flush()
         person_id = session.scalar(select(Person.id).order_by(Person.id.desc()))
