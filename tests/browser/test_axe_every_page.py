@@ -295,6 +295,10 @@ def test_error_states_are_accessible_and_shown_where_the_eye_is(
     staff.get_by_role("button", name="修正を依頼").click()
     check(staff, "moderation-message-error")
 
+    # Reports: an end before the start.
+    staff.goto(live_server("/staff/reports?start=2026-10-01&end=2026-04-01"))
+    check(staff, "reports-period-error")
+
     # Public: the error-report form at the bottom of a listing.
     public = new_context(**size).new_page()
     public.goto(live_server(f"/activities/{seeded.activity}"))
