@@ -95,7 +95,7 @@ def test_multiagency_meeting_needs_consent_support_meeting_does_not(world: World
     assert err.value.code == "consent_required"
     m = svc.record_meeting(session, sup, p, "support_meeting", date(2026, 11, 1), "市・社協・包括", "見守り方針")
     assert m.without_consent is True
-    with pytest.raises(ServiceError, match="attended"):
+    with pytest.raises(ServiceError, match="出席者"):
         svc.record_meeting(session, sup, p, "support_meeting", date(2026, 11, 1), " ", "")
     c = svc.grant_consent(session, sup, p, "multiagency_meeting", "written", recipient="重層的支援会議")
     m2 = svc.record_meeting(session, sup, p, "multiagency_meeting", date(2026, 11, 2), "市・社協", "")
@@ -110,7 +110,7 @@ def test_record_keeping_consent_recorded_with_method_version_and_recorder(world:
     assert (c.method, c.version, c.recorded_by_id, c.withdrawn_at) == ("written", "2026-04", sup.id, None)
     with pytest.raises(ServiceError):
         svc.grant_consent(session, sup, p, "advertising", "written")
-    with pytest.raises(ServiceError, match=r"recipient|host"):
+    with pytest.raises(ServiceError, match="受け入れ先の名前"):
         svc.grant_consent(session, sup, p, "share_host", "written")
 
 
@@ -178,9 +178,9 @@ def test_followup_wellbeing_ranges(world: World, session: Session) -> None:
     sup = world.users["supporter_a"]
     fu = world.followup
     assert fu is not None and world.own_case is not None
-    with pytest.raises(ServiceError, match="0–25"):
+    with pytest.raises(ServiceError, match="WHO-5 のスコアは 0〜25"):
         flow.complete_followup(session, sup, fu, "", "who5", 26)
-    with pytest.raises(ServiceError, match="7–35"):
+    with pytest.raises(ServiceError, match="SWEMWBS のスコアは 7〜35"):
         flow.record_baseline(session, sup, world.own_case, "swemwbs", 6)
     flow.record_baseline(session, sup, world.own_case, "swemwbs", 20)
     flow.complete_followup(session, sup, fu, "元気そう", "who5", 14)

@@ -186,6 +186,9 @@ def schedule_followups(person: Person, placement: Placement, start: date) -> lis
     return made
 
 
+_SCALE_NAMES = {"who5": "WHO-5", "swemwbs": "SWEMWBS"}
+
+
 def check_wellbeing(scale: str, score: int | None) -> None:
     if scale not in WELLBEING_SCALES:
         raise ServiceError("invalid_scale", _("尺度を一覧から選んでください。"), "wellbeing_scale")
@@ -195,7 +198,7 @@ def check_wellbeing(scale: str, score: int | None) -> None:
         raise ServiceError("scale_required", _("スコアの尺度（WHO-5 または SWEMWBS）を選んでください。"), "wellbeing_scale")
     lo, hi = WELLBEING_RANGES[scale]
     if not lo <= score <= hi:
-        raise ServiceError("score_range", _("%(scale)s のスコアは %(lo)s〜%(hi)s です。", scale=scale.upper(), lo=lo, hi=hi), "wellbeing_score")
+        raise ServiceError("score_range", _("%(scale)s のスコアは %(lo)s〜%(hi)s です。", scale=_SCALE_NAMES.get(scale, scale), lo=lo, hi=hi), "wellbeing_score")
 
 
 def add_followup(
