@@ -21,6 +21,7 @@ from jatext.normalize import normalize_phone
 from jatext.reading import ruby_segments
 from schedule import describe, format_date
 from schedule.describe import format_time
+from webapp import clock
 from webapp.config import PROJECT_ROOT
 from webapp.config import settings as current_settings
 from webapp.i18n import current_lang
@@ -130,22 +131,54 @@ def category_icon(code: str | None) -> Markup:
     return icon(term.icon) if term and term.icon else Markup("")
 
 
+def in_japan(moment: datetime) -> datetime:
+    """A moment as Japan wall-clock time: aware ones (stored, UTC) are converted to Asia/Tokyo.
+
+    Naive ones are already Japan wall-clock times (schedule occurrences are computed so) and are
+    shown as they are; tzinfo is never simply dropped from an aware moment.
+    """
+    return clock.to_jst(moment) if moment.tzinfo is not None else moment
+
+
+def _day(d: date | datetime) -> date:
+    return in_japan(d).date() if isinstance(d, datetime) else d
+
+
 def fmt_date(d: date | datetime) -> str:
-    day = d.date() if isinstance(d, datetime) else d
-    return format_date(day, current_lang())
+    return format_date(_day(d), current_lang())
 
 
 def fmt_datetime(dt: datetime, with_time: bool = True) -> str:
-    """11月27日(金) 10:00 / Fri 27 Nov, 10:00 (no time when the schedule has none)."""
-    text = format_date(dt.date(), current_lang())
+    """11月27日(金) 10:00 / Fri 27 Nov, 10:00 (no time when the schedule has none), Japan time."""
+    local = in_japan(dt)
+    text = format_date(local.date(), current_lang())
     if with_time:
-        text += (", " if current_lang() == "en" else " ") + format_time(dt.time())
+        text += (", " if current_lang() == "en" else " ") + format_time(local.time())
     return text
 
 
+def iso_date(d: date | datetime | None) -> str:
+    """2026-12-05: the Japan date of a stored moment (staff tables, exports); '' for None."""
+    if d is None:
+        return ""
+    return _day(d).isoformat()
+
+
+def iso_datetime(dt: datetime | None, seconds: bool = False) -> str:
+    """2026-12-05 05:30 in Japan time (staff tables, audit, outbox); '' for None."""
+    if dt is None:
+        return ""
+    return in_japan(dt).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def iso_moment(dt: datetime) -> str:
+    """2026-12-05T05:30:00+09:00: a machine-readable moment with Japan's offset (<time datetime>)."""
+    return in_japan(dt).isoformat()
+
+
 def fmt_full_date(d: date | datetime) -> str:
-    """2026年11月27日 / 27 Nov 2026 (最終確認日)."""
-    day = d.date() if isinstance(d, datetime) else d
+    """2026年11月27日 / 27 Nov 2026 (最終確認日), the Japan date."""
+    day = _day(d)
     if current_lang() == "en":
         return day.strftime("%-d %b %Y")
     return f"{day.year}年{day.month}月{day.day}日"
@@ -206,6 +239,32 @@ def describe_schedule(a: Any) -> str | Markup:
     return sentence or a.schedule_text
 
 
+def form_error_items(form: Any) -> list[tuple[str, str]]:
+    """(field id, message) for each error of a WTForms form, in field order, for the error summary.
+
+    A CSRF failure is a form-level problem (the page was open too long): it links to the form's
+    first visible field rather than to the hidden token.
+    """
+    items: list[tuple[str, str]] = []
+    fields = [f for f in form if f.type not in ("CSRFTokenField", "HiddenField")]
+    for f in form:
+        for message in f.errors if isinstance(f.errors, list) else []:
+            target = f.id if f in fields else (fields[0].id if fields else f.id)
+            items.append((target, str(message)))
+    return items
+
+
+def summary_items(errors: dict[str, str], ids: dict[str, str], ids_are_names: bool = False) -> list[tuple[str, str]]:
+    """(field id, message) for a hand-written form's errors (field name → message).
+
+    ``ids`` maps field names to the ids of their inputs; an error about something that is not a
+    field (say, a consent that is missing) links to the form's first field, or, with
+    ``ids_are_names``, to the element whose id is the field's name.
+    """
+    first = next(iter(ids.values()), "")
+    return [(ids.get(name, name if ids_are_names else first), message) for name, message in errors.items()]
+
+
 def categories_json() -> str:
     """Category colours and labels for map markers (read by static/js/map.js)."""
     lang = current_lang()
@@ -226,6 +285,8 @@ def _context() -> dict[str, Any]:
         "fmt_date": fmt_date,
         "fmt_datetime": fmt_datetime,
         "fmt_full_date": fmt_full_date,
+        "iso_date": iso_date,
+        "iso_datetime": iso_datetime,
         "fmt_distance": fmt_distance,
         "fmt_yen": fmt_yen,
         "stale_period": stale_period,
@@ -242,4 +303,11 @@ def register(app: Flask) -> None:
     app.after_request(_remember_ruby)
     app.context_processor(_context)
     app.add_template_filter(rb, "rb")
+    # Stored moments are UTC: these show them as Japan dates and times on every page.
+    app.add_template_filter(iso_date, "jst_date")
+    app.add_template_filter(iso_datetime, "jst_datetime")
+    app.add_template_filter(iso_moment, "jst_iso")
+    # Globals, not context: the form macros are imported without the page's context.
+    app.add_template_global(form_error_items, "form_error_items")
+    app.add_template_global(summary_items, "summary_items")
 

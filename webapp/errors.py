@@ -28,6 +28,10 @@ def api_error(status: int, code: str, message: str, field: str | None = None) ->
 
 def _render(exc: HTTPException) -> ResponseReturnValue:
     status = exc.code or 500
+    if exc.response is not None:
+        # A page the view prepared for this refusal (a rate-limited form re-rendered with what
+        # was typed in it): shown instead of the generic error page.
+        return exc.response
     if isinstance(exc, SecurityError):
         # A Host header outside TRUSTED_HOSTS: no URL can be built for this request (the page
         # template builds links), and none should be built from that host anyway.

@@ -97,6 +97,8 @@ def test_supporter_matches_a_person_through_the_ladder(
     placement.get_by_role("button", name="段階を変更").click()
     assert "同意" in page.locator(".error-summary").inner_text()  # and beside the stage field
     assert "同意" in page.locator("article.placement .field__error").first.inner_text()
+    assert "同意" in page.locator(".error-summary").inner_text()
+    assert page.locator("article.placement").first.get_by_label("理由（必須）").input_value() == "世話人に電話で打診"
     page.locator("#consents summary", has_text="同意を記録する").click()
     page.get_by_label("目的").select_option("share_host")
     page.get_by_label("受け入れ先（候補の活動）").select_option(label=activity_name)

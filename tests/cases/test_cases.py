@@ -180,9 +180,9 @@ def test_followup_wellbeing_ranges(world: World, session: Session) -> None:
     sup = world.users["supporter_a"]
     fu = world.followup
     assert fu is not None and world.own_case is not None
-    with pytest.raises(ServiceError, match="0〜25"):
+    with pytest.raises(ServiceError, match="WHO-5 のスコアは 0〜25"):
         flow.complete_followup(session, sup, fu, "", "who5", 26)
-    with pytest.raises(ServiceError, match="7〜35"):
+    with pytest.raises(ServiceError, match="SWEMWBS のスコアは 7〜35"):
         flow.record_baseline(session, sup, world.own_case, "swemwbs", 6)
     flow.record_baseline(session, sup, world.own_case, "swemwbs", 20)
     flow.complete_followup(session, sup, fu, "元気そう", "who5", 14)

@@ -113,10 +113,11 @@ def test_forms_outside_the_case_page_never_500(world: World, client: FlaskClient
     for score in (str(2**63 + 7), "abc", "99"):
         r = client.post(f"/staff/followups/{world.followup.id}/done",
                         data={"csrf_token": token, "note": "済", "wellbeing_scale": "who5", "wellbeing_score": score})  # fmt: skip
-        assert r.status_code == 302, score
+        # refused: the case page again with the form's error (issue 19), never a 500
+        assert r.status_code == 400 and 'class="error-summary"' in r.get_data(as_text=True), score
     r = client.post(f"/staff/placements/{world.placement.id}/stage",
                     data={"csrf_token": token, "stage": "paused", "reason": "理" * 2001})  # fmt: skip
-    assert r.status_code == 302
+    assert r.status_code == 400 and 'class="error-summary"' in r.get_data(as_text=True)
     assert _counts() == before
     db.session().expire_all()
     assert db.session().get(FollowUp, world.followup.id).done_at is None  # type: ignore[union-attr]

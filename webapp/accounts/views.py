@@ -94,7 +94,7 @@ def login() -> Any:
         dbs = db.session()
         result = attempt_login(dbs, form.email.data or "", form.password.data or "", _client_ip())
         if result.lock is not None:
-            flash(_lock_message(result.lock), "error")
+            form.password.errors = [_lock_message(result.lock)]
             status = 429
         elif result.user is not None:
             user = result.user
@@ -104,7 +104,8 @@ def login() -> Any:
                 return redirect(url_for("auth.second_factor"))
             return _signed_in(user, False, form.next.data)
         else:
-            flash(_("メールアドレスまたはパスワードが違います。"), "error")
+            # Beside the field, in the form's error summary; the address stays typed.
+            form.password.errors = [_("メールアドレスまたはパスワードが違います。")]
     return render_template("accounts/login.html", form=form), status
 
 
@@ -130,7 +131,7 @@ def second_factor() -> Any:
         lock = second_factor_lock(dbs, user, _client_ip())
         if lock is not None:
             session.pop(PENDING_KEY, None)
-            flash(_lock_message(lock), "error")
+            form.code.errors = [_lock_message(lock)]
             return render_template("accounts/totp.html", form=form), 429
         kind = totp.verify(dbs, user, form.code.data or "")
         lock = record_second_factor(dbs, user, _client_ip(), success=kind is not None)
@@ -146,7 +147,7 @@ def second_factor() -> Any:
             flash(_lock_message(lock), "error")
             # 200, not 429: the failed attempt that caused the lock must be committed.
             return redirect(url_for("auth.login"))
-        flash(_("確認コードが違います。"), "error")
+        form.code.errors = [_("確認コードが違います。")]
     return render_template("accounts/totp.html", form=form), status
 
 
@@ -227,7 +228,7 @@ def password_change() -> Any:
         lock = throttle.check(dbs, user.email, _client_ip())
         problem = password_problem(form.password.data or "", user.email)
         if lock is not None:
-            flash(_lock_message(lock), "error")
+            form.current.errors = [_lock_message(lock)]
             status = 429
         elif not verify_password(user.password_hash, form.current.data or ""):
             # 200, not 4xx: the failed attempt must be committed to count towards the lock.
@@ -266,7 +267,7 @@ def totp_setup() -> Any:
             audit.record(dbs, "auth.totp_enabled", "user", user.id)
             sessions.rotate(dbs, user)  # a privilege change: a new session id
             return render_template("accounts/totp_codes.html", codes=codes)
-        flash(_("確認コードが違います。"), "error")
+        form.code.errors = [_("確認コードが違います。")]
     uri = totp.provisioning_uri(cred, user)
     return render_template(
         "accounts/totp_setup.html", form=form, qr=totp.qr_data_uri(uri), secret=totp.secret_of(cred), uri=uri

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from schedule import TZ
+from webapp import clock
 from webapp.accounts.models.user import User
 from webapp.cases.labels import STAGE_LABELS
 from webapp.cases.messages import _, text_of
@@ -60,7 +60,7 @@ def skips_steps(from_stage: str, to_stage: str) -> bool:
 
 
 def tokyo_today(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(TZ).date()
+    return clock.to_jst(now or utcnow()).date()
 
 
 
@@ -240,6 +240,9 @@ def schedule_followups(person: Person, placement: Placement, start: date) -> lis
     return made
 
 
+_SCALE_NAMES = {"who5": "WHO-5", "swemwbs": "SWEMWBS"}
+
+
 def check_wellbeing(scale: str, score: int | None) -> None:
     if scale not in WELLBEING_SCALES:
         raise ServiceError("invalid_scale", _("尺度は一覧から選んでください。"), "wellbeing_scale")
@@ -249,7 +252,7 @@ def check_wellbeing(scale: str, score: int | None) -> None:
         raise ServiceError("scale_required", _("スコアの尺度（WHO-5 または SWEMWBS）を選んでください。"), "wellbeing_scale")
     lo, hi = WELLBEING_RANGES[scale]
     if not lo <= score <= hi:
-        raise ServiceError("score_range", _("%(scale)s のスコアは %(lo)s〜%(hi)s です。", scale=scale.upper(), lo=lo, hi=hi), "wellbeing_score")
+        raise ServiceError("score_range", _("%(scale)s のスコアは %(lo)s〜%(hi)s です。", scale=_SCALE_NAMES.get(scale, scale), lo=lo, hi=hi), "wellbeing_score")
 
 
 def add_followup(
@@ -280,7 +283,7 @@ def record_baseline(
     day = check_day(person, occurred_on)
     check_wellbeing(scale, score)
     if not scale:
-        raise ServiceError("scale_required", _("尺度を選んでください。"), "wellbeing_scale")
+        raise ServiceError("scale_required", _("スコアの尺度（WHO-5 または SWEMWBS）を選んでください。"), "wellbeing_scale")
     now = utcnow()
     fu = FollowUp(
         target="person", due_on=day, done_at=now, done_on=day, done_by_id=user.id, note=note.strip(),

@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import Select, exists, or_, select, true
 from sqlalchemy.orm import Session
 
-from schedule import TZ as _TOKYO
 from webapp import clock
 from webapp.accounts.models.user import User
 from webapp.accounts.services import LoginResult, attempt_reauth
@@ -460,7 +459,7 @@ def list_cases(session: Session, user: User, f: CaseFilter, limit: int = 200) ->
     if not has_permission(user, Permission.CASE_READ):
         raise NotFound()
     now = utcnow()
-    today = now.astimezone(_TOKYO).date()
+    today = clock.to_jst(now).date()
     query = case_query(user, f, today, now)
     if f.q.strip():
         # Matched in Python (encrypted text); the visible cases of one user are at most an office's.
@@ -476,7 +475,7 @@ def overdue_ids(session: Session, ids: list[int]) -> set[int]:
     if not ids:
         return set()
     now = utcnow()
-    today = now.astimezone(_TOKYO).date()
+    today = clock.to_jst(now).date()
     return set(session.scalars(select(Person.id).where(Person.id.in_(ids), overdue_condition(today, now))))
 
 
@@ -767,6 +766,8 @@ def purge_expired(session: Session, now: datetime | None = None, retention_days:
 
 
 def _iso(value: datetime | date | None) -> str | None:
+    if isinstance(value, datetime):
+        return clock.to_jst(value).isoformat()
     return value.isoformat() if value is not None else None
 
 
@@ -786,7 +787,7 @@ def export_person(session: Session, user: User, person: Person) -> dict[str, Any
     )
     return {
         "notice": "本人開示用の出力です。Export for disclosure to the person (本人開示).",
-        "exported_at": utcnow().isoformat(),
+        "exported_at": _iso(utcnow()),
         "person": {
             "case_code": person.case_code,
             "office": person.office.name,

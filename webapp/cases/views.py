@@ -291,18 +291,23 @@ def _form_date(name: str, errors: FormErrors) -> date:
 
 
 def _act(
-    person: Person, done: str, action: Callable[[], object], anchor: str = "", form_name: str = ""
+    person: Person, done: str, action: Callable[[], object], form_name: str = "", fields: tuple[str, ...] = ()
 ) -> Response | tuple[str, int]:
-    """The case page's POST actions: run the service call, say it is done, go back. A refusal that
-    names a field comes back on the page beside that field of ``form_name``, with what was typed."""
+    """The case page's POST actions: run the service call and say it is done, at the top of the page.
+
+    A refusal from the service (no consent, a missing reason ...) re-renders the case page with the
+    form that was sent open, its error summary focused and everything typed still there; it never
+    jumps to an anchor away from the message nor clears a textarea.
+    """
     try:
         action()
-        flash(done, "info")
     except ServiceError as exc:
-        if form_name and exc.field and not isinstance(exc, (svc.NotFound, svc.NotOwner)):
-            return _rejected(person, FormErrors({exc.field: exc.message}), form_name)
+        if form_name and not isinstance(exc, (svc.NotFound, svc.NotOwner)):
+            return _rejected(person, _service_errors(exc, fields), form_name)
         _fail(exc)
-    return _back(person, anchor)
+    else:
+        flash(done, "info")
+    return _back(person)
 
 
 def _form_day(name: str, errors: FormErrors) -> date | None:
@@ -317,8 +322,15 @@ def _form_day(name: str, errors: FormErrors) -> date | None:
         return None
 
 
-def _back(person: Person, anchor: str = "") -> Response:
-    return redirect(url_for("cases.case_view", person_id=person.id) + (f"#{anchor}" if anchor else ""))
+def _service_errors(exc: ServiceError, fields: tuple[str, ...]) -> FormErrors:
+    """The service's refusal as the form's errors: beside its field, or the form's first one."""
+    field = exc.field if exc.field in fields or not fields else fields[0]
+    return FormErrors({field or "form": exc.message})
+
+
+def _back(person: Person) -> Response:
+    # No #anchor: the message is at the top of the page and must be where the eye lands.
+    return redirect(url_for("cases.case_view", person_id=person.id))
 
 
 # ── lists, board ────────────────────────────────────────────────────────────────────────────────
@@ -349,11 +361,21 @@ def cases_list() -> str:
 @bp.route("/board")
 @require(Permission.CASE_READ)
 def board() -> str:
-    scope = "office" if request.args.get("scope") == "office" and has_permission(_me(), Permission.OFFICE_CASES) else "mine"
+    return _board_page(_board_scope())
+
+
+def _board_scope() -> str:
+    asked = request.values.get("scope")
+    return "office" if asked == "office" and has_permission(_me(), Permission.OFFICE_CASES) else "mine"
+
+
+def _board_page(scope: str, errors: FormErrors | None = None, form_name: str = "") -> str:
+    """The board; after a rejected stage change, with that form open, its errors and what was typed."""
     grouped = flow.board_placements(db.session(), _me(), scope)
     return render_template(
         "cases/board.html", grouped=grouped, scope=scope, form=ActionForm(), overdue=flow.proposal_overdue,
         can_office=has_permission(_me(), Permission.OFFICE_CASES),
+        form_name=form_name if errors else "", errors=errors or {}, values=request.form if errors else {},
     )  # fmt: skip
 
 
@@ -507,7 +529,7 @@ def consent_add(person_id: int) -> Response | tuple[str, int]:
         db.session(), _me(), person,
         purpose=request.form.get("purpose", ""), method=request.form.get("method", ""),
         recipient=recipient, activity_id=activity_id, version=version or "1", note=note, granted_on=granted_on,
-    ), "consents", "consent")
+    ), "consent", ("recipient", "activity_id", "version", "note", "purpose", "method", "granted_on"))
 
 
 @bp.route("/cases/<int:person_id>/consents/<int:consent_id>/withdraw", methods=["POST"])
@@ -515,7 +537,7 @@ def consent_add(person_id: int) -> Response | tuple[str, int]:
 def consent_withdraw(person_id: int, consent_id: int) -> Response | tuple[str, int]:
     _checked_form()
     person = _person(person_id, "case.read", view="consent")
-    return _act(person, _("同意の撤回を記録しました。"), lambda: svc.withdraw_consent(db.session(), _me(), person, consent_id), "consents")
+    return _act(person, _("同意の撤回を記録しました。"), lambda: svc.withdraw_consent(db.session(), _me(), person, consent_id))
 
 
 @bp.route("/cases/<int:person_id>/notes", methods=["POST"])
@@ -531,7 +553,7 @@ def note_add(person_id: int) -> Response | tuple[str, int]:
     occurred_on = _form_day("occurred_on", errors)
     if errors:
         return _rejected(person, errors, "note")
-    return _act(person, _("記録を追加しました。"), lambda: svc.add_note(db.session(), _me(), person, body, corrects_id, occurred_on), "timeline", "note")
+    return _act(person, _("記録を追加しました。"), lambda: svc.add_note(db.session(), _me(), person, body, corrects_id, occurred_on), "note", ("body", "occurred_on"))
 
 
 @bp.route("/cases/<int:person_id>/notes/<int:note_id>/edit", methods=["GET", "POST"])
@@ -549,9 +571,11 @@ def note_edit(person_id: int, note_id: int) -> str | Response | tuple[str, int]:
             try:
                 svc.edit_note(db.session(), _me(), person, note_id, body)
                 flash(_("記録を更新しました。"), "info")
-                return _back(person, "timeline")
+                return _back(person)
             except ServiceError as exc:
-                _fail(exc)
+                if isinstance(exc, (svc.NotFound, svc.NotOwner)):
+                    _fail(exc)
+                errors = _service_errors(exc, ("body",))
     page = render_template("cases/note_edit.html", person=person, note=note, form=ActionForm(), errors=errors,
                            body=request.form.get("body") if errors else None,
                            editable=svc.can_edit_note(note, _me()))  # fmt: skip
@@ -567,7 +591,7 @@ def assign(person_id: int) -> Response | tuple[str, int]:
     email = _text("email", errors)
     if errors:
         return _rejected(person, errors, "assign")
-    return _act(person, _("担当者を追加しました。"), lambda: svc.assign_worker(db.session(), _me(), person, email), "workers")
+    return _act(person, _("担当者を追加しました。"), lambda: svc.assign_worker(db.session(), _me(), person, email), "assign", ("email",))
 
 
 @bp.route("/cases/<int:person_id>/unassign/<int:user_id>", methods=["POST"])
@@ -575,7 +599,7 @@ def assign(person_id: int) -> Response | tuple[str, int]:
 def unassign(person_id: int, user_id: int) -> Response | tuple[str, int]:
     _checked_form()
     person = _person(person_id, "case.read", view="assign")
-    return _act(person, _("担当者を外しました。"), lambda: svc.unassign_worker(db.session(), _me(), person, user_id), "workers")
+    return _act(person, _("担当者を外しました。"), lambda: svc.unassign_worker(db.session(), _me(), person, user_id))
 
 
 @bp.route("/cases/<int:person_id>/share", methods=["POST"])
@@ -587,7 +611,7 @@ def share(person_id: int) -> Response | tuple[str, int]:
     office, reason = _text("office", errors), _text("reason", errors)
     if errors:
         return _rejected(person, errors, "share")
-    return _act(person, _("ほかの所属と共有しました。"), lambda: svc.share_with_office(db.session(), _me(), person, office, reason), "workers")
+    return _act(person, _("ほかの所属と共有しました。"), lambda: svc.share_with_office(db.session(), _me(), person, office, reason), "share", ("office", "reason"))
 
 
 @bp.route("/cases/<int:person_id>/close", methods=["POST"])
@@ -605,7 +629,7 @@ def close(person_id: int) -> Response | tuple[str, int]:
         return _rejected(person, errors, "close")
     closing = request.form.get("closed") == "1"
     done = _("ケースを終結しました。") if closing else _("終結を取り消しました。")
-    return _act(person, done, lambda: svc.set_closed(db.session(), _me(), person, closing, watch, closed_on), "", "close")
+    return _act(person, done, lambda: svc.set_closed(db.session(), _me(), person, closing, watch, closed_on), "close", ("closed_on", "watch_days"))
 
 
 @bp.route("/cases/<int:person_id>/hold", methods=["POST"])
@@ -625,7 +649,7 @@ def legal_hold(person_id: int) -> Response:
 def share_revoke(person_id: int, share_id: int) -> Response | tuple[str, int]:
     _checked_form()
     person = _person(person_id, "case.read", view="share")
-    return _act(person, _("共有を取り消しました。"), lambda: svc.revoke_share(db.session(), _me(), person, share_id), "workers")
+    return _act(person, _("共有を取り消しました。"), lambda: svc.revoke_share(db.session(), _me(), person, share_id))
 
 
 @bp.route("/cases/<int:person_id>/export", methods=["GET", "POST"])
@@ -642,11 +666,11 @@ def export(person_id: int) -> str | Response:
 
         reauth = svc.verify_reauth(db.session(), _me(), form.password.data or "", (request.remote_addr or "")[:64])
         if reauth.lock is not None:
-            flash(lock_message(reauth.lock), "error")
+            form.password.errors = [lock_message(reauth.lock)]
             status = 429
         elif reauth.user is None:
             # 200: the failure must be committed to count towards the lock.
-            flash(_("パスワードが違います。"), "error")
+            form.password.errors = [_("パスワードが違います。")]
         else:
             data = svc.export_person(db.session(), _me(), person)
             if form.format.data == "json":
@@ -701,7 +725,7 @@ def placement_add(person_id: int) -> Response | tuple[str, int]:
         return _rejected(person, errors, "placement")
     return _act(person, _("候補に追加しました。"), lambda: flow.add_placement(
         db.session(), _me(), person, activity_id=activity_id, host_name=host_name, reason=reason, occurred_on=occurred_on,
-    ), "placements", "placement")
+    ), "placement", ("host_name", "reason", "activity_id", "occurred_on"))
 
 
 @bp.route("/cases/<int:person_id>/no-suitable", methods=["POST"])
@@ -715,7 +739,7 @@ def no_suitable(person_id: int) -> Response | tuple[str, int]:
     if errors:
         return _rejected(person, errors, "no_suitable")
     return _act(person, _("「適当な活動が見つからない」を記録しました。"), lambda: flow.record_no_suitable(
-        db.session(), _me(), person, note, occurred_on), "placements", "no_suitable")
+        db.session(), _me(), person, note, occurred_on), "no_suitable", ("note", "occurred_on"))
 
 
 @bp.route("/placements/<int:placement_id>/stage", methods=["POST"])
@@ -730,23 +754,28 @@ def placement_stage(placement_id: int) -> Response | tuple[str, int]:
     reason = _text("reason", errors)
     skip_reason = _text("skip_reason", errors, 2000)
     occurred_on = _form_day("occurred_on", errors)
-    on_case_page = request.form.get("next") == "case"
+    on_board = request.form.get("next") == "board"
     try:
         if errors:
-            # From the case page (next=case) the error comes back beside the field; elsewhere as a message.
-            raise ServiceError("invalid", " ".join(errors.values()), next(iter(errors)))
+            field = next(iter(errors))
+            raise ServiceError("invalid", errors[field], field)
         flow.move_stage(
             db.session(), _me(), placement, request.form.get("stage", ""), reason, outcome=request.form.get("outcome", ""),
             occurred_on=occurred_on, skip_reason=skip_reason,
         )  # fmt: skip
-        flash(_("段階を「%(stage)s」に変更しました。", stage=STAGE_LABELS.get(placement.stage, placement.stage)), "info")
     except ServiceError as exc:
-        if on_case_page and exc.field and not isinstance(exc, svc.NotFound):
-            return _rejected(placement.person, FormErrors(errors or {exc.field: exc.message}), f"stage-{placement.id}")
-        _fail(exc)
-    if request.form.get("next") == "board":
-        return redirect(url_for("cases.board", scope=request.form.get("scope", "mine")) + f"#placement-{placement.id}")
-    return _back(placement.person, f"placement-{placement.id}")
+        if isinstance(exc, (svc.NotFound, svc.NotOwner)):
+            _fail(exc)
+        # This form sits on the board and the case page alike: the page it was sent from comes back
+        # with the form's errors and what was typed.
+        form_errors = _service_errors(exc, ("stage", "reason", "outcome", "occurred_on", "skip_reason"))
+        if on_board:
+            return _board_page(_board_scope(), form_errors, f"stage-{placement.id}"), 400
+        return _rejected(placement.person, form_errors, f"stage-{placement.id}")
+    flash(_("段階を「%(stage)s」に変更しました。", stage=STAGE_LABELS.get(placement.stage, placement.stage)), "info")
+    if on_board:
+        return redirect(url_for("cases.board", scope=_board_scope()))
+    return _back(placement.person)
 
 
 # ── follow-ups ──────────────────────────────────────────────────────────────────────────────────
@@ -767,7 +796,7 @@ def followup_add(person_id: int) -> Response | tuple[str, int]:
         return _rejected(person, errors, "followup")
     return _act(person, _("フォローアップを予定しました。"), lambda: flow.add_followup(
         db.session(), _me(), person, due_on, request.form.get("target", "person"), placement_id, label
-    ), "followups", "followup")
+    ), "followup", ("due_on", "target", "placement_id", "label"))
 
 
 @bp.route("/cases/<int:person_id>/baseline", methods=["POST"])
@@ -785,7 +814,7 @@ def baseline(person_id: int) -> Response | tuple[str, int]:
         return _rejected(person, errors, "baseline")
     given: int = score
     return _act(person, _("ベースラインを記録しました。"), lambda: flow.record_baseline(
-        db.session(), _me(), person, request.form.get("wellbeing_scale", ""), given, note, occurred_on), "followups", "baseline")
+        db.session(), _me(), person, request.form.get("wellbeing_scale", ""), given, note, occurred_on), "baseline", ("wellbeing_scale", "wellbeing_score", "note", "occurred_on"))
 
 
 @bp.route("/followups/<int:followup_id>/done", methods=["POST"])
@@ -800,19 +829,19 @@ def followup_done(followup_id: int) -> Response | tuple[str, int]:
     note = _text("note", errors, 8000)
     score = _form_number("wellbeing_score", errors, 0, 35)
     done_on = _form_day("done_on", errors)
-    try:
-        if errors:
-            # From the case page (next=case) the error comes back beside the field; elsewhere as a message.
-            raise ServiceError("invalid", " ".join(errors.values()), next(iter(errors)))
-        flow.complete_followup(db.session(), _me(), fu, note, request.form.get("wellbeing_scale", ""), score, done_on)
-        flash(_("フォローアップを完了しました。"), "info")
-    except ServiceError as exc:
-        if request.form.get("next") == "case" and exc.field and not isinstance(exc, svc.NotFound):
-            return _rejected(fu.person, FormErrors(errors or {exc.field: exc.message}), f"followup-{fu.id}")
-        _fail(exc)
+    if not errors:
+        try:
+            flow.complete_followup(db.session(), _me(), fu, note, request.form.get("wellbeing_scale", ""), score, done_on)
+        except ServiceError as exc:
+            if isinstance(exc, (svc.NotFound, svc.NotOwner)):
+                _fail(exc)
+            errors = _service_errors(exc, ("note", "wellbeing_scale", "wellbeing_score", "done_on"))
+    if errors:
+        return _rejected(fu.person, errors, f"followup-{fu.id}")
+    flash(_("フォローアップを完了しました。"), "info")
     if request.form.get("next") == "home":
         return redirect(url_for("cases.home"))
-    return _back(fu.person, "followups")
+    return _back(fu.person)
 
 
 # ── host side ───────────────────────────────────────────────────────────────────────────────────

@@ -12,7 +12,6 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from importers import ActivityRecord, RowIssue
 from jatext.normalize import clean, fold
+from webapp import clock
 from webapp.imports.report import ImportReport
 from webapp.listings.activity_fields import DRAFT_REASONS_KEY, activity_values
 from webapp.listings.models.activity import Activity
@@ -263,7 +263,7 @@ class Loader:
         self.source = source
         self.report = report
         self.overwrite_edits = overwrite_edits
-        self.now = datetime.now(UTC)
+        self.now = clock.now()
         # One query each: what this source already has (source_id → id).
         self.activity_ids: dict[str, int] = dict(
             session.execute(select(Activity.source_id, Activity.id).where(Activity.source == source)).all()

@@ -55,9 +55,7 @@ def moderation_queue() -> str:
 
 @bp.route("/moderation/revisions/<int:revision_id>", methods=["GET", "POST"])
 @require(REVIEW)
-def moderation_revision(revision_id: int) -> str | Response:
-    from webapp.i18n import current_lang
-    from webapp.listings.photos import photos_by_id
+def moderation_revision(revision_id: int) -> str | Response | tuple[str, int]:
 
     session = db.session()
     revision = session.get(ActivityRevision, revision_id)
@@ -80,9 +78,20 @@ def moderation_revision(revision_id: int) -> str | Response:
             else:
                 abort(400)
         except ServiceError as exc:
-            flash(exc.message, "error")
-            return redirect(url_for("moderation.moderation_revision", revision_id=revision.id))
+            if exc.field != "message":
+                flash(exc.message, "error")
+                return redirect(url_for("moderation.moderation_revision", revision_id=revision.id))
+            # A missing message: the form comes back with its error summary and what was typed.
+            return _revision_page(revision, {"message": exc.message}), 400
         return redirect(url_for("moderation.moderation_queue"))
+    return _revision_page(revision, {})
+
+
+def _revision_page(revision: ActivityRevision, errors: dict[str, str]) -> str:
+    from webapp.i18n import current_lang
+    from webapp.listings.photos import photos_by_id
+
+    session = db.session()
     photos = photos_by_id(session, revision.activity_id, [int(i) for i in revision.data.get("photo_ids") or []])
     return render_template(
         "listings/moderation_revision.html",
@@ -90,6 +99,8 @@ def moderation_revision(revision_id: int) -> str | Response:
         changes=svc.diff(revision, current_lang()),
         is_new=svc.is_new_listing(revision),
         photos=photos,
+        errors=errors,
+        message=request.form.get("message", "") if errors else "",
     )
 
 

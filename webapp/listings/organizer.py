@@ -25,6 +25,7 @@ from importers import ActivityRecord
 from jatext.normalize import clean, normalize_phone
 from schedule.describe import describe
 from schedule.model import WEEKDAY_CODES, Schedule, parse_rrule_parts
+from webapp import clock
 from webapp.accounts.models.user import User
 from webapp.config import Settings
 from webapp.listings.activity_fields import ORGANIZER_FIELDS, owned_values
@@ -311,7 +312,7 @@ def build_schedule(data: Mapping[str, Any], today: date | None = None) -> tuple[
             rule: str | None = f"FREQ=WEEKLY;BYDAY={','.join(weekdays)}"
             if interval == 2:
                 rule = f"FREQ=WEEKLY;INTERVAL=2;BYDAY={','.join(weekdays)}"
-            dtstart = today or date.today() if interval == 2 else None
+            dtstart = today or clock.today() if interval == 2 else None
             return Schedule(rule, start, end, dtstart=dtstart, skip_holidays=skip, text=note), None
         if kind == "monthly":
             nths = [n for n in NTH_CHOICES if n in [str(x) for x in s.get("nths") or []]]

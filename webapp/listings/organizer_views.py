@@ -140,7 +140,7 @@ def edit(activity_id: int) -> str | Response:
         return redirect(url_for("organizer.edit", activity_id=activity.id))
     errors = svc.validate(session, revision.organization_id, data)
     if errors:
-        flash(_("入力内容を確かめてください。"), "error")
+        # The error summary at the top of the form says it (no flash far above it).
         # 200, not 4xx: the draft just saved must be committed even though it cannot be sent yet.
         return render_template("listings/organizer_edit.html", **_form_context(activity, data, revision, errors))
     result = svc.submit(session, settings(), user, revision, on_published=activity_changed_after_commit)
@@ -302,7 +302,7 @@ def reconfirm(token: str) -> ResponseReturnValue:
 
 @bp.route("/invite", methods=["GET", "POST"])
 @require(Permission.ADMIN_USERS)
-def invite() -> str | Response:
+def invite() -> str | Response | tuple[str, int]:
     from sqlalchemy import select
 
     from webapp.listings.organizer_signup import invite as send_invite
@@ -310,11 +310,12 @@ def invite() -> str | Response:
 
     session = db.session()
     organizations = session.scalars(select(Organization).order_by(Organization.name)).all()
+    errors: dict[str, str] = {}
     if request.method == "POST":
         raw = request.form.get("organization_id", "")
         organization = session.get(Organization, int(raw)) if raw.isdigit() else None
         if organization is None:
-            flash(_("団体を選んでください。"), "error")
+            errors["organization_id"] = _("団体を選んでください。")
         else:
             try:
                 send_invite(
@@ -326,11 +327,14 @@ def invite() -> str | Response:
                     lambda t: mail_link(settings(), "signup.accept_invitation", token=t),
                 )
             except ServiceError as exc:
-                flash(exc.message, "error")
+                errors[exc.field or "email"] = exc.message
             else:
                 flash(_("招待メールを送りました。"), "success")
                 return redirect(url_for("organizer.invite"))
-    return render_template("listings/organizer_invite.html", organizations=organizations)
+    page = render_template(
+        "listings/organizer_invite.html", organizations=organizations, errors=errors, values=request.form if errors else {}
+    )
+    return (page, 400) if errors else page
 
 
 @bp.route("/dev/outbox")

@@ -22,6 +22,7 @@ from werkzeug.datastructures import MultiDict
 
 from gis.distance import haversine_m
 from schedule import TZ, format_date, next_occurrences
+from webapp import clock
 from webapp.config import settings
 from webapp.i18n import current_lang
 from webapp.listings.freshness import outdated_ids
@@ -278,7 +279,7 @@ def district_options(session: Session) -> list[District]:
 
 
 def tokyo_now() -> datetime:
-    return datetime.now(TZ)
+    return clock.now().astimezone(TZ)
 
 
 def day_options(now: datetime) -> list[tuple[str, str]]:

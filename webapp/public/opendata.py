@@ -9,11 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from datetime import date
 
 from flask import Blueprint, Response, current_app, render_template
 from flask_babel import gettext as _
 
+from webapp import clock
 from webapp.extensions import db, limiter
 from webapp.i18n import current_lang
 from webapp.listings.taxonomy import taxonomy
@@ -38,7 +38,7 @@ def _report() -> CoverageReport:
     change made by another one (an import, a moderator) on its next request.
     """
     session = db.session()
-    today = date.today()
+    today = clock.today()
     key = (today, data_version(session))
     cache: dict[str, tuple[object, CoverageReport]] = current_app.extensions.setdefault(_CACHE_KEY, {})
     hit = cache.get("report")
@@ -87,7 +87,7 @@ def coverage_csv() -> Response:
     writer.writerow([_("地区コード"), _("地区名"), _("種別コード"), _("種別"), _("活動数")])
     writer.writerows(open_data_rows(report, lang))
     body = "\ufeff" + out.getvalue()
-    filename = f"odekake-coverage-{date.today().isoformat()}.csv"
+    filename = f"odekake-coverage-{clock.today().isoformat()}.csv"
     return Response(
         body.encode("utf-8"),
         mimetype="text/csv",

@@ -8,16 +8,27 @@ from __future__ import annotations
 import threading
 import time
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_limiter import RequestLimit
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
 from schedule import describe, next_occurrences
 from schedule.ical import calendar, vevent
-from webapp import display
+from webapp import clock, display
 from webapp.config import settings
 from webapp.extensions import db, limiter
 from webapp.listings import freshness
@@ -177,9 +188,19 @@ def activity(activity_id: int) -> tuple[str, int]:
     return _render_detail(a, ErrorReportForm())
 
 
+def _report_limited(_limit: RequestLimit) -> Response:
+    """Too many reports from this address: the form comes back with the text typed in it and an
+    honest message beside it, instead of a bare 「アクセスが集中しています」 page that loses the text."""
+    a = _activity_or_404(int((request.view_args or {}).get("activity_id", 0)))
+    form = ErrorReportForm()
+    form.message.errors = [_("お知らせが多すぎるため、いまは受け付けられません。書いた内容は残っています。1時間ほどたってから、もう一度送信してください。")]
+    body, _status = _render_detail(a, form, 429)
+    return make_response(body, 429)
+
+
 @bp.route("/activities/<int:activity_id>/report", methods=["POST"])
 @public
-@limiter.limit("5 per hour;20 per day", methods=["POST"])
+@limiter.limit("5 per hour;20 per day", methods=["POST"], on_breach=_report_limited)
 def report(activity_id: int) -> ResponseReturnValue:
     a = _activity_or_404(activity_id)
     if a.status != "published":
@@ -215,6 +236,7 @@ def activity_ics(activity_id: int) -> Response:
             url=url,
             lat=place.lat if place else None,
             lon=place.lon if place else None,
+            dtstamp=clock.now(),
         )
     except ValueError:
         abort(404)

@@ -26,6 +26,7 @@ from gis.coverage import coverage as gis_coverage
 from gis.coverage import uncovered_geometry
 from gis.districts import District as GisDistrict
 from schedule import occurrence_dates
+from webapp import clock
 from webapp.listings.districts import ASSIGN_KIND, load_districts
 from webapp.listings.models.activity import Activity
 from webapp.listings.models.place import District, Place
@@ -158,7 +159,7 @@ def coverage_report(
     """
     from webapp.listings.taxonomy import taxonomy
 
-    today = today or date.today()
+    today = today or clock.today()
     cats = list(categories) if categories is not None else list(taxonomy().categories)
     districts = load_districts(session)
     rows = _activity_rows(session, today, with_sessions)

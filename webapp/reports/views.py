@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from webapp import clock
 from webapp.accounts.models.user import Office
 from webapp.cases.labels import FIELD_LABELS, SCALE_LABELS, board_labels
 from webapp.cases.models import FIELDS
@@ -40,7 +41,6 @@ from webapp.reports.kpis import (
     suppress_count,
     suppress_rate,
     suppress_stat,
-    tokyo_date,
 )
 from webapp.security.audit import record
 from webapp.security.permissions import Permission, has_permission, require
@@ -54,14 +54,12 @@ Table = list[list[Any]]
 
 
 def _today() -> date:
-    from webapp.orm import utcnow
-
-    return tokyo_date(utcnow()) or date.today()
+    return clock.today()
 
 
 def fiscal_year_start(day: date) -> date:
-    """日本の年度: April to March."""
-    return date(day.year if day.month >= 4 else day.year - 1, 4, 1)
+    """日本の年度 (April to March) that ``day`` is in: its first day (webapp.clock says which)."""
+    return clock.fiscal_year_bounds(clock.fiscal_year(day))[0]
 
 
 # ── KPI form (GET parameters) ───────────────────────────────────────────────────────────────────

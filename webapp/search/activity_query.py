@@ -12,14 +12,14 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import has_request_context
 from flask_babel import gettext
 
 from gis.distance import BBox
-from schedule import TZ
+from webapp import clock
 
 __all__ = [
     "DAY_CODES",
@@ -215,7 +215,7 @@ def _codes(args: Mapping[str, Any], name: str, known: Iterable[str]) -> tuple[st
 
 def day_window(today: date | None = None) -> tuple[date, date]:
     """The first and last date accepted for ``day`` (Tokyo's today − 1 year … + 2 years)."""
-    today = today or datetime.now(TZ).date()
+    today = today or clock.today()
     return today - DAY_PAST, today + DAY_FUTURE
 
 

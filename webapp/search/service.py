@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from gis.distance import bbox_around, geodesic_many_m
 from schedule import TZ, Schedule, is_open_at, next_occurrences, occurs_on
+from webapp import clock
 from webapp.listings.models.activity import (
     Activity,
     schedule_from_key,
@@ -551,7 +552,7 @@ def search_activities(
     for place/category/free/weekday on large cities, the DB on small ones), "index" or "db".
     """
     if now is None:
-        now = datetime.now(TZ)
+        now = clock.now().astimezone(TZ)
     elif now.tzinfo is None:
         now = now.replace(tzinfo=TZ)
     else:
@@ -638,7 +639,7 @@ def activity_to_json(item: Hit | Activity, *, now: datetime | None = None) -> di
     if isinstance(item, Hit):
         hit = item
     else:
-        occ = next_occurrences(item.schedule, now or datetime.now(TZ), 3) if _has_schedule(item) else []
+        occ = next_occurrences(item.schedule, now or clock.now().astimezone(TZ), 3) if _has_schedule(item) else []
         hit = Hit(item, None, None, occ)
     a = hit.activity
     place = a.place
