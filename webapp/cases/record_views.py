@@ -55,7 +55,7 @@ def plan_add(person_id: int) -> Response | tuple[str, int]:
     )
     if errors:
         return _rejected(person, errors, "plan")
-    return _act(person, _("支援プランを記録しました。"), lambda: plans.make_plan(db.session(), _me(), person, data), "plans", "plan")
+    return _act(person, _("支援プランを記録しました。"), lambda: plans.make_plan(db.session(), _me(), person, data), "plan")
 
 
 @bp.route("/cases/<int:person_id>/plans/<int:plan_id>/review", methods=["POST"])
@@ -70,7 +70,7 @@ def plan_review(person_id: int, plan_id: int) -> Response | tuple[str, int]:
     if errors:
         return _rejected(person, errors, f"review-{plan.id}")
     return _act(person, _("見直しを記録しました。"), lambda: plans.review_plan(
-        db.session(), _me(), person, plan, reviewed_on, note, next_on), "plans", f"review-{plan.id}")
+        db.session(), _me(), person, plan, reviewed_on, note, next_on), f"review-{plan.id}")
 
 
 @bp.route("/cases/<int:person_id>/plans/<int:plan_id>/evaluate", methods=["POST"])
@@ -85,7 +85,7 @@ def plan_evaluate(person_id: int, plan_id: int) -> Response | tuple[str, int]:
     if errors:
         return _rejected(person, errors, f"evaluate-{plan.id}")
     return _act(person, _("終結時の評価を記録しました。"), lambda: plans.evaluate_plan(
-        db.session(), _me(), person, plan, request.form.get("evaluation", ""), note, evaluated_on), "plans", f"evaluate-{plan.id}")
+        db.session(), _me(), person, plan, request.form.get("evaluation", ""), note, evaluated_on), f"evaluate-{plan.id}")
 
 
 @bp.route("/cases/<int:person_id>/plans/<int:plan_id>/placement", methods=["POST"])
@@ -99,7 +99,7 @@ def plan_placement(person_id: int, plan_id: int) -> Response | tuple[str, int]:
     if errors:
         return _rejected(person, errors, f"from-plan-{plan.id}")
     return _act(person, _("プランの参加支援を候補に追加しました。"), lambda: plans.placement_from_plan(
-        db.session(), _me(), person, plan, occurred_on), "placements", f"from-plan-{plan.id}")
+        db.session(), _me(), person, plan, occurred_on), f"from-plan-{plan.id}")
 
 
 def _plan(person: Person, plan_id: int) -> SupportPlan:
@@ -119,7 +119,7 @@ def household_link(person_id: int) -> Response | tuple[str, int]:
     if errors:
         return _rejected(person, errors, "household")
     return _act(person, _("同じ世帯として記録しました。"), lambda: svc.link_household(
-        db.session(), _me(), person, code), "household", "household")
+        db.session(), _me(), person, code), "household")
 
 
 # ── meetings ───────────────────────────────────────────────────────────────────────────────────
