@@ -63,7 +63,7 @@
   // ---- map: address → pin, drag or tap to correct; lat/lon fields stay the source of truth
   var map = null, marker = null;
   var mapEl = $("place-map");
-  var lat = $("lat"), lon = $("lon");
+  var lat = $("lat"), lon = $("lon"), level = $("geocode_level");
   function setPoint(la, lo, zoom) {
     lat.value = la.toFixed(6);
     lon.value = lo.toFixed(6);
@@ -73,12 +73,19 @@
       marker.on("dragend", function () {
         var p = marker.getLatLng();
         setPoint(p.lat, p.lng);
+        placedByHand();
         scheduleSave();
       });
     } else {
       marker.setLatLng(ll);
     }
     if (zoom) { map.setView(ll, zoom); }
+  }
+  function placedByHand() {
+    level.value = "manual";
+    var geoStatus = $("geocode-status");
+    geoStatus.textContent = "";
+    geoStatus.className = "geocode-status";
   }
   if (mapEl && window.L) {
     form.querySelectorAll(".js-only").forEach(function (el) { el.hidden = false; });
@@ -89,7 +96,7 @@
       maxZoom: 18, attribution: mapEl.getAttribute("data-attribution")
     }).addTo(map);
     if (hasPoint) { setPoint(parseFloat(lat.value), parseFloat(lon.value)); }
-    map.on("click", function (e) { setPoint(e.latlng.lat, e.latlng.lng); scheduleSave(); });
+    map.on("click", function (e) { setPoint(e.latlng.lat, e.latlng.lng); placedByHand(); scheduleSave(); });
     var geoStatus = $("geocode-status");
     $("geocode-button").addEventListener("click", function () {
       var address = $("address").value;
@@ -99,7 +106,10 @@
       }).then(function (r) { return r.json(); }).then(function (json) {
         if (json.found) {
           setPoint(json.lat, json.lon, json.level === "gaiku" ? 17 : 15);
-          geoStatus.textContent = mapEl.getAttribute("data-msg-found") + " (" + json.matched + ")";
+          level.value = json.level;
+          // Say how precisely the address was found: a town centre is not the hall.
+          geoStatus.textContent = (mapEl.getAttribute("data-msg-" + json.level) || "") + " (" + json.matched + ")";
+          geoStatus.className = "geocode-status" + (json.level === "gaiku" ? "" : " geocode-status--approximate");
           scheduleSave();
         } else {
           geoStatus.textContent = mapEl.getAttribute("data-msg-not-found");
