@@ -14,7 +14,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.factories import approve, logout, new_listing, pending_revision_id, post_listing, sign_up_and_verify
+from tests.factories import (
+    approve,
+    logout,
+    new_listing,
+    pending_revision_id,
+    post_listing,
+    sign_up_and_verify,
+)
 from tests.helpers import login
 from webapp.listings import organizer as svc
 from webapp.listings.models.activity import Activity
@@ -36,7 +43,9 @@ def _publish(client: FlaskClient, session: Session, email: str, **form: Any) -> 
     return activity
 
 
-def test_welcome_flags_and_reading_feed_filters(client: FlaskClient, session: Session, moderator: Any) -> None:
+def test_welcome_flags_and_reading_feed_filters(
+    client: FlaskClient, session: Session, moderator: Any
+) -> None:
     activity = _publish(
         client, session, "flags@example.org",
         name="東新町ふれあいサロン", name_kana="ひがししんまちふれあいさろん",
@@ -44,9 +53,15 @@ def test_welcome_flags_and_reading_feed_filters(client: FlaskClient, session: Se
     )  # fmt: skip
     assert activity.name_kana == "ひがししんまちふれあいさろん"
     assert (activity.welcomes_first_timers, activity.visit_ok, activity.solo_ok) == (True, None, True)
-    ids = {h.activity.id for h in search_activities(session, ActivityQuery(flags=("first_timers",)), facets="db").hits}
+    ids = {
+        h.activity.id
+        for h in search_activities(session, ActivityQuery(flags=("first_timers",)), facets="db").hits
+    }
     assert activity.id in ids
-    ids = {h.activity.id for h in search_activities(session, ActivityQuery(flags=("visit_ok",)), facets="db").hits}
+    ids = {
+        h.activity.id
+        for h in search_activities(session, ActivityQuery(flags=("visit_ok",)), facets="db").hits
+    }
     assert activity.id not in ids
     # the edit form shows them back, ticked
     logout(client)
@@ -65,12 +80,16 @@ def test_reading_must_be_kana(client: FlaskClient, session: Session) -> None:
     assert "ふりがなは ひらがな か カタカナ" in r.get_data(as_text=True)
 
 
-def test_biweekly_takes_the_organizers_start_date(client: FlaskClient, session: Session, moderator: Any) -> None:
+def test_biweekly_takes_the_organizers_start_date(
+    client: FlaskClient, session: Session, moderator: Any
+) -> None:
     sign_up_and_verify(client, "biweekly@example.org")
     activity_id = new_listing(client)
     form = {"schedule_kind": "weekly", "weekdays": ["SA"], "interval": "2"}
     r = post_listing(client, activity_id, **form)
-    assert r.status_code == 200 and "隔週の場合は、開催する日を1日入力してください" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "隔週の場合は、開催する日を1日入力してください" in r.get_data(
+        as_text=True
+    )
     r = post_listing(client, activity_id, anchor="2026/12/12", **form)
     assert r.status_code == 302
     logout(client)
@@ -108,7 +127,9 @@ def test_new_listing_says_new_under_review(client: FlaskClient, session: Session
     assert "変更を審査中" not in home
 
 
-def test_full_width_brackets_come_back_as_typed(client: FlaskClient, session: Session, moderator: Any) -> None:
+def test_full_width_brackets_come_back_as_typed(
+    client: FlaskClient, session: Session, moderator: Any
+) -> None:
     activity = _publish(
         client, session, "brackets@example.org",
         name="ひまわりサロン（第2部）", contact_name="佐藤（世話人）", contact_phone="０７４３－００－００００",
