@@ -54,6 +54,8 @@
     });
   }
   function scheduleSave() {
+    // The staff upkeep form saves only when its button is pressed (no draft behind it).
+    if (!form.getAttribute("data-autosave-url")) { return; }
     if (timer) { clearTimeout(timer); }
     timer = setTimeout(autosave, 1500);
   }

@@ -30,7 +30,6 @@ bp = Blueprint("moderation", __name__, url_prefix="/staff")
 REVIEW = Permission.MODERATION_REVIEW
 
 
-
 def _open_reports(session: Any) -> list[tuple[Any, Activity | None]]:
     reports = session.scalars(
         select(ErrorReport).where(ErrorReport.status == "open").order_by(ErrorReport.created_at)
@@ -69,7 +68,9 @@ def moderation_revision(revision_id: int) -> str | Response:
         message = request.form.get("message", "")
         try:
             if decision == "approve":
-                svc.approve(session, settings(), revision, moderator, on_published=activity_changed_after_commit)
+                svc.approve(
+                    session, settings(), revision, moderator, on_published=activity_changed_after_commit
+                )
                 flash(_("承認して公開しました。"), "success")
             elif decision == "request_changes":
                 svc.request_changes(session, settings(), revision, moderator, message)
@@ -83,7 +84,9 @@ def moderation_revision(revision_id: int) -> str | Response:
             flash(exc.message, "error")
             return redirect(url_for("moderation.moderation_revision", revision_id=revision.id))
         return redirect(url_for("moderation.moderation_queue"))
-    photos = photos_by_id(session, revision.activity_id, [int(i) for i in revision.data.get("photo_ids") or []])
+    photos = photos_by_id(
+        session, revision.activity_id, [int(i) for i in revision.data.get("photo_ids") or []]
+    )
     return render_template(
         "listings/moderation_revision.html",
         revision=revision,
@@ -104,7 +107,9 @@ def moderation_report(report_id: int) -> Response:
     if status not in ("resolved", "dismissed"):
         abort(400)
     report.status = status
-    record(session, f"moderation.report_{status}", "error_report", report.id, {"activity_id": report.activity_id})
+    record(
+        session, f"moderation.report_{status}", "error_report", report.id, {"activity_id": report.activity_id}
+    )
     session.flush()
     flash(_("報告を処理しました。"), "success")
     return redirect(url_for("moderation.moderation_queue"))
@@ -124,8 +129,146 @@ def moderation_trust(organization_id: int) -> Response:
     organization.trusted = trusted
     record(session, "moderation.trust" if trusted else "moderation.untrust", "organization", organization.id)
     session.flush()
-    flash(_("審査なしで公開する団体にしました。") if trusted else _("この団体の変更は審査が必要になりました。"), "success")
+    flash(
+        _("審査なしで公開する団体にしました。") if trusted else _("この団体の変更は審査が必要になりました。"),
+        "success",
+    )
     back = request.form.get("revision_id", "")
-    if back.isascii() and back.isdigit() and int(back) <= 2**31 - 1:  # "²".isdigit() is True, int() refuses it
+    if (
+        back.isascii() and back.isdigit() and int(back) <= 2**31 - 1
+    ):  # "²".isdigit() is True, int() refuses it
         return redirect(url_for("moderation.moderation_revision", revision_id=int(back)))
     return redirect(url_for("moderation.moderation_queue"))
+
+
+# ------------------------------------------------------------------------------------------------
+# staff upkeep: edit, archive, 「電話で確認済み」 (webapp.listings.upkeep)
+
+UPKEEP = Permission.LISTING_UPKEEP
+
+
+def _listing_or_404(activity_id: int) -> Activity:
+    activity = db.session().get(Activity, activity_id)
+    if activity is None:
+        abort(404)
+    return activity
+
+
+def _back_to(activity: Activity) -> Response:
+    target = request.form.get("back", "")
+    if target == "queue":
+        return redirect(url_for("moderation.moderation_queue"))
+    if target == "list":
+        return redirect(url_for("moderation.listings"))
+    return redirect(url_for("moderation.listing_edit", activity_id=activity.id))
+
+
+@bp.route("/listings")
+@require(REVIEW, UPKEEP)
+def listings() -> str:
+    from webapp.listings.freshness import outdated_ids
+    from webapp.listings.upkeep import STATUSES, find_listings
+
+    session = db.session()
+    q = request.args.get("q", "")[:100]
+    status = request.args.get("status", "published")
+    found = find_listings(session, q, status)
+    return render_template(
+        "listings/staff_listings.html",
+        found=found,
+        q=q,
+        status=status if status in STATUSES else "",
+        statuses=STATUSES,
+        outdated=outdated_ids(session, settings(), found),
+    )
+
+
+def _render_edit(activity: Activity, data: dict[str, Any], errors: dict[str, str], reason: str = "") -> str:
+    from webapp.i18n import current_lang
+    from webapp.listings.freshness import outdated_ids
+    from webapp.listings.models.organization import Organization
+
+    session = db.session()
+    places = svc.places_for(session, activity.organization_id) if activity.organization_id else []
+    if activity.place is not None and activity.place not in places:
+        places.insert(0, activity.place)
+    return render_template(
+        "listings/staff_listing_edit.html",
+        activity=activity,
+        data=data,
+        errors=errors,
+        reason=reason,
+        places=places,
+        sentence=svc.schedule_sentence(data, current_lang()),
+        weekday_codes=("MO", "TU", "WE", "TH", "FR", "SA", "SU"),
+        nth_choices=svc.NTH_CHOICES,
+        welcome_labels=svc.welcome_labels(),
+        geocode_messages=svc.geocode_messages(),
+        organization=session.get(Organization, activity.organization_id)
+        if activity.organization_id
+        else None,
+        open_revision=svc.open_revision(session, activity),
+        outdated=activity.id in outdated_ids(session, settings(), [activity]),
+    )
+
+
+@bp.route("/listings/<int:activity_id>/edit", methods=["GET", "POST"])
+@require(REVIEW, UPKEEP)
+def listing_edit(activity_id: int) -> str | Response:
+    from webapp.listings.upkeep import staff_edit
+
+    activity = _listing_or_404(activity_id)
+    data = svc.snapshot(activity)
+    if request.method == "GET":
+        return _render_edit(activity, data, {})
+    if activity.status == "archived":
+        abort(404)
+    data = svc.data_from_form(request.form.to_dict(flat=False), data)
+    svc.fill_location(settings(), data)
+    errors = staff_edit(
+        db.session(),
+        settings(),
+        current_user._get_current_object(),
+        activity,
+        data,
+        activity_changed_after_commit,
+    )
+    if errors:
+        return _render_edit(activity, data, errors)
+    flash(_("変更を保存して公開しました。"), "success")
+    return redirect(url_for("moderation.listing_edit", activity_id=activity.id))
+
+
+@bp.route("/listings/<int:activity_id>/archive", methods=["POST"])
+@require(REVIEW, UPKEEP)
+def listing_archive(activity_id: int) -> str | Response:
+    from webapp.listings.upkeep import staff_archive
+
+    activity = _listing_or_404(activity_id)
+    reason = request.form.get("reason", "")
+    try:
+        staff_archive(
+            db.session(), current_user._get_current_object(), activity, reason, activity_changed_after_commit
+        )
+    except ServiceError as exc:
+        return _render_edit(activity, svc.snapshot(activity), {exc.field or "reason": exc.message}, reason)
+    flash(_("掲載を終了しました。"), "success")
+    return redirect(url_for("moderation.listings"))
+
+
+@bp.route("/listings/<int:activity_id>/confirm", methods=["POST"])
+@require(REVIEW, UPKEEP)
+def listing_confirm(activity_id: int) -> Response:
+    from webapp.listings.upkeep import phone_confirm
+
+    activity = _listing_or_404(activity_id)
+    try:
+        phone_confirm(
+            db.session(), current_user._get_current_object(), activity, request.form.get("note", ""),
+            activity_changed_after_commit,
+        )  # fmt: skip
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("「電話で確認済み」にしました: %(name)s", name=activity.name), "success")
+    return _back_to(activity)
