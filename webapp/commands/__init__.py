@@ -99,6 +99,7 @@ def register_commands(group: click.Group) -> None:
         organizer.send_reconfirmations,
         cases.load_demo_staff,
         cases.purge_cases,
+        cases.reindex_case_names,
         security.purge_login_attempts,
         backup.backup_command,
         backup.restore_command,

@@ -49,3 +49,14 @@ def purge_cases(dry_run: bool) -> None:
             return
         count = purge_expired(session)
     click.echo(f"deleted {count} closed cases past retention")
+
+
+@click.command("reindex-case-names")
+def reindex_case_names() -> None:
+    """Recompute the blind index of case names (after rotating encryption_key)."""
+    from webapp.cases.name_index import rebuild
+    from webapp.extensions import db
+
+    with db.transaction() as session:
+        count = rebuild(session)
+    click.echo(f"recomputed the name index of {count} cases")
