@@ -6,6 +6,7 @@ error reports, and listings whose organizers have not reconfirmed them. Every de
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -35,6 +36,33 @@ def _open_reports(session: Any) -> list[tuple[Any, Activity | None]]:
         select(ErrorReport).where(ErrorReport.status == "open").order_by(ErrorReport.created_at)
     ).all()
     return [(r, session.get(Activity, r.activity_id)) for r in reports]
+
+
+@dataclass(frozen=True)
+class UpkeepSummary:
+    """What the staff home shows a moderator or admin: counts, and the first few of each."""
+
+    revisions: list[ActivityRevision]
+    reports: list[tuple[Any, Activity | None]]
+    unconfirmed: list[Any]
+    shown: int = 5
+
+
+def upkeep_summary() -> UpkeepSummary:
+    from webapp.listings.freshness import flagged_activities
+
+    session = db.session()
+    return UpkeepSummary(
+        revisions=svc.pending_revisions(session),
+        reports=_open_reports(session),
+        unconfirmed=flagged_activities(session, settings()),
+    )
+
+
+@bp.app_context_processor
+def _staff_home_helpers() -> dict[str, Any]:
+    # A callable, so that only the page that shows the summary (the staff home) pays for it.
+    return {"listing_upkeep_summary": upkeep_summary}
 
 
 @bp.route("/moderation")
