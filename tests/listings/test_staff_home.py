@@ -15,7 +15,7 @@ from tests.helpers import login
 from webapp.listings.models.activity import Activity
 from webapp.listings.models.report import ErrorReport
 
-STAFF_NAV = ("職員ホーム", "掲載の確認", "掲載の管理")
+STAFF_NAV = ("職員ホーム", "掲載の確認", "掲載情報の更新")
 
 
 def _nav(page: str) -> list[str]:
@@ -53,6 +53,8 @@ def test_staff_navigation_is_the_same_on_every_staff_page(client: FlaskClient, m
     for url in ("/staff/", "/staff/moderation", "/staff/listings", "/staff/reports", "/staff/import"):
         r = client.get(url)
         assert r.status_code == 200, url
+        header = r.get_data(as_text=True).split("<main", 1)[0]
+        assert all(label in header for label in STAFF_NAV), url
         navs[url] = _nav(r.get_data(as_text=True))
     first = navs["/staff/"]
     assert "/staff/moderation" in first and "/staff/listings" in first and "/staff/reports" in first
