@@ -17,6 +17,9 @@
     form.querySelectorAll(".schedule-part").forEach(function (part) {
       part.hidden = part.getAttribute("data-kinds").split(" ").indexOf(kind) < 0;
     });
+    // 隔週's start date only when 隔週 is chosen (without JS it is always shown, with its hint).
+    var anchor = $("anchor-field");
+    if (anchor) { anchor.hidden = checked("interval") !== "2"; }
     var mode = checked("place_mode") || "new";
     form.querySelectorAll(".place-part").forEach(function (part) {
       part.hidden = part.getAttribute("data-mode") !== mode;
