@@ -44,6 +44,9 @@ def test_admin_home_shows_upkeep_work(client: FlaskClient, session: Session, mak
     assert re.search(r"住民からの誤りの報告</a> \(1\)", page) and "曜日が違います" in page
     assert re.search(r"確認の返事がない掲載</a> \(1\)", page)
     assert f'href="/staff/listings/{stale.id}/edit"' in page
+    # the queue's error report leads to the listing's upkeep form
+    queue = client.get("/staff/moderation").get_data(as_text=True)
+    assert re.search(rf'href="/staff/listings/{stale.id}/edit">掲載内容を直す', queue)
 
 
 def test_staff_navigation_is_the_same_on_every_staff_page(client: FlaskClient, make_user: Any) -> None:
