@@ -151,3 +151,17 @@ def test_geocoder_level_is_said_and_kept(client: FlaskClient, session: Session) 
     post_listing(client, activity_id, action="save", lat="34.69", lon="135.70", geocode_level="manual")
     page = client.get(f"/organizer/activities/{activity_id}/edit").get_data(as_text=True)
     assert "geocode-status--approximate" not in page
+
+
+def test_reading_finds_an_organizers_listing_in_search(
+    client: FlaskClient, session: Session, moderator: Any, tmp_path: Any
+) -> None:
+    from webapp.search import sync
+    from webapp.search.index import SearchIndex
+
+    # 一二三 read ひふみ: only the organizer's ふりがな can tell the search so
+    activity = _publish(client, session, "reading@example.org", name="一二三の会", name_kana="ひふみのかい")
+    index = SearchIndex(tmp_path / "index")
+    sync.rebuild(session, index)
+    hits = search_activities(session, ActivityQuery(q="ひふみ"), index=index, facets="db").hits
+    assert activity.id in {h.activity.id for h in hits}
