@@ -73,9 +73,7 @@ def test_unknown_user_runs_the_same_hash(client: FlaskClient, make_user, monkeyp
     for email in ("staff@example.jp", "nobody@example.jp"):
         calls.clear()
         token = csrf_token(client, "/auth/login")
-        r = client.post(
-            "/auth/login", data={"email": email, "password": "wrong password!", "csrf_token": token}
-        )
+        r = client.post("/auth/login", data={"email": email, "password": "wrong password!", "csrf_token": token})
         assert r.status_code == 200
         assert calls == ["wrong password!"]  # exactly one Argon2 verify either way
         # the re-rendered form carries a freshly signed CSRF token (it embeds a timestamp)
@@ -146,15 +144,11 @@ def test_per_ip_limit_across_many_addresses(session: Session) -> None:
 
 def _live_rows(session: Session, user_id: int) -> list[UserSession]:
     return list(
-        session.scalars(
-            select(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
-        )
+        session.scalars(select(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None)))
     )
 
 
-def test_login_rotates_the_cookie_and_creates_a_record(
-    client: FlaskClient, make_user, session: Session
-) -> None:  # type: ignore[no-untyped-def]
+def test_login_rotates_the_cookie_and_creates_a_record(client: FlaskClient, make_user, session: Session) -> None:  # type: ignore[no-untyped-def]
     user = make_user("staff@example.jp", "supporter")
     client.get("/auth/login")
     before = client.get_cookie("session")
@@ -207,33 +201,21 @@ def test_revoke_one_of_my_sessions(app: Flask, make_user, session: Session) -> N
     page = a.get("/auth/security").get_data(as_text=True)
     ids = [int(x) for x in re.findall(r"/auth/security/sessions/(\d+)/revoke", page)]
     assert len(ids) == 1
-    assert (
-        a.post(
-            f"/auth/security/sessions/{ids[0]}/revoke", data={"csrf_token": csrf_token(a, "/auth/security")}
-        ).status_code
-        == 302
-    )
+    assert a.post(f"/auth/security/sessions/{ids[0]}/revoke", data={"csrf_token": csrf_token(a, "/auth/security")}).status_code == 302
     assert b.get("/staff/").status_code == 302 and a.get("/staff/").status_code == 200
     # someone else's session id is not found
     other = make_user("other@example.jp", "supporter")
     c = app.test_client()
     login(c, "other@example.jp")
     theirs = _live_rows(session, other.id)[0].id
-    r = a.post(
-        f"/auth/security/sessions/{theirs}/revoke", data={"csrf_token": csrf_token(a, "/auth/security")}
-    )
+    r = a.post(f"/auth/security/sessions/{theirs}/revoke", data={"csrf_token": csrf_token(a, "/auth/security")})
     assert r.status_code == 404
     assert c.get("/staff/").status_code == 200
     assert user.id != other.id
 
 
-@pytest.mark.parametrize(
-    ("field", "age"),
-    [("last_seen_at", timedelta(minutes=31)), ("created_at", timedelta(hours=12, minutes=1))],
-)
-def test_staff_idle_and_absolute_limits(
-    client: FlaskClient, make_user, session: Session, field: str, age: timedelta
-) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("field", "age"), [("last_seen_at", timedelta(minutes=31)), ("created_at", timedelta(hours=12, minutes=1))])
+def test_staff_idle_and_absolute_limits(client: FlaskClient, make_user, session: Session, field: str, age: timedelta) -> None:  # type: ignore[no-untyped-def]
     user = make_user("staff@example.jp", "supporter")
     login(client, "staff@example.jp")
     assert client.get("/staff/").status_code == 200
@@ -244,9 +226,7 @@ def test_staff_idle_and_absolute_limits(
     assert _live_rows(session, user.id) == []
 
 
-def test_organizer_sessions_are_not_cut_at_thirty_minutes(
-    client: FlaskClient, make_user, session: Session
-) -> None:  # type: ignore[no-untyped-def]
+def test_organizer_sessions_are_not_cut_at_thirty_minutes(client: FlaskClient, make_user, session: Session) -> None:  # type: ignore[no-untyped-def]
     user = make_user("org@example.jp", "organizer")
     login(client, "org@example.jp")
     row = _live_rows(session, user.id)[0]
@@ -277,9 +257,9 @@ def test_password_change_ends_sessions(client: FlaskClient, make_user, session: 
 # --- TOTP ----------------------------------------------------------------------------------------
 
 
-def test_totp_login_with_code_and_no_replay(
-    app: Flask, client: FlaskClient, make_user, session: Session
-) -> None:  # type: ignore[no-untyped-def]
+
+
+def test_totp_login_with_code_and_no_replay(app: Flask, client: FlaskClient, make_user, session: Session) -> None:  # type: ignore[no-untyped-def]
     user = make_user("staff@example.jp", "supporter")
     login(client, "staff@example.jp")
     secret, _codes = enable_totp(client, session, user)
@@ -300,9 +280,7 @@ def test_totp_login_with_code_and_no_replay(
     assert r.status_code == 200 and again.get("/staff/").status_code == 302
 
 
-def test_totp_recovery_code_is_single_use(
-    app: Flask, client: FlaskClient, make_user, session: Session
-) -> None:  # type: ignore[no-untyped-def]
+def test_totp_recovery_code_is_single_use(app: Flask, client: FlaskClient, make_user, session: Session) -> None:  # type: ignore[no-untyped-def]
     user = make_user("staff@example.jp", "supporter")
     login(client, "staff@example.jp")
     _secret, codes = enable_totp(client, session, user)

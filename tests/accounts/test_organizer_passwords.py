@@ -19,11 +19,7 @@ WEAK = [
     ("short", "パスワードは10文字以上にしてください。", "at least 10 characters"),
     ("x" * 300, "パスワードは256文字以内にしてください。", "at most 256 characters"),
     ("password1234", "よく使われているパスワードの一覧にあるため使えません", "commonly used passwords"),
-    (
-        "hanako.yamada-secret",
-        "パスワードにメールアドレスを含めないでください。",
-        "must not contain the e-mail address",
-    ),
+    ("hanako.yamada-secret", "パスワードにメールアドレスを含めないでください。", "must not contain the e-mail address"),
 ]
 
 
@@ -74,21 +70,14 @@ def test_invitation_refuses_a_common_password(client: FlaskClient, session: Sess
     session.flush()
     login(client, "admin@example.org")
     token = csrf_token(client, "/organizer/invite")
-    client.post(
-        "/organizer/invite", data={"csrf_token": token, "email": "new@example.org", "organization_id": org.id}
-    )
+    client.post("/organizer/invite", data={"csrf_token": token, "email": "new@example.org", "organization_id": org.id})
     logout(client)
     link = outbox_links(client, "new@example.org", "/auth/invite/")[0]
-    r = client.post(
-        link,
-        data={"csrf_token": csrf_token(client, link), "password": "password1234", "display_name": "佐藤"},
-    )
+    r = client.post(link, data={"csrf_token": csrf_token(client, link), "password": "password1234", "display_name": "佐藤"})
     assert r.status_code == 200
     assert "よく使われているパスワードの一覧にあるため使えません" in _text(r)
     assert session.scalar(select(User.id).where(User.email == "new@example.org")) is None
-    r = client.post(
-        link, data={"csrf_token": csrf_token(client, link), "password": PASSWORD, "display_name": "佐藤"}
-    )
+    r = client.post(link, data={"csrf_token": csrf_token(client, link), "password": PASSWORD, "display_name": "佐藤"})
     assert r.status_code == 302
     login(client, "new@example.org")
 

@@ -31,19 +31,12 @@ BEFORE = "6934b1f85241"  # the last revision with the plaintext column
 
 
 def _raw_row(session: Session, user_id: int) -> dict[str, object]:
-    row = (
-        session.execute(sa.text("SELECT * FROM totp_credential WHERE user_id = :u"), {"u": user_id})
-        .mappings()
-        .one()
-    )
+    row = session.execute(sa.text("SELECT * FROM totp_credential WHERE user_id = :u"), {"u": user_id}).mappings().one()
     return dict(row)
 
 
 def test_secret_is_not_in_the_database_and_login_still_works(
-    app: Flask,
-    client: FlaskClient,
-    make_user,
-    session: Session,  # type: ignore[no-untyped-def]
+    app: Flask, client: FlaskClient, make_user, session: Session  # type: ignore[no-untyped-def]
 ) -> None:
     user = make_user("staff@example.jp", "supporter")
     login(client, "staff@example.jp")
@@ -65,10 +58,7 @@ def test_secret_is_not_in_the_database_and_login_still_works(
 
 
 def test_a_secret_under_another_key_is_refused_not_accepted(
-    app: Flask,
-    client: FlaskClient,
-    make_user,
-    session: Session,  # type: ignore[no-untyped-def]
+    app: Flask, client: FlaskClient, make_user, session: Session  # type: ignore[no-untyped-def]
 ) -> None:
     """A wrong key (a restore onto another instance) must not turn the second factor off."""
     user = make_user("staff@example.jp", "supporter")
@@ -93,6 +83,8 @@ def test_a_secret_under_another_key_is_refused_not_accepted(
 # ── the migration ───────────────────────────────────────────────────────────────────────────────
 
 
+
+
 def test_migration_encrypts_existing_secrets_and_downgrade_restores_them(
     app: Flask, empty_database: str, tmp_path: Path
 ) -> None:
@@ -113,15 +105,9 @@ def test_migration_encrypts_existing_secrets_and_downgrade_restores_them(
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, BEFORE)
             user_id = conn.execute(
-                sa.insert(User.__table__)
-                .values(email="old@example.jp", password_hash="x")
-                .returning(User.__table__.c.id)
+                sa.insert(User.__table__).values(email="old@example.jp", password_hash="x").returning(User.__table__.c.id)
             ).scalar_one()
-            conn.execute(
-                sa.insert(old_table).values(
-                    user_id=user_id, secret=secret, created_at=datetime(2026, 1, 1), last_step=0
-                )
-            )
+            conn.execute(sa.insert(old_table).values(user_id=user_id, secret=secret, created_at=datetime(2026, 1, 1), last_step=0))
         # The app's key, as `odekake init-db` runs it (inside the app context).
         with app.app_context(), engine.begin() as conn:
             cfg.attributes["connection"] = conn

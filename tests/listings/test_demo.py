@@ -18,10 +18,9 @@ from webapp.service_error import ServiceError
 def test_sample_city_loads_with_points(session: Session) -> None:
     counts = load_sample_city(session)
     assert counts["activities"] >= 140
-    assert (
-        session.scalar(select(func.count()).select_from(Activity).where(Activity.source == "sample"))
-        == counts["activities"]
-    )
+    assert session.scalar(select(func.count()).select_from(Activity).where(Activity.source == "sample")) == counts[
+        "activities"
+    ]
     assert session.scalar(select(func.count()).select_from(Place).where(Place.point.is_(None))) == 0
 
 
@@ -48,9 +47,7 @@ def test_index_lists_sample_and_says_sample(client: FlaskClient, session: Sessio
     session.commit()
     body = client.get("/").get_data(as_text=True)
     assert "サンプルデータ" in body
-    name = session.scalar(
-        select(Activity.name).where(Activity.status == "published").order_by(Activity.name_kana)
-    )
+    name = session.scalar(select(Activity.name).where(Activity.status == "published").order_by(Activity.name_kana))
     assert name in body
     en = client.get("/?lang=en").get_data(as_text=True)
     assert "Sample data" in en

@@ -128,9 +128,7 @@ def test_point_in_polygon_uses_the_spatial_index(session: Session, backend: str)
     _place(session, "x", 34.695, 135.695)
     sql = candidates_sql(session.get_bind().dialect.name)
     if backend == "sqlite":
-        plan = " ".join(
-            str(r) for r in session.execute(text("EXPLAIN QUERY PLAN " + sql), {"kind": "school"})
-        )
+        plan = " ".join(str(r) for r in session.execute(text("EXPLAIN QUERY PLAN " + sql), {"kind": "school"}))
         assert "idx_district_geom" in sql
         # idxNum 2 = the R*Tree searched by coordinate constraints (1 would be a lookup by id).
         assert "SCAN r VIRTUAL TABLE INDEX 2:" in plan, plan
@@ -170,19 +168,12 @@ def test_shapefile_import_cp932_a27(session: Session, backend: str, tmp_path: Pa
 
 def test_prefecture_file_filtered_to_one_city(session: Session, tmp_path: Path) -> None:
     features = [
-        {
-            "type": "Feature",
-            "properties": {"A27_001": city, "A27_003": code, "A27_004": name},
-            "geometry": box(135.6 + i * 0.1, 34.6, 135.7 + i * 0.1, 34.7).__geo_interface__,
-        }
-        for i, (city, code, name) in enumerate(
-            [("29209", "S1", "生駒の小学校"), ("29201", "S2", "奈良の小学校")]
-        )
+        {"type": "Feature", "properties": {"A27_001": city, "A27_003": code, "A27_004": name},
+         "geometry": box(135.6 + i * 0.1, 34.6, 135.7 + i * 0.1, 34.7).__geo_interface__}
+        for i, (city, code, name) in enumerate([("29209", "S1", "生駒の小学校"), ("29201", "S2", "奈良の小学校")])
     ]
     path = tmp_path / "A27-21_29.geojson"
-    path.write_text(
-        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False), encoding="utf-8"
-    )
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False), encoding="utf-8")
     assert import_district_file(session, path, city_code="29209").codes == ("S1",)
     with pytest.raises(ServiceError, match="no feature has A27_001 or N03_007 = 99999"):
         import_district_file(session, path, city_code="99999")
@@ -195,11 +186,7 @@ def test_named_geojson_with_name_property(session: Session, tmp_path: Path) -> N
             {
                 "type": "FeatureCollection",
                 "features": [
-                    {
-                        "type": "Feature",
-                        "properties": {"地区": "北部", "cd": "N"},
-                        "geometry": box(135.6, 34.7, 135.8, 34.8).__geo_interface__,
-                    }
+                    {"type": "Feature", "properties": {"地区": "北部", "cd": "N"}, "geometry": box(135.6, 34.7, 135.8, 34.8).__geo_interface__}
                 ],
             },
             ensure_ascii=False,

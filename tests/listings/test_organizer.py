@@ -37,6 +37,28 @@ from webapp.security.models import AuditEvent
 # helpers
 
 
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 # ------------------------------------------------------------------------------------------------
 # accounts
 
@@ -47,9 +69,7 @@ def test_signup_verify_login(client: FlaskClient, session: Session) -> None:
     assert user is not None and not user.active and user.roles == {"organizer"}
     # not verified yet: login refused
     token = csrf_token(client, "/auth/login")
-    r = client.post(
-        "/auth/login", data={"csrf_token": token, "email": "hana@example.org", "password": PASSWORD}
-    )
+    r = client.post("/auth/login", data={"csrf_token": token, "email": "hana@example.org", "password": PASSWORD})
     assert r.status_code != 302 or "/organizer" not in r.headers.get("Location", "")
     links = outbox_links(client, "hana@example.org", "/auth/verify/")
     assert len(links) == 1
@@ -66,12 +86,7 @@ def test_signup_does_not_reveal_existing_accounts(client: FlaskClient, make_user
     token = csrf_token(client, "/auth/signup")
     r = client.post(
         "/auth/signup",
-        data={
-            "csrf_token": token,
-            "email": "taken@example.org",
-            "password": PASSWORD,
-            "organization_name": "X",
-        },
+        data={"csrf_token": token, "email": "taken@example.org", "password": PASSWORD, "organization_name": "X"},
     )
     assert r.status_code == 302 and r.headers["Location"].endswith("/auth/signup/sent")
     page = client.get("/organizer/dev/outbox?to=taken@example.org").get_data(as_text=True)
@@ -84,12 +99,7 @@ def test_signup_is_rate_limited(client: FlaskClient) -> None:
         token = csrf_token(client, "/auth/signup")
         r = client.post(
             "/auth/signup",
-            data={
-                "csrf_token": token,
-                "email": f"u{i}@example.org",
-                "password": PASSWORD,
-                "organization_name": "X",
-            },
+            data={"csrf_token": token, "email": f"u{i}@example.org", "password": PASSWORD, "organization_name": "X"},
         )
         codes.append(r.status_code)
     assert codes[:10] == [302] * 10
@@ -173,9 +183,7 @@ def test_submit_moderate_publish_and_edit(client: FlaskClient, session: Session,
     logout(client)
     login(client, "org@example.org")
     place_id = activity.place.id
-    r = post_listing(
-        client, activity_id, name="ひまわり健康サロン", place_mode="existing", place_id=str(place_id)
-    )
+    r = post_listing(client, activity_id, name="ひまわり健康サロン", place_mode="existing", place_id=str(place_id))
     assert r.status_code == 302
     home = client.get("/").get_data(as_text=True)
     assert "ひまわりサロン" in home and "ひまわり健康サロン" not in home
@@ -223,15 +231,11 @@ def test_submit_shows_field_errors_and_keeps_draft(client: FlaskClient, session:
 def test_weekly_schedule_and_dates(client: FlaskClient, session: Session, moderator: Any) -> None:
     sign_up_and_verify(client, "sched@example.org")
     activity_id = new_listing(client)
-    r = post_listing(
-        client, activity_id, action="save", schedule_kind="weekly", weekdays=["MO", "TH"], interval="1"
-    )
+    r = post_listing(client, activity_id, action="save", schedule_kind="weekly", weekdays=["MO", "TH"], interval="1")
     assert r.status_code == 302
     page = client.get(f"/organizer/activities/{activity_id}/edit").get_data(as_text=True)
     assert "毎週月・木曜日 10:00〜11:30（祝日はお休み）" in page
-    r = post_listing(
-        client, activity_id, action="save", schedule_kind="dates", dates="2026-12-05\n2027/01/09"
-    )
+    r = post_listing(client, activity_id, action="save", schedule_kind="dates", dates="2026-12-05\n2027/01/09")
     page = client.get(f"/organizer/activities/{activity_id}/edit").get_data(as_text=True)
     assert "12月5日(土)、1月9日(土) 10:00〜11:30" in page
 
@@ -268,23 +272,12 @@ def test_other_organizations_drafts_are_invisible(client: FlaskClient, session: 
     for activity_id in [*sorted(stored), max_id + 1, max_id + 1000]:
         assert other.get(f"/organizer/activities/{activity_id}/edit").status_code == 404, activity_id
         headers = {"X-CSRFToken": token}
-        assert (
-            other.post(f"/organizer/activities/{activity_id}/autosave", data={}, headers=headers).status_code
-            == 404
-        )
-        assert (
-            other.post(f"/organizer/activities/{activity_id}/archive", data={}, headers=headers).status_code
-            == 404
-        )
-        assert (
-            other.post(f"/organizer/activities/{activity_id}/photos", data={}, headers=headers).status_code
-            == 404
-        )
+        assert other.post(f"/organizer/activities/{activity_id}/autosave", data={}, headers=headers).status_code == 404
+        assert other.post(f"/organizer/activities/{activity_id}/archive", data={}, headers=headers).status_code == 404
+        assert other.post(f"/organizer/activities/{activity_id}/photos", data={}, headers=headers).status_code == 404
     # creating a listing in another organization is refused the same way
     a_org = session.scalar(select(Organization.id).where(Organization.name == "Aの会"))
-    r = other.post(
-        "/organizer/activities/new", data={"organization_id": a_org}, headers={"X-CSRFToken": token}
-    )
+    r = other.post("/organizer/activities/new", data={"organization_id": a_org}, headers={"X-CSRFToken": token})
     assert r.status_code == 404
     # moderation is not open to organizers
     assert other.get("/staff/moderation").status_code == 403
@@ -305,9 +298,7 @@ XSS = [
 
 
 @pytest.mark.parametrize("payload", XSS)
-def test_xss_corpus_is_neutralised(
-    client: FlaskClient, session: Session, make_user: Any, payload: str
-) -> None:
+def test_xss_corpus_is_neutralised(client: FlaskClient, session: Session, make_user: Any, payload: str) -> None:
     make_user("mod@example.org", "moderator")
     sign_up_and_verify(client, "xss@example.org")
     activity_id = new_listing(client)
@@ -347,10 +338,7 @@ def test_organizer_archives_listing(client: FlaskClient, session: Session) -> No
     post_listing(client, activity_id, name="終了予定サロン")
     assert "終了予定サロン" in client.get("/").get_data(as_text=True)
     token = csrf_token(client, f"/organizer/activities/{activity_id}/edit")
-    assert (
-        client.post(f"/organizer/activities/{activity_id}/archive", data={"csrf_token": token}).status_code
-        == 302
-    )
+    assert client.post(f"/organizer/activities/{activity_id}/archive", data={"csrf_token": token}).status_code == 302
     assert "終了予定サロン" not in client.get("/").get_data(as_text=True)
 
 
@@ -377,9 +365,7 @@ def test_reconfirmation_mail_and_one_click_link(client: FlaskClient, session: Se
     with app.test_request_context():
         from webapp.mail import mail_link
 
-        sent = send_reconfirmations(
-            session, settings, lambda t: mail_link(settings, "organizer.reconfirm", token=t)
-        )
+        sent = send_reconfirmations(session, settings, lambda t: mail_link(settings, "organizer.reconfirm", token=t))
         again = send_reconfirmations(session, settings, lambda t: "x")
     assert sent >= 1 and again == 0  # one mail per period
     session.flush()
@@ -417,16 +403,11 @@ def test_moderation_queue_lists_error_reports(client: FlaskClient, session: Sess
     page = client.get("/staff/moderation").get_data(as_text=True)
     assert "曜日が変わっています" in page
     token = csrf_token(client, "/staff/moderation")
-    r = client.post(
-        f"/staff/moderation/reports/{report.id}", data={"csrf_token": token, "status": "resolved"}
-    )
+    r = client.post(f"/staff/moderation/reports/{report.id}", data={"csrf_token": token, "status": "resolved"})
     assert r.status_code == 302
     session.expire_all()
     assert session.get(ErrorReport, report.id).status == "resolved"  # type: ignore[union-attr]
-    assert (
-        session.scalar(select(AuditEvent).where(AuditEvent.action == "moderation.report_resolved"))
-        is not None
-    )
+    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "moderation.report_resolved")) is not None
 
 
 def test_dev_outbox_and_geocode_endpoint(client: FlaskClient) -> None:
@@ -502,18 +483,9 @@ def test_invited_organizer_edits_an_imported_listing(
     session.add_all([org, place])
     session.flush()
     activity = Activity(
-        source="opendata",
-        source_id="a-1",
-        name="北新町いきいき体操",
-        category="exercise",
-        audiences=["elderly"],
-        organization_id=org.id,
-        place_id=place.id,
-        status="published",
-        schedule_rrule=rrule,
-        start_time=time(10) if rrule else None,
-        end_time=time(12) if rrule else None,
-        schedule_text=text,
+        source="opendata", source_id="a-1", name="北新町いきいき体操", category="exercise", audiences=["elderly"],
+        organization_id=org.id, place_id=place.id, status="published", schedule_rrule=rrule,
+        start_time=time(10) if rrule else None, end_time=time(12) if rrule else None, schedule_text=text,
         contact_phone="0743-00-9999",
     )
     session.add(activity)
@@ -527,17 +499,9 @@ def test_invited_organizer_edits_an_imported_listing(
     url = f"/organizer/activities/{activity.id}/edit"
     token = csrf_token(client, url)
     form = {
-        "csrf_token": token,
-        "action": "submit",
-        "name": "北新町いきいき百歳体操",
-        "category": "exercise",
-        "audiences": ["elderly"],
-        "schedule_kind": "keep",
-        "start": "10:00" if rrule else "",
-        "end": "12:00" if rrule else "",
-        "schedule_note": "" if rrule else text,
-        "place_mode": "existing",
-        "place_id": str(place.id),
+        "csrf_token": token, "action": "submit", "name": "北新町いきいき百歳体操", "category": "exercise",
+        "audiences": ["elderly"], "schedule_kind": "keep", "start": "10:00" if rrule else "", "end": "12:00" if rrule else "",
+        "schedule_note": "" if rrule else text, "place_mode": "existing", "place_id": str(place.id),
         "contact_phone": "0743-00-9999",
     }
     assert client.post(url, data=form).status_code == 302

@@ -42,9 +42,7 @@ with app.app_context(), db.transaction() as s:
                    organization_id=org.id, last_confirmed_at=utcnow() - timedelta(days=10)))
 """
     environ = {k: v for k, v in os.environ.items() if not k.startswith("ODEKAKE_")}
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=environ, timeout=120
-    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environ, timeout=120)
     assert done.returncode == 0, done.stderr
 
 
@@ -58,7 +56,7 @@ def test_send_reconfirmations_once_per_period(tmp_path: Path) -> None:
     assert "reconfirmation requests: 0 listing(s)" in again.stdout
 
     with sqlite3.connect(tmp_path / "odekake.sqlite3") as conn:
-        rows = conn.execute('SELECT "to", subject, body FROM outbox_message').fetchall()
+        rows = conn.execute("SELECT \"to\", subject, body FROM outbox_message").fetchall()
     assert len(rows) == 1
     to, subject, body = rows[0]
     assert to == "old@example.org" and "古いサロン" in subject

@@ -125,9 +125,7 @@ def test_existing_place_without_district_gets_one_when_reused(
     place_id = session.get(Activity, activity_id).place_id  # type: ignore[union-attr]
     logout(client)
     login(client, "reuse@example.org")
-    r = post_listing(
-        client, activity_id, name="ひまわり健康サロン", place_mode="existing", place_id=str(place_id)
-    )
+    r = post_listing(client, activity_id, name="ひまわり健康サロン", place_mode="existing", place_id=str(place_id))
     assert r.status_code == 302
     logout(client)
     login(client, "mod@example.org")

@@ -61,9 +61,7 @@ def test_fallback_levels(settings: Settings, address: str, level: str, matched: 
     assert result is not None and result.level == level and result.matched_text == matched
 
 
-@pytest.mark.parametrize(
-    "address", ["", "   ", "東京都千代田区永田町1-7-1", "生駒市存在しない町1-1", "x" * 301]
-)
+@pytest.mark.parametrize("address", ["", "   ", "東京都千代田区永田町1-7-1", "生駒市存在しない町1-1", "x" * 301])
 def test_unknown_addresses(settings: Settings, address: str) -> None:
     assert geocode(settings, address) is None
 
@@ -112,15 +110,11 @@ def test_import_geocoder_command(tmp_path: Path) -> None:
     _write_table(source, "登大路町", "34.685000", "135.830000")
     environ = {k: v for k, v in os.environ.items() if not k.startswith("ODEKAKE_")}
     environ["ODEKAKE_INSTANCE_DIR"] = str(tmp_path / "instance")
-    ok = subprocess.run(
-        [ODEKAKE, "import-geocoder", str(source)], capture_output=True, text=True, env=environ, timeout=120
-    )
+    ok = subprocess.run([ODEKAKE, "import-geocoder", str(source)], capture_output=True, text=True, env=environ, timeout=120)
     assert ok.returncode == 0, ok.stderr
     assert "1 rows from 1 file(s)" in ok.stdout
     assert (tmp_path / "instance" / "geocoder" / "29201.csv").exists()
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n", encoding="utf-8")
-    r = subprocess.run(
-        [ODEKAKE, "import-geocoder", str(bad)], capture_output=True, text=True, env=environ, timeout=120
-    )
+    r = subprocess.run([ODEKAKE, "import-geocoder", str(bad)], capture_output=True, text=True, env=environ, timeout=120)
     assert r.returncode == 2 and "Traceback" not in r.stderr and r.stderr.count("\n") == 1

@@ -67,9 +67,7 @@ def test_without_smtp_nothing_leaves(app: Flask, session: Session, fake_smtp: ty
 
 
 def test_smtp_delivery_and_retry(app: Flask, session: Session, fake_smtp: type[FakeSMTP]) -> None:
-    settings = replace(
-        app.extensions["odekake_settings"], smtp_host="smtp.example.org", mail_from="map@example.org"
-    )
+    settings = replace(app.extensions["odekake_settings"], smtp_host="smtp.example.org", mail_from="map@example.org")
     fake_smtp.fail = True
     message = queue_mail(session, settings, "a@example.org", "確認", "リンク: https://example.org/x")
     assert not deliver(session, settings, message)
@@ -81,21 +79,15 @@ def test_smtp_delivery_and_retry(app: Flask, session: Session, fake_smtp: type[F
     assert sent["To"] == "a@example.org" and sent["From"] == "map@example.org" and sent["Subject"] == "確認"
 
 
-def test_signup_mail_is_sent_after_commit(
-    app: Flask, client: FlaskClient, session: Session, fake_smtp: type[FakeSMTP]
-) -> None:
+def test_signup_mail_is_sent_after_commit(app: Flask, client: FlaskClient, session: Session, fake_smtp: type[FakeSMTP]) -> None:
     original = app.extensions["odekake_settings"]
     app.extensions["odekake_settings"] = replace(original, smtp_host="smtp.example.org")
     try:
         token = csrf_token(client, "/auth/signup")
         r = client.post(
             "/auth/signup",
-            data={
-                "csrf_token": token,
-                "email": "smtp@example.org",
-                "password": "correct horse battery",
-                "organization_name": "送信の会",
-            },
+            data={"csrf_token": token, "email": "smtp@example.org", "password": "correct horse battery",
+                  "organization_name": "送信の会"},
         )
         assert r.status_code == 302
     finally:

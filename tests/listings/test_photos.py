@@ -120,9 +120,7 @@ def _upload(client: FlaskClient, activity_id: int, name: str, alt: str) -> str:
     return client.get(url).get_data(as_text=True)
 
 
-def test_upload_serve_and_publish(
-    client: FlaskClient, session: Session, app: Flask, make_user: object
-) -> None:
+def test_upload_serve_and_publish(client: FlaskClient, session: Session, app: Flask, make_user: object) -> None:
     make_user("mod@example.org", "moderator")  # type: ignore[operator]
     sign_up_and_verify(client, "photo@example.org")
     activity_id = new_listing(client)
@@ -137,9 +135,7 @@ def test_upload_serve_and_publish(
     assert alt == "体操の様子"
     photo = session.scalar(select(Photo).where(Photo.token == token))
     assert photo is not None and photo.status == "pending"
-    files = sorted(
-        p.name for p in (app.extensions["odekake_settings"].resolved_upload_dir / "photos").rglob(f"{token}*")
-    )
+    files = sorted(p.name for p in (app.extensions["odekake_settings"].resolved_upload_dir / "photos").rglob(f"{token}*"))
     assert files == [f"{token}-detail.webp", f"{token}-list.webp"]
 
     r = client.get(src)

@@ -53,19 +53,11 @@ def load_demo(if_empty: bool) -> None:
 
 @click.command("create-user")
 @click.argument("email")
-@click.option(
-    "--role",
-    "roles",
-    multiple=True,
-    required=True,
-    help="admin, moderator, office_lead, supporter, viewer, organizer",
-)
+@click.option("--role", "roles", multiple=True, required=True, help="admin, moderator, office_lead, supporter, viewer, organizer")
 @click.option("--office", default=None, help="office (所属) name; created when new")
 @click.option("--name", "display_name", default="", help="display name")
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
-def create_user(
-    email: str, roles: tuple[str, ...], office: str | None, display_name: str, password_stdin: bool
-) -> None:
+def create_user(email: str, roles: tuple[str, ...], office: str | None, display_name: str, password_stdin: bool) -> None:
     """Create a user account with one or more roles."""
     from webapp.accounts.services import create_user as create
     from webapp.extensions import db
@@ -135,3 +127,4 @@ def main() -> None:
             # The README's contract: database problems exit 2 (1 is for refused data).
             fail(f"cannot use the database: {_first_line(exc)}", 2)
         fail(_first_line(exc), 1)
+

@@ -134,9 +134,7 @@ def _sqlite_copy(source: Path, target: Path) -> None:
         src.close()
 
 
-def backup(
-    settings: Settings, engine: Engine, dest: Path, log: Callable[[str], None] = lambda _: None
-) -> Report:
+def backup(settings: Settings, engine: Engine, dest: Path, log: Callable[[str], None] = lambda _: None) -> Report:
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
         raise BackupError(f"{dest} is not empty; give a new directory")
@@ -193,9 +191,7 @@ def backup(
         if path.is_file():
             path.chmod(0o600)
             report.bytes += path.stat().st_size
-    (dest / MANIFEST).write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8"
-    )
+    (dest / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
     (dest / MANIFEST).chmod(0o600)
     return report
 
@@ -218,12 +214,7 @@ def _run(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
 
 
 def _pg_backup(
-    settings: Settings,
-    engine: Engine,
-    target: Path,
-    tables: list[str],
-    report: Report,
-    manifest: dict[str, Any],
+    settings: Settings, engine: Engine, target: Path, tables: list[str], report: Report, manifest: dict[str, Any]
 ) -> None:
     # The counts and pg_dump read one exported snapshot, so the manifest matches the dump exactly
     # even while the site keeps writing.
@@ -234,17 +225,8 @@ def _pg_backup(
         report.tables = _count_rows(conn, tables, existing)
         manifest["revision"] = _revision(conn, existing)
         _run(
-            [
-                "pg_dump",
-                "-Fc",
-                "--no-owner",
-                "--no-privileges",
-                f"--snapshot={snapshot}",
-                "-f",
-                str(target),
-                "-d",
-                _libpq_url(settings),
-            ],
+            ["pg_dump", "-Fc", "--no-owner", "--no-privileges", f"--snapshot={snapshot}", "-f", str(target),
+             "-d", _libpq_url(settings)],
             "pg_dump",
         )
         conn.exec_driver_sql("COMMIT")
@@ -266,9 +248,7 @@ def _verify_files(src: Path, manifest: dict[str, Any]) -> None:
     if not database or not digest:
         raise BackupError("the backup manifest has no digest of the database file; it cannot be checked")
     if Path(database).name != database or not (src / database).is_file() or _sha256(src / database) != digest:
-        raise BackupError(
-            f"backup file {database} is missing or damaged (its SHA-256 differs from the manifest)"
-        )
+        raise BackupError(f"backup file {database} is missing or damaged (its SHA-256 differs from the manifest)")
     for rel, digest in manifest.get("uploads", {}).items():
         path = src / "uploads" / rel
         if not path.is_file() or _sha256(path) != digest:
@@ -284,9 +264,7 @@ def _has_app_tables(conn: Any) -> bool:
     return bool(existing & set(_app_tables()))
 
 
-def restore(
-    settings: Settings, engine: Engine, src: Path, log: Callable[[str], None] = lambda _: None
-) -> Report:
+def restore(settings: Settings, engine: Engine, src: Path, log: Callable[[str], None] = lambda _: None) -> Report:
     """Restore a backup into this (empty) instance; the engine is disposed and reopens afterwards."""
     src = Path(src)
     manifest = read_manifest(src)
@@ -353,18 +331,8 @@ def _pg_restore(settings: Settings, dump: Path) -> None:
         list_path = f.name
     try:
         _run(
-            [
-                "pg_restore",
-                "--no-owner",
-                "--no-privileges",
-                "--exit-on-error",
-                "--single-transaction",
-                "-L",
-                list_path,
-                "-d",
-                url,
-                str(dump),
-            ],
+            ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+             "-L", list_path, "-d", url, str(dump)],
             "pg_restore",
         )
     finally:

@@ -53,9 +53,7 @@ def purge_cases(dry_run: bool) -> None:
     with db.transaction() as session:
         if dry_run:
             people = expired_cases(session)
-            click.echo(
-                f"{len(people)} closed cases are past retention: " + ", ".join(p.case_code for p in people)
-            )
+            click.echo(f"{len(people)} closed cases are past retention: " + ", ".join(p.case_code for p in people))
             session.rollback()
             return
         count = purge_expired(session)

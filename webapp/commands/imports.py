@@ -63,12 +63,8 @@ class _Bar:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         self.progress = Progress(
-            TextColumn("importing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=True,
+            TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=Console(stderr=True), transient=True,
         )
         self.progress.start()
         self.task = self.progress.add_task("import", total=len(result.records))
@@ -91,9 +87,7 @@ LOCK_BACKOFF_S = 0.5  # doubled after each failed attempt, up to LOCK_BACKOFF_MA
 LOCK_BACKOFF_MAX_S = 8.0
 
 
-def _write_with_retries(
-    result: ReadResult, bar: _Bar, *, fmt: str, path: Path, source: str, **options: Any
-) -> ImportReport:
+def _write_with_retries(result: ReadResult, bar: _Bar, *, fmt: str, path: Path, source: str, **options: Any) -> ImportReport:
     """One transaction for the file, retried while SQLite answers "database is locked"."""
     import time
 
@@ -108,9 +102,7 @@ def _write_with_retries(
         bar.start(result)
         try:
             with writing(), db.transaction() as session:
-                report = import_records(
-                    session, result, source=source, fmt=fmt, path=str(path), progress=bar.advance, **options
-                )
+                report = import_records(session, result, source=source, fmt=fmt, path=str(path), progress=bar.advance, **options)
                 # Before the commit: an import killed between its commit and its index update
                 # leaves this mark, and the next import (or `odekake reindex --check`) reconciles.
                 mark_index_pending(report)
@@ -126,9 +118,7 @@ def _write_with_retries(
                     2,
                 )
             if sys.stderr.isatty():  # a log or a pipe gets only the outcome
-                click.echo(
-                    f"database is locked; trying again in {delay:.1f} s ({attempt}/{LOCK_ATTEMPTS})", err=True
-                )
+                click.echo(f"database is locked; trying again in {delay:.1f} s ({attempt}/{LOCK_ATTEMPTS})", err=True)
             time.sleep(delay)
             delay = min(delay * 2, LOCK_BACKOFF_MAX_S)
     raise AssertionError("unreachable")  # pragma: no cover
@@ -139,33 +129,16 @@ def _write_with_retries(
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="read and compare, write nothing")
 @click.option("--source", default=None, help="source name stored with every listing (default: the file name)")
+@click.option("--map", "map_path", type=click.Path(path_type=Path), default=None, help="mapping TOML: [columns] city header = our header")
+@click.option("--report", "report_path", type=click.Path(path_type=Path), default=None, help="write the report as JSON")
+@click.option("--archive-missing", is_flag=True, help="archive listings of this source that the file no longer has")
 @click.option(
-    "--map",
-    "map_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="mapping TOML: [columns] city header = our header",
-)
-@click.option(
-    "--report", "report_path", type=click.Path(path_type=Path), default=None, help="write the report as JSON"
-)
-@click.option(
-    "--archive-missing", is_flag=True, help="archive listings of this source that the file no longer has"
-)
-@click.option(
-    "--overwrite-edits",
-    is_flag=True,
+    "--overwrite-edits", is_flag=True,
     help="let the file overwrite listings a moderator or organizer changed since the last import",
 )
 def import_command(
-    fmt: str,
-    path: Path,
-    dry_run: bool,
-    source: str | None,
-    map_path: Path | None,
-    report_path: Path | None,
-    archive_missing: bool,
-    overwrite_edits: bool,
+    fmt: str, path: Path, dry_run: bool, source: str | None, map_path: Path | None,
+    report_path: Path | None, archive_missing: bool, overwrite_edits: bool,
 ) -> None:
     """Import FORMAT (municipal-csv, xlsx, geojson, kml, hsds) from PATH; upsert by source + ID."""
 
@@ -195,14 +168,8 @@ def import_command(
             # Read before the transaction: a retry after a lock (below) does not read the file again.
             result = read_import_file(fmt, path, mapping_path=map_path, geocoder=default_geocoder(settings))
             report = _write_with_retries(
-                result,
-                bar,
-                fmt=fmt,
-                path=path,
-                source=source_name,
-                dry_run=dry_run,
-                archive_missing=archive_missing,
-                overwrite_edits=overwrite_edits,
+                result, bar, fmt=fmt, path=path, source=source_name, dry_run=dry_run,
+                archive_missing=archive_missing, overwrite_edits=overwrite_edits,
             )
     except UnreadableFile as exc:
         bar.stop()
@@ -214,30 +181,24 @@ def import_command(
     with allow_workers():
         note = after_import_commit(db.session(), report)
     if source is None:
-        report.notes.append(
-            (
-                f"--source を指定しなかったため、出どころ名はファイル名から「{source_name}」にしました。"
-                "同じ一覧の次の版は同じ --source で取り込むと更新になります",
-                f"no --source given: the source name is {source_name!r}, from the file name; import the next "
-                "version of this list with the same --source so that it updates these listings",
-            )
-        )
+        report.notes.append((
+            f"--source を指定しなかったため、出どころ名はファイル名から「{source_name}」にしました。"
+            "同じ一覧の次の版は同じ --source で取り込むと更新になります",
+            f"no --source given: the source name is {source_name!r}, from the file name; import the next "
+            "version of this list with the same --source so that it updates these listings",
+        ))
     _print_report(report)
     if note:
         click.echo(f"note: {note}")
     if report_path is not None:
-        report_path.write_text(
-            json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-        )
+        report_path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     sys.exit(report.exit_code)
 
 
 @click.command("export")
 @click.argument("fmt", metavar="FORMAT")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option(
-    "--all", "include_all", is_flag=True, help="drafts and pending listings too (never archived ones)"
-)
+@click.option("--all", "include_all", is_flag=True, help="drafts and pending listings too (never archived ones)")
 @click.option("--source", default=None, help="only listings of this source")
 def export_command(fmt: str, path: Path, include_all: bool, source: str | None) -> None:
     """Export published listings as FORMAT (municipal-csv, geojson, hsds) to PATH."""

@@ -28,9 +28,7 @@ def import_geocoder(path: Path) -> None:
 
 
 @click.command("send-reconfirmations")
-@click.option(
-    "--base-url", default=None, help="site address used in the links [default: the base_url setting]"
-)
+@click.option("--base-url", default=None, help="site address used in the links [default: the base_url setting]")
 def send_reconfirmations(base_url: str | None) -> None:
     """Mail "still running as shown?" to organizers of listings due for reconfirmation."""
     from webapp.extensions import db
@@ -40,9 +38,7 @@ def send_reconfirmations(base_url: str | None) -> None:
     settings = current_settings()
     # A request context for the mail text's language only; the links come from base_url.
     with current_app.test_request_context(), db.transaction() as session:
-        count = send(
-            session, settings, lambda t: mail_link(settings, "organizer.reconfirm", base_url, token=t)
-        )
+        count = send(session, settings, lambda t: mail_link(settings, "organizer.reconfirm", base_url, token=t))
     with db.transaction() as session:
         delivered = deliver_pending(session, settings)
     click.echo(f"reconfirmation requests: {count} listing(s); mails delivered by SMTP: {delivered}")

@@ -17,9 +17,7 @@ from webapp.config import settings as current_settings
 
 @click.command("reindex")
 @click.option(
-    "--check",
-    "check_only",
-    is_flag=True,
+    "--check", "check_only", is_flag=True,
     help="report and repair drift (missing, stale, extra) instead of rebuilding; exit 1 when drift was found and repaired",
 )
 @click.option("--quiet", is_flag=True, help="no progress bar; one summary line")

@@ -71,13 +71,9 @@ def load_sample_city(session: Session, path: Path = SAMPLE_FILE) -> dict[str, in
     ids = [a["source_id"] for a in data["activities"]]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
-        raise ServiceError(
-            "duplicate_source_id", f"duplicate source_id in {path.name}: {', '.join(duplicates)}"
-        )
+        raise ServiceError("duplicate_source_id", f"duplicate source_id in {path.name}: {', '.join(duplicates)}")
     existing = set(
-        session.scalars(
-            select(Activity.source_id).where(Activity.source == source, Activity.source_id.in_(ids))
-        )
+        session.scalars(select(Activity.source_id).where(Activity.source == source, Activity.source_id.in_(ids)))
     )
     if existing:
         raise ServiceError(

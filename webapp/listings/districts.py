@@ -86,9 +86,7 @@ def candidates_sql(dialect: str) -> str:
     return _CANDIDATES_SQLITE if dialect == "sqlite" else _CANDIDATES_POSTGIS
 
 
-def assign_districts(
-    session: Session, place_ids: Iterable[int] | None = None, *, kind: str = ASSIGN_KIND
-) -> AssignResult:
+def assign_districts(session: Session, place_ids: Iterable[int] | None = None, *, kind: str = ASSIGN_KIND) -> AssignResult:
     """Set Place.district_id by point-in-polygon for the given places (all when None).
 
     Call after any upsert that moves or adds places, and after districts change. Flushes; does not
@@ -122,9 +120,7 @@ def assign_districts(
             changes.append({"pid": pid, "did": new})
     if changes:
         session.execute(
-            update(Place.__table__)
-            .where(Place.__table__.c.id == bindparam("pid"))
-            .values(district_id=bindparam("did")),
+            update(Place.__table__).where(Place.__table__.c.id == bindparam("pid")).values(district_id=bindparam("did")),
             changes,
         )
         changed_ids = {c["pid"] for c in changes}
@@ -165,9 +161,7 @@ def store_districts(
     clash = sorted(c for c, d in existing.items() if d.kind != kind)
     if clash:
         raise ServiceError(
-            "kind_clash",
-            f"district code {clash[0]} is already stored as kind {existing[clash[0]].kind!r}",
-            "code",
+            "kind_clash", f"district code {clash[0]} is already stored as kind {existing[clash[0]].kind!r}", "code"
         )
     created = updated = 0
     for d in districts:
@@ -190,10 +184,7 @@ def store_districts(
                 update(Place).where(Place.district_id.in_(stale_ids)).values(district_id=None),
                 execution_options={"synchronize_session": "fetch"},
             )
-            session.execute(
-                delete(District).where(District.id.in_(stale_ids)),
-                execution_options={"synchronize_session": False},
-            )
+            session.execute(delete(District).where(District.id.in_(stale_ids)), execution_options={"synchronize_session": False})
             removed = len(stale_ids)
     session.flush()
     result = assign_districts(session, kind=ASSIGN_KIND) if assign and kind == ASSIGN_KIND else None
@@ -219,21 +210,15 @@ def import_district_file(
     """
     districts = read_districts(Path(path), name_property=name_property, code_property=code_property)
     if city_code:
-        districts = [
-            d for d in districts if city_code in {str(d.properties.get(k) or "") for k in _CITY_KEYS}
-        ]
+        districts = [d for d in districts if city_code in {str(d.properties.get(k) or "") for k in _CITY_KEYS}]
         if not districts:
-            raise ServiceError(
-                "no_districts", f"no feature has A27_001 or N03_007 = {city_code}", "city_code"
-            )
+            raise ServiceError("no_districts", f"no feature has A27_001 or N03_007 = {city_code}", "city_code")
     return store_districts(session, districts, kind=kind, source=source or Path(path).stem, replace=replace)
 
 
 def load_districts(session: Session, kind: str = ASSIGN_KIND) -> list[GisDistrict]:
     """Stored districts of a kind as gis.districts.District objects (for coverage and maps)."""
     rows = session.execute(
-        select(District.code, District.name, District.geom)
-        .where(District.kind == kind, District.geom.is_not(None))
-        .order_by(District.code)
+        select(District.code, District.name, District.geom).where(District.kind == kind, District.geom.is_not(None)).order_by(District.code)
     )
     return [GisDistrict(code, name, to_shape(geom)) for code, name, geom in rows]

@@ -31,6 +31,7 @@ bp = Blueprint("moderation", __name__, url_prefix="/staff")
 REVIEW = Permission.MODERATION_REVIEW
 
 
+
 def _open_reports(session: Any) -> list[tuple[Any, Activity | None]]:
     reports = session.scalars(
         select(ErrorReport).where(ErrorReport.status == "open").order_by(ErrorReport.created_at)
@@ -96,9 +97,7 @@ def moderation_revision(revision_id: int) -> str | Response:
         message = request.form.get("message", "")
         try:
             if decision == "approve":
-                svc.approve(
-                    session, settings(), revision, moderator, on_published=activity_changed_after_commit
-                )
+                svc.approve(session, settings(), revision, moderator, on_published=activity_changed_after_commit)
                 flash(_("承認して公開しました。"), "success")
             elif decision == "request_changes":
                 svc.request_changes(session, settings(), revision, moderator, message)
@@ -112,9 +111,7 @@ def moderation_revision(revision_id: int) -> str | Response:
             flash(exc.message, "error")
             return redirect(url_for("moderation.moderation_revision", revision_id=revision.id))
         return redirect(url_for("moderation.moderation_queue"))
-    photos = photos_by_id(
-        session, revision.activity_id, [int(i) for i in revision.data.get("photo_ids") or []]
-    )
+    photos = photos_by_id(session, revision.activity_id, [int(i) for i in revision.data.get("photo_ids") or []])
     return render_template(
         "listings/moderation_revision.html",
         revision=revision,
@@ -135,9 +132,7 @@ def moderation_report(report_id: int) -> Response:
     if status not in ("resolved", "dismissed"):
         abort(400)
     report.status = status
-    record(
-        session, f"moderation.report_{status}", "error_report", report.id, {"activity_id": report.activity_id}
-    )
+    record(session, f"moderation.report_{status}", "error_report", report.id, {"activity_id": report.activity_id})
     session.flush()
     flash(_("報告を処理しました。"), "success")
     return redirect(url_for("moderation.moderation_queue"))
@@ -157,14 +152,9 @@ def moderation_trust(organization_id: int) -> Response:
     organization.trusted = trusted
     record(session, "moderation.trust" if trusted else "moderation.untrust", "organization", organization.id)
     session.flush()
-    flash(
-        _("審査なしで公開する団体にしました。") if trusted else _("この団体の変更は審査が必要になりました。"),
-        "success",
-    )
+    flash(_("審査なしで公開する団体にしました。") if trusted else _("この団体の変更は審査が必要になりました。"), "success")
     back = request.form.get("revision_id", "")
-    if (
-        back.isascii() and back.isdigit() and int(back) <= 2**31 - 1
-    ):  # "²".isdigit() is True, int() refuses it
+    if back.isascii() and back.isdigit() and int(back) <= 2**31 - 1:  # "²".isdigit() is True, int() refuses it
         return redirect(url_for("moderation.moderation_revision", revision_id=int(back)))
     return redirect(url_for("moderation.moderation_queue"))
 

@@ -206,15 +206,7 @@ def empty_data() -> dict[str, Any]:
             "rrule": "",
         },
         "schedule_note": "",
-        "place": {
-            "mode": "new",
-            "place_id": None,
-            "name": "",
-            "address": "",
-            "lat": None,
-            "lon": None,
-            "level": "",
-        },
+        "place": {"mode": "new", "place_id": None, "name": "", "address": "", "lat": None, "lon": None, "level": ""},
         "cost_yen": None,
         "cost_text": "",
         "booking_required": None,
@@ -249,13 +241,7 @@ def _schedule_fields(activity: Activity) -> dict[str, Any]:
     byday = [d for d in parts.get("BYDAY", "").split(",") if d]
     known = set(parts) <= {"FREQ", "INTERVAL", "BYDAY", "WKST"}
     interval = int(parts.get("INTERVAL", "1"))
-    if (
-        known
-        and parts["FREQ"] == "WEEKLY"
-        and byday
-        and all(d in WEEKDAY_CODES for d in byday)
-        and interval <= 2
-    ):
+    if known and parts["FREQ"] == "WEEKLY" and byday and all(d in WEEKDAY_CODES for d in byday) and interval <= 2:
         anchor = activity.schedule_dtstart.isoformat() if interval == 2 and activity.schedule_dtstart else ""
         fields.update(kind="weekly", weekdays=byday, interval=interval, anchor=anchor)
         return fields
@@ -288,9 +274,7 @@ def snapshot(activity: Activity) -> dict[str, Any]:
         audiences=list(activity.audiences or []),
         schedule=_schedule_fields(activity),
         # Without a rule the wording is the schedule; it is cleaned as the form would clean it.
-        schedule_note=display_clean(activity.schedule_text)
-        if activity.schedule_rrule is None and not activity.schedule_rdates
-        else "",
+        schedule_note=display_clean(activity.schedule_text) if activity.schedule_rrule is None and not activity.schedule_rdates else "",
         cost_yen=activity.cost_yen,
         cost_text=activity.cost_text,
         booking_required=activity.booking_required,
@@ -424,9 +408,7 @@ def _anchor(text: str) -> str:
     return day.isoformat() if day else clean(text)[:20]
 
 
-def data_from_form(
-    form: Mapping[str, list[str]], previous: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
+def data_from_form(form: Mapping[str, list[str]], previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Read the listing form (a multi-dict as lists) into the revision data shape; no validation."""
 
     def one(name: str) -> str:
@@ -510,18 +492,14 @@ def validate(
         errors["schedule"] = problem
     place = data.get("place") or {}
     if place.get("mode") == "existing":
-        allowed = {p.id for p in places_for(session, organization_id)} | (
-            {own_place_id} if own_place_id else set()
-        )
+        allowed = {p.id for p in places_for(session, organization_id)} | ({own_place_id} if own_place_id else set())
         if place.get("place_id") not in allowed:
             errors["place"] = _("場所を選んでください。")
     else:
         if not place.get("name"):
             errors["place_name"] = _("場所の名前を入力してください。")
         if place.get("lat") is None or place.get("lon") is None:
-            errors["address"] = _(
-                "住所から地図の位置が見つかりません。地図をタップして位置を決めてください。"
-            )
+            errors["address"] = _("住所から地図の位置が見つかりません。地図をタップして位置を決めてください。")
         elif not (20 <= place["lat"] <= 46 and 122 <= place["lon"] <= 154):
             errors["address"] = _("位置が日本の外になっています。地図で確かめてください。")
     if not data.get("contact_phone") and not data.get("contact_email"):
@@ -586,9 +564,7 @@ def open_revision(session: Session, activity: Activity) -> ActivityRevision | No
     )
 
 
-def _untouched_draft(
-    session: Session, user: User, organization: Organization
-) -> tuple[Activity, ActivityRevision] | None:
+def _untouched_draft(session: Session, user: User, organization: Organization) -> tuple[Activity, ActivityRevision] | None:
     """This user's draft of this organization that nothing was ever typed into, if any."""
     pairs = session.execute(
         select(Activity, ActivityRevision)
@@ -609,9 +585,7 @@ def _untouched_draft(
     return None
 
 
-def start_listing(
-    session: Session, user: User, organization: Organization
-) -> tuple[Activity, ActivityRevision]:
+def start_listing(session: Session, user: User, organization: Organization) -> tuple[Activity, ActivityRevision]:
     """A new, empty draft listing; it stays invisible to the public until approved.
 
     Tapping 「新しい活動を登録する」 again (or going back and tapping it) reopens the same blank draft
@@ -662,9 +636,7 @@ def editable_revision(session: Session, user: User, activity: Activity) -> Activ
     return revision
 
 
-def save_draft(
-    session: Session, user: User, revision: ActivityRevision, data: dict[str, Any]
-) -> ActivityRevision:
+def save_draft(session: Session, user: User, revision: ActivityRevision, data: dict[str, Any]) -> ActivityRevision:
     if revision.status not in EDITABLE_STATUSES:
         raise ServiceError("not_editable", "this version is not editable", "revision")
     revision.data = data
@@ -702,9 +674,7 @@ def submit(
     activity = revision.activity
     if activity.status == "draft":
         activity.status = "pending"
-    record(
-        session, "organizer.listing.submit", "activity_revision", revision.id, {"activity_id": activity.id}
-    )
+    record(session, "organizer.listing.submit", "activity_revision", revision.id, {"activity_id": activity.id})
     organization = session.get(Organization, revision.organization_id)
     if organization is not None and organization.trusted:
         approve(session, settings, revision, None, on_published=on_published, automatic=True)
@@ -853,9 +823,7 @@ def request_changes(
     _notify_author(session, settings, revision, "changes_requested")
 
 
-def reject(
-    session: Session, settings: Settings, revision: ActivityRevision, moderator: User, message: str
-) -> None:
+def reject(session: Session, settings: Settings, revision: ActivityRevision, moderator: User, message: str) -> None:
     if revision.status != "pending":
         raise ServiceError("not_pending", "only a pending version can be rejected", "revision")
     revision.status = "rejected"
@@ -939,11 +907,7 @@ def display_values(data: Mapping[str, Any], lang: str = "ja") -> dict[str, str]:
     if place.get("mode") == "existing" and place.get("place_id"):
         place_text = f"#{place['place_id']} {place.get('name') or ''} {place.get('address') or ''}".strip()
     else:
-        where = (
-            f"({place['lat']:.5f}, {place['lon']:.5f})"
-            if place.get("lat") is not None and place.get("lon") is not None
-            else ""
-        )
+        where = f"({place['lat']:.5f}, {place['lon']:.5f})" if place.get("lat") is not None and place.get("lon") is not None else ""
         place_text = " ".join(x for x in (place.get("name"), place.get("address"), where) if x)
     cost = ""
     if data.get("cost_yen") is not None:
@@ -956,12 +920,8 @@ def display_values(data: Mapping[str, Any], lang: str = "ja") -> dict[str, str]:
     return {
         "name": data.get("name") or "",
         "name_kana": data.get("name_kana") or "",
-        "category": tax.categories[data["category"]].label(lang)
-        if data.get("category") in tax.categories
-        else "",
-        "audiences": "、".join(
-            tax.audiences[a].label(lang) for a in data.get("audiences") or [] if a in tax.audiences
-        ),
+        "category": tax.categories[data["category"]].label(lang) if data.get("category") in tax.categories else "",
+        "audiences": "、".join(tax.audiences[a].label(lang) for a in data.get("audiences") or [] if a in tax.audiences),
         "schedule": schedule,
         "place": place_text,
         "cost": " ".join(x for x in (cost, data.get("cost_text") or "") if x),
@@ -971,9 +931,7 @@ def display_values(data: Mapping[str, Any], lang: str = "ja") -> dict[str, str]:
         ),
         "url": data.get("url") or "",
         "accessibility": "、".join(
-            tax.accessibility[a].label(lang)
-            for a in data.get("accessibility") or []
-            if a in tax.accessibility
+            tax.accessibility[a].label(lang) for a in data.get("accessibility") or [] if a in tax.accessibility
         ),
         "welcome": "、".join(label for flag, label in welcome_labels() if data.get(flag)),
         "description": data.get("description") or "",

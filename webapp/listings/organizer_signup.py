@@ -68,9 +68,7 @@ def sign_up(
             settings,
             email,
             _("おでかけマップ: 登録済みのメールアドレスです"),
-            _(
-                "このメールアドレスはすでに登録されています。パスワードを忘れた場合は、ログイン画面から再設定してください。"
-            )
+            _("このメールアドレスはすでに登録されています。パスワードを忘れた場合は、ログイン画面から再設定してください。")
             + "\n",
         )
         return None
@@ -86,9 +84,7 @@ def sign_up(
     session.add(organization)
     session.flush()
     add_member(session, user, organization)
-    record(
-        session, "organizer.signup", "user", user.id, {"organization_id": organization.id}, user_id=user.id
-    )
+    record(session, "organizer.signup", "user", user.id, {"organization_id": organization.id}, user_id=user.id)
     send_verification(session, settings, user, verify_link)
     return user
 
@@ -114,10 +110,7 @@ def invite(
         settings,
         email,
         _("おでかけマップ: %(org)s の掲載担当者への招待", org=organization.name),
-        _(
-            "%(org)s の活動情報を掲載・更新する担当者として招待されました。次のリンクから登録してください（14日間有効）。",
-            org=organization.name,
-        )
+        _("%(org)s の活動情報を掲載・更新する担当者として招待されました。次のリンクから登録してください（14日間有効）。", org=organization.name)
         + "\n\n"
         + invite_link(token)
         + "\n",
@@ -148,9 +141,7 @@ def accept_invitation(
     created = False
     if user is None:
         # create_user applies the password policy.
-        user = create_user(
-            session, email, password, ["organizer"], display_name=plain_text(display_name, 200)
-        )
+        user = create_user(session, email, password, ["organizer"], display_name=plain_text(display_name, 200))
         created = True
     elif "organizer" not in user.roles:
         user.memberships.append(RoleMembership(role="organizer"))

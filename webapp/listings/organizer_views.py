@@ -38,6 +38,7 @@ bp = Blueprint("organizer", __name__, url_prefix="/organizer")
 WRITE = Permission.LISTING_WRITE
 
 
+
 def _user() -> Any:
     return current_user._get_current_object()
 
@@ -96,9 +97,7 @@ def new_activity() -> Response:
 # edit
 
 
-def _form_context(
-    activity: Activity, data: dict[str, Any], revision: ActivityRevision | None, errors: dict[str, str]
-) -> dict[str, Any]:
+def _form_context(activity: Activity, data: dict[str, Any], revision: ActivityRevision | None, errors: dict[str, str]) -> dict[str, Any]:
     from webapp.i18n import current_lang
     from webapp.listings.photos import photos_by_id
 
@@ -145,9 +144,7 @@ def edit(activity_id: int) -> str | Response:
     if errors:
         flash(_("入力内容を確かめてください。"), "error")
         # 200, not 4xx: the draft just saved must be committed even though it cannot be sent yet.
-        return render_template(
-            "listings/organizer_edit.html", **_form_context(activity, data, revision, errors)
-        )
+        return render_template("listings/organizer_edit.html", **_form_context(activity, data, revision, errors))
     result = svc.submit(session, settings(), user, revision, on_published=activity_changed_after_commit)
     if result.published:
         flash(_("公開しました。"), "success")
@@ -220,10 +217,7 @@ def remove_photo(activity_id: int, photo_id: int) -> Response:
     user = _user()
     activity = _activity_or_404(activity_id)
     revision = svc.editable_revision(session, user, activity)
-    revision.data = {
-        **revision.data,
-        "photo_ids": [i for i in revision.data.get("photo_ids") or [] if i != photo_id],
-    }
+    revision.data = {**revision.data, "photo_ids": [i for i in revision.data.get("photo_ids") or [] if i != photo_id]}
     session.flush()
     flash(_("写真を外しました。"), "success")
     return redirect(url_for("organizer.edit", activity_id=activity.id) + "#photos")
@@ -277,13 +271,7 @@ def geocode() -> Response:
     if result is None:
         return jsonify({"found": False})
     return jsonify(
-        {
-            "found": True,
-            "lat": result.lat,
-            "lon": result.lon,
-            "level": result.level,
-            "matched": result.matched_text,
-        }
+        {"found": True, "lat": result.lat, "lon": result.lon, "level": result.level, "matched": result.matched_text}
     )
 
 
@@ -355,6 +343,4 @@ def dev_outbox() -> str:
 
     if settings().env not in ("development", "testing"):
         abort(404)
-    return render_template(
-        "listings/organizer_outbox.html", messages=outbox(db.session(), request.args.get("to") or None)
-    )
+    return render_template("listings/organizer_outbox.html", messages=outbox(db.session(), request.args.get("to") or None))

@@ -165,9 +165,7 @@ def _to_8bit(image: Image.Image) -> Image.Image:
         scale = (
             1 / 257
             if mode.startswith("I;16")
-            else 1 / 256
-            if cast("tuple[float, float]", image.getextrema())[1] > 255
-            else 1
+            else 1 / 256 if cast("tuple[float, float]", image.getextrema())[1] > 255 else 1
         )
         return image.point(lambda v: v * scale).convert("L").convert("RGB")
     if mode == "F":
@@ -256,10 +254,7 @@ def add_photo(
 def photos_by_id(session: Session, activity_id: int, ids: list[int]) -> list[Photo]:
     if not ids:
         return []
-    found = {
-        p.id: p
-        for p in session.scalars(select(Photo).where(Photo.activity_id == activity_id, Photo.id.in_(ids)))
-    }
+    found = {p.id: p for p in session.scalars(select(Photo).where(Photo.activity_id == activity_id, Photo.id.in_(ids)))}
     return [found[i] for i in ids if i in found]
 
 

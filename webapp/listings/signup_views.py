@@ -36,23 +36,22 @@ KIND_LABELS = (
 )
 
 
+
 class SignupForm(FlaskForm):
     # No password here: it is chosen on the page the verification link opens (see sign_up).
-    email = EmailField(
-        _l("メールアドレス"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
-    )
+    email = EmailField(_l("メールアドレス"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     display_name = StringField(_l("お名前（担当者名）"), validators=[Length(max=200)])
     organization_name = StringField(_l("団体名"), validators=[DataRequired(), Length(max=200)])
     organization_kind = SelectField(
-        _l("団体の種類"),
-        choices=[SelectChoice(value, label) for value, label in KIND_LABELS],
-        default="volunteer_group",
+        _l("団体の種類"), choices=[SelectChoice(value, label) for value, label in KIND_LABELS], default="volunteer_group"
     )
+
 
 
 class AcceptInvitationForm(FlaskForm):
     display_name = StringField(_l("お名前（担当者名）"), validators=[Length(max=200)])
     password = PasswordField(_l("パスワード（%(n)d文字以上）", n=MIN_LENGTH))
+
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -90,9 +89,7 @@ def accept_invitation(token: str) -> ResponseReturnValue:
     invitation = organizer_signup.read_invitation(session, settings(), token)
     if invitation is None:
         return render_template(
-            "accounts/message.html",
-            title=_("リンクが無効です"),
-            text=_("招待リンクの有効期限が切れています。"),
+            "accounts/message.html", title=_("リンクが無効です"), text=_("招待リンクの有効期限が切れています。")
         ), 400
     email, organization = invitation
     has_account = session.scalar(select(User.id).where(User.email == email)) is not None
@@ -114,9 +111,5 @@ def accept_invitation(token: str) -> ResponseReturnValue:
             flash(_("%(org)s の担当者になりました。", org=organization.name), "success")
             return redirect(url_for("organizer.home"))
     return render_template(
-        "accounts/invite_accept.html",
-        form=form,
-        email=email,
-        organization=organization,
-        has_account=has_account,
+        "accounts/invite_accept.html", form=form, email=email, organization=organization, has_account=has_account
     )

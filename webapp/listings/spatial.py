@@ -18,9 +18,7 @@ from gis.distance import bbox_around, geodesic_many_m
 from webapp.listings.models.place import Place
 
 # geoalchemy2 names the SpatiaLite R*Tree idx_<table>_<column>; its pkid is the rowid (= Place.id).
-_RTREE = table(
-    "idx_place_point", column("pkid"), column("xmin"), column("xmax"), column("ymin"), column("ymax")
-)
+_RTREE = table("idx_place_point", column("pkid"), column("xmin"), column("xmax"), column("ymin"), column("ymax"))
 
 
 @dataclass(frozen=True)
@@ -51,9 +49,7 @@ def set_location(place: Locatable, lat: float | None, lon: float | None) -> None
     place.point = point_element(place.lat, place.lon)
 
 
-def places_in_bbox_query(
-    session: Session, minlon: float, minlat: float, maxlon: float, maxlat: float
-) -> Select:
+def places_in_bbox_query(session: Session, minlon: float, minlat: float, maxlon: float, maxlat: float) -> Select:
     """SELECT place.id, lat, lon inside the box, through the spatial index of the current dialect."""
     dialect = session.get_bind().dialect.name
     query = select(Place.id, Place.lat, Place.lon).where(Place.lat.is_not(None))
@@ -68,9 +64,7 @@ def places_in_bbox_query(
 def places_near(session: Session, lat: float, lon: float, radius_m: float) -> list[Near]:
     """Places within radius_m of (lat, lon), nearest first, with their distance in metres."""
     box = bbox_around(lat, lon, radius_m)
-    rows = session.execute(
-        places_in_bbox_query(session, box.minlon, box.minlat, box.maxlon, box.maxlat)
-    ).all()
+    rows = session.execute(places_in_bbox_query(session, box.minlon, box.minlat, box.maxlon, box.maxlat)).all()
     distances = geodesic_many_m(lat, lon, [r[1] for r in rows], [r[2] for r in rows])
     found = [Near(r[0], float(d)) for r, d in zip(rows, distances, strict=True) if d <= radius_m]
     found.sort(key=lambda n: (n.distance_m, n.place_id))

@@ -39,9 +39,7 @@ class Activity(TimestampMixin, Base):
     audiences: Mapped[list[str]] = mapped_column(default=list)
     tags: Mapped[list[str]] = mapped_column(default=list)
 
-    organization_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organization.id", ondelete="SET NULL"), index=True
-    )
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id", ondelete="SET NULL"), index=True)
     # indexed: the spatial-index subquery on place drives the join to activity through it
     place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id", ondelete="SET NULL"), index=True)
 
