@@ -55,21 +55,20 @@ def _fill() -> None:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('person', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('name_index', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('name_reading_index', sa.String(length=64), nullable=True))
-    op.execute("UPDATE person SET name_index = '', name_reading_index = ''")
+    # Plain ADD COLUMN (with a default for the existing rows) and CREATE INDEX: no batch table
+    # rebuild on SQLite, whose DROP TABLE would fire the ON DELETE CASCADE of every case's notes,
+    # consents, placements and follow-ups.
+    op.add_column('person', sa.Column('name_index', sa.String(length=64), nullable=False, server_default=''))
+    op.add_column('person', sa.Column('name_reading_index', sa.String(length=64), nullable=False, server_default=''))
+    op.create_index(op.f('ix_person_name_index'), 'person', ['name_index'], unique=False)
+    op.create_index(op.f('ix_person_name_reading_index'), 'person', ['name_reading_index'], unique=False)
     _fill()
-    with op.batch_alter_table('person', schema=None) as batch_op:
-        batch_op.alter_column('name_index', existing_type=sa.String(length=64), nullable=False)
-        batch_op.alter_column('name_reading_index', existing_type=sa.String(length=64), nullable=False)
-        batch_op.create_index(batch_op.f('ix_person_name_index'), ['name_index'], unique=False)
-        batch_op.create_index(batch_op.f('ix_person_name_reading_index'), ['name_reading_index'], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('person', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_person_name_reading_index'))
-        batch_op.drop_index(batch_op.f('ix_person_name_index'))
+    op.drop_index(op.f('ix_person_name_reading_index'), table_name='person')
+    op.drop_index(op.f('ix_person_name_index'), table_name='person')
+    # ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35), again without rebuilding the table.
+    with op.batch_alter_table('person', recreate='never') as batch_op:
         batch_op.drop_column('name_reading_index')
         batch_op.drop_column('name_index')
