@@ -7,6 +7,7 @@ the staff case list's search box uses them.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -70,3 +71,56 @@ def test_the_index_follows_a_name_change(world: World, session: Session, app: Fl
         assert found == [p.id]
         # in step: a rebuild finds nothing to change
         assert name_index.rebuild(session) == 0
+
+
+def test_migration_indexes_existing_names_and_keeps_child_rows(
+    app: Flask, empty_database: str, tmp_path: Path
+) -> None:
+    from datetime import date
+
+    import sqlalchemy as sa
+    from alembic import command
+
+    from webapp.commands.migrate import alembic_config
+    from webapp.config import load_settings
+    from webapp.db import make_engine
+    from webapp.security.crypto import make_cipher
+
+    before = "3c9e5b7d2a41"
+    overrides: dict[str, object] = {"instance_dir": tmp_path, "env": "testing"}
+    if empty_database:
+        overrides["database_url"] = empty_database
+    engine = make_engine(load_settings(overrides))
+    cfg = alembic_config()
+    key = app.extensions["odekake_settings"].encryption_key
+    later = {"name_index", "name_reading_index"}
+    person = sa.Table("person", sa.MetaData(), *(c._copy() for c in Person.__table__.columns if c.name not in later))
+    followup = sa.table("follow_up", sa.column("id", sa.Integer), sa.column("person_id", sa.Integer),
+                        sa.column("due_on", sa.Date), sa.column("target", sa.String), sa.column("note", sa.Text),
+                        sa.column("done", sa.Boolean), sa.column("is_baseline", sa.Boolean))  # fmt: skip
+    try:
+        with app.app_context(), engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, before)
+            office = sa.table("office", sa.column("id", sa.Integer), sa.column("name", sa.String))
+            office_id = conn.execute(sa.insert(office).values(name="旧所属").returning(office.c.id)).scalar_one()
+            token = make_cipher(key).encrypt("山田 花子".encode()).decode()
+            pid = conn.execute(
+                sa.insert(person).values(case_code="C-OLD002", office_id=office_id, name_enc=token)
+                .returning(person.c.id)
+            ).scalar_one()  # fmt: skip
+            conn.execute(sa.insert(Person.__table__.metadata.tables["follow_up"]).values(person_id=pid, due_on=date(2026, 1, 1)))
+        with app.app_context(), engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT name_index, name_reading_index FROM person WHERE id = :i"), {"i": pid}).one()
+            assert tuple(row) == name_index.name_keys("山田 花子", key)
+            assert conn.execute(sa.select(sa.func.count()).select_from(followup)).scalar_one() == 1
+        with app.app_context(), engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, before)
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(followup)).scalar_one() == 1
+    finally:
+        engine.dispose()
