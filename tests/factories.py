@@ -127,7 +127,9 @@ ADDRESS = "奈良県生駒市元町1丁目3番5号"
 def outbox_links(client: FlaskClient, to: str, path: str) -> list[str]:
     """Links to `path` in the mail sent to `to`, newest first, read from the dev outbox page."""
     page = client.get(f"/organizer/dev/outbox?to={to}").get_data(as_text=True)
-    return [m.replace("&amp;", "&") for m in re.findall(rf"http://localhost({re.escape(path)}[^\s<]+)", page)]
+    # each link appears twice (the outbox makes it clickable: href and text); keep one of each
+    found = re.findall(rf'http://localhost({re.escape(path)}[^\s<"]+)', page)
+    return list(dict.fromkeys(m.replace("&amp;", "&") for m in found))
 
 
 def sign_up(client: FlaskClient, email: str, org: str = "ひまわりサロンの会") -> None:

@@ -136,6 +136,10 @@ def init_database(app: Flask, settings: Settings) -> None:
     engine = make_engine(settings)
     # Encrypted case columns find the key through their engine too (services run outside requests).
     bind_engine_key(engine, settings.encryption_key)
+    # Case names' blind index follows every write of a name (webapp.cases.name_index).
+    from webapp.cases.name_index import keep_in_step
+
+    keep_in_step()
     db.configure(engine)
 
 

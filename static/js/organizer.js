@@ -17,6 +17,9 @@
     form.querySelectorAll(".schedule-part").forEach(function (part) {
       part.hidden = part.getAttribute("data-kinds").split(" ").indexOf(kind) < 0;
     });
+    // 隔週's start date only when 隔週 is chosen (without JS it is always shown, with its hint).
+    var anchor = $("anchor-field");
+    if (anchor) { anchor.hidden = checked("interval") !== "2"; }
     var mode = checked("place_mode") || "new";
     form.querySelectorAll(".place-part").forEach(function (part) {
       part.hidden = part.getAttribute("data-mode") !== mode;
@@ -54,6 +57,8 @@
     });
   }
   function scheduleSave() {
+    // The staff upkeep form saves only when its button is pressed (no draft behind it).
+    if (!form.getAttribute("data-autosave-url")) { return; }
     if (timer) { clearTimeout(timer); }
     timer = setTimeout(autosave, 1500);
   }
@@ -63,7 +68,7 @@
   // ---- map: address → pin, drag or tap to correct; lat/lon fields stay the source of truth
   var map = null, marker = null;
   var mapEl = $("place-map");
-  var lat = $("lat"), lon = $("lon");
+  var lat = $("lat"), lon = $("lon"), level = $("geocode_level");
   function setPoint(la, lo, zoom) {
     lat.value = la.toFixed(6);
     lon.value = lo.toFixed(6);
@@ -73,12 +78,19 @@
       marker.on("dragend", function () {
         var p = marker.getLatLng();
         setPoint(p.lat, p.lng);
+        placedByHand();
         scheduleSave();
       });
     } else {
       marker.setLatLng(ll);
     }
     if (zoom) { map.setView(ll, zoom); }
+  }
+  function placedByHand() {
+    level.value = "manual";
+    var geoStatus = $("geocode-status");
+    geoStatus.textContent = "";
+    geoStatus.className = "geocode-status";
   }
   if (mapEl && window.L) {
     form.querySelectorAll(".js-only").forEach(function (el) { el.hidden = false; });
@@ -89,7 +101,7 @@
       maxZoom: 18, attribution: mapEl.getAttribute("data-attribution")
     }).addTo(map);
     if (hasPoint) { setPoint(parseFloat(lat.value), parseFloat(lon.value)); }
-    map.on("click", function (e) { setPoint(e.latlng.lat, e.latlng.lng); scheduleSave(); });
+    map.on("click", function (e) { setPoint(e.latlng.lat, e.latlng.lng); placedByHand(); scheduleSave(); });
     var geoStatus = $("geocode-status");
     $("geocode-button").addEventListener("click", function () {
       var address = $("address").value;
@@ -99,7 +111,10 @@
       }).then(function (r) { return r.json(); }).then(function (json) {
         if (json.found) {
           setPoint(json.lat, json.lon, json.level === "gaiku" ? 17 : 15);
-          geoStatus.textContent = mapEl.getAttribute("data-msg-found") + " (" + json.matched + ")";
+          level.value = json.level;
+          // Say how precisely the address was found: a town centre is not the hall.
+          geoStatus.textContent = (mapEl.getAttribute("data-msg-" + json.level) || "") + " (" + json.matched + ")";
+          geoStatus.className = "geocode-status" + (json.level === "gaiku" ? "" : " geocode-status--approximate");
           scheduleSave();
         } else {
           geoStatus.textContent = mapEl.getAttribute("data-msg-not-found");

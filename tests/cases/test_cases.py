@@ -352,7 +352,7 @@ def test_staff_demo_loads_is_fictional_and_refuses_twice(app: Flask, session: Se
     with app.app_context():
         load_sample_city(session)
         counts = load_staff_demo(session, PASSWORD)
-        assert counts == {"users": 5, "people": 4, "placements": 2}
+        assert counts == {"users": 6, "people": 4, "placements": 2}  # issue 19: + a moderator
         notes = list(session.scalars(select(CaseNote)))
         assert notes and all("架空" in n.body for n in notes)
         assert flow.outcome_counts(session)["no_suitable_activity"] == 1

@@ -463,8 +463,8 @@ def test_moderator_marks_organization_trusted(client: FlaskClient, session: Sess
     ("rrule", "text", "expected"),
     [
         ("FREQ=MONTHLY;BYMONTHDAY=15", "", "毎月15日 10:00〜12:00"),
-        # the form's text goes through jatext.clean (NFKC): full-width brackets become ASCII
-        (None, "月に一度（日程はお問い合わせください）", "月に一度(日程はお問い合わせください)"),
+        # issue 19: the form's text is cleaned for display, full-width brackets kept as typed
+        (None, "月に一度（日程はお問い合わせください）", "月に一度（日程はお問い合わせください）"),
     ],
 )
 def test_invited_organizer_edits_an_imported_listing(

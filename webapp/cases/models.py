@@ -89,6 +89,10 @@ class Person(TimestampMixin, Base):
     # Fernet tokens (services.crypto); empty when not given. Never logged, never in audit details.
     name_enc: Mapped[str] = mapped_column(Text, default="")
     contact_enc: Mapped[str] = mapped_column(Text, default="")
+    # Blind index (webapp.cases.name_index): keyed HMACs of the normalised name and of its reading,
+    # so staff can find a case by name without decrypting every name. Empty when there is no name.
+    name_index: Mapped[str] = mapped_column(String(64), default="", index=True)
+    name_reading_index: Mapped[str] = mapped_column(String(64), default="", index=True)
     age_band: Mapped[str] = mapped_column(String(20), default="unknown")
     district: Mapped[str] = mapped_column(String(50), default="")
     field: Mapped[str] = mapped_column(String(20), default="other")

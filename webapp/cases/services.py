@@ -442,12 +442,15 @@ def case_query(user: User, f: CaseFilter, today: date, now: datetime) -> Select[
 
 
 def matches_text(person: Person, q: str) -> bool:
-    """Names are encrypted and not searchable by design: the case code, district, interests text and
-    what matters to the person (decrypted here) are, as typed and folded (jatext.fold)."""
+    """The case code, district, interests text and what matters to the person (decrypted here), as
+    typed and folded (jatext.fold); the whole name through its blind index (never decrypted)."""
     from jatext import fold
+    from webapp.cases.name_index import matches as name_matches
 
     needle, folded = q.strip().lower(), fold(q)
     if not needle:
+        return True
+    if name_matches(person, q):
         return True
     texts = (person.case_code, person.district, person.interests_text, person.what_matters)
     return any(needle in (t or "").lower() for t in texts) or any(

@@ -112,6 +112,7 @@ def register_commands(group: click.Group) -> None:
         cases.load_demo_staff,
         cases.purge_cases,
         cases.intake_routes,
+        cases.reindex_case_names,
         security.purge_login_attempts,
         security.send_mail,
         worker.worker,

@@ -19,10 +19,14 @@ import click
 @click.option("--password-stdin", is_flag=True, help="read the demo accounts' password from standard input")
 def load_demo_staff(password_stdin: bool) -> None:
     """Load fictional staff accounts and cases (架空) for the matching-board demo."""
-    from webapp.cases.demo import load_staff_demo
+    import json
+
+    from webapp.cases.demo import STAFF_DEMO_FILE, load_staff_demo
     from webapp.extensions import db
 
-    if password_stdin:
+    if password_stdin or not sys.stdin.isatty():
+        # Piped (echo pw | odekake load-demo-staff): one line, read once. getpass would warn
+        # "Can not control echo on the terminal" and the confirmation would read a second line.
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("password for the demo accounts", hide_input=True, confirmation_prompt=True)
@@ -32,6 +36,11 @@ def load_demo_staff(password_stdin: bool) -> None:
         f"loaded fictional staff demo (架空): {counts['users']} accounts, {counts['people']} cases, "
         f"{counts['placements']} placements"
     )
+    users = json.loads(STAFF_DEMO_FILE.read_text(encoding="utf-8"))["users"]
+    click.echo("log in at /auth/login with the password you chose:")
+    width = max(len(u["email"]) for u in users)
+    for u in users:
+        click.echo(f"  {u['email']:<{width}}  {u['role']}")
 
 
 @click.command("purge-cases")
@@ -70,3 +79,14 @@ def intake_routes(action: str, code: str, label: str) -> None:
             click.echo(f"{action}: {route.code} {route.label}")
         for r in session.scalars(select(IntakeRoute).order_by(IntakeRoute.position, IntakeRoute.id)):
             click.echo(f"{r.code}\t{r.label}" + ("" if r.active else "\t(retired)"))
+
+
+@click.command("reindex-case-names")
+def reindex_case_names() -> None:
+    """Recompute the blind index of case names (after rotating encryption_key)."""
+    from webapp.cases.name_index import rebuild
+    from webapp.extensions import db
+
+    with db.transaction() as session:
+        count = rebuild(session)
+    click.echo(f"recomputed the name index of {count} cases")

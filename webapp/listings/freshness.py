@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -123,7 +124,16 @@ def activity_for_token(session: Session, settings: Settings, token: str) -> Acti
     return activity
 
 
-def confirm(session: Session, activity: Activity, user_id: int | None = None, now: datetime | None = None) -> None:
+def confirm(
+    session: Session,
+    activity: Activity,
+    user_id: int | None = None,
+    now: datetime | None = None,
+    *,
+    action: str = "organizer.reconfirm",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Still running as shown: by the organizer's link, or by staff after a phone call (``action``)."""
     now = now or utcnow()
     activity.last_confirmed_at = now
     for notice in session.scalars(
@@ -132,7 +142,7 @@ def confirm(session: Session, activity: Activity, user_id: int | None = None, no
         )
     ):
         notice.confirmed_at = now
-    record(session, "organizer.reconfirm", "activity", activity.id, user_id=user_id)
+    record(session, action, "activity", activity.id, detail, user_id=user_id)
     session.flush()
 
 

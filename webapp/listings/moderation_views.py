@@ -6,6 +6,7 @@ error reports, and listings whose organizers have not reconfirmed them. Every de
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -36,6 +37,33 @@ def _open_reports(session: Any) -> list[tuple[Any, Activity | None]]:
         select(ErrorReport).where(ErrorReport.status == "open").order_by(ErrorReport.created_at)
     ).all()
     return [(r, session.get(Activity, r.activity_id)) for r in reports]
+
+
+@dataclass(frozen=True)
+class UpkeepSummary:
+    """What the staff home shows a moderator or admin: counts, and the first few of each."""
+
+    revisions: list[ActivityRevision]
+    reports: list[tuple[Any, Activity | None]]
+    unconfirmed: list[Any]
+    shown: int = 5
+
+
+def upkeep_summary() -> UpkeepSummary:
+    from webapp.listings.freshness import flagged_activities
+
+    session = db.session()
+    return UpkeepSummary(
+        revisions=svc.pending_revisions(session),
+        reports=_open_reports(session),
+        unconfirmed=flagged_activities(session, settings()),
+    )
+
+
+@bp.app_context_processor
+def _staff_home_helpers() -> dict[str, Any]:
+    # A callable, so that only the page that shows the summary (the staff home) pays for it.
+    return {"listing_upkeep_summary": upkeep_summary}
 
 
 @bp.route("/moderation")
@@ -140,3 +168,136 @@ def moderation_trust(organization_id: int) -> Response:
     if back.isascii() and back.isdigit() and int(back) <= 2**31 - 1:  # "²".isdigit() is True, int() refuses it
         return redirect(url_for("moderation.moderation_revision", revision_id=int(back)))
     return redirect(url_for("moderation.moderation_queue"))
+
+
+# ------------------------------------------------------------------------------------------------
+# staff upkeep: edit, archive, 「電話で確認済み」 (webapp.listings.upkeep)
+
+UPKEEP = Permission.LISTING_UPKEEP
+
+
+def _listing_or_404(activity_id: int) -> Activity:
+    activity = db.session().get(Activity, activity_id)
+    if activity is None:
+        abort(404)
+    return activity
+
+
+def _back_to(activity: Activity) -> Response:
+    target = request.form.get("back", "")
+    if target == "queue":
+        return redirect(url_for("moderation.moderation_queue"))
+    if target == "list":
+        return redirect(url_for("moderation.listings"))
+    return redirect(url_for("moderation.listing_edit", activity_id=activity.id))
+
+
+@bp.route("/listings")
+@require(REVIEW, UPKEEP)
+def listings() -> str:
+    from webapp.listings.freshness import outdated_ids
+    from webapp.listings.upkeep import STATUSES, find_listings
+
+    session = db.session()
+    q = request.args.get("q", "")[:100]
+    status = request.args.get("status", "published")
+    found = find_listings(session, q, status)
+    return render_template(
+        "listings/staff_listings.html",
+        found=found,
+        q=q,
+        status=status if status in STATUSES else "",
+        statuses=STATUSES,
+        outdated=outdated_ids(session, settings(), found),
+    )
+
+
+def _render_edit(activity: Activity, data: dict[str, Any], errors: dict[str, str], reason: str = "") -> str:
+    from webapp.i18n import current_lang
+    from webapp.listings.freshness import outdated_ids
+    from webapp.listings.models.organization import Organization
+
+    session = db.session()
+    places = svc.places_for(session, activity.organization_id) if activity.organization_id else []
+    if activity.place is not None and activity.place not in places:
+        places.insert(0, activity.place)
+    return render_template(
+        "listings/staff_listing_edit.html",
+        activity=activity,
+        data=data,
+        errors=errors,
+        reason=reason,
+        places=places,
+        sentence=svc.schedule_sentence(data, current_lang()),
+        weekday_codes=("MO", "TU", "WE", "TH", "FR", "SA", "SU"),
+        nth_choices=svc.NTH_CHOICES,
+        welcome_labels=svc.welcome_labels(),
+        geocode_messages=svc.geocode_messages(),
+        organization=session.get(Organization, activity.organization_id)
+        if activity.organization_id
+        else None,
+        open_revision=svc.open_revision(session, activity),
+        outdated=activity.id in outdated_ids(session, settings(), [activity]),
+    )
+
+
+@bp.route("/listings/<int:activity_id>/edit", methods=["GET", "POST"])
+@require(REVIEW, UPKEEP)
+def listing_edit(activity_id: int) -> str | Response:
+    from webapp.listings.upkeep import staff_edit
+
+    activity = _listing_or_404(activity_id)
+    data = svc.snapshot(activity)
+    if request.method == "GET":
+        return _render_edit(activity, data, {})
+    if activity.status == "archived":
+        abort(404)
+    data = svc.data_from_form(request.form.to_dict(flat=False), data)
+    svc.fill_location(settings(), data)
+    errors = staff_edit(
+        db.session(),
+        settings(),
+        current_user._get_current_object(),
+        activity,
+        data,
+        activity_changed_after_commit,
+    )
+    if errors:
+        return _render_edit(activity, data, errors)
+    flash(_("変更を保存して公開しました。"), "success")
+    return redirect(url_for("moderation.listing_edit", activity_id=activity.id))
+
+
+@bp.route("/listings/<int:activity_id>/archive", methods=["POST"])
+@require(REVIEW, UPKEEP)
+def listing_archive(activity_id: int) -> str | Response:
+    from webapp.listings.upkeep import staff_archive
+
+    activity = _listing_or_404(activity_id)
+    reason = request.form.get("reason", "")
+    try:
+        staff_archive(
+            db.session(), current_user._get_current_object(), activity, reason, activity_changed_after_commit
+        )
+    except ServiceError as exc:
+        return _render_edit(activity, svc.snapshot(activity), {exc.field or "reason": exc.message}, reason)
+    flash(_("掲載を終了しました。"), "success")
+    return redirect(url_for("moderation.listings"))
+
+
+@bp.route("/listings/<int:activity_id>/confirm", methods=["POST"])
+@require(REVIEW, UPKEEP)
+def listing_confirm(activity_id: int) -> Response:
+    from webapp.listings.upkeep import phone_confirm
+
+    activity = _listing_or_404(activity_id)
+    try:
+        phone_confirm(
+            db.session(), current_user._get_current_object(), activity, request.form.get("note", ""),
+            activity_changed_after_commit,
+        )  # fmt: skip
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("「電話で確認済み」にしました: %(name)s", name=activity.name), "success")
+    return _back_to(activity)

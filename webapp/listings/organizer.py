@@ -25,7 +25,6 @@ from importers import ActivityRecord
 from jatext.normalize import clean, normalize_phone
 from schedule.describe import describe
 from schedule.model import WEEKDAY_CODES, Schedule, parse_rrule_parts
-from webapp import clock
 from webapp.accounts.models.user import User
 from webapp.config import Settings
 from webapp.listings.activity_fields import ORGANIZER_FIELDS, owned_values
@@ -45,9 +44,13 @@ EDITABLE_STATUSES = ("draft", "changes_requested")
 SCHEDULE_KINDS = ("weekly", "monthly", "dates", "keep")
 NTH_CHOICES = ("1", "2", "3", "4", "5", "-1")
 MAX_DATES = 60
+GEOCODE_LEVELS = ("gaiku", "chome", "oaza", "manual")
+WELCOME_FLAGS = ("welcomes_first_timers", "visit_ok", "solo_ok")
+_KANA_RE = re.compile(r"^[\u3041-\u3096\u30a1-\u30fa\u30fc\u309d\u309e\u30fd\u30fe・ 　0-9A-Za-z]*$")
 
 LIMITS = {
     "name": 200,
+    "name_kana": 200,
     "cost_text": 200,
     "booking_text": 300,
     "contact_name": 200,
@@ -67,6 +70,22 @@ _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # text
 
 
+# NFKC turns （）［］｛｝ into ASCII brackets; on a Japanese page 「佐藤（世話人）」 must come back
+# as typed. They are kept aside (private-use code points NFKC leaves alone) while jatext cleans the
+# rest; search keys fold them anyway (jatext.fold), so matching is unchanged.
+_KEEP_FULLWIDTH = "（）［］｛｝"
+_HIDE = str.maketrans({c: chr(0xE000 + i) for i, c in enumerate(_KEEP_FULLWIDTH)})
+_SHOW = str.maketrans({chr(0xE000 + i): c for i, c in enumerate(_KEEP_FULLWIDTH)})
+# the same private-use code points typed by someone: dropped, so they cannot turn into brackets
+_DROP_HIDDEN = str.maketrans("", "", "".join(chr(0xE000 + i) for i in range(len(_KEEP_FULLWIDTH))))
+
+
+def display_clean(value: Any, *, multiline: bool = False) -> str:
+    """jatext.clean for text that is stored and shown, keeping full-width brackets as typed."""
+    text = str(value or "").translate(_DROP_HIDDEN)
+    return clean(text.translate(_HIDE), multiline=multiline).translate(_SHOW)
+
+
 def plain_text(value: Any, limit: int, *, multiline: bool = False) -> str:
     """User text stored as plain text: normalised (jatext), markup removed, length capped.
 
@@ -74,7 +93,7 @@ def plain_text(value: Any, limit: int, *, multiline: bool = False) -> str:
     every other reader (API, exports, mail). Unescaping after nh3 and repeating until nothing
     changes means "&lt;script&gt;" cannot turn into a tag on a later pass.
     """
-    text = clean(str(value or ""), multiline=multiline)
+    text = display_clean(value, multiline=multiline)
     for _round in range(5):
         stripped = html.unescape(nh3.clean(text, tags=set(), strip_comments=True))
         if stripped == text:
@@ -83,7 +102,7 @@ def plain_text(value: Any, limit: int, *, multiline: bool = False) -> str:
     if "<" in text and re.search(r"<[a-zA-Z!/?]", text):
         # Still tag-like after five rounds: a deliberate nesting attack; keep only the words.
         text = re.sub(r"<[^>]*>?", "", text)
-    text = clean(text, multiline=multiline)
+    text = display_clean(text, multiline=multiline)
     return text[:limit]
 
 
@@ -158,7 +177,10 @@ def listings_of(session: Session, user: User) -> list[tuple[Activity, ActivityRe
         .where(Activity.organization_id.in_(org_ids), Activity.status != "archived")
         .order_by(Activity.updated_at.desc(), Activity.id.desc())
     ).all()
-    return [(a, open_revision(session, a)) for a in activities]
+    pairs = [(a, open_revision(session, a)) for a in activities]
+    blank = empty_data()
+    # A draft nothing was typed into is not a listing yet (it is reopened by 「新しい活動を登録する」).
+    return [(a, r) for a, r in pairs if not (a.status == "draft" and r is not None and r.data == blank)]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -168,12 +190,14 @@ def listings_of(session: Session, user: User) -> list[tuple[Activity, ActivityRe
 def empty_data() -> dict[str, Any]:
     return {
         "name": "",
+        "name_kana": "",
         "category": "",
         "audiences": [],
         "schedule": {
             "kind": "weekly",
             "weekdays": [],
             "interval": 1,
+            "anchor": "",
             "nths": [],
             "dates": "",
             "skip_holidays": False,
@@ -192,6 +216,9 @@ def empty_data() -> dict[str, Any]:
         "contact_email": "",
         "url": "",
         "accessibility": [],
+        "welcomes_first_timers": None,
+        "visit_ok": None,
+        "solo_ok": None,
         "description": "",
         "photo_ids": [],
     }
@@ -215,7 +242,8 @@ def _schedule_fields(activity: Activity) -> dict[str, Any]:
     known = set(parts) <= {"FREQ", "INTERVAL", "BYDAY", "WKST"}
     interval = int(parts.get("INTERVAL", "1"))
     if known and parts["FREQ"] == "WEEKLY" and byday and all(d in WEEKDAY_CODES for d in byday) and interval <= 2:
-        fields.update(kind="weekly", weekdays=byday, interval=interval)
+        anchor = activity.schedule_dtstart.isoformat() if interval == 2 and activity.schedule_dtstart else ""
+        fields.update(kind="weekly", weekdays=byday, interval=interval, anchor=anchor)
         return fields
     if known and parts["FREQ"] == "MONTHLY" and byday and interval == 1:
         nths, days = [], []
@@ -241,11 +269,12 @@ def snapshot(activity: Activity) -> dict[str, Any]:
     place = activity.place
     data.update(
         name=activity.name,
+        name_kana=activity.name_kana or "",
         category=activity.category or "",
         audiences=list(activity.audiences or []),
         schedule=_schedule_fields(activity),
         # Without a rule the wording is the schedule; it is cleaned as the form would clean it.
-        schedule_note=clean(activity.schedule_text) if activity.schedule_rrule is None and not activity.schedule_rdates else "",
+        schedule_note=display_clean(activity.schedule_text) if activity.schedule_rrule is None and not activity.schedule_rdates else "",
         cost_yen=activity.cost_yen,
         cost_text=activity.cost_text,
         booking_required=activity.booking_required,
@@ -255,6 +284,9 @@ def snapshot(activity: Activity) -> dict[str, Any]:
         contact_email=activity.contact_email,
         url=activity.url,
         accessibility=list(activity.accessibility or []),
+        welcomes_first_timers=activity.welcomes_first_timers,
+        visit_ok=activity.visit_ok,
+        solo_ok=activity.solo_ok,
         description=activity.description,
         photo_ids=[int(i) for i in (activity.extra or {}).get("photo_ids", [])],
     )
@@ -290,7 +322,7 @@ def _parse_time(text: str) -> time | None:
     return time(h, mi)
 
 
-def build_schedule(data: Mapping[str, Any], today: date | None = None) -> tuple[Schedule | None, str | None]:
+def build_schedule(data: Mapping[str, Any]) -> tuple[Schedule | None, str | None]:
     """The schedule builder's fields → a Schedule (RRULE), or an error message for the form."""
     s = data.get("schedule") or {}
     kind = s.get("kind")
@@ -310,9 +342,13 @@ def build_schedule(data: Mapping[str, Any], today: date | None = None) -> tuple[
                 return None, _("曜日を選んでください。")
             interval = 2 if str(s.get("interval")) == "2" else 1
             rule: str | None = f"FREQ=WEEKLY;BYDAY={','.join(weekdays)}"
+            dtstart = None
             if interval == 2:
                 rule = f"FREQ=WEEKLY;INTERVAL=2;BYDAY={','.join(weekdays)}"
-            dtstart = today or clock.today() if interval == 2 else None
+                # 隔週 needs the organizer's own first day: it decides which weeks are meant.
+                dtstart = _parse_date(str(s.get("anchor") or ""))
+                if dtstart is None:
+                    return None, _("隔週の場合は、開催する日を1日入力してください（例: 2026-12-05）。")
             return Schedule(rule, start, end, dtstart=dtstart, skip_holidays=skip, text=note), None
         if kind == "monthly":
             nths = [n for n in NTH_CHOICES if n in [str(x) for x in s.get("nths") or []]]
@@ -365,6 +401,13 @@ def _float(value: Any) -> float | None:
     return f if f == f and abs(f) <= 180 else None
 
 
+def _anchor(text: str) -> str:
+    """The 隔週 start date as typed (2026-12-05, 2026/12/5, full width): ISO, or "" if unreadable."""
+    found = _DATE_RE.search(clean(text).replace("/", "-"))
+    day = _parse_date(found.group(0)) if found else None
+    return day.isoformat() if day else clean(text)[:20]
+
+
 def data_from_form(form: Mapping[str, list[str]], previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Read the listing form (a multi-dict as lists) into the revision data shape; no validation."""
 
@@ -379,15 +422,20 @@ def data_from_form(form: Mapping[str, list[str]], previous: Mapping[str, Any] | 
     data = empty_data()
     prev = dict(previous or {})
     data["name"] = plain_text(one("name"), LIMITS["name"])
+    data["name_kana"] = plain_text(one("name_kana"), LIMITS["name_kana"])
     category = one("category")
     data["category"] = category if category in tax.categories else ""
     data["audiences"] = [a for a in tax.audiences if a in many("audiences")]
     data["accessibility"] = [a for a in tax.accessibility if a in many("accessibility")]
+    # A box left unticked means "not said", never "no": the filters only look for a yes.
+    for flag in WELCOME_FLAGS:
+        data[flag] = True if one(flag) in ("1", "on", "yes") else None
     kind = one("schedule_kind")
     data["schedule"] = {
         "kind": kind if kind in SCHEDULE_KINDS else "weekly",
         "weekdays": [d for d in WEEKDAY_CODES if d in many("weekdays")],
         "interval": 2 if one("interval") == "2" else 1,
+        "anchor": _anchor(one("anchor")),
         "nths": [n for n in NTH_CHOICES if n in many("nths")],
         "dates": plain_text(one("dates"), 1000, multiline=True),
         "skip_holidays": one("skip_holidays") in ("1", "on", "yes"),
@@ -405,7 +453,7 @@ def data_from_form(form: Mapping[str, list[str]], previous: Mapping[str, Any] | 
         "address": plain_text(one("address"), LIMITS["address"]),
         "lat": _float(one("lat")),
         "lon": _float(one("lon")),
-        "level": "",
+        "level": one("geocode_level") if one("geocode_level") in GEOCODE_LEVELS else "",
     }
     cost = clean(one("cost_yen")).replace(",", "").replace("円", "")
     data["cost_yen"] = int(cost) if cost.isdigit() and len(cost) < 7 else None
@@ -423,11 +471,18 @@ def data_from_form(form: Mapping[str, list[str]], previous: Mapping[str, Any] | 
     return data
 
 
-def validate(session: Session, organization_id: int, data: Mapping[str, Any]) -> dict[str, str]:
-    """Field → message for everything a listing needs before a moderator sees it."""
+def validate(
+    session: Session, organization_id: int, data: Mapping[str, Any], own_place_id: int | None = None
+) -> dict[str, str]:
+    """Field → message for everything a listing needs before a moderator sees it.
+
+    ``own_place_id``: the listing's current place, always a valid "existing" choice (staff editing an
+    imported listing that has no organization)."""
     errors: dict[str, str] = {}
     if not data.get("name"):
         errors["name"] = _("活動の名前を入力してください。")
+    if data.get("name_kana") and not _KANA_RE.match(data["name_kana"]):
+        errors["name_kana"] = _("ふりがなは ひらがな か カタカナ で入力してください。")
     if data.get("category") not in taxonomy().categories:
         errors["category"] = _("種別を選んでください。")
     if not data.get("audiences"):
@@ -437,7 +492,8 @@ def validate(session: Session, organization_id: int, data: Mapping[str, Any]) ->
         errors["schedule"] = problem
     place = data.get("place") or {}
     if place.get("mode") == "existing":
-        if place.get("place_id") not in {p.id for p in places_for(session, organization_id)}:
+        allowed = {p.id for p in places_for(session, organization_id)} | ({own_place_id} if own_place_id else set())
+        if place.get("place_id") not in allowed:
             errors["place"] = _("場所を選んでください。")
     else:
         if not place.get("name"):
@@ -472,6 +528,15 @@ def places_for(session: Session, organization_id: int) -> list[Place]:
     )
 
 
+def geocode_messages() -> dict[str, str]:
+    """What the form says after the address was looked up, by how precisely it was found."""
+    return {
+        "gaiku": _("番地の位置に表示しました。ずれていればピンを動かしてください。"),
+        "chome": _("丁目までしか見つかりませんでした。ピンを会場の正しい位置に動かしてください。"),
+        "oaza": _("町の中心しか見つかりませんでした。ピンを会場の正しい位置に動かしてください。"),
+    }
+
+
 def fill_location(settings: Settings, data: dict[str, Any]) -> None:
     """Without JS nobody pins the map: geocode the address on the server when lat/lon are empty."""
     place = data.get("place") or {}
@@ -499,8 +564,36 @@ def open_revision(session: Session, activity: Activity) -> ActivityRevision | No
     )
 
 
+def _untouched_draft(session: Session, user: User, organization: Organization) -> tuple[Activity, ActivityRevision] | None:
+    """This user's draft of this organization that nothing was ever typed into, if any."""
+    pairs = session.execute(
+        select(Activity, ActivityRevision)
+        .join(ActivityRevision, ActivityRevision.activity_id == Activity.id)
+        .where(
+            Activity.organization_id == organization.id,
+            Activity.status == "draft",
+            Activity.published_at.is_(None),
+            ActivityRevision.author_id == user.id,
+            ActivityRevision.status == "draft",
+        )
+        .order_by(Activity.id)
+    ).all()
+    blank = empty_data()
+    for activity, revision in pairs:
+        if revision.data == blank or (revision.data or {}) == {}:
+            return activity, revision
+    return None
+
+
 def start_listing(session: Session, user: User, organization: Organization) -> tuple[Activity, ActivityRevision]:
-    """A new, empty draft listing; it stays invisible to the public until approved."""
+    """A new, empty draft listing; it stays invisible to the public until approved.
+
+    Tapping 「新しい活動を登録する」 again (or going back and tapping it) reopens the same blank draft
+    instead of leaving a 「（名前未入力）」 line per tap in the organizer's list.
+    """
+    untouched = _untouched_draft(session, user, organization)
+    if untouched is not None:
+        return untouched
     activity = Activity(
         source="organizer",
         source_id=uuid.uuid4().hex,
@@ -622,7 +715,8 @@ def pending_revisions(session: Session) -> list[ActivityRevision]:
     )
 
 
-def _apply(session: Session, settings: Settings, activity: Activity, data: Mapping[str, Any]) -> None:
+def apply_data(session: Session, settings: Settings, activity: Activity, data: Mapping[str, Any]) -> None:
+    """Copy reviewed listing data (the revision shape) onto the Activity and its Place."""
     schedule, problem = build_schedule(data)
     if schedule is None:
         raise ServiceError("invalid", problem or "schedule", "schedule")
@@ -631,6 +725,7 @@ def _apply(session: Session, settings: Settings, activity: Activity, data: Mappi
     record = ActivityRecord(
         source_id=activity.source_id or "",
         name=data["name"],
+        name_kana=data.get("name_kana") or "",
         category=data["category"],
         audiences=list(data["audiences"]),
         description=data.get("description") or "",
@@ -644,6 +739,9 @@ def _apply(session: Session, settings: Settings, activity: Activity, data: Mappi
         contact_email=data.get("contact_email") or "",
         url=data.get("url") or "",
         accessibility=list(data.get("accessibility") or []),
+        welcomes_first_timers=data.get("welcomes_first_timers"),
+        visit_ok=data.get("visit_ok"),
+        solo_ok=data.get("solo_ok"),
     )
     for column, value in owned_values(record, ORGANIZER_FIELDS).items():
         setattr(activity, column, value)
@@ -688,7 +786,7 @@ def approve(
     if revision.status != "pending":
         raise ServiceError("not_pending", "only a pending version can be approved", "revision")
     activity = revision.activity
-    _apply(session, settings, activity, revision.data)
+    apply_data(session, settings, activity, revision.data)
     now = utcnow()
     activity.status = "published"
     activity.published_at = activity.published_at or now
@@ -778,6 +876,7 @@ class FieldChange:
 def _labels() -> list[tuple[str, str]]:
     return [
         ("name", _("名前")),
+        ("name_kana", _("ふりがな")),
         ("category", _("種別")),
         ("audiences", _("対象")),
         ("schedule", _("開催日時")),
@@ -787,8 +886,17 @@ def _labels() -> list[tuple[str, str]]:
         ("contact", _("問い合わせ先")),
         ("url", _("ホームページ")),
         ("accessibility", _("バリアフリー")),
+        ("welcome", _("はじめての方へ")),
         ("description", _("紹介文")),
         ("photos", _("写真")),
+    ]
+
+
+def welcome_labels() -> list[tuple[str, str]]:
+    return [
+        ("welcomes_first_timers", _("初参加歓迎")),
+        ("visit_ok", _("見学可")),
+        ("solo_ok", _("一人参加OK")),
     ]
 
 
@@ -811,6 +919,7 @@ def display_values(data: Mapping[str, Any], lang: str = "ja") -> dict[str, str]:
         schedule = f"{schedule}（{note}）"
     return {
         "name": data.get("name") or "",
+        "name_kana": data.get("name_kana") or "",
         "category": tax.categories[data["category"]].label(lang) if data.get("category") in tax.categories else "",
         "audiences": "、".join(tax.audiences[a].label(lang) for a in data.get("audiences") or [] if a in tax.audiences),
         "schedule": schedule,
@@ -824,6 +933,7 @@ def display_values(data: Mapping[str, Any], lang: str = "ja") -> dict[str, str]:
         "accessibility": "、".join(
             tax.accessibility[a].label(lang) for a in data.get("accessibility") or [] if a in tax.accessibility
         ),
+        "welcome": "、".join(label for flag, label in welcome_labels() if data.get(flag)),
         "description": data.get("description") or "",
         "photos": ", ".join(f"#{i}" for i in data.get("photo_ids") or []),
     }

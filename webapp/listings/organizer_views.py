@@ -113,6 +113,8 @@ def _form_context(activity: Activity, data: dict[str, Any], revision: ActivityRe
         "sentence": svc.schedule_sentence(data, current_lang()),
         "weekday_codes": ("MO", "TU", "WE", "TH", "FR", "SA", "SU"),
         "nth_choices": svc.NTH_CHOICES,
+        "welcome_labels": svc.welcome_labels(),
+        "geocode_messages": svc.geocode_messages(),
         "organization": session.get(Organization, activity.organization_id),
     }
 

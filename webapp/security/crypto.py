@@ -38,6 +38,11 @@ def _cached_cipher(key_text: str) -> MultiFernet:
     return make_cipher(key_text)
 
 
+def key_text_for_dialect(dialect: Any) -> str | None:
+    """The key text bound to this engine's dialect (webapp.cases.name_index derives its HMAC key)."""
+    return _ENGINE_KEYS.get(dialect)
+
+
 def cipher_for_dialect(dialect: Any) -> MultiFernet | None:
     """The cipher bound to this engine's dialect, or None (then the current app's key is used)."""
     key = _ENGINE_KEYS.get(dialect)

@@ -26,6 +26,7 @@ class Permission(StrEnum):
     REPORTS_READ = "staff:reports:read"
     REPORTS_ALL_OFFICES = "staff:reports:all_offices"
     MODERATION_REVIEW = "moderation:review"
+    LISTING_UPKEEP = "moderation:listing:upkeep"  # staff edit, archive, 「電話で確認済み」 on any listing
     LISTING_WRITE = "organizer:listing:write"
     ADMIN_USERS = "admin:users"
     ADMIN_OFFICES = "admin:offices"
@@ -48,10 +49,10 @@ ROLES: tuple[Role, ...] = (
     Role(
         "admin",
         frozenset({P.ACCOUNT_SELF, P.STAFF_ACCESS, P.ADMIN_USERS, P.ADMIN_OFFICES, P.ADMIN_AUDIT_READ,
-                   P.ADMIN_IMPORT, P.MODERATION_REVIEW, P.REPORTS_READ, P.REPORTS_ALL_OFFICES}),
+                   P.ADMIN_IMPORT, P.MODERATION_REVIEW, P.LISTING_UPKEEP, P.REPORTS_READ, P.REPORTS_ALL_OFFICES}),
         staff=True,
     ),
-    Role("moderator", frozenset({P.ACCOUNT_SELF, P.STAFF_ACCESS, P.MODERATION_REVIEW}), staff=True),
+    Role("moderator", frozenset({P.ACCOUNT_SELF, P.STAFF_ACCESS, P.MODERATION_REVIEW, P.LISTING_UPKEEP}), staff=True),
     Role(
         "office_lead",
         frozenset({P.ACCOUNT_SELF, P.STAFF_ACCESS, P.CASE_READ, P.CASE_WRITE, P.CASE_ASSIGN, P.OFFICE_CASES,
