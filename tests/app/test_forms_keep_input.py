@@ -136,11 +136,6 @@ FORMS: dict[str, Case] = {
         lambda w, x: {"purpose": "share_host", "method": "written", "recipient": "", "note": "電話で口頭確認のうえ書面"},
         "recipient", ("電話で口頭確認のうえ書面",), page=lambda w, x: f"/staff/cases/{_case(w)}",
     ),
-    "cases.meeting_add": Case(
-        "supporter_a", lambda w, x: f"/staff/cases/{_case(w)}/meetings",
-        lambda w, x: {"kind": "team", "held_on": "2026-13-45", "attendees": "包括・社協", "summary": "次回までに見学先を探す"},
-        "held_on", ("2026-13-45", "包括・社協", "次回までに見学先を探す"), page=lambda w, x: f"/staff/cases/{_case(w)}",
-    ),
     "cases.note_add": Case(
         "supporter_a", lambda w, x: f"/staff/cases/{_case(w)}/notes", lambda w, x: {"body": "本人から電話。" + "あ" * 20000},
         "body", ("本人から電話。",), page=lambda w, x: f"/staff/cases/{_case(w)}",
