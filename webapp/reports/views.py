@@ -332,6 +332,7 @@ def reports() -> str:
         kpi_rows=kpi_table(report, suppressed=False),
         field_rows=field_table(fields, suppressed=False),
         unmet_rows=unmet_table(report, lang, suppressed=False),
+        unmet_codes=[(u.district, u.interest) for u in report.unmet],
         field_names=FIELD_LABELS,
         scale_names=SCALE_LABELS,
     )
