@@ -93,9 +93,13 @@ class HostForm(FlaskForm):
 
 
 class StageForm(FlaskForm):
-    stage = SelectField(_l("次の段階"), choices=[SelectChoice(k, STAGE_LABELS[k]) for k in STAGES])
+    stage = SelectField(_l("次の段階"), choices=[SelectChoice(k, STAGE_LABELS[k]) for k in STAGES], validate_choice=False)
     on = DateField(_l("日付"), validators=[DataRequired(message=_l("日付を選んでください（例: 2026-04-01）。")), _not_future])
     reason = TextAreaField(_l("理由・メモ（見送りのときは必須）"), validators=[Optional(), _len(2000)])
+
+    def limit_to(self, stages: tuple[str, ...]) -> None:
+        """Offer only the moves the pipeline allows from the host's current stage."""
+        self.stage.choices = [SelectChoice(k, STAGE_LABELS[k]) for k in STAGES if k in stages]
 
     def validate_reason(self, field: TextAreaField) -> None:
         if self.stage.data == "declined" and not (field.data or "").strip():

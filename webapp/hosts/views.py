@@ -152,7 +152,7 @@ def _page(host: Host, status: int = 200, **forms: Any) -> tuple[str, int]:
     me = _me()
     today = clock.today()
     stage_form = forms.get("stage_form") or StageForm(formdata=None, data={"on": today}, prefix="stage")
-    stage_form.stage.choices = [c for c in stage_form.stage.choices if c[0] in MOVES[host.stage]]
+    stage_form.limit_to(MOVES[host.stage])
     contact_form = forms.get("contact_form") or ContactForm(formdata=None, data={"on": today}, prefix="contact")
     note_form = forms.get("note_form") or SupportNoteForm(formdata=None, data={"on": today}, prefix="support")
     contacts, notes = svc.office_parts(db.session(), me, host)
@@ -177,7 +177,7 @@ def host_view(host_id: int) -> tuple[str, int]:
 def host_stage(host_id: int) -> Response | tuple[str, int]:
     host = _host(host_id)
     form = StageForm(prefix="stage")
-    form.stage.choices = [c for c in form.stage.choices if c[0] in MOVES[host.stage]]
+    form.limit_to(MOVES[host.stage])
     if form.validate_on_submit():
         try:
             svc.move_stage(db.session(), _me(), host, form.stage.data or "", form.on.data, form.reason.data or "")
