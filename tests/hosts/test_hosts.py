@@ -174,13 +174,24 @@ def test_support_notes_only_for_offices_working_with_the_host(
     token_b = csrf_token(client, url)
     assert client.post(f"{url}/notes", data={"csrf_token": token_b, "support-on": "2026-12-05",
                                              "support-need": "other", "support-note": "x"}).status_code == 403
-    assert client.post(f"{url}/join", data={"csrf_token": token_b}).status_code == 403  # supporters cannot join
-
+    office_b = str(world.users["supporter_b"].office_id)
+    # Another office can neither change the host nor give itself access to the notes.
+    assert client.post(f"{url}/stage", data={"csrf_token": token_b, "stage-stage": "approached",
+                                             "stage-on": "2026-12-05"}).status_code == 403
+    assert client.get(f"{url}/edit").status_code == 403
     client.post("/auth/logout", data={"csrf_token": token_b})
     login(client, "office_lead_b@example.jp")
     token_lb = csrf_token(client, url)
     assert "認知症サポーター養成講座を希望" not in client.get(url).get_data(as_text=True)
-    assert client.post(f"{url}/join", data={"csrf_token": token_lb}).status_code == 302
+    assert client.post(f"{url}/offices", data={"csrf_token": token_lb, "office_id": office_b}).status_code == 403
+    client.post("/auth/logout", data={"csrf_token": token_lb})
+
+    # The lead of an office that works with the host shares it with office B.
+    login(client, "office_lead_a@example.jp")
+    token_la = csrf_token(client, url)
+    assert client.post(f"{url}/offices", data={"csrf_token": token_la, "office_id": office_b}).status_code == 302
+    client.post("/auth/logout", data={"csrf_token": token_la})
+    login(client, "supporter_b@example.jp")
     assert "認知症サポーター養成講座を希望" in client.get(url).get_data(as_text=True)
     assert _actions(session, "host.office.add") and _actions(session, "host.notes.read")
 

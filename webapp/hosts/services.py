@@ -226,7 +226,8 @@ def add_support_note(session: Session, user: User, host: Host, need: str, note: 
 
 
 def add_office(session: Session, user: User, host: Host, office: Office) -> None:
-    """An office lead joins their office to a host (its staff then see the office-only parts)."""
+    """Share a host with another office (its staff then see the office-only parts); views allow it to a
+    lead of an office already working with the host."""
     if office.id in host.office_ids:
         return
     host.offices.append(HostOffice(office_id=office.id))

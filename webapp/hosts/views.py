@@ -17,7 +17,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from webapp import clock
-from webapp.accounts.models.user import User
+from webapp.accounts.models.user import Office, User
 from webapp.extensions import db
 from webapp.hosts import services as svc
 from webapp.hosts.forms import ContactForm, HostForm, StageForm, SupportNoteForm
@@ -55,6 +55,14 @@ def _host(host_id: int) -> Host:
         return svc.get_host(db.session(), host_id)
     except svc.HostNotFound:
         abort(404)
+
+
+def _writable(host_id: int) -> Host:
+    """A host this user's office works with: only those offices change it (others read the register)."""
+    host = _host(host_id)
+    if not svc.works_with(_me(), host):
+        abort(403)
+    return host
 
 
 def _service_message(exc: ServiceError) -> str:
@@ -130,7 +138,7 @@ def _origin(form: HostForm) -> dict[str, str] | None:
 @bp.route("/<int:host_id>/edit", methods=["GET", "POST"])
 @require(Permission.HOSTS_WRITE)
 def host_edit(host_id: int) -> str | Response | tuple[str, int]:
-    host = _host(host_id)
+    host = _writable(host_id)
     districts = _districts()
     form = HostForm(obj=None if request.method == "POST" else host)
     form.fill_choices(districts, _organizations())
@@ -160,8 +168,10 @@ def _page(host: Host, status: int = 200, **forms: Any) -> tuple[str, int]:
     return render_template(
         "hosts/host.html", host=host, stage_form=stage_form, contact_form=contact_form, note_form=note_form,
         contacts=contacts, notes=notes, works_with=svc.works_with(me, host), district_names=districts,
-        action_form=ActionForm(), can_write=has_permission(me, Permission.HOSTS_WRITE),
-        can_join=has_permission(me, Permission.OFFICE_CASES) and me.office_id is not None and not svc.works_with(me, host),
+        action_form=ActionForm(), can_write=has_permission(me, Permission.HOSTS_WRITE) and svc.works_with(me, host),
+        can_share=has_permission(me, Permission.OFFICE_CASES) and svc.works_with(me, host),
+        other_offices=[o for o in db.session().scalars(select(Office).order_by(Office.id)) if o.id not in host.office_ids],
+        working_offices=[o.office.name for o in host.offices],
         failed=forms.get("failed", ""), today_iso=today.isoformat(),
     ), status  # fmt: skip
 
@@ -175,7 +185,7 @@ def host_view(host_id: int) -> tuple[str, int]:
 @bp.route("/<int:host_id>/stage", methods=["POST"])
 @require(Permission.HOSTS_WRITE)
 def host_stage(host_id: int) -> Response | tuple[str, int]:
-    host = _host(host_id)
+    host = _writable(host_id)
     form = StageForm(prefix="stage")
     form.limit_to(MOVES[host.stage])
     if form.validate_on_submit():
@@ -193,9 +203,7 @@ def host_stage(host_id: int) -> Response | tuple[str, int]:
 @bp.route("/<int:host_id>/contacts", methods=["POST"])
 @require(Permission.HOSTS_WRITE)
 def host_contact(host_id: int) -> Response | tuple[str, int]:
-    host = _host(host_id)
-    if not svc.works_with(_me(), host):
-        abort(403)
+    host = _writable(host_id)
     form = ContactForm(prefix="contact")
     if form.validate_on_submit():
         svc.add_contact(db.session(), _me(), host, form.channel.data or "", form.note.data or "", form.on.data)
@@ -207,9 +215,7 @@ def host_contact(host_id: int) -> Response | tuple[str, int]:
 @bp.route("/<int:host_id>/notes", methods=["POST"])
 @require(Permission.HOSTS_WRITE)
 def host_note(host_id: int) -> Response | tuple[str, int]:
-    host = _host(host_id)
-    if not svc.works_with(_me(), host):
-        abort(403)
+    host = _writable(host_id)
     form = SupportNoteForm(prefix="support")
     if form.validate_on_submit():
         svc.add_support_note(db.session(), _me(), host, form.need.data or "", form.note.data or "", form.on.data)
@@ -218,24 +224,27 @@ def host_note(host_id: int) -> Response | tuple[str, int]:
     return _page(host, 400, note_form=form, failed="note")
 
 
-@bp.route("/<int:host_id>/join", methods=["POST"])
+@bp.route("/<int:host_id>/offices", methods=["POST"])
 @require(Permission.HOSTS_WRITE, Permission.OFFICE_CASES)
-def host_join(host_id: int) -> Response:
-    host = _host(host_id)
+def host_add_office(host_id: int) -> Response:
+    """An office lead of an office working with the host shares it with another office (notes included)."""
+    host = _writable(host_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    me = _me()
-    if me.office is None:
-        abort(403)
-    svc.add_office(db.session(), me, host, me.office)
-    flash(_("この受け入れ先と連携する所属に加えました。"), "info")
+    raw = request.form.get("office_id", "")
+    office = db.session().get(Office, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    if office is None:
+        flash(_("一覧から選んでください。"), "error")
+    else:
+        svc.add_office(db.session(), _me(), host, office)
+        flash(_("連携する所属に %(office)s を加えました。", office=office.name), "info")
     return redirect(url_for("hosts.host_view", host_id=host.id))
 
 
 @bp.route("/<int:host_id>/listing", methods=["POST"])
 @require(Permission.HOSTS_WRITE)
 def host_listing(host_id: int) -> Response:
-    host = _host(host_id)
+    host = _writable(host_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
