@@ -99,7 +99,7 @@ class StageForm(FlaskForm):
 
     def limit_to(self, stages: tuple[str, ...]) -> None:
         """Offer only the moves the pipeline allows from the host's current stage."""
-        self.stage.choices = [SelectChoice(k, STAGE_LABELS[k]) for k in STAGES if k in stages]
+        self.stage.choices = [SelectChoice(k, STAGE_LABELS[k]) for k in stages]
 
     def validate_reason(self, field: TextAreaField) -> None:
         if self.stage.data == "declined" and not (field.data or "").strip():

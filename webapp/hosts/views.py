@@ -121,18 +121,19 @@ def host_new() -> str | Response | tuple[str, int]:
     return render_template("hosts/form.html", form=form, host=None, origin=_origin(form)), status
 
 
+def _interest_label(code: str) -> str:
+    from webapp.i18n import current_lang
+    from webapp.listings.taxonomy import taxonomy
+
+    term = taxonomy().interests.get(code)
+    return term.label(current_lang()) if term else code
+
+
 def _origin(form: HostForm) -> dict[str, str] | None:
     code, interest = form.origin_district.data or "", form.origin_interest.data or ""
     if not code and not interest:
         return None
-    from webapp.i18n import current_lang
-    from webapp.listings.taxonomy import taxonomy
-
-    term = taxonomy().interests.get(interest)
-    return {
-        "district": dict(_districts()).get(code, code),
-        "interest": term.label(current_lang()) if term else interest,
-    }
+    return {"district": dict(_districts()).get(code, code), "interest": _interest_label(interest)}
 
 
 @bp.route("/<int:host_id>/edit", methods=["GET", "POST"])
@@ -172,7 +173,7 @@ def _page(host: Host, status: int = 200, **forms: Any) -> tuple[str, int]:
         can_share=has_permission(me, Permission.OFFICE_CASES) and svc.works_with(me, host),
         other_offices=[o for o in db.session().scalars(select(Office).order_by(Office.id)) if o.id not in host.office_ids],
         working_offices=[o.office.name for o in host.offices],
-        failed=forms.get("failed", ""), today_iso=today.isoformat(),
+        failed=forms.get("failed", ""), interest_label=_interest_label, today_iso=today.isoformat(),
     ), status  # fmt: skip
 
 
