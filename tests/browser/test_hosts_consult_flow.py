@@ -75,7 +75,7 @@ def _flash(page: Any) -> str:
 
 
 def test_unmet_need_to_agreed_host(new_context: Callable[..., Any], live_server: LiveServer, artifacts: Path) -> None:
-    code, district_name = _seed(live_server)
+    _code, district_name = _seed(live_server)
     out = artifacts / "issue-18"
     out.mkdir(parents=True, exist_ok=True)
     page = new_context(**{**DESKTOP, "viewport": {"width": 1280, "height": 800}}).new_page()
@@ -136,7 +136,7 @@ def test_consult_from_activity_page_on_a_phone(
     from webapp.extensions import db
     from webapp.listings.models.activity import Activity
 
-    code, district_name = _seed(live_server)
+    code, _district_name = _seed(live_server)
     with live_server.app.app_context():
         activity_id = db.session().scalar(select(Activity.id).where(Activity.status == "published").order_by(Activity.id))
         db.session.remove()

@@ -137,3 +137,25 @@ def test_staff_see_only_their_office_and_mark_received(
 def test_consult_list_permission_matrix(world: World, client: FlaskClient, user: str, status: int) -> None:
     login(client, f"{user}@example.jp")
     assert client.get("/staff/consult/").status_code == status
+
+
+def test_admin_sets_the_office_of_each_district(
+    world: World, client: FlaskClient, session: Session, covered: dict[str, int]
+) -> None:
+    login(client, "supporter_a@example.jp")
+    assert client.get("/staff/consult/areas").status_code == 403
+    _logout(client)
+    login(client, "admin_a@example.jp")
+    page = client.get("/staff/consult/areas").get_data(as_text=True)
+    assert "北小学校区" in page and "南小学校区" in page
+    token = csrf_token(client, "/staff/consult/areas")
+    bad = client.post("/staff/consult/areas", data={"csrf_token": token, "office-t-kita": "999999", "office-t-minami": ""})
+    assert bad.status_code == 400 and "一覧から選んでください。" in bad.get_data(as_text=True)
+    ok = client.post("/staff/consult/areas", data={"csrf_token": token, "office-t-kita": "",
+                                                   "office-t-minami": str(covered["a"])})
+    assert ok.status_code == 302
+    with client.application.app_context():
+        assert svc.office_of_districts(session) == {"t-minami": covered["a"]}
+    _logout(client)
+    assert _send(client, district="t-minami").status_code == 302  # type: ignore[attr-defined]
+    assert session.scalars(select(ConsultRequest)).one().office_id == covered["a"]

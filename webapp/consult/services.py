@@ -175,3 +175,24 @@ def district_choices(session: Session) -> list[tuple[str, str]]:
 
 def office_choices(session: Session) -> list[tuple[int, str]]:
     return [(int(i), str(n)) for i, n in session.execute(select(Office.id, Office.name).order_by(Office.id))]
+
+
+def office_of_districts(session: Session) -> dict[str, int]:
+    """district code → the office covering it."""
+    return {str(c): int(o) for c, o in session.execute(select(OfficeDistrict.district_code, OfficeDistrict.office_id))}
+
+
+def assign_districts(session: Session, assignment: dict[str, int | None]) -> None:
+    """Set every district's office at once (None: no office; its requests go to the first office)."""
+    current = {row.district_code: row for row in session.scalars(select(OfficeDistrict))}
+    for code, office_id in assignment.items():
+        row = current.get(code)
+        if office_id is None:
+            if row is not None:
+                session.delete(row)
+        elif row is None:
+            session.add(OfficeDistrict(office_id=office_id, district_code=code))
+        else:
+            row.office_id = office_id
+    session.flush()
+    record(session, "consult.office_districts", "office", "", {k: v for k, v in sorted(assignment.items())})

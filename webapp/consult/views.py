@@ -146,3 +146,32 @@ def consult_receive(request_id: int) -> Response:
         abort(404)
     flash(_("受付済みにしました。"), "info")
     return redirect(url_for("consult_staff.consult_view", request_id=request_id))
+
+
+@staff_bp.route("/areas", methods=["GET", "POST"])
+@require(Permission.ADMIN_OFFICES)
+def consult_areas() -> str | Response | tuple[str, int]:
+    """Which office receives the 参加の相談 of each district (city administrators)."""
+    s = db.session()
+    districts = svc.district_choices(s)
+    offices = svc.office_choices(s)
+    known = {str(i) for i, _n in offices}
+    form = ActionForm()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        assignment: dict[str, int | None] = {}
+        for code, _name in districts:
+            raw = request.form.get(f"office-{code}", "")
+            if raw and raw not in known:
+                errors[code] = _("一覧から選んでください。")
+            assignment[code] = int(raw) if raw in known else None
+        if not errors:
+            svc.assign_districts(s, assignment)
+            flash(_("担当地区を保存しました。"), "info")
+            return redirect(url_for("consult_staff.consult_areas"))
+    current = svc.office_of_districts(s)
+    return render_template(
+        "consult/areas.html", districts=districts, offices=offices, current=current, form=form, errors=errors
+    ), 400 if errors else 200
