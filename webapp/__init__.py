@@ -175,6 +175,9 @@ def init_auth(app: Flask) -> None:
 def init_blueprints(app: Flask) -> None:
     from webapp.accounts.views import bp as auth_bp
     from webapp.cases.views import bp as cases_bp
+    from webapp.consult.views import bp as consult_bp
+    from webapp.consult.views import staff_bp as consult_staff_bp
+    from webapp.hosts.views import bp as hosts_bp
     from webapp.imports.views import bp as imports_bp
     from webapp.listings.moderation_views import bp as moderation_bp
     from webapp.listings.organizer_views import bp as organizer_bp
@@ -194,6 +197,9 @@ def init_blueprints(app: Flask) -> None:
     app.register_blueprint(imports_bp)
     app.register_blueprint(opendata_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(hosts_bp)
+    app.register_blueprint(consult_bp)
+    app.register_blueprint(consult_staff_bp)
 
 
 def init_errors(app: Flask) -> None:

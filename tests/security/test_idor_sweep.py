@@ -90,6 +90,8 @@ def _build_side(session: Session, app: Flask, key: str, marker: str) -> Side:
     from tests.factories import make_activity
     from webapp.cases import placements as flow
     from webapp.cases import services as cases_svc
+    from webapp.consult import services as consult_svc
+    from webapp.hosts import services as host_svc
     from webapp.listings import organizer as org_svc
     from webapp.listings.photos import add_photo
 
@@ -124,9 +126,18 @@ def _build_side(session: Session, app: Flask, key: str, marker: str) -> Side:
         session, lead, meetings.MeetingInput(kind="support_meeting", attendee_orgs=[f"{marker}-org"], theme=f"{marker}-theme")
     )
     meetings.link_case(session, lead, meeting, person, f"{marker}-case-part")
+    # The host register is shared by every office (no marker in the name); its notes are office-only.
+    host = host_svc.create_host(session, supporter, host_svc.HostInput(name=f"受け入れ先{key}", kind="company"))
+    host_svc.add_support_note(session, supporter, host, "training", f"{marker}-host-note")
+    host_svc.add_contact(session, supporter, host, "visit", f"{marker}-host-contact")
+    office = supporter.office
+    assert office is not None
+    consult_svc.set_office_districts(session, office, [f"d-{key}"])
+    request = consult_svc.create_request(session, consult_svc.ConsultInput(
+        name=f"{marker}-consult", contact="090", district=f"d-{key}", consent=True), {f"d-{key}"})  # fmt: skip
     session.flush()
     return Side(org, organizer, lead, supporter, published, draft, [edit, first], photo, report, person,
-                placement, followup, consent, note, {"plan": plan, "meeting": meeting})  # fmt: skip
+                placement, followup, consent, note, {"plan": plan, "meeting": meeting, "host": host, "consult": request})  # fmt: skip
 
 
 # ── what B owns, row by row ────────────────────────────────────────────────────────────────────
@@ -147,6 +158,8 @@ def snapshot(session: Session, b: Side) -> dict[str, Any]:
         PlacementEvent,
         SupportPlan,
     )
+    from webapp.consult.models import ConsultRequest
+    from webapp.hosts.models import Host, HostContact, HostOffice, HostStageEvent, HostSupportNote
 
     person_children = [FollowUp, Consent, CaseNote, Placement, PersonWorker, CaseShare, CaseMeeting, SupportPlan, MeetingCase]
     snap: dict[str, Any] = {
@@ -161,6 +174,11 @@ def snapshot(session: Session, b: Side) -> dict[str, Any]:
         "memberships": _rows(session, OrganizationMembership, OrganizationMembership.organization_id == b.org.id),
         "meetings": _rows(session, Meeting, Meeting.id == b.extra["meeting"].id),
     }
+    host_id = b.extra["host"].id
+    snap["host"] = _rows(session, Host, Host.id == host_id)
+    for host_child in (HostOffice, HostStageEvent, HostContact, HostSupportNote):
+        snap[host_child.__name__] = _rows(session, host_child, host_child.host_id == host_id)  # type: ignore[attr-defined]
+    snap["consult"] = _rows(session, ConsultRequest, ConsultRequest.id == b.extra["consult"].id)
     for model in person_children:
         snap[model.__name__] = _rows(session, model, model.person_id == b.person.id)  # type: ignore[attr-defined]
     return snap
@@ -189,6 +207,8 @@ def _b_values(b: Side, session_id: int) -> dict[str, list[object]]:
         "session_id": [session_id],
         "token": [b.photo.token],
         "size": ["list"],
+        "host_id": [b.extra["host"].id],
+        "request_id": [b.extra["consult"].id],
     }
 
 
@@ -196,6 +216,8 @@ def _b_values(b: Side, session_id: int) -> dict[str, list[object]]:
 PARENTS = ("activity_id", "person_id")
 # Guarded pages about any published listing (a host page: which of *my* cases are placed there).
 READS_PUBLISHED = {"cases.host"}
+# The host register is shared by every office on purpose; only its office-only parts must not leak.
+SHARED_READS = {"hosts.host_view"}
 
 
 def urls_for(route: Route, a: Side, b: Side, b_values: dict[str, list[object]]) -> list[tuple[str, bool]]:
@@ -270,7 +292,7 @@ def sweep(client: FlaskClient, who: str, app: Flask, a: Side, b: Side, b_values:
                 if _leaks(body) or _leaks(r.headers.get("Location", "")):
                     at = (body + r.headers.get("Location", "")).find(SECRET)
                     problems.append(f"{who} {method} {url}: answer carries B's data ({r.status_code}): {(body + r.headers.get('Location', ''))[max(0, at - 60):at + 30]!r}")
-                if all_b and r.status_code not in (403, 404):
+                if all_b and r.status_code not in (403, 404) and not (method == "GET" and route.endpoint in SHARED_READS):
                     problems.append(f"{who} {method} {url}: {r.status_code}, expected 403/404")
                 elif not all_b and r.status_code >= 500:
                     problems.append(f"{who} {method} {url}: {r.status_code}")
@@ -305,7 +327,8 @@ def test_idor_sweep_across_organizations_and_offices(probe_app: Flask, session: 
     endpoints = {r.endpoint for r in routes(app) if urls_for(r, a, b, b_values)}
     assert {"organizer.edit", "organizer.remove_photo", "organizer.photo", "cases.case_view",
             "cases.placement_stage", "cases.followup_done", "cases.consent_withdraw",
-            "auth.revoke_session"} <= endpoints  # fmt: skip
+            "auth.revoke_session", "hosts.host_stage", "hosts.host_note", "consult_staff.consult_view",
+            "consult_staff.consult_receive"} <= endpoints  # fmt: skip
     # B still works with what it owns: the sweep did not pass by breaking everything.
     assert b_client.get(f"/organizer/activities/{b.draft.id}/edit").status_code == 200
 

@@ -338,6 +338,7 @@ def reports() -> str:
         json_url=url_for("reports.reports_kpis_json", **_json_args(form)),
         field_rows=field_table(fields, suppressed=False),
         unmet_rows=unmet_table(report, lang, suppressed=False),
+        unmet_codes=[(u.district, u.interest) for u in report.unmet],
         field_names=FIELD_LABELS,
         scale_names=SCALE_LABELS,
     )

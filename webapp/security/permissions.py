@@ -32,6 +32,10 @@ class Permission(StrEnum):
     ADMIN_OFFICES = "admin:offices"
     ADMIN_AUDIT_READ = "admin:audit:read"
     ADMIN_IMPORT = "admin:import"
+    HOSTS_READ = "staff:hosts:read"  # the host register (受け入れ先); office-only parts need HostOffice
+    HOSTS_WRITE = "staff:hosts:write"
+    CONSULT_READ = "staff:consult:read"  # 参加の相談 sent from the public site, one's own office's
+    CONSULT_WRITE = "staff:consult:write"
 
 
 P = Permission
@@ -56,10 +60,15 @@ ROLES: tuple[Role, ...] = (
     Role(
         "office_lead",
         frozenset({P.ACCOUNT_SELF, P.STAFF_ACCESS, P.CASE_READ, P.CASE_WRITE, P.CASE_ASSIGN, P.OFFICE_CASES,
-                   P.REPORTS_READ}),
+                   P.REPORTS_READ, P.HOSTS_READ, P.HOSTS_WRITE, P.CONSULT_READ, P.CONSULT_WRITE}),
         staff=True,
     ),
-    Role("supporter", frozenset({P.ACCOUNT_SELF, P.STAFF_ACCESS, P.CASE_READ, P.CASE_WRITE}), staff=True),
+    Role(
+        "supporter",
+        frozenset({P.ACCOUNT_SELF, P.STAFF_ACCESS, P.CASE_READ, P.CASE_WRITE, P.HOSTS_READ, P.HOSTS_WRITE,
+                   P.CONSULT_READ, P.CONSULT_WRITE}),
+        staff=True,
+    ),
     # viewer: the city's 担当課 reading reports across offices (aggregates only, no case pages).
     Role("viewer", frozenset({P.ACCOUNT_SELF, P.STAFF_ACCESS, P.REPORTS_READ, P.REPORTS_ALL_OFFICES}), staff=True),
     Role("organizer", frozenset({P.ACCOUNT_SELF, P.LISTING_WRITE}), staff=False),

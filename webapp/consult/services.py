@@ -1,0 +1,198 @@
+"""参加の相談 (self-referral) rules: routing to an office, the staff list, marking one received.
+
+Routing: the office the resident chose; else the office covering the chosen district (OfficeDistrict);
+else the first office (lowest id), so that no request is left without a reader. Staff see only their
+own office's requests. Creating is audited without personal data; reading one and marking it
+received are audited with the staff member.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from webapp import clock
+from webapp.accounts.models.user import Office, User
+from webapp.consult.models import CONTACT_METHODS, WISHES, ConsultRequest, OfficeDistrict
+from webapp.listings.models.activity import Activity
+from webapp.security.audit import record
+from webapp.service_error import ServiceError
+
+# The consent text shown on the form; change the version whenever the wording changes.
+CONSENT_VERSION = "consult-2026-12"
+NAME_MAX = 100
+CONTACT_MAX = 200
+MESSAGE_MAX = 1000
+# What the confirmation promises ("who will contact them and when").
+REPLY_WITHIN_OPEN_DAYS = 3
+
+
+class ConsultNotFound(ServiceError):
+    def __init__(self) -> None:
+        super().__init__("not_found", "not found")
+
+
+@dataclass
+class ConsultInput:
+    name: str = ""
+    contact_method: str = "phone"
+    contact: str = ""
+    office_id: int | None = None
+    district: str = ""
+    wishes: list[str] = field(default_factory=list)
+    message: str = ""
+    activity_id: int | None = None
+    consent: bool = False
+
+
+def route_office(session: Session, office_id: int | None, district: str) -> Office | None:
+    if office_id is not None:
+        office = session.get(Office, office_id)
+        if office is not None:
+            return office
+    if district:
+        covering = session.scalar(select(OfficeDistrict).where(OfficeDistrict.district_code == district))
+        if covering is not None:
+            return covering.office
+    return session.scalar(select(Office).order_by(Office.id).limit(1))
+
+
+def create_request(session: Session, data: ConsultInput, known_districts: set[str]) -> ConsultRequest:
+    if not data.consent:
+        raise ServiceError("consent_required", "consent is required", "consent")
+    if not data.name.strip():
+        raise ServiceError("name_required", "name required", "name")
+    if not data.contact.strip():
+        raise ServiceError("contact_required", "contact required", "contact")
+    if data.contact_method not in CONTACT_METHODS:
+        raise ServiceError("unknown_choice", "unknown contact method", "contact_method")
+    if any(w not in WISHES for w in data.wishes):
+        raise ServiceError("unknown_choice", "unknown wish", "wishes")
+    if data.district and data.district not in known_districts:
+        raise ServiceError("unknown_choice", "unknown district", "district")
+    if len(data.name) > NAME_MAX or len(data.contact) > CONTACT_MAX or len(data.message) > MESSAGE_MAX:
+        raise ServiceError("too_long", "too long", "message")
+    activity_id = data.activity_id
+    if activity_id is not None:
+        activity = session.get(Activity, activity_id)
+        if activity is None or activity.status != "published":
+            activity_id = None
+    office = route_office(session, data.office_id, data.district)
+    req = ConsultRequest(
+        office_id=office.id if office else None,
+        district=data.district,
+        activity_id=activity_id,
+        name=data.name.strip(),
+        contact_method=data.contact_method,
+        contact=data.contact.strip(),
+        wishes=[w for w in WISHES if w in data.wishes],
+        message=data.message.strip(),
+        consent_version=CONSENT_VERSION,
+        consented_at=clock.now(),
+        created_at=clock.now(),
+    )
+    session.add(req)
+    session.flush()
+    # No personal data in the audit detail: the request id and where it went.
+    record(session, "consult.create", "consult_request", req.id, {"office_id": req.office_id}, user_id=None)
+    return req
+
+
+def _office_scope(user: User) -> int:
+    if user.office_id is None:
+        raise ConsultNotFound()
+    return user.office_id
+
+
+def list_for_office(session: Session, user: User, status: str = "") -> list[ConsultRequest]:
+    if user.office_id is None:
+        return []
+    q = select(ConsultRequest).where(ConsultRequest.office_id == user.office_id)
+    if status in ("new", "received"):
+        q = q.where(ConsultRequest.status == status)
+    rows = list(session.scalars(q.order_by(ConsultRequest.status, ConsultRequest.created_at.desc(), ConsultRequest.id.desc())))
+    record(session, "consult.list", "office", user.office_id, {"count": len(rows)})
+    return rows
+
+
+def new_count(session: Session, user: User) -> int:
+    """新しい相談 for the user's office (for the staff home)."""
+    if user.office_id is None:
+        return 0
+    return int(
+        session.scalar(
+            select(func.count(ConsultRequest.id)).where(
+                ConsultRequest.office_id == user.office_id, ConsultRequest.status == "new"
+            )
+        )
+        or 0
+    )
+
+
+def get_request(session: Session, user: User, request_id: int) -> ConsultRequest:
+    """One request of the user's own office (another office's is not found, exactly like a missing one)."""
+    office_id = _office_scope(user)
+    req = session.get(ConsultRequest, request_id)
+    if req is None or req.office_id != office_id:
+        raise ConsultNotFound()
+    record(session, "consult.read", "consult_request", req.id)
+    return req
+
+
+def mark_received(session: Session, user: User, req: ConsultRequest) -> ConsultRequest:
+    """受付済み: a staff member has taken it up (the cases feature's Intake is linked later via intake_id)."""
+    if req.office_id != user.office_id:
+        raise ConsultNotFound()
+    if req.status == "received":
+        return req
+    req.status, req.received_at, req.received_by_id = "received", clock.now(), user.id
+    session.flush()
+    record(session, "consult.receive", "consult_request", req.id)
+    return req
+
+
+def set_office_districts(session: Session, office: Office, district_codes: list[str]) -> None:
+    """The districts an office covers for 参加の相談 (a district moves from its previous office)."""
+    for code in district_codes:
+        row = session.scalar(select(OfficeDistrict).where(OfficeDistrict.district_code == code))
+        if row is None:
+            session.add(OfficeDistrict(office_id=office.id, district_code=code))
+        else:
+            row.office_id = office.id
+    session.flush()
+    record(session, "consult.office_districts", "office", office.id, {"districts": sorted(district_codes)})
+
+
+def district_choices(session: Session) -> list[tuple[str, str]]:
+    """小学校区 (not the city outline) as (code, name), by name."""
+    from webapp.listings.models.place import District
+
+    rows = session.execute(select(District.code, District.name).where(District.kind != "city").order_by(District.name))
+    return [(str(c), str(n)) for c, n in rows]
+
+
+def office_choices(session: Session) -> list[tuple[int, str]]:
+    return [(int(i), str(n)) for i, n in session.execute(select(Office.id, Office.name).order_by(Office.id))]
+
+
+def office_of_districts(session: Session) -> dict[str, int]:
+    """district code → the office covering it."""
+    return {str(c): int(o) for c, o in session.execute(select(OfficeDistrict.district_code, OfficeDistrict.office_id))}
+
+
+def assign_districts(session: Session, assignment: dict[str, int | None]) -> None:
+    """Set every district's office at once (None: no office; its requests go to the first office)."""
+    current = {row.district_code: row for row in session.scalars(select(OfficeDistrict))}
+    for code, office_id in assignment.items():
+        row = current.get(code)
+        if office_id is None:
+            if row is not None:
+                session.delete(row)
+        elif row is None:
+            session.add(OfficeDistrict(office_id=office_id, district_code=code))
+        else:
+            row.office_id = office_id
+    session.flush()
+    record(session, "consult.office_districts", "office", "", {k: v for k, v in sorted(assignment.items())})
