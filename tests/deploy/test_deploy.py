@@ -39,6 +39,5 @@ def test_a_reset_mail_is_sent_by_the_worker(stack: Stack) -> None:
     assert "sent by the worker" in check_reset_mail_by_worker(stack)
 
 
-@pytest.mark.xfail(reason="needs the change feed (issue 22, built on another branch): node B's index never hears of A's import", strict=False)
 def test_a_change_through_node_a_is_visible_from_node_b(stack: Stack) -> None:
     assert "found through node B" in check_change_visible_on_node_b(stack)
