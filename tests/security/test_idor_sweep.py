@@ -135,9 +135,13 @@ def _build_side(session: Session, app: Flask, key: str, marker: str) -> Side:
     consult_svc.set_office_districts(session, office, [f"d-{key}"])
     request = consult_svc.create_request(session, consult_svc.ConsultInput(
         name=f"{marker}-consult", contact="090", district=f"d-{key}", consent=True), {f"d-{key}"})  # fmt: skip
+    from webapp.jobs.progress import create_run
+
+    run = create_run(session, "import", f"{marker}.csv", lead.id, 10, {"token": f"{marker}-token"})
     session.flush()
     return Side(org, organizer, lead, supporter, published, draft, [edit, first], photo, report, person,
-                placement, followup, consent, note, {"plan": plan, "meeting": meeting, "host": host, "consult": request})  # fmt: skip
+                placement, followup, consent, note,
+                {"plan": plan, "meeting": meeting, "host": host, "consult": request, "run": run})  # fmt: skip
 
 
 # ── what B owns, row by row ────────────────────────────────────────────────────────────────────
@@ -209,6 +213,7 @@ def _b_values(b: Side, session_id: int) -> dict[str, list[object]]:
         "size": ["list"],
         "host_id": [b.extra["host"].id],
         "request_id": [b.extra["consult"].id],
+        "run_id": [b.extra["run"].id],
     }
 
 
