@@ -64,6 +64,10 @@ class Seeded:
     listing: int
     revision: int
     organization: int
+    meeting: int
+    host: int
+    consult: int
+    run: int
 
 
 def _seed(live_server: LiveServer) -> Seeded:
@@ -72,10 +76,17 @@ def _seed(live_server: LiveServer) -> Seeded:
     from webapp import clock
     from webapp.accounts.models.user import User
     from webapp.accounts.services import create_user
+    from webapp.cases import meetings
     from webapp.cases import placements as flow
     from webapp.cases import services as svc
-    from webapp.cases.models import Person
+    from webapp.cases.models import Meeting, Person
+    from webapp.consult import services as consult_svc
+    from webapp.consult.models import ConsultRequest
     from webapp.extensions import db
+    from webapp.hosts import services as host_svc
+    from webapp.hosts.models import Host
+    from webapp.jobs.models import JobRun
+    from webapp.jobs.progress import create_run
     from webapp.listings import organizer as listings
     from webapp.listings.models.activity import Activity
     from webapp.listings.models.organization import Organization
@@ -105,6 +116,12 @@ def _seed(live_server: LiveServer) -> Seeded:
             flow.add_placement(session, staff, person, activities[0].id, reason="近所で通いやすい")
             flow.add_followup(session, staff, person, clock.today())
             svc.add_note(session, staff, person, "初回面談。散歩が好き。")
+            meetings.create_meeting(session, staff, meetings.MeetingInput(
+                kind="team_meeting", attendee_orgs=["地域包括支援センター", "社協"], theme="見学先の相談（試験）"))
+            host_svc.create_host(session, staff, host_svc.HostInput(name="試験農園", kind="farm"))
+            consult_svc.create_request(session, consult_svc.ConsultInput(
+                name="試験 太郎", contact="0743-00-0001", office_id=staff.office_id, consent=True), set())
+            create_run(session, "import", "試験.csv", staff.id, 10, {"token": "axe"})
             session.flush()
         person_id = session.scalar(select(Person.id).order_by(Person.id.desc()))
         person = session.get(Person, person_id)
@@ -112,10 +129,12 @@ def _seed(live_server: LiveServer) -> Seeded:
         org_id = session.scalar(select(Organization.id).where(Organization.source_id == "axe-org"))
         listing_id = session.scalar(select(Activity.id).where(Activity.organization_id == org_id))
         revision_id = session.scalar(select(ActivityRevision.id).where(ActivityRevision.activity_id == listing_id))
+        newest = {m: session.scalar(select(m.id).order_by(m.id.desc())) or 0 for m in (Meeting, Host, ConsultRequest, JobRun)}
         return Seeded(
             person=person.id, placement=person.placements[0].id, followup=person.followups[0].id,
             note=person.notes[0].id, activity=person.placements[0].activity_id or 0, listing=listing_id or 0,
-            revision=revision_id or 0, organization=org_id or 0,
+            revision=revision_id or 0, organization=org_id or 0, meeting=newest[Meeting], host=newest[Host],
+            consult=newest[ConsultRequest], run=newest[JobRun],
         )  # fmt: skip
 
 
@@ -149,6 +168,7 @@ def _pages(live_server: LiveServer, seeded: Seeded) -> tuple[list[tuple[str, str
     values = {
         "person_id": seeded.person, "placement_id": seeded.placement, "followup_id": seeded.followup,
         "note_id": seeded.note, "revision_id": seeded.revision, "organization_id": seeded.organization,
+        "meeting_id": seeded.meeting, "host_id": seeded.host, "request_id": seeded.consult, "run_id": seeded.run,
     }  # fmt: skip
     pages, unfilled = [], []
     for route in get_routes(live_server.app):
@@ -276,7 +296,7 @@ def test_error_states_are_accessible_and_shown_where_the_eye_is(
     form.get_by_label("理由（必須）").fill("本人が見学を希望")
     form.get_by_role("button", name="段階を変更").click()
     check(staff, "case-stage-error")
-    assert staff.locator(f"#reason-{seeded.placement}").input_value() == "本人が見学を希望"
+    assert staff.locator(f"#stage-{seeded.placement}-reason").input_value() == "本人が見学を希望"
     assert "同意" in staff.locator(".error-summary").inner_text()
 
     # Staff: a follow-up score without its scale; the note and the score are kept.
@@ -287,7 +307,7 @@ def test_error_states_are_accessible_and_shown_where_the_eye_is(
     item.get_by_label("スコア").fill("18")
     item.get_by_role("button", name="完了にする").click()
     check(staff, "case-followup-error")
-    assert staff.locator(f"#fu-note-{seeded.followup}").input_value() == "表情が明るくなった"
+    assert staff.locator(f"#followup-{seeded.followup}-note").input_value() == "表情が明るくなった"
     assert "尺度" in staff.locator(".error-summary").inner_text()
 
     # Moderator: 「修正を依頼」 without a message.

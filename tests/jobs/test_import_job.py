@@ -72,11 +72,11 @@ def test_large_import_runs_as_a_job_with_a_progress_page(
     waiting = client.get(run_url)
     text = waiting.get_data(as_text=True)
     assert waiting.status_code == 200 and "取り込みの順番を待っています" in text
-    assert '<meta http-equiv="refresh" content="3">' in text and "最新の状況を見る" in text  # no script needed
+    assert 'data-refresh="3"' in text and "最新の状況を見る" in text  # reloads itself (static/js/progress.js); the link without script
     assert _count(session) == 0
     assert burst(big_import_app) == 1
     done = client.get(run_url).get_data(as_text=True)
-    assert "取り込みました" in done and 'http-equiv="refresh"' not in done
+    assert "取り込みました" in done and 'data-refresh=' not in done
     assert "11行目" not in done or "名称がありません" in done  # rejected rows are listed with their reason
     assert _count(session) == 4
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "import")).one()
@@ -111,7 +111,7 @@ def test_a_failing_import_job_imports_nothing_and_says_so(
     monkeypatch.setattr("webapp.imports.service._apply_record", apply_then_break)
     burst(big_import_app)
     page = client.get(run_url).get_data(as_text=True)
-    assert "取り込みに失敗しました" in page and "disk full (test)" in page and 'http-equiv="refresh"' not in page
+    assert "取り込みに失敗しました" in page and "disk full (test)" in page and 'data-refresh=' not in page
     assert _count(session) == 0
 
 
@@ -132,12 +132,12 @@ def test_a_job_that_died_halfway_is_not_shown_running(
 
         Reporter(run_id).started("x")
         running = client.get(run_url).get_data(as_text=True)
-        assert "取り込み中です" in running and 'http-equiv="refresh"' in running
+        assert "取り込み中です" in running and 'data-refresh=' in running
         queue = job_queue(settings())
         job = Job.fetch(rq_job_id(settings(), run_id), connection=queue.connection)
         job.set_status("failed")
     page = client.get(run_url).get_data(as_text=True)
-    assert "途中で止まりました" in page and 'http-equiv="refresh"' not in page
+    assert "途中で止まりました" in page and 'data-refresh=' not in page
     run = session.get(JobRun, run_id)
     assert run is not None
     session.refresh(run)
@@ -156,4 +156,4 @@ def test_a_run_the_queue_never_heard_of_is_not_shown_waiting(
 
         job_queue(settings()).connection.flushdb()  # database 5 is these tests' own
     page = client.get(run_url).get_data(as_text=True)
-    assert "途中で止まりました" in page and 'http-equiv="refresh"' not in page
+    assert "途中で止まりました" in page and 'data-refresh=' not in page
