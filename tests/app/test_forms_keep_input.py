@@ -49,7 +49,7 @@ NOT_FORMS: dict[str, str] = {
     "cases.share_revoke": "a confirmation button; nothing typed",
     "cases.unassign": "a button; nothing typed",
     "imports.import_confirm": "a confirmation button for an uploaded preview; nothing typed",
-    "imports.import_choices": "lists and radio buttons only (no text field); each choice comes back as the new preview",
+    "imports.import_choices": "lists and radio buttons only, no text field: every offered choice is valid, and the preview drawn again shows each one",
     "moderation.moderation_trust": "a button; nothing typed",
     "moderation.moderation_report": "buttons with fixed values; nothing typed",
 }

@@ -275,7 +275,7 @@ def listing_edit(activity_id: int) -> str | Response:
 
 @bp.route("/listings/<int:activity_id>/archive", methods=["POST"])
 @require(REVIEW, UPKEEP)
-def listing_archive(activity_id: int) -> Response | tuple[str, int]:
+def listing_archive(activity_id: int) -> str | Response:
     from webapp.listings.upkeep import staff_archive
 
     activity = _listing_or_404(activity_id)
@@ -285,14 +285,14 @@ def listing_archive(activity_id: int) -> Response | tuple[str, int]:
             db.session(), current_user._get_current_object(), activity, reason, activity_changed_after_commit
         )
     except ServiceError as exc:
-        return _render_edit(activity, svc.snapshot(activity), {exc.field or "reason": exc.message}, "archive", reason), 400
+        return _render_edit(activity, svc.snapshot(activity), {exc.field or "reason": exc.message}, "archive", reason)
     flash(_("掲載を終了しました。"), "success")
     return redirect(url_for("moderation.listings"))
 
 
 @bp.route("/listings/<int:activity_id>/confirm", methods=["POST"])
 @require(REVIEW, UPKEEP)
-def listing_confirm(activity_id: int) -> Response | tuple[str, int]:
+def listing_confirm(activity_id: int) -> str | Response:
     from webapp.listings.upkeep import phone_confirm
 
     activity = _listing_or_404(activity_id)
@@ -303,7 +303,7 @@ def listing_confirm(activity_id: int) -> Response | tuple[str, int]:
         )  # fmt: skip
     except ServiceError as exc:
         if exc.field == "note":  # only the edit page's form has a note: back to it with the note kept
-            return _render_edit(activity, svc.snapshot(activity), {"note": exc.message}, "confirm", note), 400
+            return _render_edit(activity, svc.snapshot(activity), {"note": exc.message}, "confirm", note)
         flash(exc.message, "error")
     else:
         flash(_("「電話で確認済み」にしました: %(name)s", name=activity.name), "success")
