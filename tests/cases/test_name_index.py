@@ -80,13 +80,16 @@ def test_migration_indexes_existing_names_and_keeps_child_rows(
 
     import sqlalchemy as sa
     from alembic import command
+    from alembic.script import ScriptDirectory
 
     from webapp.commands.migrate import alembic_config
     from webapp.config import load_settings
     from webapp.db import make_engine
     from webapp.security.crypto import make_cipher
 
-    before = "3c9e5b7d2a41"
+    # The revision just before the blind index (whatever the merges chained it onto).
+    before = ScriptDirectory.from_config(alembic_config()).get_revision("b7e4a2c91d35").down_revision
+    assert isinstance(before, str)
     overrides: dict[str, object] = {"instance_dir": tmp_path, "env": "testing"}
     if empty_database:
         overrides["database_url"] = empty_database
