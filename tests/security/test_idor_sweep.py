@@ -124,9 +124,13 @@ def _build_side(session: Session, app: Flask, key: str, marker: str) -> Side:
         session, lead, meetings.MeetingInput(kind="support_meeting", attendee_orgs=[f"{marker}-org"], theme=f"{marker}-theme")
     )
     meetings.link_case(session, lead, meeting, person, f"{marker}-case-part")
+    from webapp.jobs.models import JobRun
+
+    run = JobRun(kind="import", label=f"{marker}-run.csv", user_id=lead.id)  # an import run started by B
+    session.add(run)
     session.flush()
     return Side(org, organizer, lead, supporter, published, draft, [edit, first], photo, report, person,
-                placement, followup, consent, note, {"plan": plan, "meeting": meeting})  # fmt: skip
+                placement, followup, consent, note, {"plan": plan, "meeting": meeting, "run": run})  # fmt: skip
 
 
 # ── what B owns, row by row ────────────────────────────────────────────────────────────────────
@@ -184,6 +188,7 @@ def _b_values(b: Side, session_id: int) -> dict[str, list[object]]:
         "note_id": [b.note.id],
         "plan_id": [b.extra["plan"].id],
         "meeting_id": [b.extra["meeting"].id],
+        "run_id": [b.extra["run"].id],
         "share_id": [0],  # B's case has no share: the person id (B's) alone must make it a 404
         "user_id": [b.organizer.id, b.lead.id, b.supporter.id],
         "session_id": [session_id],
