@@ -49,6 +49,7 @@ NOT_FORMS: dict[str, str] = {
     "cases.share_revoke": "a confirmation button; nothing typed",
     "cases.unassign": "a button; nothing typed",
     "imports.import_confirm": "a confirmation button for an uploaded preview; nothing typed",
+    "imports.import_choices": "lists and radio buttons only, no text field: every offered choice is valid, and the preview drawn again shows each one",
     "moderation.moderation_trust": "a button; nothing typed",
     "moderation.moderation_report": "buttons with fixed values; nothing typed",
 }
@@ -172,6 +173,59 @@ FORMS: dict[str, Case] = {
         lambda w, x: {"note": "表情が明るくなった", "wellbeing_scale": "", "wellbeing_score": "18"},
         "wellbeing_scale", ("表情が明るくなった", "18"), page=lambda w, x: f"/staff/cases/{_case(w)}",
     ),
+    "cases.household_link": Case(
+        "supporter_a", lambda w, x: f"/staff/cases/{_case(w)}/household", lambda w, x: {"household": "C-NOPE99"},
+        "household", ("C-NOPE99",), page=lambda w, x: f"/staff/cases/{_case(w)}",
+    ),
+    "cases.plan_add": Case(
+        "supporter_a", lambda w, x: f"/staff/cases/{_case(w)}/plans",
+        lambda w, x: {"made_on": "2026-13-45", "goals": "朝の散歩を続ける", "supports": "週1回の電話", "includes_participation": "1",
+                      "host_name": "ひまわりサロン", "review_on": ""},
+        "made_on", ("2026-13-45", "朝の散歩を続ける", "週1回の電話", "ひまわりサロン"), page=lambda w, x: f"/staff/cases/{_case(w)}",
+    ),
+    "cases.plan_review": Case(
+        "supporter_a", lambda w, x: f"/staff/cases/{_case(w)}/plans/{x['plan']}/review",
+        lambda w, x: {"reviewed_on": "2020-01-01", "review_note": "サロンに月2回通えている", "review_on": "2027-04-01"},
+        "reviewed_on", ("2020-01-01", "サロンに月2回通えている", "2027-04-01"), page=lambda w, x: f"/staff/cases/{_case(w)}",
+    ),
+    "cases.plan_evaluate": Case(
+        "supporter_a", lambda w, x: f"/staff/cases/{_case(w)}/plans/{x['plan']}/evaluate",
+        lambda w, x: {"evaluation": "", "evaluation_note": "外出の回数が増えた", "evaluated_on": "2027-03-31"},
+        "evaluation", ("外出の回数が増えた", "2027-03-31"), page=lambda w, x: f"/staff/cases/{_case(w)}",
+    ),
+    "cases.plan_placement": Case(
+        "supporter_a", lambda w, x: f"/staff/cases/{_case(w)}/plans/{x['plan']}/placement", lambda w, x: {"occurred_on": "2026-13-45"},
+        "occurred_on", ("2026-13-45",), page=lambda w, x: f"/staff/cases/{_case(w)}",
+    ),
+    "cases.meeting_new": Case(
+        "supporter_a", lambda w, x: "/staff/meetings",
+        lambda w, x: {"kind": "support_meeting", "regular": "1", "held_on": "2026-13-45", "attendee_orgs": "地域包括支援センター\n社会福祉協議会",
+                      "theme": "見守りの分担"},
+        "held_on", ("2026-13-45", "地域包括支援センター", "社会福祉協議会", "見守りの分担"),
+    ),
+    "cases.meeting_case": Case(
+        "supporter_a", lambda w, x: f"/staff/meetings/{x['meeting']}/cases",
+        lambda w, x: {"case_code": "C-NOPE99", "case_part": "家族の状況を共有した"},
+        "case_code", ("C-NOPE99", "家族の状況を共有した"), page=lambda w, x: f"/staff/meetings/{x['meeting']}",
+    ),
+    "cases.meeting_output": Case(
+        "supporter_a", lambda w, x: f"/staff/meetings/{x['meeting']}/outputs",
+        lambda w, x: {"output_kind": "new_place", "output_text": "送迎ボランティアを探す", "district": "", "done_on": "2026-13-45"},
+        "done_on", ("送迎ボランティアを探す", "2026-13-45"), page=lambda w, x: f"/staff/meetings/{x['meeting']}",
+    ),
+    "moderation.listing_edit": Case(
+        "moderator", lambda w, x: f"/staff/listings/{x['listing']}/edit",
+        lambda w, x: {**x["listing_form"], "name": "", "description": "朝の体操とおしゃべり"},
+        "name", ("朝の体操とおしゃべり", "元町集会所"),
+    ),
+    "moderation.listing_archive": Case(
+        "moderator", lambda w, x: f"/staff/listings/{x['listing']}/archive", lambda w, x: {"reason": "  "},
+        "reason", page=lambda w, x: f"/staff/listings/{x['listing']}/edit",
+    ),
+    "moderation.listing_confirm": Case(
+        "moderator", lambda w, x: f"/staff/listings/{x['listing']}/confirm", lambda w, x: {"note": "世話人の田中さんに電話" + "あ" * 500},
+        "note", ("世話人の田中さんに電話",), page=lambda w, x: f"/staff/listings/{x['listing']}/edit",
+    ),
 }
 
 
@@ -201,6 +255,24 @@ def _extras(name: str, world: World, client: FlaskClient, session: Session, make
             make_user("moderator@example.jp", "moderator")
             session.commit()
         client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/")})
+    if name.startswith("cases.plan_") and name != "cases.plan_add":
+        from webapp.cases import plans
+
+        assert world.own_case is not None
+        data = plans.PlanInput(goals="外に出る機会を増やす", includes_participation=True, host_name="ひまわりサロン")
+        extra["plan"] = plans.make_plan(session, world.users["supporter_a"], world.own_case, data).id
+        session.commit()
+    if name in ("cases.meeting_case", "cases.meeting_output"):
+        from webapp.cases import meetings as mtg
+
+        meeting = mtg.MeetingInput(attendee_orgs=["地域包括支援センター"], theme="見守り")
+        extra["meeting"] = mtg.create_meeting(session, world.users["supporter_a"], meeting).id
+        session.commit()
+    if name.startswith("moderation.listing_"):
+        make_user("moderator@example.jp", "moderator")
+        activity = next(iter(world.activities.values()))
+        session.commit()
+        extra["listing"], extra["listing_form"] = activity.id, listing_form()
     if name == "organizer.invite":
         from webapp.listings.models.organization import Organization
 

@@ -70,6 +70,22 @@ def test_phone_confirmation_resets_freshness(
     assert event.detail == {"note": "世話人の佐藤さん（電話）"}
 
 
+def test_a_too_long_confirmation_note_is_refused_not_cut(client: FlaskClient, session: Session, moderator: Any) -> None:
+    activity = _imported_listing(session)
+    login(client, "mod@example.org")
+    url = f"/staff/listings/{activity.id}/edit"
+    typed = "世話人の佐藤さん（電話）" + "あ" * 500
+    r = client.post(f"/staff/listings/{activity.id}/confirm", data={"csrf_token": csrf_token(client, url), "note": typed})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and typed in page and 'href="#note"' in page
+    assert 'aria-invalid="true" aria-describedby="note-error"' in page
+    assert _events(session, "moderation.listing.phone_confirm") == []
+    session.expire_all()
+    still = session.get(Activity, activity.id)
+    assert still is not None and still.last_confirmed_at is not None
+    assert still.last_confirmed_at.replace(tzinfo=UTC) == LONG_AGO
+
+
 def test_moderator_edits_an_imported_listing_and_it_is_published(
     client: FlaskClient, session: Session, moderator: Any
 ) -> None:

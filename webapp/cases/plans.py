@@ -50,7 +50,7 @@ def make_plan(session: Session, user: User, person: Person, data: PlanInput) -> 
         from webapp.listings.models.activity import Activity
 
         if not valid_id(data.activity_id) or session.get(Activity, data.activity_id) is None:
-            raise ServiceError("unknown_activity", _("その活動は見つかりません。"), "activity_id")
+            raise ServiceError("unknown_activity", _("その活動は見つかりません。"), "plan_activity_id")  # the plan form's field
     plan = SupportPlan(
         version=(last.version + 1) if last else 1,
         made_on=day,

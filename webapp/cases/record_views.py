@@ -99,7 +99,7 @@ def plan_placement(person_id: int, plan_id: int) -> Response | tuple[str, int]:
     if errors:
         return _rejected(person, errors, f"from-plan-{plan.id}")
     return _act(person, _("プランの参加支援を候補に追加しました。"), lambda: plans.placement_from_plan(
-        db.session(), _me(), person, plan, occurred_on), f"from-plan-{plan.id}")
+        db.session(), _me(), person, plan, occurred_on), f"from-plan-{plan.id}", ("occurred_on",))
 
 
 def _plan(person: Person, plan_id: int) -> SupportPlan:
@@ -123,6 +123,9 @@ def household_link(person_id: int) -> Response | tuple[str, int]:
 
 
 # ── meetings ───────────────────────────────────────────────────────────────────────────────────
+
+
+MEETING_FIELDS = ("kind", "held_on", "attendee_orgs", "theme")  # the fields with an id on the page
 
 
 def _meetings_page(errors: FormErrors | None = None) -> str:
@@ -161,7 +164,8 @@ def meeting_new() -> Response | tuple[str, int]:
         except ServiceError as exc:
             if not exc.field:
                 _fail(exc)
-            errors[exc.field or "kind"] = exc.message
+            # An error about no field of this form (the user's office) is shown at its first field.
+            errors[exc.field if exc.field in MEETING_FIELDS else "kind"] = exc.message
         else:
             flash(_("会議を記録しました。"), "info")
             return redirect(url_for("cases.meeting_view", meeting_id=meeting.id))

@@ -212,7 +212,11 @@ def listings() -> str:
     )
 
 
-def _render_edit(activity: Activity, data: dict[str, Any], errors: dict[str, str], reason: str = "") -> str:
+def _render_edit(
+    activity: Activity, data: dict[str, Any], errors: dict[str, str], sent: str = "edit", typed: str = ""
+) -> str:
+    """The staff edit page; ``sent`` names the form whose errors are shown (edit, confirm, archive),
+    ``typed`` is what was typed in the confirm note or the archive reason."""
     from webapp.i18n import current_lang
     from webapp.listings.freshness import outdated_ids
     from webapp.listings.models.organization import Organization
@@ -226,7 +230,8 @@ def _render_edit(activity: Activity, data: dict[str, Any], errors: dict[str, str
         activity=activity,
         data=data,
         errors=errors,
-        reason=reason,
+        sent=sent,
+        typed=typed,
         places=places,
         sentence=svc.schedule_sentence(data, current_lang()),
         weekday_codes=("MO", "TU", "WE", "TH", "FR", "SA", "SU"),
@@ -280,23 +285,25 @@ def listing_archive(activity_id: int) -> str | Response:
             db.session(), current_user._get_current_object(), activity, reason, activity_changed_after_commit
         )
     except ServiceError as exc:
-        return _render_edit(activity, svc.snapshot(activity), {exc.field or "reason": exc.message}, reason)
+        return _render_edit(activity, svc.snapshot(activity), {exc.field or "reason": exc.message}, "archive", reason)
     flash(_("掲載を終了しました。"), "success")
     return redirect(url_for("moderation.listings"))
 
 
 @bp.route("/listings/<int:activity_id>/confirm", methods=["POST"])
 @require(REVIEW, UPKEEP)
-def listing_confirm(activity_id: int) -> Response:
+def listing_confirm(activity_id: int) -> str | Response:
     from webapp.listings.upkeep import phone_confirm
 
     activity = _listing_or_404(activity_id)
+    note = request.form.get("note", "")
     try:
         phone_confirm(
-            db.session(), current_user._get_current_object(), activity, request.form.get("note", ""),
-            activity_changed_after_commit,
+            db.session(), current_user._get_current_object(), activity, note, activity_changed_after_commit,
         )  # fmt: skip
     except ServiceError as exc:
+        if exc.field == "note":  # only the edit page's form has a note: back to it with the note kept
+            return _render_edit(activity, svc.snapshot(activity), {"note": exc.message}, "confirm", note)
         flash(exc.message, "error")
     else:
         flash(_("「電話で確認済み」にしました: %(name)s", name=activity.name), "success")

@@ -92,6 +92,7 @@ def staff_archive(
     reason: str,
     on_changed: Callable[[int], None] | None = None,
 ) -> None:
+    _check_length(reason, "reason")
     reason = svc.plain_text(reason, NOTE_LIMIT, multiline=True)
     if not reason:
         raise ServiceError("reason_required", _("掲載を終了する理由を書いてください。"), "reason")
@@ -118,6 +119,12 @@ def staff_archive(
         on_changed(activity.id)
 
 
+def _check_length(text: str, field: str) -> None:
+    """A note longer than the limit is refused beside its field, never cut short in silence."""
+    if len(text.strip()) > NOTE_LIMIT:
+        raise ServiceError("too_long", _("%(n)s文字以内で入力してください。", n=NOTE_LIMIT), field)
+
+
 def phone_confirm(
     session: Session,
     moderator: User,
@@ -128,6 +135,7 @@ def phone_confirm(
     """「電話で確認済み」: someone called the organizer and it still runs as shown."""
     if activity.status != "published":
         raise ServiceError("not_published", _("公開中の活動だけ確認済みにできます。"), "activity")
+    _check_length(note, "note")
     note = svc.plain_text(note, NOTE_LIMIT, multiline=True)
     confirm(session, activity, moderator.id, action="moderation.listing.phone_confirm", detail={"note": note})
     if on_changed:
