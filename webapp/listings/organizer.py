@@ -638,7 +638,7 @@ def editable_revision(session: Session, user: User, activity: Activity) -> Activ
 
 def save_draft(session: Session, user: User, revision: ActivityRevision, data: dict[str, Any]) -> ActivityRevision:
     if revision.status not in EDITABLE_STATUSES:
-        raise ServiceError("not_editable", "this version is not editable", "revision")
+        raise ServiceError("not_editable", _("この版はもう編集できません（審査中か、公開済みです）。"), "revision")
     revision.data = data
     revision.author_id = user.id
     if data.get("name"):
@@ -664,7 +664,7 @@ def submit(
     on_published: Callable[[int], None] | None = None,
 ) -> SubmitResult:
     if revision.status not in EDITABLE_STATUSES:
-        raise ServiceError("not_editable", "this version is not editable", "revision")
+        raise ServiceError("not_editable", _("この版はもう編集できません（審査中か、公開済みです）。"), "revision")
     errors = validate(session, revision.organization_id, revision.data)
     if errors:
         field, message = next(iter(errors.items()))
@@ -784,7 +784,7 @@ def approve(
     automatic: bool = False,
 ) -> Activity:
     if revision.status != "pending":
-        raise ServiceError("not_pending", "only a pending version can be approved", "revision")
+        raise ServiceError("not_pending", _("審査待ちの版だけを承認できます（ほかの担当者がすでに判断したかもしれません）。"), "revision")
     activity = revision.activity
     apply_data(session, settings, activity, revision.data)
     now = utcnow()
@@ -808,7 +808,7 @@ def request_changes(
     session: Session, settings: Settings, revision: ActivityRevision, moderator: User, message: str
 ) -> None:
     if revision.status != "pending":
-        raise ServiceError("not_pending", "only a pending version can be sent back", "revision")
+        raise ServiceError("not_pending", _("審査待ちの版だけを差し戻せます（ほかの担当者がすでに判断したかもしれません）。"), "revision")
     message = plain_text(message, 2000, multiline=True)
     if not message:
         raise ServiceError("message_required", _("主催者への連絡事項を書いてください。"), "message")
@@ -825,7 +825,7 @@ def request_changes(
 
 def reject(session: Session, settings: Settings, revision: ActivityRevision, moderator: User, message: str) -> None:
     if revision.status != "pending":
-        raise ServiceError("not_pending", "only a pending version can be rejected", "revision")
+        raise ServiceError("not_pending", _("審査待ちの版だけを却下できます（ほかの担当者がすでに判断したかもしれません）。"), "revision")
     revision.status = "rejected"
     revision.message = plain_text(message, 2000, multiline=True)
     revision.decided_at = utcnow()
