@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import DESKTOP, PHONE, LiveServer
+from tests.browser.pages import axe_violations
 
 PASSWORD = "correct horse battery"
 STAFF = "axe-staff@example.jp"
@@ -147,17 +148,6 @@ def _login(page: Any, live_server: LiveServer, email: str) -> None:
     assert "/auth/login" not in page.url, page.content()[:2000]
 
 
-def _axe(page: Any, live_server: LiveServer) -> list[dict[str, Any]]:
-    page.add_script_tag(url=live_server(AXE))
-    result = page.evaluate(
-        """async (tags) => {
-            const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
-            return r.violations.map(v => ({id: v.id, impact: v.impact,
-              nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').slice(0, 200))}));
-        }""",
-        TAGS,
-    )
-    return [v for v in result if v["id"] == "color-contrast" or v["impact"] in ("serious", "critical")]
 
 
 def _pages(live_server: LiveServer, seeded: Seeded) -> tuple[list[tuple[str, str]], list[str]]:
@@ -203,7 +193,7 @@ def test_the_check_finds_low_contrast(page: Any, live_server: LiveServer) -> Non
       const b = document.createElement('button'); b.textContent = 'この写真を外す';
       b.style.color = '#ccc'; b.style.background = '#fff'; document.querySelector('main').appendChild(b);
     }""")
-    assert "color-contrast" in {v["id"] for v in _axe(page, live_server)}
+    assert "color-contrast" in {v["id"] for v in axe_violations(page, live_server, TAGS)}
 
 
 def test_every_get_route_is_visited(live_server: LiveServer) -> None:
@@ -231,7 +221,7 @@ def test_axe_on_every_page(
         if "text/html" not in (response.headers.get("content-type") or ""):
             continue
         visited.append(path)
-        violations = _axe(page, live_server)
+        violations = axe_violations(page, live_server, TAGS)
         if violations:
             found[f"{who} {path}"] = violations
     out = artifacts / "issue-19"
@@ -265,7 +255,7 @@ def test_error_states_are_accessible_and_shown_where_the_eye_is(
         view = page.viewport_size
         assert box is not None and 0 <= box["y"] < view["height"], f"{name}: the summary is out of sight"
         _shot(page, out, f"{name}-{viewport}")
-        violations = _axe(page, live_server)
+        violations = axe_violations(page, live_server, TAGS)
         if violations:
             found[name] = violations
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.browser.conftest import DESKTOP, LiveServer
+from tests.browser.pages import axe_violations, flash_text, staff_login
 
 PASSWORD = "correct horse battery"
 EMAIL = "board-supporter@example.jp"
@@ -27,29 +28,10 @@ def _seed(live_server: LiveServer) -> None:
             create_user(session, EMAIL, PASSWORD, ["supporter"], "ブラウザ試験 参加支援センター")
 
 
-def _login(page: Any, live_server: LiveServer) -> None:
-    page.goto(live_server("/auth/login?next=/staff/"))
-    page.get_by_label("メールアドレス").fill(EMAIL)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.wait_for_url(re.compile(r"/staff/$"))
 
 
-def _axe(page: Any, live_server: LiveServer) -> list[dict[str, Any]]:
-    page.add_script_tag(url=live_server("/static/vendor/axe-core/axe.min.js"))
-    result = page.evaluate(
-        """async () => {
-            const r = await axe.run(document, {runOnly: {type: 'tag', values:
-              ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
-            return r.violations.map(v => ({id: v.id, impact: v.impact,
-              nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-        }"""
-    )
-    return [v for v in result if v["impact"] in ("serious", "critical")]
 
 
-def _flash(page: Any) -> str:
-    return str(page.locator(".flashes").inner_text())
 
 
 def test_supporter_matches_a_person_through_the_ladder(
@@ -61,7 +43,7 @@ def test_supporter_matches_a_person_through_the_ladder(
     # A refused form comes back with status 400 (the case page's convention): not a script error.
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "net::" not in m.text
             and "status of 400" not in m.text else None)  # fmt: skip
-    _login(page, live_server)
+    staff_login(page, live_server, EMAIL, PASSWORD)
 
     # 1. a new person: pseudonymous, interests and free time only
     page.get_by_role("link", name="新しいケース").click()
@@ -74,7 +56,7 @@ def test_supporter_matches_a_person_through_the_ladder(
     page.get_by_label("移動できる距離（m）").fill("4000")
     page.get_by_label("一人での参加に不安がある").check()
     page.get_by_role("button", name="保存").click()
-    assert "ケースを登録しました" in _flash(page)
+    assert "ケースを登録しました" in flash_text(page)
     case_url = page.url
 
     # 2. suggestions, each with its reasons
@@ -87,7 +69,7 @@ def test_supporter_matches_a_person_through_the_ladder(
     page.screenshot(path=str(artifacts / "board-suggestions.png"), full_page=True)
     activity_name = first.locator("h2 a").inner_text()
     first.get_by_role("button", name=re.compile("候補にする")).click()
-    assert "候補に追加しました" in _flash(page)
+    assert "候補に追加しました" in flash_text(page)
     placement = page.locator("article.placement").first
     assert activity_name in placement.inner_text() and "候補" in placement.inner_text()
 
@@ -103,7 +85,7 @@ def test_supporter_matches_a_person_through_the_ladder(
     page.get_by_label("目的").select_option("share_host")
     page.get_by_label("受け入れ先（候補の活動）").select_option(label=activity_name)
     page.get_by_role("button", name="同意を記録", exact=True).click()
-    assert "同意を記録しました" in _flash(page)
+    assert "同意を記録しました" in flash_text(page)
 
     for stage, reason in (
         ("proposed", "世話人に電話で打診"),
@@ -115,7 +97,7 @@ def test_supporter_matches_a_person_through_the_ladder(
         placement.get_by_label("次の段階").select_option(stage)
         placement.get_by_label("理由（必須）").fill(reason)
         placement.get_by_role("button", name="段階を変更").click()
-        assert "段階を" in _flash(page), _flash(page)
+        assert "段階を" in flash_text(page), flash_text(page)
     placement = page.locator("article.placement").first
     assert "参加中" in placement.locator("h3").inner_text()
     assert placement.locator("ol.events li").count() == 5
@@ -130,7 +112,7 @@ def test_supporter_matches_a_person_through_the_ladder(
     item.get_by_label("ウェルビーイング尺度").select_option("who5")
     item.get_by_label("スコア").fill("15")
     item.get_by_role("button", name="完了にする").click()
-    assert "フォローアップを完了しました" in _flash(page)
+    assert "フォローアップを完了しました" in flash_text(page)
     assert "完了" in page.locator("ul.followups > li").first.inner_text()
     assert "WHO-5" in page.locator("#timeline").inner_text()
     page.screenshot(path=str(artifacts / "board-case.png"), full_page=True)
@@ -151,5 +133,5 @@ def test_supporter_matches_a_person_through_the_ladder(
     for url in (case_url, case_url + "/suggestions", live_server("/staff/board"), live_server("/staff/"),
                 live_server("/staff/cases"), case_url + "/edit"):  # fmt: skip
         page.goto(url)
-        assert _axe(page, live_server) == [], url
+        assert axe_violations(page, live_server) == [], url
     assert errors == []

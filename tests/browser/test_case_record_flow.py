@@ -7,13 +7,13 @@ new screen in test-artifacts/issue-17/.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from tests.browser.conftest import DESKTOP, PHONE, LiveServer
+from tests.browser.pages import flash_text, staff_login
 
 PASSWORD = "correct horse battery"
 EMAIL = "record-lead@example.jp"
@@ -33,23 +33,15 @@ def _seed(live_server: LiveServer) -> None:
             create_user(session, EMAIL, PASSWORD, ["office_lead"], OFFICE)
 
 
-def _login(page: Any, live_server: LiveServer) -> None:
-    page.goto(live_server("/auth/login?next=/staff/"))
-    page.get_by_label("メールアドレス").fill(EMAIL)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.wait_for_url(re.compile(r"/staff/$"))
 
 
-def _flash(page: Any) -> str:
-    return str(page.locator(".flashes").inner_text())
 
 
 def _shoot(new_context: Callable[..., Any], live_server: LiveServer, pages: list[tuple[str, str]], out: Path) -> None:
     """Each page on a phone (390×844) and a desktop (1280×800), logged in as the lead."""
     for label, options in (("phone", PHONE), ("desktop", {**DESKTOP, "viewport": {"width": 1280, "height": 800}})):
         page = new_context(**options).new_page()
-        _login(page, live_server)
+        staff_login(page, live_server, EMAIL, PASSWORD)
         for url, name in pages:
             page.goto(url)
             page.screenshot(path=str(out / f"{name}-{label}.png"), full_page=True)
@@ -69,7 +61,7 @@ def test_intake_plan_meeting_placement_followup_review_kpi(
     page = new_context(**DESKTOP).new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "net::" not in m.text else None)
-    _login(page, live_server)
+    staff_login(page, live_server, EMAIL, PASSWORD)
 
     # 1. intake and assessment; a date in the future is refused beside the field, nothing typed is lost
     page.get_by_role("link", name="新しいケース").click()
@@ -88,7 +80,7 @@ def test_intake_plan_meeting_placement_followup_review_kpi(
     page.screenshot(path=str(out / "intake-error-desktop.png"), full_page=True)
     page.get_by_label("受付日").fill(day(30))
     page.get_by_role("button", name="保存").click()
-    assert "ケースを登録しました" in _flash(page)
+    assert "ケースを登録しました" in flash_text(page)
     case_url = page.url
 
     # 2. 支援プラン with 参加支援 at a named host
@@ -99,7 +91,7 @@ def test_intake_plan_meeting_placement_followup_review_kpi(
     page.get_by_label("参加支援を含む").check()
     page.get_by_label("または受け入れ先の名称").fill(HOST)
     page.get_by_role("button", name="プランを記録").click()
-    assert "支援プランを記録しました" in _flash(page)
+    assert "支援プランを記録しました" in flash_text(page)
 
     # 3. consent to share at meetings, then a 重層的支援会議 that confirms the plan
     page.locator("#consents summary", has_text="同意を記録する").click()
@@ -107,7 +99,7 @@ def test_intake_plan_meeting_placement_followup_review_kpi(
     page.get_by_label("共有先の名称（受け入れ先・会議）").fill("重層的支援会議")
     page.get_by_label("同意を得た日").fill(day(27))
     page.get_by_role("button", name="同意を記録", exact=True).click()
-    assert "同意を記録しました" in _flash(page)
+    assert "同意を記録しました" in flash_text(page)
     code = page.locator("h1").inner_text().split()[-1]
     page.get_by_role("link", name="会議", exact=True).first.click()
     page.get_by_label("種類").select_option("multiagency_meeting")
@@ -115,20 +107,20 @@ def test_intake_plan_meeting_placement_followup_review_kpi(
     page.get_by_label("出席した機関（1行に1つ）").fill("市 福祉政策課（架空）\n地域包括支援センター北（架空）")
     page.get_by_label("テーマ部分（個人が特定されない内容）").fill("（架空）退職後の男性の居場所")
     page.get_by_role("button", name="会議を記録").click()
-    assert "会議を記録しました" in _flash(page)
+    assert "会議を記録しました" in flash_text(page)
     meeting_url = page.url
     page.get_by_label("ケース番号").fill(code)
     page.get_by_label("ケース部分（検討内容・暗号化して保存）").fill("（架空）プランを確認した")
     page.get_by_label("この会議で本人の支援プラン（現在の版）を確認した").check()
     page.get_by_role("button", name="ケースを記録").click()
-    assert "ケースを会議に記録しました" in _flash(page)
+    assert "ケースを会議に記録しました" in flash_text(page)
 
     # 4. the placement from the plan, consent for the host, then 打診 and 参加中 on their true dates
     page.goto(case_url)
     assert "重層的支援会議" in page.locator("#plans").inner_text()
     page.locator("#plans").get_by_label("候補にした日").fill(day(25))
     page.get_by_role("button", name="プランの参加支援を候補にする").click()
-    assert "候補に追加しました" in _flash(page)
+    assert "候補に追加しました" in flash_text(page)
     page.locator("#consents summary", has_text="同意を記録する").click()
     page.get_by_label("目的").select_option("share_host")
     page.get_by_label("共有先の名称（受け入れ先・会議）").fill(HOST)
@@ -142,7 +134,7 @@ def test_intake_plan_meeting_placement_followup_review_kpi(
             placement.get_by_label("段階を飛ばすときの理由（例: 候補から参加中へ）").fill("同行見学・体験は省略（本人の希望）")
         placement.get_by_label("変更した日").fill(day(when))
         placement.get_by_role("button", name="段階を変更").click()
-        assert "段階を" in _flash(page), _flash(page)
+        assert "段階を" in flash_text(page), flash_text(page)
     assert day(14) in page.locator("article.placement ol.events").inner_text()
 
     # 5. the first follow-up (7 days after participation began) done last week, on its due date
@@ -152,14 +144,14 @@ def test_intake_plan_meeting_placement_followup_review_kpi(
     item.get_by_label("記録").fill("（架空）楽しく通えている")
     item.get_by_label("実施した日").fill(day(7))
     item.get_by_role("button", name="完了にする").click()
-    assert "フォローアップを完了しました" in _flash(page)
+    assert "フォローアップを完了しました" in flash_text(page)
     assert f"完了 {day(7)}" in page.locator("ul.followups > li").first.inner_text()
 
     # 6. plan review
     page.locator("#plans summary", has_text="見直しを記録する").click()
     page.get_by_label("見直しの内容（暗号化して保存）").fill("（架空）週1回通えている。継続。")
     page.get_by_role("button", name="見直しを記録", exact=True).click()
-    assert "見直しを記録しました" in _flash(page)
+    assert "見直しを記録しました" in flash_text(page)
     page.screenshot(path=str(out / "case-record-desktop.png"), full_page=True)
 
     # 7. the KPI page: this office's plan made 28 days ago reached 打診 and 参加中 → 100 %

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.browser.conftest import DESKTOP, PHONE, LiveServer
+from tests.browser.pages import axe_violations, flash_text, staff_login
 
 PASSWORD = "correct horse battery"
 LEAD = "hosts-lead@example.jp"
@@ -48,30 +49,10 @@ def _seed(live_server: LiveServer) -> tuple[str, str]:
         return code, name
 
 
-def _login(page: Any, live_server: LiveServer) -> None:
-    page.goto(live_server("/auth/login?next=/staff/"))
-    page.get_by_label("メールアドレス").fill(LEAD)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.wait_for_url(re.compile(r"/staff/$"))
 
 
-def _axe(page: Any, live_server: LiveServer) -> list[dict[str, Any]]:
-    """Serious and critical WCAG 2.1 AA violations on the page (axe-core, vendored)."""
-    page.add_script_tag(url=live_server("/static/vendor/axe-core/axe.min.js"))
-    result = page.evaluate(
-        """async () => {
-            const r = await axe.run(document, {runOnly: {type: 'tag', values:
-              ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
-            return r.violations.map(v => ({id: v.id, impact: v.impact,
-              nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-        }"""
-    )
-    return [v for v in result if v["impact"] in ("serious", "critical")]
 
 
-def _flash(page: Any) -> str:
-    return str(page.locator(".flashes").inner_text())
 
 
 def test_unmet_need_to_agreed_host(new_context: Callable[..., Any], live_server: LiveServer, artifacts: Path) -> None:
@@ -79,7 +60,7 @@ def test_unmet_need_to_agreed_host(new_context: Callable[..., Any], live_server:
     out = artifacts / "issue-18"
     out.mkdir(parents=True, exist_ok=True)
     page = new_context(**{**DESKTOP, "viewport": {"width": 1280, "height": 800}}).new_page()
-    _login(page, live_server)
+    staff_login(page, live_server, LEAD, PASSWORD)
 
     page.goto(live_server("/staff/reports"))
     page.get_by_role("link", name="受け入れ先の開拓を始める").first.click()
@@ -101,12 +82,12 @@ def test_unmet_need_to_agreed_host(new_context: Callable[..., Any], live_server:
     page.get_by_label("受け入れ人数（同時に）").fill("3")
     page.get_by_role("button", name="保存").click()
     page.wait_for_url(re.compile(r"/staff/hosts/\d+$"))
-    assert "受け入れ先を登録しました" in _flash(page)
+    assert "受け入れ先を登録しました" in flash_text(page)
 
     for stage in ("approached", "agreed"):
         page.locator("#stage-stage").select_option(stage)
         page.get_by_role("button", name="段階を記録する").click()
-        assert "段階を記録しました。" in _flash(page)
+        assert "段階を記録しました。" in flash_text(page)
     assert "合意" in page.locator("h1").inner_text()
 
     page.locator("#support-need").select_option("training")
@@ -115,15 +96,15 @@ def test_unmet_need_to_agreed_host(new_context: Callable[..., Any], live_server:
     assert "認知症サポーター講座" in page.locator("#support").inner_text()
 
     page.get_by_role("button", name=re.compile("公開の地図への掲載を提案する")).click()
-    assert "公開されません" in _flash(page)
+    assert "公開されません" in flash_text(page)
     page.screenshot(path=str(out / "host-page-desktop.png"), full_page=True)
     page.reload()  # base.html's flash list (<ul role="status">) is an axe finding of its own
-    assert _axe(page, live_server) == []
+    assert axe_violations(page, live_server) == []
 
     page.goto(live_server("/staff/hosts/"))
     assert "サンプル囲碁クラブ（架空）" in page.locator("table").inner_text()
     page.screenshot(path=str(out / "host-register-desktop.png"), full_page=True)
-    assert _axe(page, live_server) == []
+    assert axe_violations(page, live_server) == []
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(out / "host-register-phone.png"), full_page=True)
 
@@ -164,20 +145,20 @@ def test_consult_from_activity_page_on_a_phone(
     phone.screenshot(path=str(out / "consult-form-phone.png"), full_page=True)
     js_phone = new_context(**PHONE).new_page()
     js_phone.goto(live_server(f"/consult/request?activity={activity_id}"))
-    assert _axe(js_phone, live_server) == []
+    assert axe_violations(js_phone, live_server) == []
     phone.get_by_role("button", name="相談を送る").click()
     phone.wait_for_url(re.compile(r"/consult/sent$"))
     assert f"{OFFICE}の参加支援の担当者から、3開庁日以内に電話でご連絡します。" in phone.locator(".lead").inner_text()
     phone.screenshot(path=str(out / "consult-sent-phone.png"), full_page=True)
 
     page = new_context(**{**DESKTOP, "viewport": {"width": 1280, "height": 800}}).new_page()
-    _login(page, live_server)
+    staff_login(page, live_server, LEAD, PASSWORD)
     assert re.search(r"サイトから届いた参加の相談: [1-9]", page.locator("#h-consult-new + p").inner_text())
     page.screenshot(path=str(out / "staff-home-desktop.png"), full_page=True)
     page.get_by_role("link", name=re.compile("サイトから届いた参加の相談")).click()
     page.screenshot(path=str(out / "staff-consult-list-desktop.png"), full_page=True)
-    assert _axe(page, live_server) == []
+    assert axe_violations(page, live_server) == []
     page.get_by_role("link", name=re.compile("開く")).first.click()
     assert "さくら" in page.locator("dl").inner_text()
     page.get_by_role("button", name="受付済みにする").click()
-    assert "受付済みにしました。" in _flash(page)
+    assert "受付済みにしました。" in flash_text(page)

@@ -4,12 +4,12 @@ test-artifacts/issue-19/."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from tests.browser.conftest import LiveServer
+from tests.browser.pages import staff_login
 
 PASSWORD = "correct horse battery"
 EMAIL = "layout-supporter@example.jp"
@@ -34,12 +34,6 @@ def _seed(live_server: LiveServer) -> int:
         return person.id
 
 
-def _login(page: Any, live_server: LiveServer) -> None:
-    page.goto(live_server("/auth/login?next=/staff/"))
-    page.get_by_label("メールアドレス").fill(EMAIL)
-    page.get_by_label("パスワード", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.wait_for_url(re.compile(r"/staff/$"))
 
 
 def test_case_phone_number_on_one_line_on_a_phone(
@@ -49,7 +43,7 @@ def test_case_phone_number_on_one_line_on_a_phone(
 
     person_id = _seed(live_server)
     page = new_context(**PHONE).new_page()
-    _login(page, live_server)
+    staff_login(page, live_server, EMAIL, PASSWORD)
     page.goto(live_server(f"/staff/cases/{person_id}"))
     value = page.locator("dd", has_text=PHONE_NUMBER)
     line = float(value.evaluate("el => parseFloat(getComputedStyle(el).lineHeight) || 24"))
@@ -66,7 +60,7 @@ def test_desktop_board_columns_in_one_row(
 ) -> None:
     _seed(live_server)
     page = new_context(viewport={"width": 1280, "height": 800}).new_page()
-    _login(page, live_server)
+    staff_login(page, live_server, EMAIL, PASSWORD)
     page.goto(live_server("/staff/board"))
     tops = page.locator(".kanban__column").evaluate_all("els => els.map(e => e.getBoundingClientRect().top)")
     assert len(tops) >= 8 and len(set(round(t) for t in tops)) == 1, tops
