@@ -52,6 +52,10 @@ NOT_FORMS: dict[str, str] = {
     "imports.import_choices": "lists and radio buttons only, no text field: every offered choice is valid, and the preview drawn again shows each one",
     "moderation.moderation_trust": "a button; nothing typed",
     "moderation.moderation_report": "buttons with fixed values; nothing typed",
+    "consult_staff.consult_receive": "a button; nothing typed",
+    "consult_staff.consult_areas": "one select per district, no text field: every offered office (or none) is valid",
+    "hosts.host_add_office": "one select of offices and a button, no text field: every offered office is valid",
+    "hosts.host_listing": "a button; nothing typed",
 }
 
 # English that may stand on a Japanese page: names of scales, formats and the like.
@@ -226,6 +230,38 @@ FORMS: dict[str, Case] = {
         "moderator", lambda w, x: f"/staff/listings/{x['listing']}/confirm", lambda w, x: {"note": "世話人の田中さんに電話" + "あ" * 500},
         "note", ("世話人の田中さんに電話",), page=lambda w, x: f"/staff/listings/{x['listing']}/edit",
     ),
+    "consult.consult_form": Case(
+        None, lambda w, x: "/consult/request",
+        lambda w, x: {"name": "", "contact_method": "phone", "contact": "0743-12-3456", "message": "近くのサロンを知りたい", "consent": "y"},
+        "name", ("0743-12-3456", "近くのサロンを知りたい"),
+    ),
+    "hosts.host_new": Case(
+        "supporter_a", lambda w, x: "/staff/hosts/new",
+        lambda w, x: {"name": "", "kind": "company", "organization_id": "", "contact": "総務 田中 0743-00-1111", "capacity": "3",
+                      "accommodations": "車いすで入れる"},
+        "name", ("総務 田中 0743-00-1111", "車いすで入れる"),
+    ),
+    "hosts.host_edit": Case(
+        "supporter_a", lambda w, x: f"/staff/hosts/{x['host']}/edit",
+        lambda w, x: {"name": "", "kind": "company", "organization_id": "", "contact": "総務 田中 0743-00-1111", "capacity": "3",
+                      "accommodations": "車いすで入れる"},
+        "name", ("総務 田中 0743-00-1111", "車いすで入れる"),
+    ),
+    "hosts.host_stage": Case(
+        "supporter_a", lambda w, x: f"/staff/hosts/{x['host']}/stage",
+        lambda w, x: {"stage-stage": "contacted", "stage-on": "2026-13-45", "stage-reason": "電話で担当者と話した"},
+        "stage-on", ("2026-13-45", "電話で担当者と話した"), page=lambda w, x: f"/staff/hosts/{x['host']}",
+    ),
+    "hosts.host_contact": Case(
+        "supporter_a", lambda w, x: f"/staff/hosts/{x['host']}/contacts",
+        lambda w, x: {"contact-on": "2026-13-45", "contact-channel": "phone", "contact-note": "見学日を相談した"},
+        "contact-on", ("2026-13-45", "見学日を相談した"), page=lambda w, x: f"/staff/hosts/{x['host']}",
+    ),
+    "hosts.host_note": Case(
+        "supporter_a", lambda w, x: f"/staff/hosts/{x['host']}/notes",
+        lambda w, x: {"support-on": "2026-13-45", "support-need": "other", "support-note": "受け入れの手引きがほしい"},
+        "support-on", ("2026-13-45", "受け入れの手引きがほしい"), page=lambda w, x: f"/staff/hosts/{x['host']}",
+    ),
 }
 
 
@@ -273,6 +309,11 @@ def _extras(name: str, world: World, client: FlaskClient, session: Session, make
         activity = next(iter(world.activities.values()))
         session.commit()
         extra["listing"], extra["listing_form"] = activity.id, listing_form()
+    if name.startswith("hosts.") and name != "hosts.host_new":
+        from webapp.hosts import services as hosts
+
+        extra["host"] = hosts.create_host(session, world.users["supporter_a"], hosts.HostInput(name="サンプル商店（架空）", kind="company")).id
+        session.commit()
     if name == "organizer.invite":
         from webapp.listings.models.organization import Organization
 
