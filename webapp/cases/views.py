@@ -31,13 +31,11 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.accounts.models.user import User
 from webapp.cases import placements as flow
@@ -67,6 +65,7 @@ from webapp.cases.models import (
 )
 from webapp.cases.plan_models import ROLES_WANTED
 from webapp.extensions import db
+from webapp.form_fields import MultiCheckboxField
 from webapp.listings.models.activity import Activity
 from webapp.security.models import AuditEvent
 from webapp.security.permissions import Permission, has_permission, require
@@ -85,9 +84,6 @@ def home() -> str:
 # ── forms ───────────────────────────────────────────────────────────────────────────────────────
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ActionForm(FlaskForm):

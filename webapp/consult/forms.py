@@ -9,40 +9,23 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import DataRequired, Optional, ValidationError
 
 from webapp.consult.labels import METHOD_LABELS, WISH_LABELS
 from webapp.consult.models import CONTACT_METHODS, WISHES
 from webapp.consult.services import CONTACT_MAX, MESSAGE_MAX, NAME_MAX, ConsultInput
-
-CHOOSE = _l("一覧から選んでください。")
-
-
-def _len(limit: int) -> Length:
-    return Length(max=limit, message=_l("%(max)d文字以内で入力してください。"))
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def pre_validate(self, form: object) -> None:
-        known = {str(c[0]) for c in self.iter_choices()}
-        if any(v not in known for v in self.data or []):
-            raise ValidationError(str(CHOOSE))
+from webapp.form_fields import CHOOSE, MultiCheckboxField, max_length
 
 
 class ConsultForm(FlaskForm):
     wishes = MultiCheckboxField(_l("どんなことを相談したいですか（いくつでも）"), choices=[SelectChoice(k, WISH_LABELS[k]) for k in WISHES])
     name = StringField(
         _l("お名前（ニックネームでもかまいません）"),
-        validators=[DataRequired(message=_l("お名前かニックネームを入力してください。")), _len(NAME_MAX)],
+        validators=[DataRequired(message=_l("お名前かニックネームを入力してください。")), max_length(NAME_MAX)],
     )
     contact_method = RadioField(
         _l("連絡の方法"), choices=[SelectChoice(k, METHOD_LABELS[k]) for k in CONTACT_METHODS], default="phone",
@@ -50,11 +33,11 @@ class ConsultForm(FlaskForm):
     )
     contact = StringField(
         _l("電話番号またはメールアドレス"),
-        validators=[DataRequired(message=_l("連絡先を入力してください。")), _len(CONTACT_MAX)],
+        validators=[DataRequired(message=_l("連絡先を入力してください。")), max_length(CONTACT_MAX)],
     )
     office_id = SelectField(_l("相談したい窓口"), choices=[], validate_choice=False)
     district = SelectField(_l("お住まいの地区（小学校区）"), choices=[], validate_choice=False)
-    message = TextAreaField(_l("伝えたいこと（任意）"), validators=[Optional(), _len(MESSAGE_MAX)])
+    message = TextAreaField(_l("伝えたいこと（任意）"), validators=[Optional(), max_length(MESSAGE_MAX)])
     consent = BooleanField(
         _l("上の説明を読み、相談の内容を市の参加支援の担当者に伝えることに同意します"),
         validators=[DataRequired(message=_l("同意していただける場合はチェックを入れてください。"))],

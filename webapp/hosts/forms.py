@@ -6,12 +6,12 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from webapp import clock
+from webapp.form_fields import CHOOSE, MultiCheckboxField, max_length
 from webapp.hosts.labels import (
     CHANNEL_LABELS,
     KIND_LABELS,
@@ -24,21 +24,9 @@ from webapp.hosts.models import CONTACT_CHANNELS, HOST_KINDS, OFFERS, STAGES, SU
 from webapp.hosts.services import HostInput
 
 REQUIRED = _l("入力してください。")
-CHOOSE = _l("一覧から選んでください。")
 
 
-def _len(limit: int) -> Length:
-    return Length(max=limit, message=_l("%(max)d文字以内で入力してください。"))
 
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def pre_validate(self, form: Any) -> None:
-        known = {str(c[0]) for c in self.iter_choices()}
-        if any(v not in known for v in self.data or []):
-            raise ValidationError(str(CHOOSE))
 
 
 def _not_future(form: Any, field: DateField) -> None:
@@ -47,10 +35,10 @@ def _not_future(form: Any, field: DateField) -> None:
 
 
 class HostForm(FlaskForm):
-    name = StringField(_l("名前"), validators=[DataRequired(message=REQUIRED), _len(200)])
+    name = StringField(_l("名前"), validators=[DataRequired(message=REQUIRED), max_length(200)])
     kind = SelectField(_l("種類"), choices=[SelectChoice(k, KIND_LABELS[k]) for k in HOST_KINDS], default="company")
     organization_id = SelectField(_l("地図に載っている団体（該当する場合）"), choices=[], validate_choice=False)
-    contact = StringField(_l("連絡先（担当者・電話・メール）"), validators=[Optional(), _len(300)])
+    contact = StringField(_l("連絡先（担当者・電話・メール）"), validators=[Optional(), max_length(300)])
     districts = MultiCheckboxField(_l("受け入れできる地区"), choices=[])
     offers = MultiCheckboxField(_l("提供できること"), choices=[SelectChoice(k, OFFER_LABELS[k]) for k in OFFERS])
     capacity = IntegerField(
@@ -58,9 +46,9 @@ class HostForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=1000, message=_l("0〜1000 の数字で入力してください。"))],
     )
     weekdays = MultiCheckboxField(_l("受け入れできる曜日"), choices=[SelectChoice(k, WEEKDAY_LABELS[k]) for k in WEEKDAYS])
-    accommodations = TextAreaField(_l("配慮できること"), validators=[Optional(), _len(2000)])
-    origin_district = StringField(validators=[Optional(), _len(50)])
-    origin_interest = StringField(validators=[Optional(), _len(50)])
+    accommodations = TextAreaField(_l("配慮できること"), validators=[Optional(), max_length(2000)])
+    origin_district = StringField(validators=[Optional(), max_length(50)])
+    origin_interest = StringField(validators=[Optional(), max_length(50)])
 
     def fill_choices(self, districts: list[tuple[str, str]], organizations: list[tuple[int, str]]) -> None:
         self.districts.choices = [SelectChoice(code, name) for code, name in districts]
@@ -95,7 +83,7 @@ class HostForm(FlaskForm):
 class StageForm(FlaskForm):
     stage = SelectField(_l("次の段階"), choices=[SelectChoice(k, STAGE_LABELS[k]) for k in STAGES], validate_choice=False)
     on = DateField(_l("日付"), validators=[DataRequired(message=_l("日付を選んでください（例: 2026-04-01）。")), _not_future])
-    reason = TextAreaField(_l("理由・メモ（見送りのときは必須）"), validators=[Optional(), _len(2000)])
+    reason = TextAreaField(_l("理由・メモ（見送りのときは必須）"), validators=[Optional(), max_length(2000)])
 
     def limit_to(self, stages: tuple[str, ...]) -> None:
         """Offer only the moves the pipeline allows from the host's current stage."""
@@ -109,12 +97,12 @@ class StageForm(FlaskForm):
 class ContactForm(FlaskForm):
     on = DateField(_l("日付"), validators=[DataRequired(message=_l("日付を選んでください（例: 2026-04-01）。")), _not_future])
     channel = SelectField(_l("方法"), choices=[SelectChoice(k, CHANNEL_LABELS[k]) for k in CONTACT_CHANNELS])
-    note = TextAreaField(_l("内容"), validators=[Optional(), _len(2000)])
+    note = TextAreaField(_l("内容"), validators=[Optional(), max_length(2000)])
 
 
 class SupportNoteForm(FlaskForm):
     on = DateField(_l("日付"), validators=[DataRequired(message=_l("日付を選んでください（例: 2026-04-01）。")), _not_future])
     need = SelectField(_l("受け入れ先が必要としていること"), choices=[SelectChoice(k, NEED_LABELS[k]) for k in SUPPORT_NEEDS])
     note = TextAreaField(
-        _l("受け入れ先支援のメモ"), validators=[DataRequired(message=REQUIRED), _len(2000)]
+        _l("受け入れ先支援のメモ"), validators=[DataRequired(message=REQUIRED), max_length(2000)]
     )
