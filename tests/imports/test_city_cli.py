@@ -4,21 +4,14 @@ guess and the note kinds; 「この一覧の種別」 from the command line is s
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ODEKAKE = str(Path(sys.executable).parent / "odekake")
+from tests.imports.cli import run
+
 CITY = Path(__file__).resolve().parents[1] / "fixtures" / "import" / "city"
 
-
-def run(instance: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("ODEKAKE_")}
-    environ["ODEKAKE_INSTANCE_DIR"] = str(instance)
-    return subprocess.run([ODEKAKE, *args], capture_output=True, text=True, env=environ, timeout=300)
 
 
 @pytest.fixture(scope="module")

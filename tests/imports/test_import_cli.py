@@ -4,21 +4,15 @@ one-line errors, the printed and JSON report, dry run, and export → import →
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ODEKAKE = str(Path(sys.executable).parent / "odekake")
+from tests.imports.cli import run
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
 
-
-def run(instance: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("ODEKAKE_")}
-    environ["ODEKAKE_INSTANCE_DIR"] = str(instance)
-    return subprocess.run([ODEKAKE, *args], capture_output=True, text=True, env=environ, timeout=300)
 
 
 @pytest.fixture(scope="module")
