@@ -33,6 +33,7 @@ from whoosh.reading import TermNotFound
 from whoosh.writing import IndexWriter
 
 from webapp.config import settings as current_settings
+from webapp.search import heap
 from webapp.search.analysis import (
     QueryTerm,
     analyse_term,
@@ -355,6 +356,7 @@ class _Segment:
                 by_char.setdefault(ch, []).append(i)
         with self.lock:
             self.vocab[field] = (terms, by_char)
+        heap.settle(int(leaf.doc_count_all()))
         return terms, by_char
 
 
@@ -803,6 +805,7 @@ class SearchIndex:
             if self._facets is None:
                 self._facets = Facets.from_segments(self._ids, self._current)
                 self._facets.kana = self._kana
+                heap.settle(len(self._ids))
             return self._facets
 
     def _kana_array(self) -> Any:
