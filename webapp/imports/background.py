@@ -7,14 +7,11 @@ the listings as they were and the row not done, and the page, asking the queue, 
 
 from __future__ import annotations
 
-import json
-import shutil
-from pathlib import Path
 from typing import Any
 
-from webapp.config import Settings
 from webapp.config import settings as current_settings
 from webapp.extensions import db
+from webapp.imports import uploads
 from webapp.imports.report import ImportReport
 from webapp.imports.service import after_import_commit, default_geocoder, import_file, mark_index_pending
 from webapp.imports.source_settings import choices_from_meta, save_source_settings
@@ -26,11 +23,6 @@ from webapp.security.audit import record as audit
 IMPORT_TIMEOUT = 4 * 3600
 #: row messages kept on the run for its page
 ISSUES_KEPT = 500
-
-
-def imports_dir(settings: Settings) -> Path:
-    """Where uploads wait between preview and confirm (every node and the worker must see it)."""
-    return Path(settings.instance_dir) / "imports"
 
 
 def result_of(report: ImportReport) -> dict[str, Any]:
@@ -55,31 +47,35 @@ def run_import(run_id: int) -> None:
         if run is None or run.state != QUEUED:
             return  # already taken (a retried or duplicated job never imports twice)
         token, user_id = str(run.params["token"]), run.user_id
-    folder = imports_dir(settings) / token
     reporter = Reporter(run_id)
     job = get_current_job()
     reporter.started(job.id if job is not None else "")
     try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        chosen = choices_from_meta(meta)
         with db.transaction() as session:
-            report = import_file(
-                session,
-                meta["format"],
-                folder / meta["stored_name"],
-                source=meta["source"],
-                archive_missing=bool(meta.get("archive_missing")),
-                overwrite_edits=bool(meta.get("overwrite_edits")),
-                geocoder=default_geocoder(settings),
-                progress=reporter.advance,
-                mapping=chosen.columns,
-                category=chosen.category,
-            )
+            upload = session.get(uploads.ImportUpload, token)
+            if upload is None:
+                raise LookupError("the upload is gone (forgotten after a day, or already imported)")
+            meta = dict(upload.meta)
+            chosen = choices_from_meta(meta)
+            with uploads.as_file(upload) as path:
+                report = import_file(
+                    session,
+                    meta["format"],
+                    path,
+                    source=meta["source"],
+                    archive_missing=bool(meta.get("archive_missing")),
+                    overwrite_edits=bool(meta.get("overwrite_edits")),
+                    geocoder=default_geocoder(settings),
+                    progress=reporter.advance,
+                    mapping=chosen.columns,
+                    category=chosen.category,
+                )
             counts = report.to_dict()["counts"]
             detail = {"format": meta["format"], "filename": meta["filename"], "job_run": run_id, **counts}
             audit(session, "import", "import", meta["source"], detail=detail, user_id=user_id)
             mark_index_pending(report)
             finish_in(session, run_id, result_of(report), report.total_rows)
+            session.delete(upload)  # in the import's transaction: a run killed halfway keeps it
     except BaseException as exc:  # the row tells the waiting page; the queue keeps the traceback
         if hasattr(exc, "message_ja"):
             message = f"{exc.message_ja} / {getattr(exc, 'message_en', '')}"
@@ -92,7 +88,6 @@ def run_import(run_id: int) -> None:
     if isinstance(meta.get("choices"), dict):
         # What the person confirmed is the mapping for this source's next file.
         save_source_settings(meta["source"], chosen)
-    shutil.rmtree(folder, ignore_errors=True)
     try:
         note = after_import_commit(db.session(), report)
     finally:

@@ -1,7 +1,8 @@
 """Staff area: open-data import (upload → dry-run report → confirm), the same service as `odekake import`.
 
-The uploaded file is kept in instance/imports/<token>/ between the preview and the confirm, so the
-confirmed import reads exactly the bytes that were previewed; only the uploader can confirm it.
+The uploaded file is kept in the database between the preview and the confirm (imports/uploads.py:
+any node, or a worker elsewhere, reads exactly the bytes that were previewed); only the uploader can
+confirm it.
 Uploads are capped by MAX_CONTENT_LENGTH (413 page). With Redis configured, a file of more than
 `import_inline_rows` rows is imported by a job (imports/background.py) and the confirm answers with
 its progress page; smaller files, and every file without Redis, are imported in the request.
@@ -9,11 +10,8 @@ its progress page; smaller files, and every file without Redis, are imported in 
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
-import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +30,8 @@ from webapp.boundary import after_commit
 from webapp.config import settings as current_settings
 from webapp.extensions import db
 from webapp.i18n import current_lang
-from webapp.imports.background import IMPORT_TIMEOUT, imports_dir, run_import
+from webapp.imports import uploads
+from webapp.imports.background import IMPORT_TIMEOUT, run_import
 from webapp.imports.service import (
     ImportReport,
     after_import_commit,
@@ -62,7 +61,6 @@ FORMAT_LABELS: dict[str, Any] = {
 FIELD_CHOICES: list[tuple[str, str]] = [(f, h) for f, h in CANONICAL_HEADER.items() if f != "status"]
 ALLOWED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".json", ".geojson", ".kml", ".kmz", ".zip"}
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-KEEP_SECONDS = 24 * 3600
 ISSUES_SHOWN = 500
 
 
@@ -96,38 +94,14 @@ class ImportConfirmForm(FlaskForm):
     """Only the CSRF token: confirming changes data."""
 
 
-def _imports_dir() -> Path:
-    return imports_dir(current_settings())
-
-
-def _sweep(root: Path) -> None:
-    """Forget previews nobody confirmed within a day."""
-    if not root.is_dir():
-        return
-    cutoff = time.time() - KEEP_SECONDS
-    for d in root.iterdir():
-        try:
-            if d.is_dir() and d.stat().st_mtime < cutoff:
-                shutil.rmtree(d, ignore_errors=True)
-        except OSError:
-            continue
-
-
-def _stored(token: str) -> tuple[Path, dict[str, Any]]:
+def _stored(token: str) -> uploads.ImportUpload:
+    """The person's own upload waiting for its confirm (404 for anyone else's, or a forgotten one)."""
     if not TOKEN_RE.match(token):
         abort(404)
-    folder = _imports_dir() / token
-    try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    upload = db.session().get(uploads.ImportUpload, token)
+    if upload is None or upload.user_id != current_user.id:
         abort(404)
-    if meta.get("user_id") != current_user.id:
-        abort(404)
-    return folder, meta
-
-
-def _write_meta(folder: Path, meta: dict[str, Any]) -> None:
-    (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return upload
 
 
 def _messages(report: ImportReport) -> dict[str, Any]:
@@ -148,21 +122,30 @@ def _messages(report: ImportReport) -> dict[str, Any]:
     }
 
 
-def _run(folder: Path, meta: dict[str, Any], *, dry_run: bool) -> ImportReport:
+def _run(upload: uploads.ImportUpload, *, dry_run: bool) -> ImportReport:
     settings = current_settings()
+    meta = upload.meta
     chosen = choices_from_meta(meta)
-    return import_file(
-        db.session(),
-        meta["format"],
-        folder / meta["stored_name"],
-        source=meta["source"],
-        dry_run=dry_run,
-        archive_missing=bool(meta.get("archive_missing")),
-        overwrite_edits=bool(meta.get("overwrite_edits")),
-        geocoder=default_geocoder(settings),
-        mapping=chosen.columns,
-        category=chosen.category,
-    )
+    with uploads.as_file(upload) as path:
+        try:
+            return import_file(
+                db.session(),
+                meta["format"],
+                path,
+                source=meta["source"],
+                dry_run=dry_run,
+                archive_missing=bool(meta.get("archive_missing")),
+                overwrite_edits=bool(meta.get("overwrite_edits")),
+                geocoder=default_geocoder(settings),
+                mapping=chosen.columns,
+                category=chosen.category,
+            )
+        except UnreadableFile as exc:
+            # The readers name the file they were given: the person knows it by the name they uploaded.
+            for attr in ("message_ja", "message_en"):
+                text = getattr(exc, attr)
+                setattr(exc, attr, text.replace(str(path), meta["filename"]).replace(path.name, meta["filename"]))
+            raise
 
 
 def _preview(report: ImportReport, meta: dict[str, Any], token: str, status: int = 200) -> Any:
@@ -190,13 +173,8 @@ def import_upload() -> Any:
     suffix = Path(filename).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
         suffix = ".dat"
-    root = _imports_dir()
-    _sweep(root)
     token = secrets.token_urlsafe(24)
-    folder = root / token
-    folder.mkdir(parents=True)
     stored_name = f"upload{suffix}"
-    upload.save(str(folder / stored_name))
     meta = {
         "format": form.format.data,
         "source": form.source.data.strip(),
@@ -204,21 +182,17 @@ def import_upload() -> Any:
         "overwrite_edits": bool(form.overwrite_edits.data),
         "filename": filename,
         "stored_name": stored_name,
-        "user_id": current_user.id,
-        "uploaded_at": time.time(),
     }
-    _write_meta(folder, meta)
+    session = db.session()
+    stored = uploads.keep(session, token, current_user.id, meta, upload.read())
     try:
-        report = _run(folder, meta, dry_run=True)
+        report = _run(stored, dry_run=True)
     except UnreadableFile as exc:
-        shutil.rmtree(folder, ignore_errors=True)
+        session.delete(stored)
         message = exc.message_en if current_lang() == "en" else exc.message_ja
-        # The readers name the file they were given: the person knows it by the name they uploaded.
-        message = message.replace(str(folder / stored_name), filename).replace(stored_name, filename)
         return render_template("imports/upload.html", form=form, unreadable=message), 400
-    meta["total_rows"] = report.total_rows  # decides, at confirm, whether a job runs it
-    _write_meta(folder, meta)
-    return _preview(report, meta, token)
+    uploads.update_meta(session, stored, total_rows=report.total_rows)  # decides, at confirm, whether a job runs it
+    return _preview(report, stored.meta, token)
 
 
 @bp.route("/import/<token>/choices", methods=["POST"])
@@ -228,7 +202,7 @@ def import_choices(token: str) -> Any:
     form = ImportConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    folder, meta = _stored(token)
+    stored = _stored(token)
     posted = request.form
     columns: dict[str, str] = {}
     known = {code for code, _label in FIELD_CHOICES}
@@ -251,15 +225,15 @@ def import_choices(token: str) -> Any:
                     values[posted[key]] = target
     if every and every not in taxonomy().categories:
         every = ""
-    meta["choices"] = {"columns": columns, "every": every, "values": values}
+    session = db.session()
+    uploads.update_meta(session, stored, choices={"columns": columns, "every": every, "values": values})
     try:
-        report = _run(folder, meta, dry_run=True)
+        report = _run(stored, dry_run=True)
     except UnreadableFile as exc:
         message = exc.message_en if current_lang() == "en" else exc.message_ja
         return render_template("imports/upload.html", form=ImportUploadForm(), unreadable=message), 400
-    meta["total_rows"] = report.total_rows
-    _write_meta(folder, meta)
-    return _preview(report, meta, token)
+    uploads.update_meta(session, stored, total_rows=report.total_rows)
+    return _preview(report, stored.meta, token)
 
 
 @bp.route("/import/<token>/confirm", methods=["POST"])
@@ -268,7 +242,9 @@ def import_confirm(token: str) -> Any:
     form = ImportConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    folder, meta = _stored(token)
+    stored = _stored(token)
+    meta = stored.meta
+    session = db.session()
     if meta.get("job_run"):  # confirmed twice (a double click): the job is already under way
         return redirect(url_for("imports.import_run", run_id=meta["job_run"]), 303)
     settings = current_settings()
@@ -276,16 +252,14 @@ def import_confirm(token: str) -> Any:
         run = create_run(
             db.session(), "import", meta["filename"], current_user.id, int(meta["total_rows"]), {"token": token}
         )
-        meta["job_run"] = run.id
-        _write_meta(folder, meta)
+        uploads.update_meta(session, stored, job_run=run.id)
         enqueue(run_import, run.id, timeout=IMPORT_TIMEOUT, job_id=rq_job_id(settings, run.id))
         return redirect(url_for("imports.import_run", run_id=run.id), 303)
     try:
-        report = _run(folder, meta, dry_run=False)
+        report = _run(stored, dry_run=False)
     except UnreadableFile:
-        shutil.rmtree(folder, ignore_errors=True)
+        session.delete(stored)
         abort(400)
-    session = db.session()
     audit(
         session,
         "import",
@@ -307,7 +281,7 @@ def import_confirm(token: str) -> Any:
     if isinstance(meta.get("choices"), dict):
         # What the person confirmed is the mapping for this source's next file.
         save_source_settings(meta["source"], choices_from_meta(meta))
-    shutil.rmtree(folder, ignore_errors=True)
+    session.delete(stored)  # with the import's own commit
     return render_template("imports/result.html", report=report, meta=meta, **_messages(report))
 
 
