@@ -579,28 +579,39 @@ def _with_note(
 def _schedule_parts(raw: RawRow, reading: NoteReading) -> tuple[Schedule | None, str | None, bool, list[RowIssue]]:
     n = raw.row
     issues: list[RowIssue] = []
+    cells = {fld: raw.get(fld) for fld in ("start_time", "end_time")}
+    if cells["start_time"] and not cells["end_time"]:
+        # One time column holding the range (「10:00～11:30」 under 開催時間, 開館時間, 時間).
+        pair = _time_range(cells["start_time"])
+        if pair is not None:
+            cells["start_time"], cells["end_time"] = pair
     times: dict[str, Any] = {}
     for fld in ("start_time", "end_time"):
-        text = raw.get(fld)
+        text = cells[fld]
         if text:
             value = _parse_time(text)
             if value is None:
-                issues.append(issue("invalid_time", n, raw.col(fld), value=text))
+                issues.append(issue("invalid_time", n, raw.col(fld) or raw.col("start_time"), value=text))
             times[fld] = value
     start, end = times.get("start_time"), times.get("end_time")
-    start_cell, end_cell = raw.get("start_time") or None, raw.get("end_time") or None
-    dates: dict[str, Any] = {}
-    for fld in ("start_date", "end_date", "dtstart"):
-        text = raw.get(fld)
-        if text:
-            value = parse_date(text)
-            if value is None:
-                issues.append(issue("invalid_date", n, raw.col(fld), value=text))
-            dates[fld] = value
+    start_cell, end_cell = cells["start_time"] or None, cells["end_time"] or None
 
     text = raw.get("schedule_text")
     weekdays = raw.get("weekdays")
+    weekdays_field = "weekdays"
     note = raw.get("schedule_note")
+    dates: dict[str, Any] = {}
+    for fld in ("start_date", "end_date", "dtstart"):
+        value_text = raw.get(fld)
+        if value_text:
+            value = parse_date(value_text)
+            if value is None and fld == "start_date" and not (text or weekdays) and _reads_as_days(value_text):
+                # 「開催日: 毎週火曜日」: a 通いの場 list's day column, not an event's date.
+                weekdays, weekdays_field = value_text, fld
+                continue
+            if value is None:
+                issues.append(issue("invalid_date", n, raw.col(fld), value=value_text))
+            dates[fld] = value
 
     # Our own export (or a city that writes RRULE): authoritative, no text parsing.
     rrule = raw.get("rrule")
@@ -627,7 +638,7 @@ def _schedule_parts(raw: RawRow, reading: NoteReading) -> tuple[Schedule | None,
     if weekdays:
         composed = " ".join(p for p in (weekdays, _range_text(start, end), note) if p)
         shown = text or composed
-        column = raw.col("weekdays")
+        column = raw.col(weekdays_field)
         if reading.open_all_day and start == end and start is not None and start.hour == 0 and start.minute == 0:
             # 00:00–00:00 with 「終日開放」: the whole day, not an end before its start.
             issues.append(issue("all_day", n, raw.col("end_time"), value=note))
@@ -694,6 +705,23 @@ def _schedule_parts(raw: RawRow, reading: NoteReading) -> tuple[Schedule | None,
         issues.append(issue("schedule_needs_review", n, raw.col("start_time"), value=shown, reason="曜日・日付がありません"))
         return None, shown, True, issues
     return None, None, False, issues
+
+
+_TIME_RANGE_RE = re.compile(r"^\s*(.+?)\s*[～〜~\-－ー―]\s*(.+?)\s*$")
+
+
+def _time_range(text: str) -> tuple[str, str] | None:
+    """「10:00～11:30」, 「9時半〜12時」: the two ends, when both read as times."""
+    found = _TIME_RANGE_RE.match(clean(text))
+    if found is None or _parse_time(found.group(1)) is None or _parse_time(found.group(2)) is None:
+        return None
+    return found.group(1), found.group(2)
+
+
+def _reads_as_days(text: str) -> bool:
+    """A cell that names recurring days (毎週火曜日, 第2・第4木曜日, 平日) rather than one date."""
+    parsed = parse_schedule_text(text)
+    return parsed.schedule is not None and bool(parsed.schedule.rrule)
 
 
 def _parse_time(text: str) -> Any:

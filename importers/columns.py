@@ -62,7 +62,8 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "email": ("メールアドレス", "連絡先メールアドレス", "問い合わせ先メールアドレス", "Eメール", "email", "contact_email"),
     "url": ("URL", "ホームページ", "ホームページURL", "ウェブサイト", "website", "url"),
     "weekdays": ("利用可能曜日", "開催曜日", "曜日", "開館曜日", "営業曜日"),
-    "start_time": ("開始時間", "開始時刻", "利用開始時間", "開館時間", "start_time"),
+    # The last ones name one column for the whole range (「10:00～11:30」): build.py splits it.
+    "start_time": ("開始時間", "開始時刻", "利用開始時間", "開館時間", "start_time", "開催時間", "活動時間", "時間", "時間帯", "利用時間"),
     "end_time": ("終了時間", "終了時刻", "利用終了時間", "閉館時間", "end_time"),
     "start_date": ("開始日", "開催日", "開始日付", "start_date"),
     "end_date": ("終了日", "終了日付", "end_date"),
