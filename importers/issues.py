@@ -33,6 +33,16 @@ CODES: dict[str, tuple[Severity, str, str]] = {
         "未知の列です。値は extra に保存します",
         "unknown column; its values are kept in extra",
     ),
+    "name_from_organization": (
+        "warning",
+        "名称の列がないため、「{value}」の列を活動の名称として読みました。違う場合は対応表で直してください",
+        'no name (名称) column: the "{value}" column is read as the activity\'s name; correct it in the mapping if wrong',
+    ),
+    "two_row_header": (
+        "warning",
+        "見出しが2行に分かれています（{value}行目と{line}行目）。上の行の見出しと合わせて列を読みました",
+        "the header spans two rows (lines {value} and {line}); columns were read with the upper row's labels",
+    ),
     "header_guess": (
         "warning",
         "列名から「{field}」の列と推定しました（確からしさ {confidence}）。違う場合は対応表で直してください",

@@ -9,6 +9,8 @@ from importers.build import RawRow, build_records
 from importers.columns import (
     CANONICAL_HEADER,
     describe_headers,
+    field_for,
+    guess_field,
     header_score,
     is_ignored_standard,
     resolve_headers,
@@ -53,6 +55,51 @@ def find_header(
     return best_index
 
 
+def _field(header: str) -> str | None:
+    if field_for(header):
+        return field_for(header)
+    guessed = guess_field(header)
+    return guessed[0] if guessed else None
+
+
+def _pick(group: str, child: str) -> str:
+    """One header for a column named in two rows: the group label above (merged over several
+    columns: 開催場所, 位置情報, 問い合わせ) and the column's own name below it."""
+    own, grouped = _field(child), _field(group)
+    if own == "name" and grouped not in (None, "name"):
+        return group  # 開催場所 › 名称: the place's name, not the activity's
+    if own:
+        return child  # 位置情報 › 緯度, 問い合わせ › 電話
+    return f"{group}_{child}"  # neither reads alone: both words, for the person and the mapping
+
+
+def two_row_header(upper: Sequence[str], lower: Sequence[str]) -> list[str] | None:
+    """The header when ``upper`` (the row above the best header row) is its first half: it names
+    columns the lower row leaves blank (番号, 団体名 over merged cells), and labels groups over the
+    lower row's names. None when the upper row is a title or a note (fewer than two cells)."""
+    up = [c.strip() for c in upper]
+    low = [c.strip() for c in lower]
+    width = max(len(up), len(low))
+    up += [""] * (width - len(up))
+    low += [""] * (width - len(low))
+    if sum(1 for c in up if c) < 2 or not any(u and not w for u, w in zip(up, low, strict=True)):
+        return None
+    merged: list[str] = []
+    group = ""
+    for u, w in zip(up, low, strict=True):
+        if u:
+            group = u
+        elif not w:
+            group = ""  # a blank column ends a merged group label
+        if not w:
+            merged.append(u)
+        elif not group:
+            merged.append(w)
+        else:
+            merged.append(_pick(group, w))
+    return merged
+
+
 def read_table(
     rows: Sequence[tuple[int, Sequence[Any]]],
     *,
@@ -65,6 +112,16 @@ def read_table(
     h = find_header(text_rows, mapping)
     header_line, headers = text_rows[h]
     headers = [c.strip() for c in headers]
+    shape_issues: list[RowIssue] = []
+    if h > 0 and any(c.strip() for c in text_rows[h - 1][1]):
+        merged = two_row_header(text_rows[h - 1][1], headers)
+        if merged is not None:
+            shape_issues.append(issue("two_row_header", header_line, None, value=text_rows[h - 1][0], line=header_line))
+            headers = merged
+    # A column with values but no header is still the file's: named by its position, kept in extra.
+    for i, header in enumerate(headers):
+        if not header and any(i < len(cells) and cells[i].strip() for _line, cells in text_rows[h + 1 :]):
+            headers[i] = f"列{i + 1}"
     lowered = {h.lower() for h in headers}
     if {"id", "name", "organization_id"} <= lowered and not mapping:
         # HSDS services.csv alone: its locations, schedules and costs are in the other tables.
@@ -76,13 +133,18 @@ def read_table(
         )
     known, extra_cols, dupes = resolve_headers(headers, mapping)
     guesses = describe_headers(headers, mapping)
-    if "name" not in known.values():
+    name_from: int | None = None
+    if "name" not in known.values() and "organization" in known.values():
+        # 通いの場 lists often name each group only by its 団体名 / グループ名: that is the activity's name.
+        name_from = next(i for i, f in known.items() if f == "organization")
+        shape_issues.append(issue("name_from_organization", header_line, headers[name_from], value=headers[name_from]))
+    if "name" not in known.values() and name_from is None:
         shown = "、".join(f"「{h}」" for h in headers if h)[:200]
         raise UnreadableFile(
             f"{header_line}行目の見出し（{shown}）に名称の列が見つかりません（--map で列名を対応付けてください）",
             f"no name (名称) column found in the header row (line {header_line}: {shown}); map one with --map",
         )
-    header_issues: list[RowIssue] = [
+    header_issues: list[RowIssue] = shape_issues + [
         issue("header_guess", header_line, g.column, field=CANONICAL_HEADER[g.field], confidence=f"{g.confidence:.0%}")
         for g in guesses
         if g.how == "guess" and g.field is not None
@@ -99,11 +161,15 @@ def read_table(
         first = next(headers[j] for j, f in known.items() if f == read_at[i].field)
         header_issues.append(issue("duplicate_column", header_line, header, value=first))
     columns = {fld: headers[i] for i, fld in known.items()}
-    present = frozenset(known.values())
+    if name_from is not None:
+        columns["name"] = headers[name_from]
+    present = frozenset(known.values()) | ({"name"} if name_from is not None else set())
 
     def raws() -> Any:
         for line, cells in text_rows[h + 1 :]:
             values = {fld: cells[i] if i < len(cells) else "" for i, fld in known.items()}
+            if name_from is not None:
+                values["name"] = values["organization"]
             extra = {header: cells[i] for i, header in extra_cols.items() if i < len(cells) and cells[i].strip()}
             for i in range(len(headers), len(cells)):
                 if cells[i].strip() and any(c.strip() for c in cells[: len(headers)]):
