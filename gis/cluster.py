@@ -52,8 +52,14 @@ def mercator_px(lat: Any, lon: Any, zoom: float) -> tuple[Any, Any]:
     return x, y
 
 
-def grid_cells(lat: Any, lon: Any, zoom: int, cat: Any = None, *, cell_px: int = CELL_PX) -> Cells:
-    """Group the points (equal-length arrays, no NaN) into the cells of ``cell_px`` at ``zoom``."""
+def grid_cells(
+    lat: Any, lon: Any, zoom: int, cat: Any = None, *, cell_px: int = CELL_PX, merge_px: float = 0.0
+) -> Cells:
+    """Group the points (equal-length arrays, no NaN) into the cells of ``cell_px`` at ``zoom``.
+
+    ``merge_px``: cells whose centres of mass lie closer than this many pixels (points on either
+    side of a grid line) are merged, largest first, so their bubbles do not overlap on the map.
+    """
     if not 0 <= zoom <= MAX_ZOOM:
         raise ValueError(f"zoom {zoom} is outside 0..{MAX_ZOOM}")
     lat = np.asarray(lat, dtype=float)
@@ -69,13 +75,42 @@ def grid_cells(lat: Any, lon: Any, zoom: int, cat: Any = None, *, cell_px: int =
     per_axis = (TILE_PX << zoom) // cell_px + 1
     cx = np.clip(np.floor(x / cell_px).astype(np.int64), 0, per_axis - 1)
     cy = np.clip(np.floor(y / cell_px).astype(np.int64), 0, per_axis - 1)
-    _keys, inverse, count = np.unique(cx * per_axis + cy, return_inverse=True, return_counts=True)
+    _keys, inverse = np.unique(cx * per_axis + cy, return_inverse=True)
     inverse = inverse.reshape(-1)
+    if merge_px > 0 and 1 < len(_keys) <= _MAX_MERGE_CELLS:
+        inverse = _merge_close(inverse, len(_keys), x, y, merge_px)
+    return _cells(lat, lon, inverse, cat)
+
+
+# Merging compares every pair of cells: only for answers of a sensible size (the API coarsens
+# the zoom of larger ones anyway).
+_MAX_MERGE_CELLS = 5000
+
+
+def _merge_close(inverse: Any, n: int, x: Any, y: Any, merge_px: float) -> Any:
+    """Cell numbers after merging cells whose centres of mass are within ``merge_px`` (greedy,
+    the most populous cell first absorbing its unclaimed neighbours)."""
+    count = np.bincount(inverse, minlength=n)
+    px = np.bincount(inverse, weights=x, minlength=n) / count
+    py = np.bincount(inverse, weights=y, minlength=n) / count
+    leader = np.full(n, -1, dtype=np.int64)
+    limit = merge_px * merge_px
+    for i in np.argsort(-count, kind="stable").tolist():
+        if leader[i] >= 0:
+            continue
+        near = (leader < 0) & ((px - px[i]) ** 2 + (py - py[i]) ** 2 < limit)
+        leader[near] = i
+    _groups, merged = np.unique(leader[inverse], return_inverse=True)
+    return merged.reshape(-1)
+
+
+def _cells(lat: Any, lon: Any, inverse: Any, cat: Any) -> Cells:
+    count = np.bincount(inverse)
+    n = len(count)
     # Members of a cell side by side: extents by reduceat, one member per cell at its start.
     order = np.argsort(inverse, kind="stable")
     starts = np.concatenate(([0], np.cumsum(count)[:-1]))
     lat_o, lon_o = lat[order], lon[order]
-    n = len(count)
     if cat is None:
         top = np.full(n, -1, dtype=np.int64)
     else:

@@ -284,9 +284,15 @@
       var width = Math.max(44, 20 + 10 * String(count).length);
       var label = fill(d.clusterLabel, { n: count });
       var icon = L.divIcon({ className: "marker-cluster map-cluster", html: "<div>" + count + "</div>", iconSize: [width, 44] });
-      var m = L.marker([c[1], c[0]], { icon: icon, title: label, keyboard: true, riseOnHover: true });
+      // above the base layer's district and town labels (markers too, stacked by latitude)
+      var m = L.marker([c[1], c[0]], { icon: icon, title: label, keyboard: true, riseOnHover: true, zIndexOffset: 500 });
       m.on("add", function () { var e = m.getElement(); if (e) { e.setAttribute("aria-label", label); } });
       m.on("click", function () { zoomInto(p, c); });
+      // role="button": Enter and Space act as a tap (Leaflet does this only for markers with a popup)
+      m.on("keypress", function (e) {
+        var k = e.originalEvent.keyCode;
+        if (k === 13 || k === 32) { e.originalEvent.preventDefault(); zoomInto(p, c); }
+      });
       return m;
     }
 

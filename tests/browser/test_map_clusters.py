@@ -64,6 +64,7 @@ def test_clusters_add_up_and_a_tap_zooms_into_one(
     hi, lo = sorted((_luminance(fg), _luminance(bg)), reverse=True)
     assert (hi + 0.05) / (lo + 0.05) >= 4.5
     assert re.fullmatch(r"\d+ 件。押すと拡大します", page.locator("#map .map-cluster").first.get_attribute("aria-label") or "")
+    status.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / f"{viewport}-clusters.png"))
 
     # tap the largest cluster: the map zooms into it and asks for that view at the new zoom
@@ -79,6 +80,7 @@ def test_clusters_add_up_and_a_tap_zooms_into_one(
         "n => document.getElementById('map-status').textContent.includes('この範囲に ' + n + ' 件')", arg=after["mapped"]
     )
     page.wait_for_timeout(300)
+    status.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / f"{viewport}-cluster-zoomed.png"))
 
 

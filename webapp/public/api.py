@@ -50,6 +50,7 @@ MAX_MARKERS = 2000
 MAX_CELLS = 2000
 FIT_MAX_ZOOM = 16  # the map's own closest zoom for a first view (static/js/map.js)
 COORD_DIGITS = 5  # ≈ 1 m: more digits only make the answer longer
+MERGE_PX = 44  # a bubble's size (static/css/site.css .map-cluster): closer cells are merged
 
 
 def _json(payload: dict[str, Any], *, mimetype: str = "application/json", modified: datetime | None = None) -> Response:
@@ -172,11 +173,11 @@ def _pins(session: Any, points: MapPoints, members: Iterable[int]) -> list[dict[
 def _clusters(session: Any, points: MapPoints, zoom: int) -> list[dict[str, Any]]:
     """Grid cells at ``zoom``: a cell of one listing is its pin; the others are clusters with
     k (count), c (most frequent category) and b (extent, to zoom into on a tap)."""
-    cells = grid_cells(points.lat, points.lon, zoom, points.cat)
+    cells = grid_cells(points.lat, points.lon, zoom, points.cat, merge_px=MERGE_PX)
     while len(cells) > MAX_CELLS and zoom > 0:
         # An unusual request (a wide bbox at a close zoom): coarser cells keep the answer small.
         zoom -= 1
-        cells = grid_cells(points.lat, points.lon, zoom, points.cat)
+        cells = grid_cells(points.lat, points.lon, zoom, points.cat, merge_px=MERGE_PX)
     single = cells.count == 1
     features = _pins(session, points, cells.member[single].tolist())
     for n in (~single).nonzero()[0].tolist():

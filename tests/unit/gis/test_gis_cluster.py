@@ -40,6 +40,33 @@ def test_counts_add_up_and_every_point_is_inside_its_cells_extent(seed: int) -> 
     assert len(squares) == len(cells)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_merged_cells_still_add_up_and_hold_their_points(seed: int) -> None:
+    rnd = random.Random(seed)
+    lat, lon, cat = _points(rnd.randrange(2, 4000), seed)
+    zoom = rnd.randrange(8, 18)
+    plain = grid_cells(lat, lon, zoom, cat)
+    merged = grid_cells(lat, lon, zoom, cat, merge_px=44)
+    assert int(merged.count.sum()) == len(lat) and len(merged) <= len(plain)
+    m = merged.member
+    assert ((merged.minlat <= lat[m]) & (lat[m] <= merged.maxlat) & (merged.minlon <= lon[m]) & (lon[m] <= merged.maxlon)).all()
+    assert merged.count.max() >= plain.count.max()
+
+
+def test_points_either_side_of_a_grid_line_make_one_bubble() -> None:
+    # Two pairs 10 px apart across a cell border: two cells on the grid, one bubble once merged;
+    # a pair far away stays on its own.
+    zoom = 15
+    x, y = mercator_px(34.70, 135.70, zoom)
+    border = (x // CELL_PX + 1) * CELL_PX
+    world = 256 * 2**zoom
+    lon = [(b / world) * 360 - 180 for b in (border - 5, border - 4, border + 5, border + 6, border + 400, border + 401)]
+    lat = [34.70] * 6
+    assert len(grid_cells(lat, lon, zoom)) == 3
+    merged = grid_cells(lat, lon, zoom, merge_px=44)
+    assert sorted(merged.count.tolist()) == [2, 4]
+
+
 def test_top_category_is_the_most_frequent_one() -> None:
     lat = np.array([34.70, 34.70001, 34.70002, 34.70003])
     lon = np.array([135.70, 135.70001, 135.70002, 135.70003])
