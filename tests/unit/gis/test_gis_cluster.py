@@ -57,7 +57,7 @@ def test_points_either_side_of_a_grid_line_make_one_bubble() -> None:
     # Two pairs 10 px apart across a cell border: two cells on the grid, one bubble once merged;
     # a pair far away stays on its own.
     zoom = 15
-    x, y = mercator_px(34.70, 135.70, zoom)
+    x, _y = mercator_px(34.70, 135.70, zoom)
     border = (x // CELL_PX + 1) * CELL_PX
     world = 256 * 2**zoom
     lon = [(b / world) * 360 - 180 for b in (border - 5, border - 4, border + 5, border + 6, border + 400, border + 401)]
