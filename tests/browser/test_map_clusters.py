@@ -97,3 +97,21 @@ def test_keyboard_enter_on_a_cluster_zooms_in(new_context: Callable[..., Any], l
     assert nxt.value.ok and "category=salon" in nxt.value.url
     # the list beside the map is still there and works without the map
     assert page.locator("#result-list > li").count() > 0
+
+
+def test_show_on_map_opens_a_pin_that_was_inside_a_cluster(
+    new_context: Callable[..., Any], live_server: LiveServer, shots: Path, few_pins: None
+) -> None:
+    page = new_context(**DESKTOP).new_page()
+    with page.expect_response(_is_markers("fit")) as first:
+        page.goto(live_server("/"))
+    assert first.value.json()["clustered"] is True
+    page.locator("#map .map-cluster").first.wait_for()
+    card = page.locator("#result-list > li").nth(2)
+    name = card.get_attribute("data-name")
+    assert name
+    with page.expect_response(_is_markers("bbox")) as nxt:
+        card.locator(".activity-card__to-map").click()
+    assert "zoom=17" in nxt.value.url
+    page.locator(".leaflet-popup .map-popup__name", has_text=name).wait_for()
+    page.screenshot(path=str(shots / "desktop-card-to-pin.png"))
