@@ -329,9 +329,10 @@
         n = 0;
         Object.keys(byId).forEach(function (k) { if (view.contains(byId[k].getLatLng())) { n += 1; } });
       }
+      var gap = (document.documentElement.lang || "ja") === "ja" ? "" : " ";  // 「…件。数字の丸は…」
       var text = fill(d.areaLabel, { n: n });
-      if (last.clustered) { text += " " + (d.clusterHint || ""); }
-      if (unlocated > 0) { text += " " + fill(d.unlocatedLabel, { n: unlocated }); }
+      if (last.clustered) { text += gap + (d.clusterHint || ""); }
+      if (unlocated > 0) { text += gap + fill(d.unlocatedLabel, { n: unlocated }); }
       say(text);
     }
     function box(bounds) {
