@@ -13,6 +13,10 @@ with the change feed on. Prints:
 * latency on B for a paced mix of public requests (landing page, text, place and API searches)
   for --duration seconds, without and with 10 changes a minute: p50/p95/p99/max, req/s, > 500 ms;
 * landing page `/` p95 alone (sequential);
+* the map on B (static/js/map.js's requests to markers.geojson): the first view of every listing
+  (fit to a desktop and a phone map), a near-me view, and the requests after zooming in (a
+  detail and a street zoom viewport): time p50/max (sequential, compressed) and payload bytes raw,
+  gzip and br; with the landing page and the map's static files, the first map view's total;
 * RSS per gunicorn worker of each node at the end.
 
 Figures, not a pass/fail test: exit 0 unless the instance cannot be set up.
@@ -77,12 +81,16 @@ class Client:
         self.port = port
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
-    def get(self, path: str) -> tuple[int, bytes]:
+    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        status, body, _ = self.get_full(path, headers)
+        return status, body
+
+    def get_full(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
         for attempt in range(2):
             try:
-                self.conn.request("GET", path)
+                self.conn.request("GET", path, headers=headers or {})
                 response = self.conn.getresponse()
-                return response.status, response.read()
+                return response.status, response.read(), {k.lower(): v for k, v in response.getheaders()}
             except (OSError, http.client.HTTPException):
                 self.conn.close()
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -209,6 +217,75 @@ def load(port: int, paths: list[str], seconds: float, rate: float, threads: int,
     }
 
 
+MAP_CENTRE = (34.70, 135.70)  # the middle of bench/import.py's generated city
+
+
+def viewport_bbox(zoom: int, width: int = 1280, height: int = 800) -> str:
+    """The bbox a width × height map shows at ``zoom`` around MAP_CENTRE (what map.js sends)."""
+    import math
+
+    lat, lon = MAP_CENTRE
+    deg_per_px = 360 / (256 * 2**zoom)
+    half_w = width / 2 * deg_per_px
+    half_h = height / 2 * deg_per_px * math.cos(math.radians(lat))
+    return f"{lon - half_w:.5f},{lat - half_h:.5f},{lon + half_w:.5f},{lat + half_h:.5f}"
+
+
+def static_bytes_gz() -> int:
+    """The map's static files as a browser gets them from the edge (gzip): Leaflet, MarkerCluster, map.js, search.js."""
+    import gzip
+
+    files = ["static/vendor/leaflet/leaflet.js", "static/vendor/leaflet/leaflet.css",
+             "static/vendor/leaflet.markercluster/leaflet.markercluster.js",
+             "static/vendor/leaflet.markercluster/MarkerCluster.css", "static/js/map.js", "static/js/search.js"]
+    return sum(len(gzip.compress((ROOT / f).read_bytes())) for f in files)
+
+
+def map_figures(port: int, repeat: int) -> None:
+    """The map's requests on one node: time (br/gzip, sequential) and payload sizes."""
+    client = Client(port)
+    base = "/api/v1/markers.geojson?per_page=100"
+    lat, lon = MAP_CENTRE
+    views = [
+        ("first view, desktop 1280×800", base + "&fit=1280,800"),
+        ("first view, phone 390×700", base + "&fit=390,700"),
+        ("near me 1 km, desktop", base + f"&lat={lat}&lon={lon}&radius=1000&fit=1280,800"),
+        ("zoom 15 viewport (detail)", base + f"&zoom=15&bbox={viewport_bbox(15)}"),
+        ("zoom 17 viewport (street)", base + f"&zoom=17&bbox={viewport_bbox(17)}"),
+    ]
+    first_ms = first_kb = 0.0
+    for label, path in views:
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            status, body, headers = client.get_full(path, {"Accept-Encoding": "br, gzip"})
+            times.append((time.perf_counter() - t) * 1000)
+            if status != 200:
+                print(f"map {label}: HTTP {status}")
+                break
+        _s, raw, _h = client.get_full(path, {"Accept-Encoding": "identity"})
+        _s, gz, _h = client.get_full(path, {"Accept-Encoding": "gzip"})
+        data = json.loads(raw)
+        bubbles = sum(1 for f in data["features"] if "k" in f["properties"])
+        kinds = f"{bubbles} clusters, {len(data['features']) - bubbles} pins"
+        print(f"map {label}: p50 {percentile(times, 50):.0f} ms · max {max(times):.0f} ms · zoom {data.get('zoom')} · "
+              f"{kinds} for {data['mapped']:,} listings · {len(raw) / 1024:.1f} KB raw, {len(gz) / 1024:.1f} KB gzip, "
+              f"{len(body) / 1024:.1f} KB {headers.get('content-encoding', 'identity')}")
+        if label.startswith("first view, desktop"):
+            first_ms = percentile(times, 50)
+            first_kb = len(body) / 1024
+    page_times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        _status, page, page_headers = client.get_full("/", {"Accept-Encoding": "br, gzip"})
+        page_times.append((time.perf_counter() - t) * 1000)
+    static_kb = static_bytes_gz() / 1024
+    print(f"first map view, desktop: page / {percentile(page_times, 50):.0f} ms ({len(page) / 1024:.0f} KB "
+          f"{page_headers.get('content-encoding', 'identity')}) + markers {first_ms:.0f} ms ({first_kb:.1f} KB) "
+          f"+ static files {static_kb:.0f} KB gzip (cached after the first visit) = "
+          f"{percentile(page_times, 50) + first_ms:.0f} ms server time, {len(page) / 1024 + first_kb + static_kb:.0f} KB")
+
+
 def worker_rss_mb(master_pid: int) -> list[float]:
     out = []
     for pid_dir in Path("/proc").iterdir():
@@ -280,13 +357,14 @@ def run_size(n: int, args: argparse.Namespace, tmp: Path) -> None:
         for path in paths[: 4 * args.workers * 5]:
             warm.get(path)
         writer = Writer(url, n)
-        visible = change_to_visible(writer, ports["b"], args.changes)
-        print(f"change → visible on B ({len(visible)} renames): p50 {statistics.median(visible) * 1000:.0f} ms, "
-              f"max {max(visible) * 1000:.0f} ms")
-        for label, per_min in (("no changes", 0), ("10 changes/min", 10)):
-            r = load(ports["b"], paths, args.duration, args.rate, args.threads, writer, per_min)
-            print(f"B, {label:>15}: {r['n']} requests, {r['rps']:.1f} req/s · p50 {r['p50']:.0f} · p95 {r['p95']:.0f} · "
-                  f"p99 {r['p99']:.0f} · max {r['max']:.0f} ms · {r['over_500']} over 500 ms · {r['errors']} errors")
+        if not args.map_only:
+            visible = change_to_visible(writer, ports["b"], args.changes)
+            print(f"change → visible on B ({len(visible)} renames): p50 {statistics.median(visible) * 1000:.0f} ms, "
+                  f"max {max(visible) * 1000:.0f} ms")
+            for label, per_min in (("no changes", 0), ("10 changes/min", 10)):
+                r = load(ports["b"], paths, args.duration, args.rate, args.threads, writer, per_min)
+                print(f"B, {label:>15}: {r['n']} requests, {r['rps']:.1f} req/s · p50 {r['p50']:.0f} · p95 {r['p95']:.0f} · "
+                      f"p99 {r['p99']:.0f} · max {r['max']:.0f} ms · {r['over_500']} over 500 ms · {r['errors']} errors")
         client = Client(ports["b"])
         landing = []
         for _ in range(args.landing):
@@ -295,6 +373,7 @@ def run_size(n: int, args: argparse.Namespace, tmp: Path) -> None:
             landing.append((time.perf_counter() - t) * 1000)
         print(f"landing page / on B (sequential, {len(landing)}): p50 {percentile(landing, 50):.0f} ms · "
               f"p95 {percentile(landing, 95):.0f} ms · {len(body) / 1024:.0f} KB")
+        map_figures(ports["b"], args.map_repeat)
         load1, load5, _ = os.getloadavg()
         print(f"machine: {os.cpu_count()} CPUs, load average {load1:.1f} (1 min), {load5:.1f} (5 min)")
         for name, server in zip(("a", "b"), servers, strict=True):
@@ -320,6 +399,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=6, help="client threads in the load phases")
     parser.add_argument("--changes", type=int, default=10, help="renames timed until visible on B")
     parser.add_argument("--landing", type=int, default=200, help="sequential landing-page requests")
+    parser.add_argument("--map-repeat", type=int, default=20, help="sequential requests per map view")
+    parser.add_argument("--map-only", action="store_true", help="skip the change and load phases (map and landing figures)")
     parser.add_argument("--database", default="odekake_bench_scale", help="PostGIS database made (and dropped) per size")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="odekake-scale-") as tmp:

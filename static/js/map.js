@@ -1,10 +1,16 @@
 /* Leaflet map for the search results and activity pages. Loaded by search.js.
 
-   Search results: pins come from the slim marker API (id, name, category, point; data-markers),
-   by viewport when the answer is too large to show at once, so no listing is dropped silently;
-   a pin's details (next date and time, place) are fetched when it is tapped. The search centre
-   (a typed place, or the resident's position) is marked; 「現在地」 shows where the resident is.
-   List ↔ map: a card's 「地図で見る」 opens its pin, a pin's 「一覧で見る」 scrolls to its card.
+   Search results: the map's API (data-markers) answers pins (id, name, category, point) or, where a
+   view holds too many, server-side clusters (a count, its centre and extent; issue 22). The first
+   request sends the map's size (fit=w,h) and gets every match at the zoom that fits them; after
+   that each move asks for the view (bbox and zoom, debounced). A cluster is a bubble with its
+   count as text; a tap or Enter zooms into it. The line under the map says 「この範囲に N 件」
+   (and how many listings have no place), so nothing is dropped silently; the list beside the map
+   stays the way to read every result without the map. A pin's details (next date and time, place)
+   are fetched when it is tapped. The search centre (a typed place, or the resident's position) is
+   marked; 「現在地」 shows where the resident is.
+   List ↔ map: a card's 「地図で見る」 opens its pin (zooming in first when it is inside a cluster),
+   a pin's 「一覧で見る」 scrolls to its card.
    When the tiles cannot load (offline, blocked, the tile server down), the city outline, the
    小学校区 boundaries and town labels are drawn from the city's own district data instead.
    An element with data-lat/data-lon (activity page) gets one marker. */
@@ -218,7 +224,8 @@
     }
 
     var byId = {};
-    var st = { group: group, byId: byId };
+    var clusters = L.layerGroup().addTo(map);
+    var st = { map: map, group: group, byId: byId, pending: null };
     state.set(mapEl, st);
     function onList(id) { showCard(id); }
     var status = document.getElementById("map-status");
@@ -231,7 +238,8 @@
         if (!f.geometry || f.geometry.type !== "Point") { return; }
         var p = f.properties || {};
         var c = f.geometry.coordinates;
-        var m = pin(c[1], c[0], p.id || f.id, p.category, p.name || "", cats, icons, d, onList);
+        // the map API's short keys (n name, c category); the list's own names as the fallback
+        var m = pin(c[1], c[0], f.id || p.id, p.c || p.category, p.n || p.name || "", cats, icons, d, onList);
         byId[m.odekakeId] = m;
         markers.push(m);
       });
@@ -251,39 +259,130 @@
       return out;
     }
     function say(text) { if (status) { status.textContent = text || ""; } }
+    function fill(label, values) {
+      return String(label || "").replace(/%\((\w+)\)s/g, function (all, key) { return key in values ? values[key] : all; });
+    }
 
     if (!d.markers) { show(fromList(), true); return Promise.resolve(map); }
-    var truncated = false;
-    function load(bbox, fit) {
-      var url = d.markers + (bbox ? "&bbox=" + bbox : "");
-      return fetch(url, { headers: { Accept: "application/geo+json" } })
-        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-        .then(function (data) {
-          var got = data.features || [];
-          show(got, fit);
-          truncated = !!data.truncated;
-          say(truncated ? (d.truncatedLabel || "").replace("%(shown)s", got.length).replace("%(total)s", data.total) : "");
-        });
+
+    /* Server-side clusters: a bubble with the count as text; a tap (or Enter) zooms into it. */
+    function zoomInto(p, c) {
+      var z = map.getZoom();
+      var b = p.b;
+      if (b && (b[0] !== b[2] || b[1] !== b[3])) {
+        var bounds = L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
+        var target = Math.max(map.getBoundsZoom(bounds.pad(0.1)), z + 1);
+        map.setView(bounds.getCenter(), Math.min(target, map.getMaxZoom()));
+      } else {
+        map.setView([c[1], c[0]], Math.min(z + 2, map.getMaxZoom()));
+      }
     }
-    map.on("moveend", function () {
-      if (!truncated) { return; }  // everything is already on the map
-      var b = map.getBounds();
-      load([b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (x) { return x.toFixed(5); }).join(","), false)
-        .catch(function () { /* keep what is shown */ });
-    });
-    return load(null, true)
+    function bubble(f) {
+      var p = f.properties;
+      var c = f.geometry.coordinates;
+      var count = parseInt(p.k, 10) || 0;
+      var width = Math.max(44, 20 + 10 * String(count).length);
+      var label = fill(d.clusterLabel, { n: count });
+      var icon = L.divIcon({ className: "marker-cluster map-cluster", html: "<div>" + count + "</div>", iconSize: [width, 44] });
+      // above the base layer's district and town labels (markers too, stacked by latitude)
+      var m = L.marker([c[1], c[0]], { icon: icon, title: label, keyboard: true, riseOnHover: true, zIndexOffset: 500 });
+      m.on("add", function () { var e = m.getElement(); if (e) { e.setAttribute("aria-label", label); } });
+      m.on("click", function () { zoomInto(p, c); });
+      // role="button": Enter and Space act as a tap (Leaflet does this only for markers with a popup)
+      m.on("keypress", function (e) {
+        var k = e.originalEvent.keyCode;
+        if (k === 13 || k === 32) { e.originalEvent.preventDefault(); zoomInto(p, c); }
+      });
+      return m;
+    }
+
+    /* What the drawn answer covers: every match (the first view) or the view it was asked for. */
+    var covered = null;
+    var last = null;
+    var unlocated = 0;
+    var seq = 0;
+    function ask(params) {
+      var mine = ++seq;
+      return fetch(d.markers + params, { headers: { Accept: "application/geo+json" } })
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+        .then(function (data) { return mine === seq ? data : null; });  // a newer view asked meanwhile
+    }
+    function draw(data) {
+      var pins = [];
+      var bubbles = [];
+      (data.features || []).forEach(function (f) {
+        if (!f.geometry || f.geometry.type !== "Point") { return; }
+        if (f.properties && f.properties.k) { bubbles.push(bubble(f)); } else { pins.push(f); }
+      });
+      clusters.clearLayers();
+      show(pins, false);
+      bubbles.forEach(function (m) { clusters.addLayer(m); });
+      last = data;
+      if (st.pending && byId[st.pending]) { var id = st.pending; st.pending = null; openPin(st, map, id); }
+    }
+    function tell() {
+      if (!last) { return; }
+      var n = last.mapped;
+      if (!last.clustered) {
+        // Pins: counted in the current view (the answer may cover more than the view).
+        var view = map.getBounds();
+        n = 0;
+        Object.keys(byId).forEach(function (k) { if (view.contains(byId[k].getLatLng())) { n += 1; } });
+      }
+      var gap = (document.documentElement.lang || "ja") === "ja" ? "" : " ";  // 「…件。数字の丸は…」
+      var text = fill(d.areaLabel, { n: n });
+      if (last.clustered) { text += gap + (d.clusterHint || ""); }
+      if (unlocated > 0) { text += gap + fill(d.unlocatedLabel, { n: unlocated }); }
+      say(text);
+    }
+    function box(bounds) {
+      var w = Math.max(-180, bounds.getWest()), s = Math.max(-90, bounds.getSouth());
+      var e = Math.min(180, bounds.getEast()), n = Math.min(90, bounds.getNorth());
+      return [w, s, e, n].map(function (x) { return x.toFixed(5); }).join(",");
+    }
+    function refresh() {
+      var z = map.getZoom();
+      var view = map.getBounds();
+      // Pins are pins at any zoom: no request while the answer's pins cover the view.
+      if (covered && !covered.clustered && (covered.all || covered.bounds.contains(view))) { tell(); return Promise.resolve(); }
+      if (covered && covered.clustered && covered.zoom === z && covered.bounds && covered.bounds.equals(view)) { tell(); return Promise.resolve(); }
+      return ask("&zoom=" + z + "&bbox=" + box(view)).then(function (data) {
+        if (!data) { return; }
+        covered = { all: false, clustered: !!data.clustered, zoom: z, bounds: view };
+        draw(data);
+        tell();
+      });
+    }
+    var timer = null;
+    function later() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () { refresh().catch(function () { /* keep what is shown */ }); }, 250);
+    }
+    var size = map.getSize();
+    // The first view: every match at the zoom that fits them in this map (one request).
+    return ask("&fit=" + Math.max(1, Math.round(size.x)) + "," + Math.max(1, Math.round(size.y)))
+      .then(function (data) {
+        if (!data) { return; }
+        unlocated = Math.max(0, (data.total || 0) - (data.mapped || 0));
+        if (data.extent) {
+          var e = data.extent;
+          var bounds = L.latLngBounds([e[1], e[0]], [e[3], e[2]]);
+          if (hasCentre) { bounds.extend(centre); }
+          map.fitBounds(bounds.pad(0.1), { maxZoom: 16, animate: false });
+        }
+        covered = { all: true, clustered: !!data.clustered, zoom: data.zoom, bounds: map.getBounds() };
+        draw(data);
+        map.on("moveend", later);
+        if (data.clustered && map.getZoom() !== data.zoom) { return refresh(); }
+        tell();
+      })
       .catch(function () { show(fromList(), true); })
       .then(function () { return map; });
   }
 
-  /* list → map: open a listing's pin */
-  function showPin(mapEl, id) {
-    var map = maps.get(mapEl);
-    var st = state.get(mapEl);
-    if (!map || !st || !st.byId[id]) { return false; }
+  function openPin(st, map, id) {
     var m = st.byId[id];
     map.closePopup();
-    map.invalidateSize();
     function open() {
       var visible = st.group.getVisibleParent ? st.group.getVisibleParent(m) : m;
       if (visible === m) {
@@ -296,6 +395,19 @@
     }
     map.setView(m.getLatLng(), Math.max(map.getZoom(), 17), { animate: false });
     window.setTimeout(open, 100);  // after the clusterer has redrawn for the new view
+  }
+
+  /* list → map: open a listing's pin (inside a server cluster: zoom to it, open once drawn) */
+  function showPin(mapEl, id) {
+    var map = maps.get(mapEl);
+    var st = state.get(mapEl);
+    if (!map || !st) { return false; }
+    map.invalidateSize();
+    if (st.byId[id]) { openPin(st, map, id); return true; }
+    var card = document.querySelector('#result-list [data-id="' + id + '"]');
+    if (!card || !card.dataset.lat) { return false; }
+    st.pending = String(id);
+    map.setView([parseFloat(card.dataset.lat), parseFloat(card.dataset.lon)], 17, { animate: false });
     return true;
   }
 

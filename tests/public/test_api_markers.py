@@ -21,7 +21,7 @@ def test_markers_are_slim_and_cover_every_match(client: FlaskClient, indexed_cit
     located = {i["id"] for i in listing["items"] if i["lat"] is not None}
     assert {f["id"] for f in data["features"]} == located
     for f in data["features"]:
-        assert set(f["properties"]) == {"id", "name", "category"}
+        assert set(f["properties"]) == {"n", "c"}  # name and category; the id is the feature's
         assert f["geometry"]["type"] == "Point"
 
 

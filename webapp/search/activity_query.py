@@ -24,13 +24,17 @@ from webapp import clock
 __all__ = [
     "DAY_CODES",
     "FLAGS",
+    "MAX_FIT_PX",
+    "MAX_MAP_ZOOM",
     "MAX_PER_PAGE",
     "MAX_Q_LENGTH",
     "MAX_RADIUS_M",
     "ActivityQuery",
+    "MapView",
     "QueryError",
     "day_window",
     "parse_activity_query",
+    "parse_map_view",
 ]
 
 DEFAULT_RADIUS_M = 2000
@@ -42,6 +46,11 @@ MAX_Q_LENGTH = 200
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FLAGS = ("first_timers", "visit_ok", "solo_ok")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The map's own parameters (markers.geojson): Web Mercator zoom levels, and the map's size in CSS
+# pixels for its first request (a 4K screen is 3840 wide).
+MAX_MAP_ZOOM = 22
+MAX_FIT_PX = 4096
+_FIT_RE = re.compile(r"^([0-9]{1,5}),([0-9]{1,5})$")
 # Dates a resident can ask about: schedules are kept for the coming months, and a date far out
 # (9999-12-31) overflowed the schedule expansion (date + 1 day) and answered 500.
 DAY_PAST = timedelta(days=366)
@@ -311,3 +320,29 @@ def parse_activity_query(args: Mapping[str, Any]) -> ActivityQuery:
         page=_int(args, "page", 1, 1, MAX_PAGE),
         per_page=_int(args, "per_page", 20, 1, MAX_PER_PAGE),
     )
+
+
+@dataclass(frozen=True)
+class MapView:
+    """What the map shows: its zoom, or its size for a first view fitted to every match."""
+
+    zoom: int | None = None
+    fit: tuple[int, int] | None = None  # width, height in CSS pixels
+
+
+def parse_map_view(args: Mapping[str, Any]) -> MapView:
+    """``zoom`` (0–22) and ``fit=width,height`` of markers.geojson; raise :class:`QueryError`."""
+    zoom = _int(args, "zoom", -1, 0, MAX_MAP_ZOOM)
+    fit = None
+    text = _one(args, "fit")
+    if text not in (None, ""):
+        found = _FIT_RE.match(text or "")
+        sizes = (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+        if not all(1 <= n <= MAX_FIT_PX for n in sizes):
+            raise QueryError(
+                "bad_fit",
+                "fit",
+                _("fit は地図の幅,高さをピクセルの整数（1〜%(max)s）で指定してください。", max=MAX_FIT_PX),
+            )
+        fit = sizes
+    return MapView(zoom=None if zoom < 0 else zoom, fit=fit)

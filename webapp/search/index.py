@@ -531,6 +531,20 @@ class Facets:
         self.ids, self.lat, self.lon, self.cat, self.free, self.wdays = ids, lat, lon, cat, free, wdays
         self.categories = categories
         self.kana: Sequence[str] = []
+        self._by_id: Any = None
+
+    def positions(self, ids: Any) -> Any:
+        """Docnum of each activity id (-1 when not in this generation), vectorised."""
+        import numpy as np
+
+        ids = np.asarray(ids, dtype=np.int64)
+        if self._by_id is None:
+            self._by_id = np.argsort(self.ids, kind="stable")  # once per generation; benign race
+        order = self._by_id
+        if not len(order) or not len(ids):
+            return np.full(len(ids), -1, dtype=np.int64)
+        at = order[np.clip(np.searchsorted(self.ids, ids, sorter=order), 0, len(order) - 1)]
+        return np.where((self.ids[at] == ids) & (ids > 0), at, -1).astype(np.int64)
 
     @classmethod
     def from_segments(cls, ids: Any, segments: list[_Segment]) -> Facets:

@@ -47,7 +47,16 @@ from webapp.search.activity_query import ActivityQuery
 from webapp.search.index import SearchIndex
 from webapp.search.synonyms import expand_query
 
-__all__ = ["Hit", "Marker", "SearchResult", "activity_to_feature", "activity_to_json", "search_activities", "search_markers"]
+__all__ = [
+    "Hit",
+    "MapPoints",
+    "SearchResult",
+    "activity_to_feature",
+    "activity_to_json",
+    "map_points",
+    "marker_names",
+    "search_activities",
+]
 
 # Above this many text hits, the ids are not sent to SQL as an IN list: the filtered rows are
 # read and intersected in Python instead.
@@ -234,7 +243,11 @@ def _rank(
     now: datetime,
     index: SearchIndex | None,
     facets: str = "auto",
+    *,
+    ordered: bool = True,
 ) -> Any:
+    """Every match of ``query``, ranked (``ordered=False``: in any order, cheaper: the map needs
+    the set, not the order)."""
     scores: dict[int, float] | None = None
     order: dict[int, int] = {}
     if query.q.strip():
@@ -256,12 +269,12 @@ def _rank(
             # Text only: the index ranks; the DB is asked only for the page (published check there).
             return _ArrayRanking(text_ids, text_scores)
         if _use_facets(query, index, facets):
-            return _rank_with_facets(session, query, now, index, (text_ids, text_scores))
+            return _rank_with_facets(session, query, now, index, (text_ids, text_scores), ordered=ordered)
         scores = dict(zip(text_ids.tolist(), text_scores.tolist(), strict=True))
         order = {i: n for n, i in enumerate(text_ids.tolist())}
     if _use_facets(query, index, facets):
         assert index is not None or facets != "db"
-        return _rank_with_facets(session, query, now, index, None)
+        return _rank_with_facets(session, query, now, index, None, ordered=ordered)
     if scores is None and not _needs_db(query) and facets != "db":
         landing = _landing(index)
         if landing is not None:
@@ -361,13 +374,29 @@ def _use_facets(query: ActivityQuery, index: SearchIndex | None, mode: str) -> b
     return index.exists() and index.doc_count() >= FACETS_MIN_DOCS
 
 
+class _Unordered:
+    """Matches from the in-memory facets in docnum order, with the facets they were read from
+    (the map looks their points up there without a second lookup)."""
+
+    def __init__(self, ids: Any, docnums: Any, facets: Any) -> None:
+        self.ids, self.docnums, self.facets = ids, docnums, facets
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, window: slice) -> list[_Ranked]:
+        return [_Ranked(i, None, None) for i in self.ids[window].tolist()]
+
+
 def _rank_with_facets(
     session: Session,
     query: ActivityQuery,
     now: datetime,
     index: SearchIndex | None,
     text: tuple[Any, Any] | None,
-) -> list[_Ranked]:
+    *,
+    ordered: bool = True,
+) -> Any:
     import numpy as np
 
     if index is None:
@@ -401,17 +430,26 @@ def _rank_with_facets(
         cand = fac.ids[docnums]
         keep = np.isin(cand, text_ids)
         docnums, cand = docnums[keep], cand[keep]
-        sorter = np.argsort(text_ids)
-        pos = sorter[np.searchsorted(text_ids, cand, sorter=sorter)]
-        scores = dict(zip(cand.tolist(), text_scores[pos].tolist(), strict=True))
-        order = dict(zip(cand.tolist(), pos.tolist(), strict=True))
+        if ordered:
+            sorter = np.argsort(text_ids)
+            pos = sorter[np.searchsorted(text_ids, cand, sorter=sorter)]
+            scores = dict(zip(cand.tolist(), text_scores[pos].tolist(), strict=True))
+            order = dict(zip(cand.tolist(), pos.tolist(), strict=True))
     dist: dict[int, float] = {}
     if query.has_point and len(docnums):
         assert query.lat is not None and query.lon is not None  # has_point
         d = geodesic_many_m(query.lat, query.lon, fac.lat[docnums], fac.lon[docnums])
         inside = d <= query.radius_m
         docnums = docnums[inside]
-        dist = dict(zip(fac.ids[docnums].tolist(), d[inside].tolist(), strict=True))
+        if ordered:
+            dist = dict(zip(fac.ids[docnums].tolist(), d[inside].tolist(), strict=True))
+    if not ordered:
+        found = fac.ids[docnums]
+        if _db_only_filters(query) and len(found):
+            passed = np.fromiter((r.id for r in _filtered_rows(session, query, now, found.tolist())), dtype=np.int64)
+            keep = np.isin(found, passed)
+            docnums, found = docnums[keep], found[keep]
+        return _Unordered(found, docnums, fac)
     ids = fac.ids[docnums].tolist()
     kana = {i: fac.kana[dn] for i, dn in zip(ids, docnums.tolist(), strict=True)}
     if _db_only_filters(query):
@@ -594,36 +632,98 @@ def search_activities(
     return SearchResult(total=len(ranked), page=query.page, per_page=query.per_page, hits=hits)
 
 
-class Marker(NamedTuple):
-    id: int
-    name: str
-    category: str
-    lat: float
-    lon: float
+class MapPoints(NamedTuple):
+    """The matches of a query as the map needs them: numpy arrays of the located ones."""
+
+    total: int  # every match, as the list counts them (those without a point included)
+    ids: Any  # int64, the located matches
+    lat: Any
+    lon: Any
+    cat: Any  # int64 index into ``categories``
+    categories: list[str]
+
+    def extent(self) -> tuple[float, float, float, float] | None:
+        """(minlon, minlat, maxlon, maxlat) of the located matches, None when there are none."""
+        if not len(self.ids):
+            return None
+        return float(self.lon.min()), float(self.lat.min()), float(self.lon.max()), float(self.lat.max())
 
 
-def search_markers(
-    session: Session, query: ActivityQuery, limit: int, now: datetime | None = None, *, index: SearchIndex | None = None
-) -> tuple[int, list[Marker]]:
-    """(total, markers) for a map: every match of ``query`` (in its ``bbox``, the map's viewport),
-    as few columns as a pin needs, in ranking order, at most ``limit``; details are asked per pin."""
+def map_points(
+    session: Session, query: ActivityQuery, now: datetime | None = None, *, index: SearchIndex | None = None
+) -> MapPoints:
+    """Every match of ``query`` (in its ``bbox``, the map's viewport) with its point and category.
+
+    The same matches as :func:`search_activities` counts (one ranking function), in no particular
+    order. Points come from the index's in-memory facets on large cities (no SQL for a city-wide
+    view of 100k listings); listings the facets do not hold (small cities, a listing not indexed
+    yet) are read from the database.
+    """
+    import numpy as np
+
     if now is None:
-        now = datetime.now(TZ)
+        now = clock.now().astimezone(TZ)
     elif now.tzinfo is None:
         now = now.replace(tzinfo=TZ)
-    ranked = _rank(session, query, now.astimezone(TZ), index)
+    ranked = _rank(session, query, now.astimezone(TZ), index, ordered=False)
     total = len(ranked)
-    ids = [h.id for h in ranked[0:limit]]
-    rows: dict[int, Marker] = {}
-    for i in range(0, len(ids), 1000):
-        stmt = (
-            select(Activity.id, Activity.name, Activity.category, Place.lat, Place.lon)
-            .join(Place, Activity.place_id == Place.id)
-            .where(Activity.id.in_(ids[i : i + 1000]), Activity.status == "published", Place.lat.is_not(None), Place.lon.is_not(None))
+    if hasattr(ranked, "ids"):
+        ids = np.asarray(ranked.ids, dtype=np.int64)
+    else:
+        ids = np.fromiter((h.id for h in ranked), dtype=np.int64, count=total)
+    lat = np.full(len(ids), np.nan)
+    lon = np.full(len(ids), np.nan)
+    cat = np.zeros(len(ids), dtype=np.int64)
+    categories: list[str] = []
+    missing = np.ones(len(ids), dtype=bool)
+    fac = getattr(ranked, "facets", None)
+    if fac is None and len(ids):
+        # a text-only, landing or DB ranking: on a large city the index's facets hold the points
+        if index is None:
+            from webapp.search.index import current_index
+
+            index = current_index()
+        fac = index.facets() if index.exists() and index.doc_count() >= FACETS_MIN_DOCS else None
+    if fac is not None and len(ids):
+        pos = ranked.docnums if isinstance(ranked, _Unordered) else fac.positions(ids)
+        found = pos >= 0
+        at = pos[found]
+        lat[found], lon[found] = fac.lat[at], fac.lon[at]
+        cat[found] = fac.cat[at]
+        categories = list(fac.categories)
+        missing = ~found
+    if missing.any():
+        code_at = {c: n for n, c in enumerate(categories)}
+        wanted = ids[missing].tolist()
+        rows: dict[int, Any] = {}
+        for i in range(0, len(wanted), 1000):
+            stmt = (
+                select(Activity.id, Activity.category, Place.lat, Place.lon)
+                .join(Place, Activity.place_id == Place.id)
+                .where(Activity.id.in_(wanted[i : i + 1000]), Place.lat.is_not(None), Place.lon.is_not(None))
+            )
+            rows.update((r.id, r) for r in session.execute(stmt))
+        for k in np.nonzero(missing)[0].tolist():
+            row = rows.get(int(ids[k]))
+            if row is not None:
+                lat[k], lon[k] = float(row.lat), float(row.lon)
+                cat[k] = code_at.setdefault(row.category or "", len(code_at))
+        categories = list(code_at)
+    located = ~(np.isnan(lat) | np.isnan(lon))
+    return MapPoints(total, ids[located], lat[located], lon[located], cat[located], categories)
+
+
+def marker_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """Activity id → name for the pins drawn (published listings only: an unpublished one still
+    in a lagging index shows no pin, as it shows no card)."""
+    names: dict[int, str] = {}
+    wanted = list(ids)
+    for i in range(0, len(wanted), 1000):
+        stmt = select(Activity.id, Activity.name).where(
+            Activity.id.in_(wanted[i : i + 1000]), Activity.status == "published"
         )
-        for r in session.execute(stmt):
-            rows[r.id] = Marker(r.id, r.name, r.category or "", float(r.lat), float(r.lon))
-    return total, [rows[i] for i in ids if i in rows]
+        names.update((r.id, r.name) for r in session.execute(stmt))
+    return names
 
 
 def _has_schedule(activity: Activity) -> bool:
