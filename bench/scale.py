@@ -164,10 +164,22 @@ def request_mix(n: int) -> list[str]:
     return paths
 
 
+def path_kind(path: str) -> str:
+    """The request mix's kinds, for the per-kind p99 line."""
+    if path == "/":
+        return "landing"
+    if path.startswith("/api/v1/activities?lat="):
+        return "near"
+    if path.startswith("/api/"):
+        return "api text"
+    return "text+category" if "category=" in path else "text"
+
+
 def load(port: int, paths: list[str], seconds: float, rate: float, threads: int,
          writer: Writer | None = None, changes_per_min: int = 0) -> dict[str, Any]:
     """Paced requests (``rate`` per second over ``threads``) for ``seconds``; latencies in ms."""
     latencies: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     errors = [0]
     lock = threading.Lock()
     stop = time.perf_counter() + seconds
@@ -185,10 +197,12 @@ def load(port: int, paths: list[str], seconds: float, rate: float, threads: int,
                 time.sleep(next_at - now)
             next_at += interval
             t0 = time.perf_counter()
-            status, _ = client.get(rnd.choice(paths))
+            path = rnd.choice(paths)
+            status, _ = client.get(path)
             dt = (time.perf_counter() - t0) * 1000
             with lock:
                 latencies.append(dt)
+                by_kind.setdefault(path_kind(path), []).append(dt)
                 if status >= 400:
                     errors[0] += 1
 
@@ -214,6 +228,7 @@ def load(port: int, paths: list[str], seconds: float, rate: float, threads: int,
         "n": len(latencies), "rps": len(latencies) / elapsed, "errors": errors[0],
         "p50": percentile(latencies, 50), "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
         "max": max(latencies) if latencies else float("nan"), "over_500": sum(1 for x in latencies if x > 500),
+        "kinds": {k: (len(v), percentile(v, 99), max(v)) for k, v in sorted(by_kind.items())},
     }
 
 
@@ -365,6 +380,8 @@ def run_size(n: int, args: argparse.Namespace, tmp: Path) -> None:
                 r = load(ports["b"], paths, args.duration, args.rate, args.threads, writer, per_min)
                 print(f"B, {label:>15}: {r['n']} requests, {r['rps']:.1f} req/s · p50 {r['p50']:.0f} · p95 {r['p95']:.0f} · "
                       f"p99 {r['p99']:.0f} · max {r['max']:.0f} ms · {r['over_500']} over 500 ms · {r['errors']} errors")
+                print("   by kind (n, p99, max ms): " + " · ".join(
+                    f"{kind} {n}, {p99:.0f}, {top:.0f}" for kind, (n, p99, top) in r["kinds"].items()))
         client = Client(ports["b"])
         landing = []
         for _ in range(args.landing):
