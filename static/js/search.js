@@ -47,6 +47,22 @@
     });
   }
 
+  var quick = document.getElementById("near-me-quick");
+  var filters = document.getElementById("filters");
+  if (quick && button) {
+    quick.addEventListener("click", function () {
+      if (filters) { filters.open = true; }
+      button.click();
+      if (status) { status.scrollIntoView({ block: "nearest" }); }
+    });
+    if (filters) {
+      /* One such button in view at a time: the panel's own once the panel is open. */
+      var sync = function () { quick.parentNode.hidden = filters.open; };
+      filters.addEventListener("toggle", sync);
+      sync();
+    }
+  }
+
   /* The map: loaded straight away on wide screens, on a phone only when asked for, so an old
      phone on a slow line does not download Leaflet just to read the list. */
   var mapEl = document.getElementById("map");

@@ -307,3 +307,24 @@ def test_report_a_mistake(page: Any, live_server: LiveServer) -> None:
     page.get_by_label("どこが違っていましたか").fill("開始時間が10時になっていました")
     page.get_by_role("button", name="送信する").click()
     assert page.get_by_text("お知らせありがとうございました").is_visible()
+
+
+def test_near_me_from_outside_the_folded_panel(new_context: Callable[..., Any], live_server: LiveServer) -> None:
+    """On a phone the panel is folded: 「現在地の近くで探す」 sits under the search box too, and
+    refused location still opens the panel with the message and the address field in view."""
+    context = new_context(**PHONE, geolocation=HERE, permissions=["geolocation"])
+    page = context.new_page()
+    page.goto(live_server("/"))
+    assert not page.locator("#filters").evaluate("el => el.open")
+    page.locator("#near-me-quick").click()
+    page.wait_for_url(re.compile(r"lat=34\.6905"))
+    assert "現在地から近い順" in page.locator("#results-heading").inner_text()
+    assert page.locator("#near-me-quick").count() == 0  # a point is in use: 現在地を使わない instead
+
+    denied = new_context(**PHONE, permissions=[]).new_page()
+    denied.goto(live_server("/"))
+    denied.locator("#near-me-quick").click()
+    denied.wait_for_function("() => document.getElementById('near-status').textContent.length > 0")
+    assert denied.locator("#filters").evaluate("el => el.open")
+    assert denied.evaluate("document.activeElement.id") == "near"
+    assert not denied.locator("#near-me-quick").is_visible()  # one such button in view at a time
