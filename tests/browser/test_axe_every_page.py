@@ -30,6 +30,7 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 # GET routes that are not HTML pages, or not pages a person reads, and why.
 NOT_PAGES = {
+    "hosts.placement_request": "a redirect: to the request's page (visited as hosts.staff_request) or, when none was sent, to the host or case page",
     "public.activity_ics": "a calendar file",
     "public.healthz": "a health check for the load balancer",
     "api.activities": "JSON API",
