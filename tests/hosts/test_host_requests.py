@@ -192,6 +192,10 @@ def test_the_closed_loop_send_mail_answer_thread_reminder_figures(
     pl = _placement(session, loop)
     assert pl.stage == "proposed" and pl.host_accepted is True
     assert pl.answered_at == START + timedelta(days=3)
+    # the supporter who sent it hears of the answers and the host's messages: a link, no content
+    told = _mails(session, "supporter_a@example.jp")
+    assert [m.subject for m in told] == ["おでかけマップ: 受け入れ先からの連絡"] * 2
+    assert all(f"/staff/hosts/requests/{req.id}" in m.body and "送迎" not in m.body for m in told)
 
     # audited on both sides: the case's and the host's
     actions = {(e.action, e.object_type) for e in session.scalars(select(AuditEvent))}

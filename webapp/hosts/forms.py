@@ -123,7 +123,7 @@ class AnswerForm(FlaskForm):
     """The host's answer to 受け入れのご相談. The service checks the rules between the fields (a reason
     for 今は難しい, text for その他, a question for もう少し知りたい) so every message stays beside its field."""
 
-    answer = RadioField(_l("ご回答"), choices=[SelectChoice(k, ANSWER_LABELS[k]) for k in HOST_ANSWERS], validate_choice=False)
+    answer = RadioField(_l("お受けできるかどうか"), choices=[SelectChoice(k, ANSWER_LABELS[k]) for k in HOST_ANSWERS], validate_choice=False)
     reason = RadioField(
         _l("難しい理由（「今は難しい」のとき）"), choices=[SelectChoice(k, NOT_NOW_LABELS[k]) for k in NOT_NOW_REASONS],
         validate_choice=False,

@@ -154,6 +154,20 @@ def send_request(
     return req
 
 
+def _tell_supporter(session: Session, req: HostRequest, lead: str) -> None:
+    """Mail the supporter who sent the 打診 that the host answered or wrote (a link, no content)."""
+    from flask import has_app_context
+
+    from webapp.config import settings
+    from webapp.mail import mail_link, queue_mail
+
+    sender = session.get(User, req.sent_by_id) if req.sent_by_id is not None else None
+    if sender is None or not sender.active or not has_app_context():
+        return
+    link = mail_link(settings(), "hosts.staff_request", host_request_id=req.id)
+    queue_mail(session, settings(), sender.email, _("おでかけマップ: 受け入れ先からの連絡"), lead + "\n\n" + link + "\n")
+
+
 def _live(req: HostRequest, consent: Consent | None) -> bool:
     return req.closed_at is None and consent is not None and consent.withdrawn_at is None
 
@@ -347,6 +361,7 @@ def answer_request(
     if message:
         req.messages.append(HostMessage(side="host", author_id=user.id, body=message, at=now))
     session.flush()
+    _tell_supporter(session, req, _("受け入れ先から打診への回答が届きました。段階はまだ変わっていません。"))
     detail = {"request_id": req.id, "answer": answer, "reason": reason, "side": "host"}
     record(session, "host.request.answer", "person", placement.person_id, detail, user_id=user.id)
     record(session, "host.request.answer", "host", req.host_id, detail, user_id=user.id)
@@ -367,6 +382,8 @@ def add_message(session: Session, user: User, req: HostRequest, side: str, body:
     message = HostMessage(side=side, author_id=user.id, body=body, at=utcnow())
     req.messages.append(message)
     session.flush()
+    if side == "host":
+        _tell_supporter(session, req, _("受け入れ先からメッセージが届きました。"))
     placement = session.get(Placement, req.placement_id)
     assert placement is not None
     detail = {"request_id": req.id, "message_id": message.id, "side": side}
