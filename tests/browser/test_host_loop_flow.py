@@ -99,6 +99,7 @@ def test_unmet_need_to_host_answer_to_accompanied_visit(
     for label in ("呼び名", "年代", "希望すること"):
         staff.locator("#c-share").get_by_label(label, exact=True).check()
     staff.locator("#c-nickname").fill("ハナさん")
+    staff.locator("#consents").screenshot(path=str(out / "consent-share-fields-desktop.png"))
     staff.get_by_role("button", name="同意を記録", exact=True).click()
     assert "同意を記録しました。" in flash_text(staff)
 
@@ -140,6 +141,12 @@ def test_unmet_need_to_host_answer_to_accompanied_visit(
     assert staff.locator("#col-proposed").locator("xpath=..").locator(".kanban__card", has_text=ORG).count() == 1
     staff.screenshot(path=str(out / "board-answer-badge-desktop.png"), full_page=True)
     assert axe_violations(staff, live_server) == []
+    card.get_by_role("link", name="受け入れ先とのやりとり").click()
+    staff.wait_for_url(re.compile(r"/staff/hosts/requests/\d+$"))
+    assert "見学から" in staff.locator("main").inner_text() and "ハナさん" in staff.locator(".request-shared").inner_text()
+    staff.screenshot(path=str(out / "staff-request-desktop.png"), full_page=True)
+    staff.goto(live_server("/staff/board"))
+    card = staff.locator(".kanban__card", has_text=ORG)
     card.locator("summary").click()
     card.locator("select[name=stage]").select_option("accompanied_visit")
     card.locator("input[name=reason]").fill("先方の回答（見学から）を受けて本人と同行見学へ")
