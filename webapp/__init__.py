@@ -30,6 +30,7 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     init_templates(app)
     init_request_boundary(app)
     init_signals()
+    init_feature_links()
     init_changefeed(app, settings)
     init_proxy(app, settings)
     return app
@@ -178,6 +179,7 @@ def init_blueprints(app: Flask) -> None:
     from webapp.consult.views import bp as consult_bp
     from webapp.consult.views import staff_bp as consult_staff_bp
     from webapp.hosts.views import bp as hosts_bp
+    from webapp.hosts.views import host_bp as host_requests_bp
     from webapp.imports.views import bp as imports_bp
     from webapp.listings.moderation_views import bp as moderation_bp
     from webapp.listings.organizer_views import bp as organizer_bp
@@ -198,8 +200,17 @@ def init_blueprints(app: Flask) -> None:
     app.register_blueprint(opendata_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(hosts_bp)
+    app.register_blueprint(host_requests_bp)
     app.register_blueprint(consult_bp)
     app.register_blueprint(consult_staff_bp)
+
+
+def init_feature_links() -> None:
+    """Features that build on another plug themselves into it here (cases never imports hosts)."""
+    from webapp.cases.host_link import plug
+    from webapp.hosts.requests import RegisterDirectory
+
+    plug(RegisterDirectory())
 
 
 def init_errors(app: Flask) -> None:

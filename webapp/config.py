@@ -54,6 +54,10 @@ class Settings:
     mail_from: str = "odekake@localhost"
     reconfirm_months: int = 6
     reconfirm_grace_days: int = 30
+    # 打診 (a placement proposed to a host) unanswered after this many days: flagged 「回答待ち N日」 on the
+    # board and the staff home, and the host reminded once by mail (`odekake remind-hosts`). Was
+    # [extra] proposal_overdue_days before it became a setting of its own.
+    proposal_overdue_days: int = 14
     max_photo_bytes: int = 8 * 1024 * 1024
     max_photo_pixels: int = 40_000_000
     coverage_walk_m: int = 800  # reports: "within walking distance" of a category (straight line)
@@ -215,6 +219,8 @@ def _finish(settings: Settings) -> Settings:
     if moved:
         # Once read from [extra]; ignoring it there now would silently drop e.g. an HSTS choice.
         raise ConfigError(f"[extra] {moved[0]!r} is a setting of its own now: write it at the top of config.toml")
+    if settings.proposal_overdue_days < 1:
+        raise ConfigError("proposal_overdue_days must be 1 or more")
     if settings.proxy_fix_hops < 0 or settings.hsts_max_age < 0:
         raise ConfigError("proxy_fix_hops and hsts_max_age must be 0 or more")
     if settings.smtp_tls not in SMTP_TLS_MODES:

@@ -262,7 +262,48 @@ FORMS: dict[str, Case] = {
         lambda w, x: {"support-on": "2026-13-45", "support-need": "other", "support-note": "受け入れの手引きがほしい"},
         "support-on", ("2026-13-45", "受け入れの手引きがほしい"), page=lambda w, x: f"/staff/hosts/{x['host']}",
     ),
+    "host_requests.request_answer": Case(
+        "organizer", lambda w, x: f"/organizer/requests/{x['host_request']}/answer",
+        lambda w, x: {"answer": "not_now", "reason": "other", "reason_text": "", "message": "来月なら相談できます"},
+        "reason_text", ("来月なら相談できます",), page=lambda w, x: f"/organizer/requests/{x['host_request']}",
+    ),
+    "host_requests.request_message": Case(
+        "organizer", lambda w, x: f"/organizer/requests/{x['host_request']}/messages", lambda w, x: {"body": LONG},
+        "body", (LONG,), page=lambda w, x: f"/organizer/requests/{x['host_request']}",
+    ),
+    "hosts.staff_message": Case(
+        "supporter_a", lambda w, x: f"/staff/hosts/requests/{x['host_request']}/messages", lambda w, x: {"body": LONG},
+        "body", (LONG,), page=lambda w, x: f"/staff/hosts/requests/{x['host_request']}",
+    ),
 }
+
+
+def _host_request(world: World, session: Session, make_user: Any) -> int:
+    """A 打診 sent to a host whose organizer account is organizer@example.org."""
+    from datetime import date
+
+    from webapp.cases import services as svc
+    from webapp.hosts.models import Host, HostRequest
+    from webapp.listings.models.organization import Organization
+    from webapp.listings.models.organizer import OrganizationMembership
+
+    assert world.own_case is not None and world.placement is not None
+    org = Organization(source_id="host-request-form", name="こども広場の会（架空）", kind="volunteer_group")
+    session.add(org)
+    session.flush()
+    organizer = make_user("organizer@example.org", "organizer")
+    session.add(OrganizationMembership(user_id=organizer.id, organization_id=org.id))
+    host = Host(name=org.name, kind="listing_org", organization_id=org.id, stage="agreed", stage_on=date(2026, 11, 1))
+    session.add(host)
+    session.flush()
+    world.placement.host_id = host.id
+    consent = svc.grant_consent(session, world.users["supporter_a"], world.own_case, "share_host", "written",
+                                activity_id=world.placement.activity_id, share_fields=["age_band"])  # fmt: skip
+    request = HostRequest(host_id=host.id, placement_id=world.placement.id, consent_id=consent.id,
+                          office_id=world.own_case.office_id, sent_by_id=world.users["supporter_a"].id)  # fmt: skip
+    session.add(request)
+    session.commit()
+    return request.id
 
 
 def test_every_post_route_is_classified(app: Flask) -> None:
@@ -314,6 +355,8 @@ def _extras(name: str, world: World, client: FlaskClient, session: Session, make
 
         extra["host"] = hosts.create_host(session, world.users["supporter_a"], hosts.HostInput(name="サンプル商店（架空）", kind="company")).id
         session.commit()
+    if name.startswith("host_requests.") or name == "hosts.staff_message":
+        extra["host_request"] = _host_request(world, session, make_user)
     if name == "organizer.invite":
         from webapp.listings.models.organization import Organization
 

@@ -30,6 +30,7 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 # GET routes that are not HTML pages, or not pages a person reads, and why.
 NOT_PAGES = {
+    "hosts.placement_request": "a redirect: to the request's page (visited as hosts.staff_request) or, when none was sent, to the host or case page",
     "public.activity_ics": "a calendar file",
     "public.healthz": "a health check for the load balancer",
     "api.activities": "JSON API",
@@ -69,6 +70,7 @@ class Seeded:
     host: int
     consult: int
     run: int
+    host_request: int
 
 
 def _seed(live_server: LiveServer) -> Seeded:
@@ -85,7 +87,7 @@ def _seed(live_server: LiveServer) -> Seeded:
     from webapp.consult.models import ConsultRequest
     from webapp.extensions import db
     from webapp.hosts import services as host_svc
-    from webapp.hosts.models import Host
+    from webapp.hosts.models import Host, HostRequest
     from webapp.jobs.models import JobRun
     from webapp.jobs.progress import create_run
     from webapp.listings import organizer as listings
@@ -123,6 +125,21 @@ def _seed(live_server: LiveServer) -> Seeded:
             consult_svc.create_request(session, consult_svc.ConsultInput(
                 name="試験 太郎", contact="0743-00-0001", office_id=staff.office_id, consent=True), set())
             create_run(session, "import", "試験.csv", staff.id, 10, {"token": "axe"})
+            # 受け入れのご相談: the organizer's organization is a host; a 打診 sent to it, with a thread.
+            org_host = Host(name="試験ふれあいサロンの会", kind="listing_org", organization_id=org.id, stage="agreed",
+                            stage_on=clock.today())  # fmt: skip
+            session.add(org_host)
+            session.flush()
+            sent = flow.add_placement(session, staff, person, host_id=org_host.id, reason="サロンの手伝い")
+            svc.grant_consent(session, staff, person, "share_host", "written", recipient=org_host.name,
+                              share_fields=["nickname", "age_band", "wishes", "accommodations", "supporter_contact"],
+                              nickname="ハナさん")  # fmt: skip
+            flow.move_stage(session, staff, sent, "proposed", "打診")
+            from webapp.hosts import requests as host_rq
+
+            host_request = session.scalar(select(HostRequest).where(HostRequest.placement_id == sent.id))
+            assert host_request is not None
+            host_rq.add_message(session, organizer, host_request, "host", "送迎は必要ですか？（試験）")
             session.flush()
         person_id = session.scalar(select(Person.id).order_by(Person.id.desc()))
         person = session.get(Person, person_id)
@@ -130,12 +147,13 @@ def _seed(live_server: LiveServer) -> Seeded:
         org_id = session.scalar(select(Organization.id).where(Organization.source_id == "axe-org"))
         listing_id = session.scalar(select(Activity.id).where(Activity.organization_id == org_id))
         revision_id = session.scalar(select(ActivityRevision.id).where(ActivityRevision.activity_id == listing_id))
-        newest = {m: session.scalar(select(m.id).order_by(m.id.desc())) or 0 for m in (Meeting, Host, ConsultRequest, JobRun)}
+        newest = {m: session.scalar(select(m.id).order_by(m.id.desc())) or 0
+                  for m in (Meeting, Host, ConsultRequest, JobRun, HostRequest)}  # fmt: skip
         return Seeded(
             person=person.id, placement=person.placements[0].id, followup=person.followups[0].id,
             note=person.notes[0].id, activity=person.placements[0].activity_id or 0, listing=listing_id or 0,
             revision=revision_id or 0, organization=org_id or 0, meeting=newest[Meeting], host=newest[Host],
-            consult=newest[ConsultRequest], run=newest[JobRun],
+            consult=newest[ConsultRequest], run=newest[JobRun], host_request=newest[HostRequest],
         )  # fmt: skip
 
 
@@ -159,6 +177,7 @@ def _pages(live_server: LiveServer, seeded: Seeded) -> tuple[list[tuple[str, str
         "person_id": seeded.person, "placement_id": seeded.placement, "followup_id": seeded.followup,
         "note_id": seeded.note, "revision_id": seeded.revision, "organization_id": seeded.organization,
         "meeting_id": seeded.meeting, "host_id": seeded.host, "request_id": seeded.consult, "run_id": seeded.run,
+        "host_request_id": seeded.host_request,
     }  # fmt: skip
     pages, unfilled = [], []
     for route in get_routes(live_server.app):
@@ -178,7 +197,7 @@ def _pages(live_server: LiveServer, seeded: Seeded) -> tuple[list[tuple[str, str
         path = built[1]
         if route.is_public:
             who = "anonymous"
-        elif Permission.LISTING_WRITE in route.access:
+        elif Permission.LISTING_WRITE in route.access or Permission.HOST_ANSWER in route.access:
             who = "organizer"
         else:
             who = "staff"

@@ -138,10 +138,26 @@ def _build_side(session: Session, app: Flask, key: str, marker: str) -> Side:
     from webapp.jobs.progress import create_run
 
     run = create_run(session, "import", f"{marker}.csv", lead.id, 10, {"token": f"{marker}-token"})
+    # 受け入れのご相談: the organization's own host gets the 打診 (with the marker in what it may see).
+    from webapp.hosts import requests as host_rq
+    from webapp.hosts.models import Host, HostRequest
+
+    org_host = Host(name=f"受け入れ先{key}団体", kind="listing_org", organization_id=org.id, stage="agreed",
+                    stage_on=date(2026, 11, 1))  # fmt: skip
+    session.add(org_host)
+    session.flush()
+    placement.host_id = org_host.id
+    cases_svc.grant_consent(session, supporter, person, "share_host", "written", activity_id=published.id,
+                            share_fields=["nickname"], nickname=f"{marker}-nick")  # fmt: skip
+    flow.move_stage(session, supporter, placement, "proposed", "打診")
+    host_request = session.scalar(select(HostRequest).where(HostRequest.placement_id == placement.id))
+    assert host_request is not None
+    host_rq.add_message(session, organizer, host_request, "host", f"{marker}-thread")
     session.flush()
     return Side(org, organizer, lead, supporter, published, draft, [edit, first], photo, report, person,
                 placement, followup, consent, note,
-                {"plan": plan, "meeting": meeting, "host": host, "consult": request, "run": run})  # fmt: skip
+                {"plan": plan, "meeting": meeting, "host": host, "consult": request, "run": run,
+                 "host_request": host_request})  # fmt: skip
 
 
 # ── what B owns, row by row ────────────────────────────────────────────────────────────────────
@@ -183,6 +199,11 @@ def snapshot(session: Session, b: Side) -> dict[str, Any]:
     for host_child in (HostOffice, HostStageEvent, HostContact, HostSupportNote):
         snap[host_child.__name__] = _rows(session, host_child, host_child.host_id == host_id)  # type: ignore[attr-defined]
     snap["consult"] = _rows(session, ConsultRequest, ConsultRequest.id == b.extra["consult"].id)
+    from webapp.hosts.models import HostMessage, HostRequest
+
+    request_id = b.extra["host_request"].id
+    snap["host_request"] = _rows(session, HostRequest, HostRequest.id == request_id)
+    snap["host_messages"] = _rows(session, HostMessage, HostMessage.request_id == request_id)
     for model in person_children:
         snap[model.__name__] = _rows(session, model, model.person_id == b.person.id)  # type: ignore[attr-defined]
     return snap
@@ -213,6 +234,7 @@ def _b_values(b: Side, session_id: int) -> dict[str, list[object]]:
         "size": ["list"],
         "host_id": [b.extra["host"].id],
         "request_id": [b.extra["consult"].id],
+        "host_request_id": [b.extra["host_request"].id],
         "run_id": [b.extra["run"].id],
     }
 
@@ -333,7 +355,9 @@ def test_idor_sweep_across_organizations_and_offices(probe_app: Flask, session: 
     assert {"organizer.edit", "organizer.remove_photo", "organizer.photo", "cases.case_view",
             "cases.placement_stage", "cases.followup_done", "cases.consent_withdraw",
             "auth.revoke_session", "hosts.host_stage", "hosts.host_note", "consult_staff.consult_view",
-            "consult_staff.consult_receive"} <= endpoints  # fmt: skip
+            "consult_staff.consult_receive", "host_requests.request_view", "host_requests.request_answer",
+            "host_requests.request_message", "hosts.staff_request", "hosts.staff_message",
+            "hosts.placement_request"} <= endpoints  # fmt: skip
     # B still works with what it owns: the sweep did not pass by breaking everything.
     assert b_client.get(f"/organizer/activities/{b.draft.id}/edit").status_code == 200
 

@@ -49,6 +49,21 @@ OUTCOME_LABELS = {
     "declined_by_host": _l("受け入れ先が辞退"),
     "other": _l("その他"),
 }
+# The host's own answer to a 打診 (Placement.host_answer), as the board and the case page show it.
+HOST_ANSWER_LABELS = {
+    "accept": _l("先方: 受け入れ可"),
+    "visit_first": _l("先方: 見学から"),
+    "not_now": _l("先方: 今は難しい"),
+    "more_info": _l("先方: もう少し知りたい"),
+}
+# What a share_host consent lets the host see (models.SHARE_FIELDS).
+SHARE_FIELD_LABELS = {
+    "nickname": _l("呼び名"),
+    "age_band": _l("年代"),
+    "wishes": _l("希望すること"),
+    "accommodations": _l("配慮してほしいこと"),
+    "supporter_contact": _l("支援者の連絡先"),
+}
 REFERRAL_LABELS = {
     "ikomaru": _l("いこまる相談窓口"),
     "houkatsu": _l("地域包括支援センター"),
@@ -139,6 +154,8 @@ def board_labels() -> dict[str, Any]:
     return {
         "ALL_MEETING_LABELS": ALL_MEETING_LABELS,
         "ROLE_LABELS": ROLE_LABELS,
+        "HOST_ANSWER_LABELS": HOST_ANSWER_LABELS,
+        "SHARE_FIELD_LABELS": SHARE_FIELD_LABELS,
         "EVALUATION_LABELS": EVALUATION_LABELS,
         "OUTPUT_LABELS": OUTPUT_LABELS,
         "followup_label": followup_label,

@@ -53,6 +53,12 @@ MOBILITY = ("walk", "bicycle", "bus_train", "car", "needs_pickup", "")
 DAY_PARTS = ("am", "pm", "ev")
 
 CONSENT_PURPOSES = ("record_keeping", "share_host", "multiagency_meeting")
+# What a share_host consent may let the host see of the person (docs/HOSTS.md): 呼び名 (the name as
+# the person wants to be called, typed on the consent), 年代, 希望すること (interests, roles wanted,
+# goals in their own words), 配慮してほしいこと (accessibility needs, worries about going alone,
+# accompaniment) and 支援者の連絡先 (the supporter's name, office and mail). Nothing else ever: never
+# the case code, the registered name, the contact, the notes or any other part of the case file.
+SHARE_FIELDS = ("nickname", "age_band", "wishes", "accommodations", "supporter_contact")
 CONSENT_METHODS = ("written", "oral")
 MEETING_KINDS = ("multiagency_meeting", "support_meeting")
 
@@ -225,6 +231,10 @@ class Consent(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column()
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(EncryptedText, default="")
+    # share_host: which SHARE_FIELDS the host may see (an old consent without a list shares nothing).
+    share_fields: Mapped[list[str]] = mapped_column(default=list)
+    # share_host with "nickname" among share_fields: the name the person agreed the host may use.
+    nickname: Mapped[str] = mapped_column(EncryptedText, default="")
 
     person: Mapped[Person] = relationship(back_populates="consents")
 
@@ -283,6 +293,12 @@ class Placement(Base):
     # adding one would make SQLite rebuild the placement table (cascading to its history); plans are
     # never deleted on their own (only with the person, and then the placement goes too).
     plan_id: Mapped[int | None] = mapped_column(index=True)
+    # The host of the register (webapp.hosts) this placement goes to, if any: a loose id for the same
+    # reason as plan_id (a foreign key would make SQLite rebuild placement); hosts are never deleted.
+    host_id: Mapped[int | None] = mapped_column(index=True)
+    # The host's own latest answer to the 打診 through its organizer account (hosts.HOST_ANSWERS), or
+    # "": shown as a badge on the board. It moves nothing: the supporter moves the stage.
+    host_answer: Mapped[str] = mapped_column(String(20), default="")
 
     person: Mapped[Person] = relationship(back_populates="placements")
     plan: Mapped[SupportPlan | None] = relationship(

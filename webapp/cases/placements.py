@@ -7,15 +7,18 @@ when and why (PlacementEvent) and an AuditEvent.
 
 from __future__ import annotations
 
+import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from webapp import clock
 from webapp.accounts.models.user import User
+from webapp.cases.host_link import hosts
 from webapp.cases.labels import STAGE_LABELS
 from webapp.cases.messages import _, text_of
 from webapp.cases.models import (
@@ -34,6 +37,7 @@ from webapp.cases.services import (
     check_day,
     live_consent,
     moment_of,
+    proposal_overdue_days,
     require_write,
     valid_id,
     visible_condition,
@@ -73,9 +77,11 @@ def add_placement(
     reason: str = "",
     plan_id: int | None = None,
     occurred_on: date | None = None,
+    host_id: int | None = None,
 ) -> Placement:
-    """A new candidate (候補): an activity on the map, or a host that is not on the public map; from a
-    支援プラン when ``plan_id`` names one of this person's plans."""
+    """A new candidate (候補): an activity on the map, a host of the register (``host_id``) or a host
+    named in free text; from a 支援プラン when ``plan_id`` names one of this person's plans. An activity
+    whose organization is a register host links that host (its 打診 then reaches the host's people)."""
     require_write(user)
     day = check_day(person, occurred_on)
     if plan_id is not None and not any(p.id == plan_id for p in person.plans):
@@ -87,10 +93,22 @@ def add_placement(
             raise ServiceError("unknown_activity", _("公開中の活動が見つかりません。"), "activity_id")
         if any(p.activity_id == activity_id and p.stage not in ("ended",) for p in person.placements):
             raise ServiceError("duplicate", _("この活動はすでに候補になっています。"), "activity_id")
+    directory = hosts()
+    if host_id is not None:
+        name = directory.name_of(session, host_id) if valid_id(host_id) else None
+        if name is None:
+            raise ServiceError("unknown_host", _("受け入れ先は一覧から選んでください。"), "host_id")
+        if activity is None:
+            host_name = name
+            if any(p.host_id == host_id and p.stage != "ended" for p in person.placements):
+                raise ServiceError("duplicate", _("この受け入れ先はすでに候補になっています。"), "host_id")
+    elif activity is not None:
+        host_id = directory.host_of_activity(session, activity.id)
     elif not host_name.strip():
         raise ServiceError("host_required", _("活動を選ぶか、受け入れ先の名称を書いてください。"), "host_name")
     placement = Placement(
         activity_id=activity.id if activity else None,
+        host_id=host_id,
         host_name="" if activity else host_name.strip(),
         stage="candidate",
         suggested_because=reason.strip(),
@@ -105,8 +123,9 @@ def add_placement(
     person.placements.append(placement)
     session.flush()
     record(
-        session, "placement.add", "person", person.id, {"placement_id": placement.id, "activity_id": activity_id}, user_id=user.id
-    )
+        session, "placement.add", "person", person.id,
+        {"placement_id": placement.id, "activity_id": activity_id, "host_id": host_id}, user_id=user.id,
+    )  # fmt: skip
     return placement
 
 
@@ -188,6 +207,7 @@ def move_stage(
               a=text_of(STAGE_LABELS[placement.stage]), b=text_of(STAGE_LABELS[to_stage])),
             "skip_reason",
         )
+    consent = None
     if to_stage in SHARED_WITH_HOST and (placement.activity_id or placement.host_name):
         consent = live_consent(person, "share_host", placement.host_label, placement.activity_id)
         if consent is None:
@@ -225,6 +245,9 @@ def move_stage(
         {"placement_id": placement.id, "from": from_stage, "to": to_stage, "outcome": outcome},
         user_id=user.id,
     )
+    if to_stage == "proposed" and placement.host_id is not None and consent is not None:
+        # The host of the register gets the request (only what this consent names), its people a mail.
+        hosts().proposed(session, user, placement, consent)
     return event
 
 
@@ -318,10 +341,19 @@ def complete_followup(
     return fu
 
 
+def waiting_days(placement: Placement, now: datetime | None = None) -> int | None:
+    """Whole days an 打診 has waited for the host's answer; None once answered or no longer at 打診."""
+    if placement.stage != "proposed" or placement.proposed_at is None or placement.answered_at is not None:
+        return None
+    return max(0, ((now or utcnow()) - placement.proposed_at).days)
+
+
 def proposal_overdue(placement: Placement, now: datetime | None = None) -> bool:
-    if placement.stage != "proposed" or placement.proposed_at is None:
+    """Unanswered for longer than proposal_overdue_days: the board's 「回答待ち N日」 flag."""
+    waited = waiting_days(placement, now)
+    if waited is None or placement.proposed_at is None:
         return False
-    return (now or utcnow()) - placement.proposed_at > timedelta(days=int(case_setting("proposal_overdue_days")))
+    return (now or utcnow()) - placement.proposed_at > timedelta(days=proposal_overdue_days())
 
 
 def board_placements(session: Session, user: User, scope: str = "mine") -> dict[str, list[Placement]]:
@@ -345,39 +377,70 @@ def board_placements(session: Session, user: User, scope: str = "mine") -> dict[
 
 @dataclass(frozen=True)
 class HostFigures:
-    """How a host answers 打診: counts only, no person data (safe for every case reader)."""
+    """How a host answers 打診: counts only, no person data (safe for every case reader).
+
+    ONE definition for answers recorded by staff after a phone call (a move out of 打診, see
+    move_stage) and answers the host gives through its own account (webapp.hosts): a placement's
+    first answer sets answered_at and host_accepted, and these figures read only those two.
+    - proposals: placements ever sent to the host at 打診 (proposed_at set);
+    - answered: those with an answer; accepted: answered yes (受け入れ可・見学から, or moved on to 見学・体験・参加);
+    - response_rate: answered ÷ (answered + unanswered for longer than proposal_overdue_days):
+      a 打診 still inside its answer window counts neither way;
+    - median_days_to_answer: the median of (answered_at − proposed_at) in days, one decimal;
+    - open_overdue: still at 打診, unanswered, older than proposal_overdue_days.
+    """
 
     proposals: int
     answered: int
     accepted: int
-    mean_days_to_answer: float | None
+    median_days_to_answer: float | None
     open_overdue: int
+    unanswered_past_window: int = 0
 
     @property
     def acceptance_rate(self) -> float | None:
         return self.accepted / self.answered if self.answered else None
 
+    @property
+    def response_rate(self) -> float | None:
+        due = self.answered + self.unanswered_past_window
+        return self.answered / due if due else None
 
-def host_figures(session: Session, activity_id: int, now: datetime | None = None) -> HostFigures:
+
+def answer_figures(
+    session: Session, *, activity_ids: Sequence[int] = (), host_id: int | None = None, now: datetime | None = None
+) -> HostFigures:
+    """Figures over the placements at these activities or linked to this register host."""
     now = now or utcnow()
+    conditions: list[ColumnElement[bool]] = []
+    if activity_ids:
+        conditions.append(Placement.activity_id.in_(list(activity_ids)))
+    if host_id is not None:
+        conditions.append(Placement.host_id == host_id)
+    if not conditions:
+        return HostFigures(0, 0, 0, None, 0)
     rows = list(
         session.execute(
             select(Placement.proposed_at, Placement.answered_at, Placement.host_accepted, Placement.stage).where(
-                Placement.activity_id == activity_id, Placement.proposed_at.is_not(None)
+                or_(*conditions), Placement.proposed_at.is_not(None)
             )
         )
     )
-    limit = timedelta(days=int(case_setting("proposal_overdue_days")))
-    waits = [(a - p).total_seconds() / 86400 for p, a, _, _ in rows if a is not None and p is not None]
+    limit = timedelta(days=proposal_overdue_days())
+    waits = sorted((a - p).total_seconds() / 86400 for p, a, _, _ in rows if a is not None and p is not None)
+    late = [(p, st) for p, a, _, st in rows if a is None and p is not None and now - p > limit]
     return HostFigures(
         proposals=len(rows),
         answered=len(waits),
         accepted=sum(1 for _, a, ok, _ in rows if a is not None and ok),
-        mean_days_to_answer=round(sum(waits) / len(waits), 1) if waits else None,
-        open_overdue=sum(
-            1 for p, a, _, st in rows if a is None and st == "proposed" and p is not None and now - p > limit
-        ),
+        median_days_to_answer=round(statistics.median(waits), 1) if waits else None,
+        open_overdue=sum(1 for _, st in late if st == "proposed"),
+        unanswered_past_window=len(late),
     )
+
+
+def host_figures(session: Session, activity_id: int, now: datetime | None = None) -> HostFigures:
+    return answer_figures(session, activity_ids=[activity_id], now=now)
 
 
 def host_placements(session: Session, user: User, activity_id: int) -> tuple[list[Placement], list[FollowUp]]:
@@ -425,11 +488,12 @@ def overdue_proposals(session: Session, user: User, now: datetime | None = None)
     now = now or utcnow()
     scope = "office" if has_permission(user, Permission.OFFICE_CASES) else "mine"
     people = case_query(user, CaseFilter(scope=scope), tokyo_today(now), now).with_only_columns(Person.id)
-    limit = now - timedelta(days=int(case_setting("proposal_overdue_days")))
+    limit = now - timedelta(days=proposal_overdue_days())
     rows = list(
         session.scalars(
             select(Placement)
             .where(Placement.person_id.in_(people), Placement.stage == "proposed", Placement.proposed_at < limit)
+            .where(Placement.answered_at.is_(None))
             .order_by(Placement.proposed_at)
             .limit(200)
         )

@@ -32,6 +32,7 @@ from webapp.cases.models import (
     MEETING_KINDS,
     MOBILITY,
     REFERRAL_SOURCES,
+    SHARE_FIELDS,
     CaseMeeting,
     CaseNote,
     CaseShare,
@@ -53,7 +54,6 @@ from webapp.service_error import ServiceError
 
 NOTE_EDIT_WINDOW = timedelta(hours=24)
 DEFAULTS: dict[str, Any] = {
-    "proposal_overdue_days": 14,
     "followup_person_days": [7, 30, 90],
     "followup_host_days": [30, 90],
     "case_retention_days": 5 * 365,
@@ -61,7 +61,7 @@ DEFAULTS: dict[str, Any] = {
 
 
 def case_setting(name: str) -> Any:
-    """Case settings live under [extra] in instance/config.toml (e.g. proposal_overdue_days = 10)."""
+    """Case settings live under [extra] in instance/config.toml (e.g. followup_host_days = [30, 90])."""
     from flask import has_app_context
 
     if has_app_context():
@@ -69,6 +69,14 @@ def case_setting(name: str) -> Any:
         if name in extra:
             return extra[name]
     return DEFAULTS[name]
+
+
+def proposal_overdue_days() -> int:
+    """Days an 打診 may wait for the host's answer before it is flagged and the host reminded (a
+    setting of its own in webapp.config: proposal_overdue_days, default 14)."""
+    from flask import has_app_context
+
+    return settings().proposal_overdue_days if has_app_context() else 14
 
 
 class NotFound(ServiceError):
@@ -415,11 +423,12 @@ class CaseFilter:
 
 def overdue_condition(today: date, now: datetime) -> Any:
     """A case is overdue when a follow-up is past due, or a 打診 has gone unanswered too long."""
-    limit = now - timedelta(days=int(case_setting("proposal_overdue_days")))
+    limit = now - timedelta(days=proposal_overdue_days())
     return or_(
         exists().where(FollowUp.person_id == Person.id, FollowUp.done_at.is_(None), FollowUp.due_on < today),
         exists().where(
-            Placement.person_id == Person.id, Placement.stage == "proposed", Placement.proposed_at < limit
+            Placement.person_id == Person.id, Placement.stage == "proposed", Placement.proposed_at < limit,
+            Placement.answered_at.is_(None),
         ),
     )
 
@@ -577,13 +586,33 @@ def grant_consent(
     version: str = "1",
     note: str = "",
     granted_on: date | None = None,
+    share_fields: list[str] | None = None,
+    nickname: str = "",
 ) -> Consent:
+    """Record a consent. For share_host, ``share_fields`` (SHARE_FIELDS) names what the host may see;
+    ``nickname`` is the name the host may use, required when "nickname" is shared."""
     require_write(user)
     day = check_day(person, granted_on, "granted_on")
     _check_choice(purpose, CONSENT_PURPOSES, "purpose")
     _check_choice(method, CONSENT_METHODS, "method")
     if purpose == "share_host" and not (recipient.strip() or activity_id):
         raise ServiceError("recipient_required", _("この同意で共有できる受け入れ先を書いてください。"), "recipient")
+    chosen = list(share_fields or [])
+    if any(f not in SHARE_FIELDS for f in chosen):
+        raise ServiceError("invalid_choice", _("一覧から選んでください。"), "share_fields")
+    if chosen and purpose != "share_host":
+        raise ServiceError(
+            "share_fields_host_only", _("共有する項目は「受け入れ先との情報共有」の同意にだけ記録します。"), "share_fields"
+        )
+    nickname = nickname.strip()
+    if "nickname" in chosen and not nickname:
+        raise ServiceError("nickname_required", _("受け入れ先に伝える呼び名を書いてください。"), "nickname")
+    if nickname and "nickname" not in chosen:
+        raise ServiceError(
+            "nickname_not_shared", _("呼び名を伝えるときは、共有する項目の「呼び名」にも印を付けてください。"), "share_fields"
+        )
+    if len(nickname) > 100:
+        raise ServiceError("too_long", _("呼び名は100文字以内で書いてください。"), "nickname")
     if activity_id is not None:
         from webapp.listings.models.activity import Activity
 
@@ -598,6 +627,8 @@ def grant_consent(
         note=note.strip(),
         recorded_by_id=user.id,
         granted_on=day,
+        share_fields=[f for f in SHARE_FIELDS if f in chosen],
+        nickname=nickname,
     )
     person.consents.append(consent)
     session.flush()
@@ -614,6 +645,10 @@ def withdraw_consent(session: Session, user: User, person: Person, consent_id: i
             consent.withdrawn_at = utcnow()
             session.flush()
             record(session, "consent.withdraw", "person", person.id, {"consent_id": consent.id}, user_id=user.id)
+            if consent.purpose == "share_host":
+                from webapp.cases.host_link import hosts
+
+                hosts().consent_withdrawn(session, user, consent)
             return consent
     raise NotFound()
 

@@ -40,6 +40,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from webapp.accounts.models.user import User
 from webapp.cases import placements as flow
 from webapp.cases import services as svc
+from webapp.cases.host_link import hosts
 from webapp.cases.labels import (
     AGE_LABELS,
     CONTACT_LABELS,
@@ -60,6 +61,7 @@ from webapp.cases.models import (
     MOBILITY,
     OUTCOMES,
     REFERRAL_SOURCES,
+    SHARE_FIELDS,
     STAGES,
     Person,
 )
@@ -239,7 +241,7 @@ MAX_ID = 2**31 - 1  # ids are SQLAlchemy Integer: PostgreSQL int4 (SQLite stops 
 # Column sizes of the String columns these forms write (models.case); a longer value is an error
 # beside the field, never a truncation or a database error.
 TEXT_LIMITS = {
-    "recipient": 200, "version": 30, "host_name": 200, "label": 100, "email": 254, "office": 200,
+    "recipient": 200, "version": 30, "host_name": 200, "nickname": 100, "label": 100, "email": 254, "office": 200,
     "reason": 2000, "note": 2000, "attendees": 2000, "summary": 8000, "body": 20000,
 }  # fmt: skip
 
@@ -370,6 +372,7 @@ def _board_page(scope: str, errors: FormErrors | None = None, form_name: str = "
     grouped = flow.board_placements(db.session(), _me(), scope)
     return render_template(
         "cases/board.html", grouped=grouped, scope=scope, form=ActionForm(), overdue=flow.proposal_overdue,
+        waiting=flow.waiting_days,
         can_office=has_permission(_me(), Permission.OFFICE_CASES),
         form_name=form_name if errors else "", errors=errors or {}, values=request.form if errors else {},
     )  # fmt: skip
@@ -420,6 +423,9 @@ def _case_page(person: Person, errors: FormErrors | None = None, form_name: str 
         can_export=svc.is_owner_office(me, person),
         can_edit_note=lambda n: svc.can_edit_note(n, me),
         overdue=flow.proposal_overdue,
+        waiting=flow.waiting_days,
+        host_choices=hosts().choices(db.session()),
+        share_fields=SHARE_FIELDS,
         districts=dict(district_choices(db.session())),
         today=flow.tokyo_today(),
         activities=_activity_names(person),
@@ -519,13 +525,17 @@ def consent_add(person_id: int) -> Response | tuple[str, int]:
     recipient, version, note = _text("recipient", errors), _text("version", errors), _text("note", errors)
     activity_id = _form_id("activity_id", errors, Activity)
     granted_on = _form_day("granted_on", errors)
+    nickname = _text("nickname", errors)
+    share_fields = request.form.getlist("share_fields")
     if errors:
         return _rejected(person, errors, "consent")
     return _act(person, _("同意を記録しました。"), lambda: svc.grant_consent(
         db.session(), _me(), person,
         purpose=request.form.get("purpose", ""), method=request.form.get("method", ""),
         recipient=recipient, activity_id=activity_id, version=version or "1", note=note, granted_on=granted_on,
-    ), "consent", ("recipient", "activity_id", "version", "note", "purpose", "method", "granted_on"))
+        share_fields=share_fields, nickname=nickname,
+    ), "consent", ("recipient", "activity_id", "version", "note", "purpose", "method", "granted_on", "share_fields",
+                   "nickname"))  # fmt: skip
 
 
 @bp.route("/cases/<int:person_id>/consents/<int:consent_id>/withdraw", methods=["POST"])
@@ -715,13 +725,15 @@ def placement_add(person_id: int) -> Response | tuple[str, int]:
     person = _person(person_id, "case.read", view="placement")
     errors = FormErrors()
     activity_id = _form_id("activity_id", errors, Activity)
+    host_id = _form_id("host_id", errors)
     host_name, reason = _text("host_name", errors), _text("reason", errors)
     occurred_on = _form_day("occurred_on", errors)
     if errors:
         return _rejected(person, errors, "placement")
     return _act(person, _("候補に追加しました。"), lambda: flow.add_placement(
         db.session(), _me(), person, activity_id=activity_id, host_name=host_name, reason=reason, occurred_on=occurred_on,
-    ), "placement", ("host_name", "reason", "activity_id", "occurred_on"))
+        host_id=host_id,
+    ), "placement", ("host_name", "reason", "activity_id", "occurred_on", "host_id"))
 
 
 @bp.route("/cases/<int:person_id>/no-suitable", methods=["POST"])

@@ -47,3 +47,20 @@ def purge_login_attempts() -> str:
     with db.transaction() as session:
         count = throttle.purge(session)
     return f"deleted {count} login attempts older than {throttle.KEEP.days} days"
+
+
+def remind_hosts(base_url: str | None = None) -> str:
+    """Remind hosts (once) of 受け入れのご相談 unanswered after proposal_overdue_days."""
+    from flask import current_app
+
+    from webapp.config import settings as current_settings
+    from webapp.extensions import db
+    from webapp.hosts.requests import remind_unanswered, request_link
+    from webapp.mail import send_pending
+
+    settings = current_settings()
+    # A request context for the mail text's language only; the links come from base_url.
+    with current_app.test_request_context(), db.transaction() as session:
+        count = remind_unanswered(session, settings, request_link(settings, base_url))
+    handed = send_pending(settings)
+    return f"host reminders: {count} request(s); mails handed to delivery: {handed}"

@@ -6,21 +6,32 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from webapp import clock
 from webapp.form_fields import CHOOSE, MultiCheckboxField, max_length
 from webapp.hosts.labels import (
+    ANSWER_LABELS,
     CHANNEL_LABELS,
     KIND_LABELS,
     NEED_LABELS,
+    NOT_NOW_LABELS,
     OFFER_LABELS,
     STAGE_LABELS,
     WEEKDAY_LABELS,
 )
-from webapp.hosts.models import CONTACT_CHANNELS, HOST_KINDS, OFFERS, STAGES, SUPPORT_NEEDS, WEEKDAYS
+from webapp.hosts.models import (
+    CONTACT_CHANNELS,
+    HOST_ANSWERS,
+    HOST_KINDS,
+    NOT_NOW_REASONS,
+    OFFERS,
+    STAGES,
+    SUPPORT_NEEDS,
+    WEEKDAYS,
+)
 from webapp.hosts.services import HostInput
 
 REQUIRED = _l("入力してください。")
@@ -106,3 +117,21 @@ class SupportNoteForm(FlaskForm):
     note = TextAreaField(
         _l("受け入れ先支援のメモ"), validators=[DataRequired(message=REQUIRED), max_length(2000)]
     )
+
+
+class AnswerForm(FlaskForm):
+    """The host's answer to 受け入れのご相談. The service checks the rules between the fields (a reason
+    for 今は難しい, text for その他, a question for もう少し知りたい) so every message stays beside its field."""
+
+    answer = RadioField(_l("お受けできるかどうか"), choices=[SelectChoice(k, ANSWER_LABELS[k]) for k in HOST_ANSWERS], validate_choice=False)
+    reason = RadioField(
+        _l("難しい理由（「今は難しい」のとき）"), choices=[SelectChoice(k, NOT_NOW_LABELS[k]) for k in NOT_NOW_REASONS],
+        validate_choice=False,
+    )  # fmt: skip
+    reason_text = TextAreaField(_l("理由の内容（「その他」のときは必須）"), validators=[Optional(), max_length(1000)])
+    message = TextAreaField(_l("知りたいこと・担当者へのメッセージ（「もう少し知りたい」のときは必須）"),
+                            validators=[Optional(), max_length(2000)])  # fmt: skip
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("メッセージ"), validators=[DataRequired(message=REQUIRED), max_length(2000)])

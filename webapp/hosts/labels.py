@@ -6,6 +6,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from webapp.cases.labels import SHARE_FIELD_LABELS
+
 KIND_LABELS = {
     "listing_org": _l("地図に載っている団体"),
     "company": _l("協力企業・団体"),
@@ -46,6 +48,21 @@ WEEKDAY_LABELS = {
 }  # fmt: skip
 
 
+# The host's answer to 受け入れのご相談 (打診), in the host's words.
+ANSWER_LABELS = {
+    "accept": _l("受け入れ可"),
+    "visit_first": _l("見学から"),
+    "not_now": _l("今は難しい"),
+    "more_info": _l("もう少し知りたい"),
+}
+NOT_NOW_LABELS = {
+    "capacity": _l("定員"),
+    "mismatch": _l("内容が合わない"),
+    "schedule": _l("日程"),
+    "other": _l("その他"),
+}
+
+
 def host_labels() -> dict[str, Any]:
     """Template context for the host pages."""
     return {
@@ -55,4 +72,7 @@ def host_labels() -> dict[str, Any]:
         "channel_labels": CHANNEL_LABELS,
         "host_stage_labels": STAGE_LABELS,
         "weekday_labels": WEEKDAY_LABELS,
+        "answer_labels": ANSWER_LABELS,
+        "not_now_labels": NOT_NOW_LABELS,
+        "share_field_labels": SHARE_FIELD_LABELS,  # the consent's words (cases.labels)
     }

@@ -158,3 +158,65 @@ class HostSupportNote(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     host: Mapped[Host] = relationship(back_populates="support_notes")
+
+
+# The host's answer to a 打診 (HostAnswer in the glossary); "" while none is given.
+HOST_ANSWERS = ("accept", "visit_first", "not_now", "more_info")
+# 今は難しい: why (定員 / 内容が合わない / 日程 / その他 with text).
+NOT_NOW_REASONS = ("capacity", "mismatch", "schedule", "other")
+MESSAGE_SIDES = ("host", "staff")
+
+
+class HostRequest(Base):
+    """受け入れのご相談: a placement's 打診 sent to a register host's people (its organizer accounts).
+
+    It shows the host only what the person's share_host consent (``consent_id``) names, read at the
+    moment it is shown: once that consent is withdrawn the request is gone for the host (404) and
+    its thread closed. The answer is recorded here and on the placement (answered_at, host_accepted,
+    host_answer); it moves no stage — the supporter does.
+    """
+
+    __tablename__ = "host_request"
+    __table_args__ = (
+        CheckConstraint("answer IN ('', 'accept', 'visit_first', 'not_now', 'more_info')", name="answer"),
+        CheckConstraint("reason IN ('', 'capacity', 'mismatch', 'schedule', 'other')", name="reason"),
+        Index("ix_host_request_host_answer", "host_id", "answer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("host.id", ondelete="CASCADE"))
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placement.id", ondelete="CASCADE"), index=True)
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent.id", ondelete="SET NULL"), index=True)
+    # The office of the person's case: its staff answer the thread.
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    answer: Mapped[str] = mapped_column(String(20), default="")
+    reason: Mapped[str] = mapped_column(String(20), default="")
+    reason_text: Mapped[str] = mapped_column(EncryptedText, default="")
+    answered_at: Mapped[datetime | None] = mapped_column()
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    reminded_at: Mapped[datetime | None] = mapped_column()
+    # Set when the consent is withdrawn or the placement leaves 打診 unanswered for good.
+    closed_at: Mapped[datetime | None] = mapped_column()
+
+    host: Mapped[Host] = relationship()
+    messages: Mapped[list[HostMessage]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="HostMessage.id"
+    )
+
+
+class HostMessage(Base):
+    """One message of a request's thread (もう少し知りたい): the host's people and the supporters."""
+
+    __tablename__ = "host_message"
+    __table_args__ = (CheckConstraint("side IN ('host', 'staff')", name="side"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("host_request.id", ondelete="CASCADE"), index=True)
+    side: Mapped[str] = mapped_column(String(10))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(EncryptedText)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    request: Mapped[HostRequest] = relationship(back_populates="messages")

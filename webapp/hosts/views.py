@@ -18,11 +18,13 @@ from werkzeug.wrappers import Response
 
 from webapp import clock
 from webapp.accounts.models.user import Office, User
+from webapp.config import settings
 from webapp.extensions import db
 from webapp.hosts import services as svc
 from webapp.hosts.forms import ContactForm, HostForm, StageForm, SupportNoteForm
 from webapp.hosts.labels import host_labels
 from webapp.hosts.models import HOST_KINDS, MOVES, STAGES, Host
+from webapp.hosts.requests import host_figures
 from webapp.listings.models.organization import Organization
 from webapp.security.permissions import Permission, has_permission, require
 from webapp.service_error import ServiceError
@@ -174,6 +176,7 @@ def _page(host: Host, status: int = 200, **forms: Any) -> tuple[str, int]:
         other_offices=[o for o in db.session().scalars(select(Office).order_by(Office.id)) if o.id not in host.office_ids],
         working_offices=[o.office.name for o in host.offices],
         failed=forms.get("failed", ""), interest_label=_interest_label, today_iso=today.isoformat(),
+        figures=host_figures(db.session(), host), overdue_days=settings().proposal_overdue_days,
     ), status  # fmt: skip
 
 
@@ -255,3 +258,8 @@ def host_listing(host_id: int) -> Response:
     else:
         flash(_("掲載の下書きを作成しました。内容を整えて審査に出すまで公開されません。"), "info")
     return redirect(url_for("hosts.host_view", host_id=host.id))
+
+
+from webapp.hosts.request_views import host_bp  # noqa: E402  (受け入れのご相談: routes on bp and host_bp)
+
+__all__ = ["bp", "host_bp"]

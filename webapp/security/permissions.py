@@ -34,6 +34,9 @@ class Permission(StrEnum):
     ADMIN_IMPORT = "admin:import"
     HOSTS_READ = "staff:hosts:read"  # the host register (受け入れ先); office-only parts need HostOffice
     HOSTS_WRITE = "staff:hosts:write"
+    # A host's people answer 受け入れのご相談 (打診) sent to their host; checked together with membership
+    # of the host's organization (webapp.hosts.requests), never alone.
+    HOST_ANSWER = "organizer:host:answer"
     CONSULT_READ = "staff:consult:read"  # 参加の相談 sent from the public site, one's own office's
     CONSULT_WRITE = "staff:consult:write"
 
@@ -71,7 +74,7 @@ ROLES: tuple[Role, ...] = (
     ),
     # viewer: the city's 担当課 reading reports across offices (aggregates only, no case pages).
     Role("viewer", frozenset({P.ACCOUNT_SELF, P.STAFF_ACCESS, P.REPORTS_READ, P.REPORTS_ALL_OFFICES}), staff=True),
-    Role("organizer", frozenset({P.ACCOUNT_SELF, P.LISTING_WRITE}), staff=False),
+    Role("organizer", frozenset({P.ACCOUNT_SELF, P.LISTING_WRITE, P.HOST_ANSWER}), staff=False),
 )
 ROLE_NAMES: tuple[str, ...] = tuple(r.name for r in ROLES)
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {r.name: r.permissions for r in ROLES}
