@@ -5,7 +5,7 @@
 consent's share_fields (what the host may see) and nickname (encrypted, Fernet token in TEXT).
 
 Revision ID: 3c8e5f1a9b27
-Revises: 7b4d2e9a1c63
+Revises: c4e8a1f27b90
 Create Date: 2026-12-05 22:10:00.000000
 """
 from alembic import op
@@ -14,7 +14,7 @@ import webapp.orm
 
 
 revision = '3c8e5f1a9b27'
-down_revision = '7b4d2e9a1c63'
+down_revision = 'c4e8a1f27b90'
 branch_labels = None
 depends_on = None
 
