@@ -181,6 +181,11 @@ def test_the_closed_loop_send_mail_answer_thread_reminder_figures(
     token = csrf_token(client, f"/staff/hosts/requests/{req.id}")
     r = client.post(f"/staff/hosts/requests/{req.id}/messages", data={"csrf_token": token, "body": "最寄り駅まで同行します"})
     assert r.status_code == 302
+    # the host's people hear of it: a link, not the message
+    for to in ("host1@example.org", "host2@example.org"):
+        [_sent, told_host] = _mails(session, to)
+        assert told_host.subject == "おでかけマップ: 担当者からメッセージが届きました"
+        assert f"/organizer/requests/{req.id}" in told_host.body and "最寄り駅" not in told_host.body
 
     # the host answers 見学から: answered_at / host_accepted recorded, the stage still 打診
     clock.set(START + timedelta(days=3))

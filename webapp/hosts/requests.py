@@ -368,6 +368,22 @@ def answer_request(
     return req
 
 
+def _tell_host(session: Session, req: HostRequest) -> None:
+    """Mail the host's people that the supporter wrote in the thread (a link, no content)."""
+    from flask import has_app_context
+
+    from webapp.config import settings
+
+    host = session.get(Host, req.host_id)
+    if host is None or not has_app_context():
+        return
+    _mail_people(
+        session, settings(), host_people(session, host), _("おでかけマップ: 担当者からメッセージが届きました"),
+        _("「%(host)s」さまへの受け入れのご相談に、担当者からメッセージが届きました。", host=host.name),
+        request_link(settings())(req.id),
+    )  # fmt: skip
+
+
 def add_message(session: Session, user: User, req: HostRequest, side: str, body: str) -> HostMessage:
     """A message in the request's thread; none once the consent is withdrawn (the thread is closed)."""
     if not is_open(session, req):
@@ -384,6 +400,8 @@ def add_message(session: Session, user: User, req: HostRequest, side: str, body:
     session.flush()
     if side == "host":
         _tell_supporter(session, req, _("受け入れ先からメッセージが届きました。"))
+    else:
+        _tell_host(session, req)
     placement = session.get(Placement, req.placement_id)
     assert placement is not None
     detail = {"request_id": req.id, "message_id": message.id, "side": side}
