@@ -159,6 +159,7 @@ def test_the_closed_loop_send_mail_answer_thread_reminder_figures(
     _relogin(client, "host1@example.org")
     listing = client.get("/organizer/requests/").get_data(as_text=True)
     assert f"/organizer/requests/{req.id}" in listing and "未回答" in listing
+    assert "受け入れのご相談が1件、ご回答を待っています。" in client.get("/organizer/").get_data(as_text=True)
     page = client.get(f"/organizer/requests/{req.id}").get_data(as_text=True)
     assert "タロウさん" in page and "60代" in page and "仲間がほしい" in page
     for hidden in ("山田", "0743", world.own_case.case_code, "車いす", "supporter_a@example.jp", "配慮してほしいこと"):  # type: ignore[union-attr]
@@ -171,6 +172,7 @@ def test_the_closed_loop_send_mail_answer_thread_reminder_figures(
     assert r.status_code == 302
     pl = _placement(session, loop)
     assert pl.stage == "proposed" and pl.answered_at is None and pl.host_answer == "more_info"
+    assert "ご回答を待っています" not in client.get("/organizer/").get_data(as_text=True)  # answered: no panel
 
     # the supporter sees the badge and the thread, and answers in it
     _relogin(client, "supporter_a@example.jp")

@@ -28,6 +28,19 @@ host_bp = Blueprint("host_requests", __name__, url_prefix="/organizer/requests")
 host_bp.context_processor(host_labels)
 
 
+@host_bp.app_context_processor
+def _waiting_requests() -> dict[str, Any]:
+    """``host_requests_waiting()`` for the organizer home (listings cannot import hosts): asked only
+    by the page that shows it."""
+
+    def host_requests_waiting() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        return rq.unanswered_count(db.session(), _me())
+
+    return {"host_requests_waiting": host_requests_waiting}
+
+
 def _me() -> User:
     return current_user._get_current_object()
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from webapp.accounts.models.user import User
@@ -189,6 +189,14 @@ def requests_for_member(session: Session, user: User) -> list[HostRequest]:
     rows = list(session.scalars(_member_query(session, user).order_by(HostRequest.sent_at.desc(), HostRequest.id.desc())))
     record(session, "host.request.list", "host_request", "", {"ids": [r.id for r in rows]}, user_id=user.id)
     return rows
+
+
+def unanswered_count(session: Session, user: User) -> int:
+    """How many open requests of the user's hosts have no answer yet (the organizer home's panel)."""
+    if not has_permission(user, Permission.HOST_ANSWER):
+        return 0
+    query = _member_query(session, user).where(HostRequest.answer == "").with_only_columns(func.count())
+    return int(session.scalar(query) or 0)
 
 
 def load_for_member(session: Session, user: User, request_id: int) -> HostRequest:
