@@ -56,6 +56,7 @@ def activity_values(record: ActivityRecord) -> dict[str, Any]:
         "schedule_exdates": [d.isoformat() for d in s.exdates] if s else [],
         "schedule_rdates": [d.isoformat() for d in s.rdates] if s else [],
         "skip_holidays": bool(s.skip_holidays) if s else False,
+        "schedule_yearly_exclusions": list(s.yearly_exclusions) if s else [],
         "schedule_text": record.schedule_text or "",
         "schedule_needs_review": bool(record.schedule_needs_review),
         "cost_yen": record.cost_yen,
