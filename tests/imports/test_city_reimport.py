@@ -148,3 +148,31 @@ def test_year_end_reimport_after_new_year_changes_nothing(clock: Any, session: S
     days = occurrence_dates(east.schedule, date(2034, 12, 27), date(2035, 1, 5))
     assert date(2034, 12, 28) in days and date(2035, 1, 4) in days
     assert not [d for d in days if date(2034, 12, 29) <= d <= date(2035, 1, 3)]
+
+
+def test_an_organizer_edit_keeps_the_year_end_closure(app: Any, session: Session, make_user: Any) -> None:
+    from webapp.listings import organizer as listings
+    from webapp.listings.models.organization import Organization
+
+    import_file(session, "municipal-csv", KOUKYOU, source="koukyou")
+    east = next(a for a in _listings(session, "koukyou").values() if a.name == "サンプル東公民館")
+    user = make_user("east@example.org", "organizer")
+    org = Organization(source="manual", source_id="east", name="東町自治会")
+    session.add(org)
+    session.flush()
+    east.organization_id = org.id
+    session.flush()
+    listings.add_member(session, user, org)
+    revision = listings.editable_revision(session, user, east)
+    assert revision.data["schedule"]["year_end"] is True  # the form shows the box ticked
+    data = dict(revision.data)
+    data["description"] = "地域の集いの場です。お茶もあります"
+    data["audiences"] = ["everyone"]  # the form asks for one; the city list had none
+    listings.save_draft(session, user, revision, data)
+    settings = app.extensions["odekake_settings"]
+    listings.submit(session, settings, user, revision)
+    listings.approve(session, settings, revision, make_user("mod@example.org", "moderator"))
+    session.expire_all()
+    east = session.get(Activity, east.id)
+    assert east is not None and east.description == "地域の集いの場です。お茶もあります"
+    assert east.schedule_yearly_exclusions == ["12-29/01-03"]
