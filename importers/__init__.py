@@ -6,7 +6,7 @@
 The DB upsert lives in webapp.imports.service.
 """
 
-from importers.build import stable_id
+from importers.build import former_ids, stable_id
 from importers.columns import MappingError, load_mapping
 from importers.geojson import read_geojson, write_geojson
 from importers.hsds import read_hsds, write_hsds
@@ -26,6 +26,7 @@ __all__ = [
     "Reader",
     "RowIssue",
     "UnreadableFile",
+    "former_ids",
     "load_mapping",
     "read_geojson",
     "read_hsds",

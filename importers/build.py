@@ -12,7 +12,6 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from gis.coords import check_point, parse_coordinate
@@ -23,12 +22,12 @@ from importers.records import ActivityRecord, GeocodeLevel, ReadResult, RowIssue
 from importers.values import parse_bool, parse_capacity, parse_cost, parse_date, valid_email, valid_url
 from importers.vocab import SPLIT_RE, load_vocab
 from jatext.normalize import clean, fold, normalize_phone, normalize_postcode
-from schedule.model import TZ, Schedule
+from schedule.model import Schedule
 from schedule.notes import NoteReading, apply_closures, classify_note
 from schedule.parse_ja import parse_schedule_text as _parse_schedule_text
 from schedule.parse_ja import parse_time
 
-__all__ = ["RawRow", "build_records", "stable_id"]
+__all__ = ["RawRow", "build_records", "former_ids", "stable_id"]
 
 GEOCODE_LEVELS: tuple[GeocodeLevel, ...] = ("file", "gaiku", "chome", "oaza")
 
@@ -142,7 +141,11 @@ def _distinguish_generated_ids(
     layer), are different rows of the same name: 種別 first, then the position, then — when the
     rows still differ in some other cell — their order among the rows that share the rest.  A
     row equal to an earlier one in every cell is a repeat, said in words ("row 94 repeats row
-    22").  A row whose name + address is unique keeps the ID it always had (re-imports match).
+    22"), and does not count: a row with only repeats of itself keeps its plain ID.  A row whose
+    name + address is unique keeps the ID it always had (re-imports match).
+
+    A distinguished ID carries the row's *former* ID: the plain name + address one, which imports
+    before this scheme gave the first of such rows (rejecting the others).  See :func:`former_ids`.
     """
     groups: dict[str, list[int]] = {}
     for i, (raw, (record, _issues)) in enumerate(zip(rows, built, strict=True)):
@@ -150,29 +153,54 @@ def _distinguish_generated_ids(
             groups.setdefault(record.source_id, []).append(i)
     out = list(built)
     for members in groups.values():
-        if len(members) < 2:
-            continue
-        seen_content: dict[tuple[Any, ...], int] = {}
+        distinct: list[int] = []
+        if len(members) > 1:
+            seen_content: dict[tuple[Any, ...], int] = {}
+            for i in members:
+                raw = rows[i]
+                record, row_issues = out[i]
+                content = _content_key(raw)
+                first = seen_content.get(content)
+                if first is not None:
+                    out[i] = (None, [*row_issues, issue("repeated_row", raw.row, None, first=first)])
+                    continue
+                seen_content[content] = raw.row
+                distinct.append(i)
+        else:
+            distinct = members
+        if len(distinct) == 1:
+            continue  # alone (repeats aside): the plain ID; its former one is former_ids()'s
         by_key: dict[str, int] = {}
-        for i in members:
-            raw = rows[i]
+        for i in distinct:
             record, row_issues = out[i]
             assert record is not None
-            content = _content_key(raw)
-            first = seen_content.get(content)
-            if first is not None:
-                out[i] = (None, [*row_issues, issue("repeated_row", raw.row, None, first=first)])
-                continue
-            seen_content[content] = raw.row
-            point = "" if record.lat is None or record.lon is None else f"{record.lat:.6f},{record.lon:.6f}"
-            key = "|".join((record.source_id, fold(record.category_text or ""), point))
+            key = _distinguishing_key(record)
             nth = by_key.get(key, 0)
             by_key[key] = nth + 1
             if nth:
                 key = f"{key}|{nth}"  # last resort: the order among rows alike in all of the above
-            new_id = hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
-            out[i] = (dataclasses.replace(record, source_id=new_id), row_issues)
+            out[i] = (dataclasses.replace(record, source_id=_hash_id(key), former_ids=(record.source_id,)), row_issues)
     return out
+
+
+def former_ids(record: ActivityRecord) -> tuple[str, ...]:
+    """IDs a row may have been imported under before, when its ID is not found among the stored
+    listings: the plain name + address ID of a row that now has a distinguished one, or the
+    distinguished ID of a row now alone with its name + address (the other rows went from the
+    list).  Computed only for rows the loader does not find, so a re-import pays nothing."""
+    if record.former_ids:
+        return record.former_ids
+    return (_hash_id(_distinguishing_key(record)),)
+
+
+def _distinguishing_key(record: ActivityRecord) -> str:
+    """name + address ID | 種別 | position: what tells rows of one name + address apart."""
+    point = "" if record.lat is None or record.lon is None else f"{record.lat:.6f},{record.lon:.6f}"
+    return "|".join((record.source_id, fold(record.category_text or ""), point))
+
+
+def _hash_id(key: str) -> str:
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
 
 
 def _content_key(raw: RawRow) -> tuple[Any, ...]:
@@ -543,12 +571,6 @@ NOTE_KIND_WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _closure_years() -> tuple[int, ...]:
-    """Years whose 年末年始 become exclusion dates: this one and the next two (Japan time)."""
-    this = datetime.now(TZ).year
-    return (this, this + 1, this + 2)
-
-
 def _schedule(raw: RawRow) -> tuple[Schedule | None, str | None, bool, list[RowIssue], str | None]:
     note = raw.get("schedule_note")
     reading = classify_note(note)
@@ -571,7 +593,7 @@ def _with_note(
     raw: RawRow, sched: Schedule, shown: str, reading: NoteReading, issues: list[RowIssue]
 ) -> tuple[Schedule | None, str | None, bool, list[RowIssue]]:
     """A rule read from the columns, with the note's closures applied and its conditions flagged."""
-    sched, problems = apply_closures(_with_text(sched, shown), reading, years=_closure_years())
+    sched, problems = apply_closures(_with_text(sched, shown), reading)
     flagged = _note_review(raw, reading, problems)
     return sched, shown, bool(flagged), issues + flagged
 
@@ -629,6 +651,7 @@ def _schedule_parts(raw: RawRow, reading: NoteReading) -> tuple[Schedule | None,
                 rdates=tuple(_dates(rdates)),
                 skip_holidays=bool(parse_bool(raw.get("skip_holidays"))),
                 text=text,
+                yearly_exclusions=tuple(raw.get("yearly_exclusions").split()),
             )
         except ValueError as exc:
             issues.append(issue("invalid_rrule", n, raw.col("rrule"), value=f"{rrule}: {exc}"))

@@ -72,6 +72,8 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "rrule": ("RRULE", "繰り返しルール", "rrule"),
     "dtstart": ("DTSTART", "繰り返し開始日", "dtstart"),
     "exdates": ("EXDATE", "除外日", "exdates"),
+    # Ours (export → import): days closed every year, "12-29/01-03" (年末年始).
+    "yearly_exclusions": ("毎年の除外期間", "yearly_exclusions"),
     "rdates": ("RDATE", "追加日", "rdates"),
     "skip_holidays": ("祝日除外", "祝日を除く", "skip_holidays"),
     "needs_review": ("開催日時要確認", "schedule_needs_review"),

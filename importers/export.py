@@ -24,6 +24,8 @@ EXPORT_FIELDS: tuple[str, ...] = (
 
 # Written only when some record has them (older exports, and lists without them, keep their shape).
 OPTIONAL_FIELDS: tuple[str, ...] = ("name_en", "description_en", "contact_name")
+# The same for the schedule's yearly closures (年末年始 as "12-29/01-03").
+_YEARLY = "yearly_exclusions"
 
 # Cells starting with these are formulas to Excel/LibreOffice (CSV injection).  We prefix an
 # apostrophe on export and strip it on import, so values survive the round trip unchanged.
@@ -100,6 +102,8 @@ def record_to_row(r: ActivityRecord, *, with_coordinates: bool = True) -> dict[s
         value = getattr(r, fld)
         if value:
             row[H[fld]] = value
+    if s is not None and s.yearly_exclusions:
+        row[H[_YEARLY]] = " ".join(s.yearly_exclusions)
     if with_coordinates:
         row[H["lat"]] = "" if r.lat is None else repr(r.lat)
         row[H["lon"]] = "" if r.lon is None else repr(r.lon)
@@ -112,6 +116,8 @@ def export_headers(records: Iterable[ActivityRecord], *, with_coordinates: bool 
     records = list(records)
     headers = [H[f] for f in EXPORT_FIELDS if with_coordinates or f not in ("lat", "lon")]
     headers += [H[f] for f in OPTIONAL_FIELDS if any(getattr(r, f) for r in records)]
+    if any(r.schedule is not None and r.schedule.yearly_exclusions for r in records):
+        headers.insert(headers.index(H["exdates"]) + 1, H[_YEARLY])
     seen = set(headers)
     for r in records:
         for key in r.extra:

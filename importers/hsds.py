@@ -58,7 +58,7 @@ _CORE_HEADERS = {H[f] for f in ("id", "name", "description", "url", "email", "or
                                 "phone", "extension", "cost", "capacity")}
 
 _SCHEDULE_HEADERS = {H[f] for f in ("schedule_text", "rrule", "dtstart", "start_time", "end_time", "exdates",
-                                     "rdates", "skip_holidays", "needs_review", "cost_yen")}
+                                     "yearly_exclusions", "rdates", "skip_holidays", "needs_review", "cost_yen")}
 
 # One CSV table of an HSDS zip, expanded, and all of them together: a city's HSDS export of a few
 # thousand services is ~3 MB.  Every table is decoded and parsed into dicts (~10 times its size

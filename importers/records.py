@@ -101,6 +101,9 @@ class ActivityRecord:
     # What the 特記事項 said (schedule.notes kinds: closure, conditional, …), for the report's
     # counts; provenance like ``row``, so not part of equality.
     note_kind: str | None = field(default=None, compare=False)
+    # IDs the same row was given by earlier ID schemes (files without an ID column): a listing
+    # imported under one of them is found again and takes the current ID (webapp.imports.loader).
+    former_ids: tuple[str, ...] = field(default=(), compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (schedule via Schedule.to_dict())."""

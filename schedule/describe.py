@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from schedule.model import TZ, WEEKDAY_CODES, Schedule, parse_rrule_parts
+from schedule.model import TZ, WEEKDAY_CODES, YEAR_END, Schedule, parse_rrule_parts, parse_yearly_range
 
 __all__ = ["describe", "format_date", "format_date_ja", "format_time"]
 
@@ -171,17 +171,18 @@ def _until_qualifier(value: str, en: bool) -> str:
     return f"（{last.year}年{last.month}月{last.day}日まで）"
 
 
-def _rule_phrase(s: Schedule, en: bool) -> tuple[str, str]:
-    """The rule as (phrase, qualifiers to put after the times)."""
+def _rule_phrase(s: Schedule, en: bool) -> tuple[str, str, list[str]]:
+    """The rule as (phrase, qualifiers to put after the times, days it closes on)."""
     assert s.rrule is not None
     parts = parse_rrule_parts(s.rrule)
     prefix, suffix = _month_qualifier(parts.pop("BYMONTH"), en) if "BYMONTH" in parts else ("", "")
     if "UNTIL" in parts:
         suffix += _until_qualifier(parts.pop("UNTIL"), en)
-    return prefix + _rule_core(parts, s, en), suffix
+    core, closed = _rule_core(parts, s, en)
+    return prefix + core, suffix, closed
 
 
-def _rule_core(parts: dict[str, str], s: Schedule, en: bool) -> str:
+def _rule_core(parts: dict[str, str], s: Schedule, en: bool) -> tuple[str, list[str]]:
     interval = int(parts.pop("INTERVAL", "1"))
     parts.pop("WKST", None)
     freq = parts.pop("FREQ")
@@ -190,7 +191,7 @@ def _rule_core(parts: dict[str, str], s: Schedule, en: bool) -> str:
         raise _Undescribable
     byday = _parse_byday(parts["BYDAY"]) if "BYDAY" in parts else None
     if freq == "DAILY" and not parts and interval == 1:
-        return "Every day" if en else "毎日"
+        return ("Every day" if en else "毎日"), []
     if freq == "WEEKLY" and "BYMONTHDAY" not in parts:
         if byday is None:
             if s.dtstart is None:
@@ -198,18 +199,69 @@ def _rule_core(parts: dict[str, str], s: Schedule, en: bool) -> str:
             byday = [(None, s.dtstart.weekday())]
         if any(n is not None for n, _ in byday):
             raise _Undescribable
-        return _weekly([wd for _, wd in byday], interval, en)
+        return _weekly([wd for _, wd in byday], interval, en), []
     if freq == "MONTHLY" and interval == 1:
         if byday is not None and "BYMONTHDAY" not in parts:
-            return _monthly_byday(byday, en)
+            gaps = _weekly_gaps(byday)
+            if gaps is not None:
+                return _weekly(list(gaps), 1, en), [_ordinal_closure(ns, wd, en) for wd, ns in gaps.items() if ns]
+            return _monthly_byday(byday, en), []
         if "BYMONTHDAY" in parts and byday is None:
             days = [int(x) for x in parts["BYMONTHDAY"].split(",")]
             if any(not 1 <= d <= 31 for d in days):
                 raise _Undescribable
             if en:
-                return f"{_join_en([_ordinal_en(d) for d in days])} of each month"
-            return "毎月" + "・".join(f"{d}日" for d in days)
+                return f"{_join_en([_ordinal_en(d) for d in days])} of each month", []
+            return "毎月" + "・".join(f"{d}日" for d in days), []
     raise _Undescribable
+
+
+def _weekly_gaps(items: list[tuple[int | None, int]]) -> dict[int, list[int]] | None:
+    """A monthly rule that is a weekly one with a few weeks closed (「第3火曜日休館」 leaves
+    1TU,2TU,4TU,5TU): weekday → the ordinals closed, or None when the rule is not of that shape.
+    A rule missing only the 5th week (「第1〜第4水曜日」) is an organiser's own monthly rule."""
+    groups: dict[int, set[int]] = {}
+    for n, wd in items:
+        if n is None or not 1 <= n <= 5:
+            return None
+        groups.setdefault(wd, set()).add(n)
+    gaps = {wd: sorted(set(range(1, 6)) - ns) for wd, ns in sorted(groups.items())}
+    if any(len(g) > 2 or 5 in g for g in gaps.values()) or not any(gaps.values()):
+        return None
+    return gaps
+
+
+def _ordinal_closure(ns: list[int], wd: int, en: bool) -> str:
+    if en:
+        return f"on the {_join_en([_ordinal_en(n) for n in ns])} {EN_DAYS[wd]}"
+    return "・".join(f"第{n}" for n in ns) + f"{JA_DAYS[wd]}曜日"
+
+
+def _md_ja(month: int, day: int) -> str:
+    return f"{month}月{day}日"
+
+
+def _md_en(month: int, day: int) -> str:
+    return f"{day} {EN_MONTHS[month - 1]}"
+
+
+def _yearly_closure(value: str, en: bool) -> str:
+    """年末年始（12月29日〜1月3日） / over New Year, 29 December to 3 January."""
+    (m1, d1), (m2, d2) = parse_yearly_range(value)
+    if en:
+        span = f"{_md_en(m1, d1)} to {_md_en(m2, d2)}"
+        return f"over New Year, {span}" if value == YEAR_END else f"every year from {span}"
+    span = f"{_md_ja(m1, d1)}〜{_md_ja(m2, d2)}"
+    return f"年末年始（{span}）" if value == YEAR_END else f"毎年{span}"
+
+
+def _closures(items: list[str], en: bool) -> str:
+    """「（祝日・第3火曜日・年末年始（12月29日〜1月3日）はお休み）」 / " (closed on public holidays …)"."""
+    if not items:
+        return ""
+    if en:
+        return f" (closed {_join_en(items)})"
+    return "（" + "・".join(items) + "はお休み）"
 
 
 def _time_phrase(s: Schedule, en: bool) -> str:
@@ -225,15 +277,18 @@ def describe(s: Schedule, locale: str = "ja") -> str:
     """「毎週火曜日 10:00〜11:30」 / "Every Tuesday, 10:00–11:30".
 
     Months (BYMONTH) read 「4〜9月の毎週火曜日」 or 「…（8月はお休み）」, an end date 「（2027年3月31日まで）」.
+    The days it closes on follow the times: 「（祝日・第3火曜日・年末年始（12月29日〜1月3日）はお休み）」
+    / " (closed on public holidays, on the 3rd Tuesday and over New Year, 29 December to 3 January)".
     Falls back to ``s.text`` (possibly "") when the rule has a shape we do not phrase
     (COUNT, BYSETPOS, monthly INTERVAL...).  One-off schedules (rdates only)
     list their dates.  Exdates are not mentioned: they are shown as dates elsewhere.
     """
     en = _is_en(locale)
     qualifiers = ""
+    closed: list[str] = []
     try:
         if s.rrule is not None:
-            phrase, qualifiers = _rule_phrase(s, en)
+            phrase, qualifiers, closed = _rule_phrase(s, en)
         elif s.rdates:
             phrase = (", " if en else "、").join(format_date(d, locale) for d in s.rdates)
         else:
@@ -243,6 +298,8 @@ def describe(s: Schedule, locale: str = "ja") -> str:
     times = _time_phrase(s, en)
     if times:
         phrase = f"{phrase}, {times}" if en else f"{phrase} {times}"
-    if s.skip_holidays and s.rrule is not None:
-        phrase += " (closed on public holidays)" if en else "（祝日はお休み）"
-    return phrase + qualifiers
+    if s.rrule is not None:
+        if s.skip_holidays:
+            closed.insert(0, "on public holidays" if en else "祝日")
+        closed.extend(_yearly_closure(v, en) for v in s.yearly_exclusions)
+    return phrase + _closures(closed, en) + qualifiers

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
 from schedule.model import TZ, Schedule
-from schedule.occurrences import HORIZON_DAYS, is_holiday, occurrence_dates, rule_dates
+from schedule.occurrences import HORIZON_DAYS, closed_yearly, is_holiday, occurrence_dates, rule_dates
 
 __all__ = ["PRODID", "calendar", "fold_line", "vevent"]
 
@@ -88,7 +88,8 @@ def vevent(
     DTSTART is the first occurrence on or after ``schedule.dtstart`` (or on/after ``dtstamp``'s
     Tokyo date when there is none), so calendar apps get the same phase as we do for 隔週.
     exdates become EXDATE; with ``skip_holidays`` the public holidays of the next two years
-    that fall on the rule become EXDATE too (RRULE cannot say "not on holidays").
+    that fall on the rule become EXDATE too (RRULE cannot say "not on holidays"), and so do the
+    days of the yearly closures (年末年始) in those two years.
     Raises ValueError when the schedule has no occurrence in that window.
     """
     stamp = (dtstamp or datetime.now(UTC)).astimezone(UTC)
@@ -117,6 +118,8 @@ def vevent(
         excluded = set(schedule.exdates)
         if schedule.skip_holidays:
             excluded.update(d for d in rule_days if is_holiday(d))
+        if schedule.yearly_exclusions:
+            excluded.update(d for d in rule_days if closed_yearly(schedule, d))
         exdates = sorted(d for d in excluded & set(rule_days) if d not in schedule.rdates)
         if exdates:
             lines.append(_date_list_prop("EXDATE", exdates, schedule.start))

@@ -16,10 +16,13 @@ from zoneinfo import ZoneInfo
 __all__ = [
     "TZ",
     "WEEKDAY_CODES",
+    "YEAR_END",
     "Schedule",
     "canonical_rrule",
+    "in_yearly_range",
     "local_parts",
     "parse_rrule_parts",
+    "parse_yearly_range",
     "validate_rrule",
 ]
 
@@ -169,6 +172,34 @@ def _byday_sort_key(item: str) -> tuple[int, int]:
     return (n, WEEKDAY_CODES.index(m.group(3)))
 
 
+# 年末年始: the turn of the year 行政機関の休日に関する法律 names (12月29日〜1月3日).
+YEAR_END = "12-29/01-03"
+_YEARLY_RE = re.compile(r"^(\d{2})-(\d{2})/(\d{2})-(\d{2})$")
+
+
+@lru_cache(maxsize=64)
+def parse_yearly_range(value: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """``"12-29/01-03"`` → ((12, 29), (1, 3)): a range of days closed every year, first and last
+    day included; it wraps over New Year when the first day comes after the last.  Raises ValueError."""
+    m = _YEARLY_RE.match(value.strip())
+    if not m:
+        raise ValueError(f"yearly range {value!r} is not MM-DD/MM-DD")
+    first, last = (int(m.group(1)), int(m.group(2))), (int(m.group(3)), int(m.group(4)))
+    for month, day in (first, last):
+        # 2000 is a leap year: 02-29 is a day some years have.
+        date(2000, month, day)
+    return first, last
+
+
+def in_yearly_range(day: date, value: str) -> bool:
+    """True when ``day`` falls in the yearly range ``value`` (see :func:`parse_yearly_range`)."""
+    first, last = parse_yearly_range(value)
+    md = (day.month, day.day)
+    if first <= last:
+        return first <= md <= last
+    return md >= first or md <= last
+
+
 def _time_str(t: time | None) -> str | None:
     return None if t is None else t.strftime("%H:%M")
 
@@ -196,7 +227,9 @@ class Schedule:
     ``rrule``: RFC 5545 RRULE value without the prefix (None for one-off dates in ``rdates`` or
     an unparsed schedule kept only as ``text``).  ``dtstart``: the first day the rule applies (it
     need not itself be an occurrence); it also fixes the phase of INTERVAL>1 rules (隔週).
-    ``skip_holidays``: no occurrence on Japanese public holidays.  ``text``: the human wording
+    ``skip_holidays``: no occurrence on Japanese public holidays.  ``yearly_exclusions``: ranges
+    of days closed every year, as ``"MM-DD/MM-DD"`` (年末年始 is :data:`YEAR_END`): a rule of its
+    own, so that it holds in every year without dates to renew.  ``text``: the human wording
     the organiser or open data gave, shown when the rule cannot be described.
     """
 
@@ -208,6 +241,7 @@ class Schedule:
     rdates: tuple[date, ...] = field(default=())
     skip_holidays: bool = False
     text: str = ""
+    yearly_exclusions: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
         if self.rrule is not None:
@@ -220,6 +254,9 @@ class Schedule:
         # compare equal and hash alike.
         object.__setattr__(self, "exdates", tuple(sorted(set(self.exdates))))
         object.__setattr__(self, "rdates", tuple(sorted(set(self.rdates))))
+        for value in self.yearly_exclusions:
+            parse_yearly_range(value)
+        object.__setattr__(self, "yearly_exclusions", tuple(sorted(set(self.yearly_exclusions))))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly dict: dates as ISO strings, times as "HH:MM"."""
@@ -231,6 +268,7 @@ class Schedule:
             "exdates": [d.isoformat() for d in self.exdates],
             "rdates": [d.isoformat() for d in self.rdates],
             "skip_holidays": self.skip_holidays,
+            "yearly_exclusions": list(self.yearly_exclusions),
             "text": self.text,
         }
 
@@ -248,4 +286,5 @@ class Schedule:
             rdates=tuple(_parse_date(d) for d in data.get("rdates") or ()),
             skip_holidays=bool(data.get("skip_holidays", False)),
             text=str(data.get("text") or ""),
+            yearly_exclusions=tuple(str(v) for v in data.get("yearly_exclusions") or ()),
         )

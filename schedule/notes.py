@@ -8,7 +8,7 @@ becomes rule parts and needs no review; the second keeps the rule but is flagged
 note shown, so staff review the rows that need it and not every row with 「年末年始休館」.
 
 Kinds (counted in the import report):
-  ``closure``     only closures, all applied to the rule
+  ``closure``     only closures, all applied to the rule (年末年始 as a yearly closure)
   ``open_all_day``「終日開放」「24時間」: 00:00–00:00 means the whole day
   ``conditional`` 「…のみ」「施錠」「予約制」「場合」… : the days depend on something else
   ``seasonal``    months or periods with other hours or closures (「1月から2月は…」「夏期」)
@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from schedule.model import WEEKDAY_CODES, Schedule, canonical_rrule, parse_rrule_parts
+from schedule.model import WEEKDAY_CODES, YEAR_END, Schedule, canonical_rrule, parse_rrule_parts
 
 __all__ = [
     "NOTE_KINDS",
@@ -192,7 +192,8 @@ def _merge(a: NoteReading, b: NoteReading) -> NoteReading:
 
 
 def year_end_dates(years: Iterable[int]) -> tuple[date, ...]:
-    """年末年始 as the 12/29–1/3 of each given year's turn (the closure 行政機関の休日 names)."""
+    """年末年始 as the dates 12/29–1/3 of each given year's turn (what imports stored before the
+    yearly rule: migration 5c8e1f3a2b74 reads them back)."""
     out: list[date] = []
     for y in years:
         start = date(y, 12, 29)
@@ -200,9 +201,13 @@ def year_end_dates(years: Iterable[int]) -> tuple[date, ...]:
     return tuple(out)
 
 
-def apply_closures(schedule: Schedule, reading: NoteReading, *, years: Iterable[int]) -> tuple[Schedule, list[str]]:
+def apply_closures(schedule: Schedule, reading: NoteReading) -> tuple[Schedule, list[str]]:
     """The schedule with the note's closures as rule parts; returns (schedule, closures it could
-    not express) — an unexpressed closure is a reason for review, never dropped."""
+    not express) — an unexpressed closure is a reason for review, never dropped.
+
+    年末年始 is the yearly closure 12/29–1/3 (:data:`schedule.model.YEAR_END`), which holds in
+    every year: the result does not depend on the day the note is read, so a re-import after
+    New Year finds the listing unchanged."""
     problems: list[str] = []
     rrule = schedule.rrule
     if rrule and (reading.off_ordinals or reading.off_weekdays):
@@ -219,16 +224,14 @@ def apply_closures(schedule: Schedule, reading: NoteReading, *, years: Iterable[
             rrule = canonical_rrule(";".join(f"{k}={v}" for k, v in parts.items()))
     elif reading.off_months:
         problems.append("休みの月を規則に反映できません")
-    exdates = schedule.exdates
+    yearly = schedule.yearly_exclusions
     if reading.year_end:
-        # Concrete dates for the next turns of the year (as ical does for holidays): a yearly
-        # closure the stored rule keeps without a new column; the next import renews them.
-        exdates = tuple(sorted(set(exdates) | set(year_end_dates([y - 1 for y in years] + list(years)))))
+        yearly = (*yearly, YEAR_END)
     return (
         dataclasses.replace(
             schedule,
             rrule=rrule,
-            exdates=exdates,
+            yearly_exclusions=yearly,
             skip_holidays=schedule.skip_holidays or reading.holidays,
         ),
         problems,

@@ -13,10 +13,11 @@ from functools import lru_cache
 import jpholiday
 from dateutil.rrule import rrule, rrulestr
 
-from schedule.model import TZ, WEEKDAY_CODES, Schedule, local_parts, parse_rrule_parts
+from schedule.model import TZ, WEEKDAY_CODES, Schedule, in_yearly_range, local_parts, parse_rrule_parts
 
 __all__ = [
     "HORIZON_DAYS",
+    "closed_yearly",
     "is_holiday",
     "is_open_at",
     "next_occurrences",
@@ -36,6 +37,11 @@ _ANCHOR = date(2000, 1, 3)
 def is_holiday(day: date) -> bool:
     """True on a Japanese public holiday (祝日, 振替休日, 国民の休日)."""
     return bool(jpholiday.is_holiday(day))
+
+
+def closed_yearly(s: Schedule, day: date) -> bool:
+    """True when ``day`` is in one of the schedule's yearly closures (年末年始 …)."""
+    return any(in_yearly_range(day, value) for value in s.yearly_exclusions)
 
 
 def _shiftable(parts: dict[str, str]) -> bool:
@@ -91,13 +97,16 @@ def occurrence_dates(s: Schedule, lo: date, hi: date) -> list[date]:
     """Sorted dates in [lo, hi] (inclusive) on which the schedule occurs.
 
     RRULE dates (from dtstart on), plus rdates, minus exdates, minus holidays when
-    ``skip_holidays``.  An rdate is an explicit extra date and is kept even on a holiday.
+    ``skip_holidays``, minus the yearly closures (年末年始) of every year.  An rdate is an
+    explicit extra date and is kept even on a holiday or in a yearly closure.
     """
     if hi < lo:
         return []
     days = set(rule_dates(s, lo, hi))
     if s.skip_holidays:
         days = {d for d in days if not is_holiday(d)}
+    if s.yearly_exclusions:
+        days = {d for d in days if not closed_yearly(s, d)}
     days.update(d for d in s.rdates if lo <= d <= hi)
     days.difference_update(s.exdates)
     return sorted(days)

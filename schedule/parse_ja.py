@@ -14,10 +14,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import time
 
 from jatext.normalize import clean, kanji_numerals_to_digits
-from schedule.model import TZ, WEEKDAY_CODES, Schedule, canonical_rrule, parse_rrule_parts, validate_rrule
+from schedule.model import (
+    WEEKDAY_CODES,
+    YEAR_END,
+    Schedule,
+    canonical_rrule,
+    parse_rrule_parts,
+    validate_rrule,
+)
 
 __all__ = ["ParsedSchedule", "parse_schedule_text", "parse_time", "parse_time_range", "parse_weekdays"]
 
@@ -341,13 +348,6 @@ def _year_end_off(s: str) -> tuple[str, bool]:
     return out, out != s
 
 
-def _year_end_exdates() -> tuple[date, ...]:
-    from schedule.notes import year_end_dates
-
-    this = datetime.now(TZ).year
-    return year_end_dates(range(this - 1, this + 3))
-
-
 def parse_schedule_text(text: str | None, start: str | None = None, end: str | None = None) -> ParsedSchedule:
     """Parse a Japanese schedule sentence (plus optional 開始時間/終了時間 cells).
 
@@ -380,7 +380,7 @@ def _parse(text: str | None, start_cell: str | None, end_cell: str | None) -> Pa
         reasons.append("特定の日付があります（" + "、".join(m.group(0) for m in specific) + "）")
         s = _blank(s, [m.span() for m in specific])
 
-    # 年末年始 closed is a yearly closure the rule carries as exclusion dates (schedule.notes):
+    # 年末年始 closed is a yearly closure the rule carries (Schedule.yearly_exclusions):
     # not a reason to review.  Taken out before the other exclusions are read.
     s, year_end = _year_end_off(s)
 
@@ -516,7 +516,7 @@ def _parse(text: str | None, start_cell: str | None, end_cell: str | None) -> Pa
         rrule=rrule,
         start=t_start,
         end=t_end,
-        exdates=_year_end_exdates() if year_end and rrule is not None else (),
+        yearly_exclusions=(YEAR_END,) if year_end and rrule is not None else (),
         skip_holidays=skip_holidays and rrule is not None,
         text=original,
     )

@@ -515,3 +515,16 @@ def test_invited_organizer_edits_an_imported_listing(
     done = session.get(Activity, activity.id)
     assert done is not None and done.name == "北新町いきいき百歳体操" and done.place_id == place.id
     assert done.schedule_rrule == rrule and done.schedule_text == expected
+
+
+def test_year_end_closure_box_sets_the_yearly_rule(client: FlaskClient, session: Session) -> None:
+    sign_up_and_verify(client, "yearend@example.org")
+    activity_id = new_listing(client)
+    r = post_listing(client, activity_id, action="save", schedule_kind="weekly", weekdays=["MO"], year_end="1")
+    assert r.status_code == 302
+    page = client.get(f"/organizer/activities/{activity_id}/edit").get_data(as_text=True)
+    assert "毎週月曜日 10:00〜11:30（祝日・年末年始（12月29日〜1月3日）はお休み）" in page
+    assert re.search(r'name="year_end" value="1" checked', page)
+    post_listing(client, activity_id, action="save", schedule_kind="weekly", weekdays=["MO"])
+    page = client.get(f"/organizer/activities/{activity_id}/edit").get_data(as_text=True)
+    assert "毎週月曜日 10:00〜11:30（祝日はお休み）" in page and not re.search(r'name="year_end" value="1" checked', page)

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
-from importers import ActivityRecord, RowIssue
+from importers import ActivityRecord, RowIssue, former_ids
 from jatext.normalize import clean, fold
 from webapp import clock
 from webapp.imports.report import ImportReport
@@ -106,6 +106,16 @@ def _assign(obj: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
+def _likeness(record: ActivityRecord, category_text: str | None, lat: float | None, lon: float | None) -> int:
+    """How well a row matches a stored listing in what tells rows of one name + address apart."""
+    same_category = _fold(record.category_text or "") == _fold(category_text or "")
+    same_point = (record.lat is None and lat is None) or (
+        record.lat is not None and lat is not None and lon is not None and record.lon is not None
+        and round(record.lat, 6) == round(lat, 6) and round(record.lon, 6) == round(lon, 6)
+    )
+    return 2 * same_category + same_point
+
+
 def place_name_of(record: ActivityRecord) -> str:
     return record.place_name or record.name
 
@@ -160,7 +170,7 @@ _FIELD_LABELS: dict[str, str] = {
     "name": "名称", "name_kana": "名称_カナ", "description": "説明", "category": "種別", "category_text": "種別",
     "audiences": "対象", "tags": "タグ", "schedule_rrule": "開催日時", "schedule_dtstart": "開催日時",
     "start_time": "開始時間", "end_time": "終了時間", "schedule_exdates": "除外日", "schedule_rdates": "追加日",
-    "skip_holidays": "祝日除外", "schedule_text": "開催日時", "schedule_needs_review": "開催日時要確認",
+    "skip_holidays": "祝日除外", "schedule_yearly_exclusions": "毎年の除外期間", "schedule_text": "開催日時", "schedule_needs_review": "開催日時要確認",
     "cost_yen": "料金_円", "cost_text": "料金", "booking_required": "予約", "contact_phone": "電話番号",
     "contact_extension": "内線番号", "contact_name": "連絡先名称", "name_en": "名称_英語",
     "description_en": "説明_英語", "contact_email": "メールアドレス", "url": "URL",
@@ -172,7 +182,7 @@ _FIELD_LABELS: dict[str, str] = {
 
 # Columns an import came to set after listings were imported (issue 21): empty, they are left out
 # of the hash, so that a listing imported before does not look edited here.
-_ADDED_LATER = frozenset({"name_en", "description_en", "contact_name"})
+_ADDED_LATER = frozenset({"name_en", "description_en", "contact_name", "schedule_yearly_exclusions"})
 
 
 def content_hash(values: dict[str, Any]) -> str:
@@ -289,6 +299,56 @@ class Loader:
         self.pending_places: list[_NewPlace] = []
         self.pending_orgs: list[_NewOrganization] = []
         self.new_place_ids: list[int] = []
+
+    def carry_over_former_ids(self, records: list[ActivityRecord]) -> int:
+        """Listings imported under an earlier ID scheme take the ID the file gives them now.
+
+        A file without an ID column gets IDs made from its rows (importers.build): when that
+        scheme changed, a re-import would create each such listing again and leave the old one
+        behind.  A row not found under its ID is looked up under its former IDs; a stored
+        listing found so — and not named by any row's own ID — gets the row's ID (one UPDATE),
+        and the row then compares with it as usual ("unchanged" when nothing else changed).
+        When several rows name one stored listing (one facility listed under two 種別, of
+        which only the first was imported before), it goes to the row like it in 種別 and
+        position, else to the first.  Returns how many listings were carried over.
+        """
+        if not self.activity_ids:
+            return 0
+        own = {r.source_id for r in records}
+        claims: dict[str, list[ActivityRecord]] = {}
+        for r in records:
+            if r.source_id in self.activity_ids:
+                continue
+            for former in former_ids(r):
+                if former in self.activity_ids and former not in own:
+                    claims.setdefault(former, []).append(r)
+                    break
+        if not claims:
+            return 0
+        a, p = Activity.__table__, Place.__table__
+        ids = [self.activity_ids[f] for f in claims]
+        stored = {
+            row.id: row
+            for start in range(0, len(ids), BATCH_SIZE)
+            for row in self.session.execute(
+                select(a.c.id, a.c.category_text, p.c.lat, p.c.lon)
+                .select_from(a.outerjoin(p, p.c.id == a.c.place_id))
+                .where(a.c.id.in_(ids[start : start + BATCH_SIZE]))
+            )
+        }
+        renames: list[dict[str, Any]] = []
+        for former, rows in claims.items():
+            activity_id = self.activity_ids[former]
+            was = stored[activity_id]
+            chosen = max(rows, key=lambda r: _likeness(r, was.category_text, was.lat, was.lon))  # first of the best
+            renames.append({"row_id": activity_id, "new_source_id": chosen.source_id})
+            del self.activity_ids[former]
+            self.activity_ids[chosen.source_id] = activity_id
+        self.session.execute(
+            update(a).where(a.c.id == bindparam("row_id")).values(source_id=bindparam("new_source_id")),
+            renames,
+        )
+        return len(renames)
 
     def insert_pending(self) -> None:
         """INSERT the batch's new places and organizations in one statement each; ids set back.

@@ -24,6 +24,7 @@ class ImportReport(HasIssues):
     archived: int = 0
     rejected: int = 0
     kept: int = 0  # rows left as a moderator or organizer set them (see kept_rows)
+    ids_carried_over: int = 0  # listings found under a former ID and given the file's (loader)
     encoding: str | None = None
     unknown_columns: list[str] = field(default_factory=list)
     issues: list[RowIssue] = field(default_factory=list)
@@ -64,6 +65,7 @@ class ImportReport(HasIssues):
                 "rejected": self.rejected,
                 "kept": self.kept,
             },
+            "ids_carried_over": self.ids_carried_over,
             "kept_rows": [dict(k) for k in self.kept_rows],
             "rejected_rows": [i.to_dict() for i in self.rejections()],
             "unidentified_rows": list(self.unidentified_rows),

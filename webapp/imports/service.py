@@ -184,6 +184,14 @@ def import_records(
     savepoint = session.begin_nested()
     try:
         loader = Loader(session, source, report, overwrite_edits=overwrite_edits)
+        report.ids_carried_over = loader.carry_over_former_ids(records)
+        if report.ids_carried_over:
+            n = report.ids_carried_over
+            report.notes.append((
+                f"以前の取り込みで別のIDを付けた活動 {n}件 を見つけ、今回のIDに付け替えました（重複を作らず、内容は下の件数のとおり）",
+                f"{n} listing(s) imported earlier under another ID were found and given this file's ID "
+                "(no duplicates; their content is counted below)",
+            ))
         for start in range(0, len(records), BATCH_SIZE):
             batch = loader.prepare(records[start : start + BATCH_SIZE])
             loader.insert_pending()  # new places and organizations get their ids

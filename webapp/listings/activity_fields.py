@@ -19,7 +19,8 @@ DRAFT_REASONS_KEY = "draft_reasons"
 #: the columns the organizers' form sets (the rest of a listing is the import's or moderation's)
 ORGANIZER_FIELDS = frozenset({
     "name", "name_kana", "category", "audiences", "description", "schedule_rrule", "schedule_dtstart", "start_time",
-    "end_time", "schedule_exdates", "schedule_rdates", "skip_holidays", "schedule_text", "schedule_needs_review",
+    "end_time", "schedule_exdates", "schedule_rdates", "skip_holidays", "schedule_yearly_exclusions", "schedule_text",
+    "schedule_needs_review",
     "cost_yen", "cost_text", "booking_required", "contact_phone", "contact_email", "url", "accessibility",
     "welcomes_first_timers", "visit_ok", "solo_ok",
 })  # fmt: skip
@@ -56,6 +57,7 @@ def activity_values(record: ActivityRecord) -> dict[str, Any]:
         "schedule_exdates": [d.isoformat() for d in s.exdates] if s else [],
         "schedule_rdates": [d.isoformat() for d in s.rdates] if s else [],
         "skip_holidays": bool(s.skip_holidays) if s else False,
+        "schedule_yearly_exclusions": list(s.yearly_exclusions) if s else [],
         "schedule_text": record.schedule_text or "",
         "schedule_needs_review": bool(record.schedule_needs_review),
         "cost_yen": record.cost_yen,

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from importers import ActivityRecord
 from jatext.normalize import clean, normalize_phone
 from schedule.describe import describe
-from schedule.model import WEEKDAY_CODES, Schedule, parse_rrule_parts
+from schedule.model import WEEKDAY_CODES, YEAR_END, Schedule, parse_rrule_parts
 from webapp.accounts.models.user import User
 from webapp.config import Settings
 from webapp.listings.activity_fields import ORGANIZER_FIELDS, owned_values
@@ -201,6 +201,7 @@ def empty_data() -> dict[str, Any]:
             "nths": [],
             "dates": "",
             "skip_holidays": False,
+            "year_end": False,
             "start": "",
             "end": "",
             "rrule": "",
@@ -227,6 +228,7 @@ def empty_data() -> dict[str, Any]:
 def _schedule_fields(activity: Activity) -> dict[str, Any]:
     fields: dict[str, Any] = empty_data()["schedule"]
     fields["skip_holidays"] = bool(activity.skip_holidays)
+    fields["year_end"] = YEAR_END in (activity.schedule_yearly_exclusions or [])
     fields["start"] = activity.start_time.strftime("%H:%M") if activity.start_time else ""
     fields["end"] = activity.end_time.strftime("%H:%M") if activity.end_time else ""
     rule = activity.schedule_rrule
@@ -333,6 +335,8 @@ def build_schedule(data: Mapping[str, Any]) -> tuple[Schedule | None, str | None
     if start and end and end <= start:
         return None, _("終わりの時刻は始まりより後にしてください。")
     skip = bool(s.get("skip_holidays"))
+    # 年末年始 (12/29–1/3) closed in every year: Schedule.yearly_exclusions.
+    yearly = (YEAR_END,) if s.get("year_end") else ()
     note = str(data.get("schedule_note") or "")
     weekdays = [d for d in s.get("weekdays") or [] if d in WEEKDAY_CODES]
     weekdays.sort(key=WEEKDAY_CODES.index)
@@ -349,13 +353,17 @@ def build_schedule(data: Mapping[str, Any]) -> tuple[Schedule | None, str | None
                 dtstart = _parse_date(str(s.get("anchor") or ""))
                 if dtstart is None:
                     return None, _("隔週の場合は、開催する日を1日入力してください（例: 2026-12-05）。")
-            return Schedule(rule, start, end, dtstart=dtstart, skip_holidays=skip, text=note), None
+            return Schedule(
+                rule, start, end, dtstart=dtstart, skip_holidays=skip, text=note, yearly_exclusions=yearly
+            ), None
         if kind == "monthly":
             nths = [n for n in NTH_CHOICES if n in [str(x) for x in s.get("nths") or []]]
             if not nths or not weekdays:
                 return None, _("「第何」と曜日を選んでください。")
             byday = ",".join(f"{n}{d}" for d in weekdays for n in nths)
-            return Schedule(f"FREQ=MONTHLY;BYDAY={byday}", start, end, skip_holidays=skip, text=note), None
+            return Schedule(
+                f"FREQ=MONTHLY;BYDAY={byday}", start, end, skip_holidays=skip, text=note, yearly_exclusions=yearly
+            ), None
         if kind == "dates":
             found = _DATE_RE.findall(clean(str(s.get("dates") or "")).replace("/", "-"))
             days = [d for d in (_parse_date(x) for x in found) if d is not None]
@@ -368,7 +376,7 @@ def build_schedule(data: Mapping[str, Any]) -> tuple[Schedule | None, str | None
             rule = s.get("rrule") or None
             if rule is None and not note:
                 return None, _("開催日を選んでください。")
-            return Schedule(rule, start, end, skip_holidays=skip, text=note), None
+            return Schedule(rule, start, end, skip_holidays=skip, text=note, yearly_exclusions=yearly), None
     except ValueError:
         return None, _("開催日の指定が正しくありません。")
     return None, _("開催日を選んでください。")
@@ -439,6 +447,7 @@ def data_from_form(form: Mapping[str, list[str]], previous: Mapping[str, Any] | 
         "nths": [n for n in NTH_CHOICES if n in many("nths")],
         "dates": plain_text(one("dates"), 1000, multiline=True),
         "skip_holidays": one("skip_holidays") in ("1", "on", "yes"),
+        "year_end": one("year_end") in ("1", "on", "yes"),
         "start": plain_text(one("start"), 5),
         "end": plain_text(one("end"), 5),
         "rrule": (prev.get("schedule") or {}).get("rrule", ""),

@@ -159,6 +159,7 @@ def _candidate_stmt(
             Activity.schedule_exdates,
             Activity.schedule_rdates,
             Activity.skip_holidays,
+            Activity.schedule_yearly_exclusions,
         ]
     if query.audiences:
         cols.append(Activity.audiences)

@@ -78,6 +78,7 @@ class ActivityText:
     schedule_exdates: list[str]
     schedule_rdates: list[str]
     skip_holidays: bool
+    schedule_yearly_exclusions: list[str]
     place: _PlaceText | None
     organization: _Named | None
 
@@ -88,7 +89,7 @@ def _published_query() -> Any:
         select(
             a.c.id, a.c.name, a.c.name_kana, a.c.description, a.c.category, a.c.category_text, a.c.audiences,
             a.c.tags, a.c.cost_yen, a.c.schedule_rrule, a.c.start_time, a.c.end_time, a.c.schedule_dtstart,
-            a.c.schedule_exdates, a.c.schedule_rdates, a.c.skip_holidays,
+            a.c.schedule_exdates, a.c.schedule_rdates, a.c.skip_holidays, a.c.schedule_yearly_exclusions,
             a.c.place_id, p.c.name.label("p_name"), p.c.name_kana.label("p_kana"), p.c.address, p.c.lat, p.c.lon,
             p.c.district_id, d.c.name.label("d_name"), d.c.name_kana.label("d_kana"),
             a.c.organization_id, o.c.name.label("o_name"), o.c.name_kana.label("o_kana"),
@@ -115,6 +116,7 @@ def _text(row: Any) -> ActivityText:
         start_time=row.start_time, end_time=row.end_time, schedule_dtstart=row.schedule_dtstart,
         schedule_exdates=list(row.schedule_exdates or ()), schedule_rdates=list(row.schedule_rdates or ()),
         skip_holidays=bool(row.skip_holidays),
+        schedule_yearly_exclusions=list(row.schedule_yearly_exclusions or ()),
         place=place, organization=org,
     )
 

@@ -112,3 +112,42 @@ def test_format_date() -> None:
     assert format_date_ja(date(2026, 11, 27)) == "11月27日(金)"
     assert format_date(date(2026, 11, 27), "en") == "Fri 27 Nov"
     assert format_date(date(2027, 1, 1)) == "1月1日(金)"
+
+
+YEAR_END_CASES = [
+    (
+        Schedule("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", time(9), time(17), yearly_exclusions=("12-29/01-03",)),
+        "月〜金曜日 9:00〜17:00（年末年始（12月29日〜1月3日）はお休み）",
+        "Weekdays, 9:00–17:00 (closed over New Year, 29 December to 3 January)",
+    ),
+    (  # the city list's 「第3火曜日休館、祝日休館、年末年始休館」 on a weekday rule
+        Schedule(
+            "FREQ=MONTHLY;BYDAY=1MO,2MO,3MO,4MO,5MO,1TU,2TU,4TU,5TU,1WE,2WE,3WE,4WE,5WE,1TH,2TH,3TH,4TH,5TH,"
+            "1FR,2FR,3FR,4FR,5FR",
+            time(9), time(17), skip_holidays=True, yearly_exclusions=("12-29/01-03",),
+        ),
+        "月〜金曜日 9:00〜17:00（祝日・第3火曜日・年末年始（12月29日〜1月3日）はお休み）",
+        "Weekdays, 9:00–17:00 (closed on public holidays, on the 3rd Tuesday and over New Year, 29 December to 3 January)",
+    ),
+    (
+        Schedule("FREQ=MONTHLY;BYDAY=1TU,2TU,4TU,5TU", time(10), None),
+        "毎週火曜日 10:00〜（第3火曜日はお休み）",
+        "Every Tuesday, from 10:00 (closed on the 3rd Tuesday)",
+    ),
+    (  # an organiser's own 「第1〜第4水曜日」 stays what it says
+        Schedule("FREQ=MONTHLY;BYDAY=1WE,2WE,3WE,4WE", None, None),
+        "毎月第1・第2・第3・第4水曜日",
+        "1st, 2nd, 3rd and 4th Wednesday of each month",
+    ),
+    (
+        Schedule("FREQ=WEEKLY;BYDAY=SA", None, None, yearly_exclusions=("08-13/08-16",)),
+        "毎週土曜日（毎年8月13日〜8月16日はお休み）",
+        "Every Saturday (closed every year from 13 August to 16 August)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("schedule", "ja", "en"), YEAR_END_CASES)
+def test_the_sentence_says_the_days_it_closes_on(schedule: Schedule, ja: str, en: str) -> None:
+    assert describe(schedule, "ja") == ja
+    assert describe(schedule, "en") == en

@@ -131,3 +131,14 @@ def test_multiple_events_in_one_calendar() -> None:
     cal = icalendar.Calendar.from_ical(calendar([a, b]))
     assert [str(e["UID"]) for e in cal.walk("VEVENT")] == ["a", "b"]
     assert str(cal["VERSION"]) == "2.0"
+
+
+def test_yearly_closure_becomes_exdates_of_the_calendar_years() -> None:
+    s = Schedule("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", time(9), time(17), yearly_exclusions=("12-29/01-03",))
+    ev = _parse_one(s)
+    ex = set(_exdates(ev))
+    # STAMP is 2026-11-27: the event's two years hold two turns of the year.
+    for day in (date(2026, 12, 29), date(2026, 12, 30), date(2027, 1, 1), date(2027, 12, 31), date(2028, 1, 3)):
+        assert day in ex or day.weekday() >= 5
+    assert date(2027, 1, 4) not in ex and date(2026, 12, 28) not in ex
+    assert all((d.month, d.day) >= (12, 29) or (d.month, d.day) <= (1, 3) for d in ex)

@@ -92,3 +92,17 @@ def test_from_dict_defaults() -> None:
     s = Schedule.from_dict({"rrule": "FREQ=WEEKLY;BYDAY=TU", "start": "10:00:00"})
     assert s == Schedule("FREQ=WEEKLY;BYDAY=TU", time(10), None)
     assert Schedule.from_dict({}) == Schedule(None, None, None)
+
+
+def test_yearly_exclusions_are_checked_kept_and_round_trip() -> None:
+    from schedule.model import in_yearly_range
+
+    s = Schedule("FREQ=WEEKLY;BYDAY=TU", time(10), None, yearly_exclusions=("12-29/01-03", "12-29/01-03"))
+    assert s.yearly_exclusions == ("12-29/01-03",)
+    assert Schedule.from_dict(json.loads(json.dumps(s.to_dict()))) == s
+    assert Schedule.from_dict({"rrule": "FREQ=DAILY"}).yearly_exclusions == ()  # stored before the field
+    assert in_yearly_range(date(2027, 1, 3), "12-29/01-03") and not in_yearly_range(date(2027, 1, 4), "12-29/01-03")
+    assert in_yearly_range(date(2026, 8, 14), "08-13/08-16") and not in_yearly_range(date(2026, 12, 30), "08-13/08-16")
+    for bad in ("12/29-01/03", "13-01/01-03", "02-30/03-01", "年末年始"):
+        with pytest.raises(ValueError):
+            Schedule("FREQ=DAILY", None, None, yearly_exclusions=(bad,))

@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from schedule.model import Schedule
+from schedule.model import YEAR_END, Schedule
 from schedule.notes import apply_closures, classify_note, year_end_dates
 from schedule.occurrences import occurrence_dates
 
@@ -53,7 +53,7 @@ def test_a_closure_in_a_seasonal_clause_is_not_applied_all_year() -> None:
 
 def test_closures_become_rule_parts() -> None:
     reading = classify_note("第3火曜日休館、年末年始休館、祝日休館")
-    sched, problems = apply_closures(WEEKDAYS, reading, years=[2026])
+    sched, problems = apply_closures(WEEKDAYS, reading)
     assert problems == [] and sched.skip_holidays
     days = occurrence_dates(sched, date(2026, 12, 14), date(2027, 1, 8))
     assert date(2026, 12, 15) not in days  # 第3火曜日
@@ -62,15 +62,27 @@ def test_closures_become_rule_parts() -> None:
     assert date(2027, 1, 4) in days
 
 
+def test_year_end_is_a_yearly_rule_not_this_years_dates() -> None:
+    # The closure holds every year without dates to renew: the schedule a note gives does not
+    # depend on the year it is read in, and a listing read years later is still closed at New Year.
+    sched, problems = apply_closures(WEEKDAYS, classify_note("年末年始休館"))
+    assert problems == [] and sched.exdates == () and sched.yearly_exclusions == (YEAR_END,)
+    for year in (2026, 2031, 2040):
+        days = occurrence_dates(sched, date(year, 12, 20), date(year + 1, 1, 10))
+        assert not [d for d in days if d >= date(year, 12, 29) and d <= date(year + 1, 1, 3)]
+        assert date(year, 12, 28) in days or date(year, 12, 28).weekday() >= 5
+        assert [d for d in days if d >= date(year + 1, 1, 4)]
+
+
 def test_a_weekday_closure_takes_the_day_out_of_a_daily_rule() -> None:
     daily = Schedule("FREQ=DAILY", time(9), time(17))
-    sched, problems = apply_closures(daily, classify_note("毎週月曜日休館"), years=[2026])
+    sched, problems = apply_closures(daily, classify_note("毎週月曜日休館"))
     assert problems == [] and sched.rrule == "FREQ=WEEKLY;BYDAY=TU,WE,TH,FR,SA,SU"
 
 
 def test_a_closure_that_removes_every_day_is_reported() -> None:
     weekly = Schedule("FREQ=WEEKLY;BYDAY=MO", time(9), time(17))
-    sched, problems = apply_closures(weekly, classify_note("月曜休館"), years=[2026])
+    sched, problems = apply_closures(weekly, classify_note("月曜休館"))
     assert problems and sched.rrule is None
 
 
@@ -85,7 +97,7 @@ def test_month_closures_become_bymonth(note: str, months: tuple[int, ...]) -> No
     reading = classify_note(note)
     assert reading.kind == "closure" and reading.off_months == months
     weekly = Schedule("FREQ=WEEKLY;BYDAY=WE", time(10), time(11))
-    sched, problems = apply_closures(weekly, reading, years=[2026])
+    sched, problems = apply_closures(weekly, reading)
     kept = ",".join(str(m) for m in range(1, 13) if m not in months)
     assert problems == [] and sched.rrule == f"FREQ=WEEKLY;BYDAY=WE;BYMONTH={kept}"
 

@@ -182,3 +182,15 @@ def test_weekdays_of_one_off() -> None:
 
 def test_zero_count() -> None:
     assert next_occurrences(MONDAYS, datetime(2026, 11, 1), count=0) == []
+
+
+def test_a_yearly_closure_holds_in_every_year() -> None:
+    s = Schedule("FREQ=DAILY", time(9), time(17), rdates=(date(2031, 1, 2),), yearly_exclusions=("12-29/01-03",))
+    for year in (2026, 2027, 2035):
+        days = occurrence_dates(s, date(year, 12, 27), date(year + 1, 1, 5))
+        expected = [date(year, 12, 27), date(year, 12, 28), date(year + 1, 1, 4), date(year + 1, 1, 5)]
+        assert days == expected
+    # an explicit extra date is kept, as on a holiday
+    assert date(2031, 1, 2) in occurrence_dates(s, date(2031, 1, 1), date(2031, 1, 3))
+    after = datetime(2035, 12, 28, 18, 0, tzinfo=TZ)
+    assert [d.date() for d in next_occurrences(s, after, 2)] == [date(2036, 1, 4), date(2036, 1, 5)]

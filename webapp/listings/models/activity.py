@@ -54,6 +54,8 @@ class Activity(TimestampMixin, Base):
     schedule_exdates: Mapped[list[str]] = mapped_column(default=list)
     schedule_rdates: Mapped[list[str]] = mapped_column(default=list)
     skip_holidays: Mapped[bool] = mapped_column(default=False)
+    # Days closed every year, "MM-DD/MM-DD" (年末年始 = "12-29/01-03"): Schedule.yearly_exclusions.
+    schedule_yearly_exclusions: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
     schedule_text: Mapped[str] = mapped_column(String(500), default="")
     schedule_needs_review: Mapped[bool] = mapped_column(default=False)
 
@@ -102,6 +104,7 @@ class Activity(TimestampMixin, Base):
             self.start_time = self.end_time = self.schedule_dtstart = None
             self.schedule_exdates, self.schedule_rdates = [], []
             self.skip_holidays = False
+            self.schedule_yearly_exclusions = []
             return
         self.schedule_rrule = schedule.rrule
         self.start_time = schedule.start
@@ -110,6 +113,7 @@ class Activity(TimestampMixin, Base):
         self.schedule_exdates = [d.isoformat() for d in schedule.exdates]
         self.schedule_rdates = [d.isoformat() for d in schedule.rdates]
         self.skip_holidays = schedule.skip_holidays
+        self.schedule_yearly_exclusions = list(schedule.yearly_exclusions)
         if schedule.text:
             self.schedule_text = schedule.text
 
@@ -127,6 +131,7 @@ def schedule_of(row: Any, text: str | None = None) -> Schedule:
         rdates=tuple(date.fromisoformat(d) for d in row.schedule_rdates or ()),
         skip_holidays=bool(row.skip_holidays),
         text=row.schedule_text if text is None else text,
+        yearly_exclusions=tuple(row.schedule_yearly_exclusions or ()),
     )
 
 
@@ -140,6 +145,7 @@ def schedule_key(row: Any) -> tuple[Any, ...]:
         tuple(row.schedule_exdates or ()),
         tuple(row.schedule_rdates or ()),
         bool(row.skip_holidays),
+        tuple(row.schedule_yearly_exclusions or ()),
     )
 
 
@@ -148,7 +154,7 @@ def schedule_from_key(key: tuple[Any, ...]) -> Schedule:
     """The Schedule of a :func:`schedule_key`, built once per process (listings share a few rules)."""
     from schedule.model import Schedule
 
-    rrule, start, end, dtstart, exdates, rdates, skip = key
+    rrule, start, end, dtstart, exdates, rdates, skip, yearly = key
     return Schedule(
         rrule=rrule,
         start=start,
@@ -157,6 +163,7 @@ def schedule_from_key(key: tuple[Any, ...]) -> Schedule:
         exdates=tuple(date.fromisoformat(d) for d in exdates),
         rdates=tuple(date.fromisoformat(d) for d in rdates),
         skip_holidays=skip,
+        yearly_exclusions=yearly,
     )
 
 
