@@ -9,7 +9,7 @@ loses those runs and gets the yearly rule, and — when the listing was as its l
 it — its import_hash is recomputed, so the next import finds it unchanged and not "edited".
 
 Revision ID: 5c8e1f3a2b74
-Revises: 7b4d2e9a1c63
+Revises: 3c8e5f1a9b27
 Create Date: 2026-12-05 22:10:00
 """
 import hashlib
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '5c8e1f3a2b74'
-down_revision = '7b4d2e9a1c63'
+down_revision = '3c8e5f1a9b27'
 branch_labels = None
 depends_on = None
 
