@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from webapp import clock
 from webapp.accounts.models.user import Office, User
+from webapp.cases.messages import _
 from webapp.hosts.models import (
     CONTACT_CHANNELS,
     HOST_KINDS,
@@ -62,29 +63,29 @@ class HostInput:
 
 def _check(data: HostInput, session: Session, known_districts: set[str] | None) -> None:
     if not data.name.strip():
-        raise ServiceError("name_required", "enter the host's name", "name")
+        raise ServiceError("name_required", _("受け入れ先の名前を入力してください。"), "name")
     if len(data.name) > NAME_MAX:
-        raise ServiceError("too_long", "name too long", "name")
+        raise ServiceError("too_long", _("%(n)s文字以内で入力してください。", n=NAME_MAX), "name")
     if len(data.contact) > CONTACT_MAX:
-        raise ServiceError("too_long", "contact too long", "contact")
+        raise ServiceError("too_long", _("%(n)s文字以内で入力してください。", n=CONTACT_MAX), "contact")
     if len(data.accommodations) > TEXT_MAX:
-        raise ServiceError("too_long", "accommodations too long", "accommodations")
+        raise ServiceError("too_long", _("%(n)s文字以内で入力してください。", n=TEXT_MAX), "accommodations")
     if data.kind not in HOST_KINDS:
-        raise ServiceError("unknown_choice", "unknown kind", "kind")
+        raise ServiceError("unknown_choice", _("一覧から選んでください。"), "kind")
     if any(o not in OFFERS for o in data.offers):
-        raise ServiceError("unknown_choice", "unknown offer", "offers")
+        raise ServiceError("unknown_choice", _("一覧から選んでください。"), "offers")
     if any(w not in WEEKDAYS for w in data.weekdays):
-        raise ServiceError("unknown_choice", "unknown weekday", "weekdays")
+        raise ServiceError("unknown_choice", _("一覧から選んでください。"), "weekdays")
     if known_districts is not None and any(d not in known_districts for d in data.districts):
-        raise ServiceError("unknown_choice", "unknown district", "districts")
+        raise ServiceError("unknown_choice", _("一覧から選んでください。"), "districts")
     if data.capacity is not None and not 0 <= data.capacity <= 1000:
-        raise ServiceError("out_of_range", "capacity out of range", "capacity")
+        raise ServiceError("out_of_range", _("0から1000までの数で入力してください。"), "capacity")
     if len(data.origin_district) > CODE_MAX or len(data.origin_interest) > CODE_MAX:
-        raise ServiceError("too_long", "origin too long", "origin_district")
+        raise ServiceError("too_long", _("%(n)s文字以内で入力してください。", n=CODE_MAX), "origin_district")
     if data.organization_id is not None and session.get(Organization, data.organization_id) is None:
-        raise ServiceError("unknown_choice", "unknown organization", "organization_id")
+        raise ServiceError("unknown_choice", _("一覧から選んでください。"), "organization_id")
     if data.kind == "listing_org" and data.organization_id is None:
-        raise ServiceError("organization_required", "choose the organization on the map", "organization_id")
+        raise ServiceError("organization_required", _("地図に載っている団体を選んでください。"), "organization_id")
 
 
 def _apply(host: Host, data: HostInput) -> None:
@@ -164,30 +165,30 @@ def _dated(on: date | None) -> date:
     today = clock.today()
     day = on or today
     if day > today:
-        raise ServiceError("future_date", "the date is in the future", "on")
+        raise ServiceError("future_date", _("今日より後の日付は選べません。"), "on")
     return day
 
 
 def _require_office(user: User, host: Host) -> int:
     if not works_with(user, host) or user.office_id is None:
-        raise ServiceError("not_working_with", "your office does not work with this host", "office")
+        raise ServiceError("not_working_with", _("この受け入れ先と連携している所属の職員だけが記録できます。"), "office")
     return user.office_id
 
 
 def move_stage(session: Session, user: User, host: Host, to_stage: str, on: date | None = None, reason: str = "") -> Host:
     """One dated step of the pipeline (default today in Japan, never in the future, never before the last)."""
     if to_stage not in STAGES:
-        raise ServiceError("unknown_choice", "unknown stage", "stage")
+        raise ServiceError("unknown_choice", _("一覧から選んでください。"), "stage")
     if to_stage not in MOVES[host.stage]:
-        raise ServiceError("bad_move", f"cannot move from {host.stage} to {to_stage}", "stage")
+        raise ServiceError("bad_move", _("この段階からは、その段階に進めません。"), "stage")
     day = _dated(on)
     if day < host.stage_on:
-        raise ServiceError("before_last_step", "the date is before the previous step", "on")
+        raise ServiceError("before_last_step", _("前の段階の日付より前の日付は選べません。"), "on")
     reason = reason.strip()
     if len(reason) > TEXT_MAX:
-        raise ServiceError("too_long", "reason too long", "reason")
+        raise ServiceError("too_long", _("%(n)s文字以内で入力してください。", n=TEXT_MAX), "reason")
     if to_stage == "declined" and not reason:
-        raise ServiceError("reason_required", "say why it is not pursued", "reason")
+        raise ServiceError("reason_required", _("見送りの理由を入力してください。"), "reason")
     previous = host.stage
     host.stage, host.stage_on = to_stage, day
     host.declined_reason = reason if to_stage == "declined" else ""
@@ -200,9 +201,9 @@ def move_stage(session: Session, user: User, host: Host, to_stage: str, on: date
 def add_contact(session: Session, user: User, host: Host, channel: str, note: str, on: date | None = None) -> HostContact:
     office_id = _require_office(user, host)
     if channel not in CONTACT_CHANNELS:
-        raise ServiceError("unknown_choice", "unknown channel", "channel")
+        raise ServiceError("unknown_choice", _("一覧から選んでください。"), "channel")
     if len(note) > TEXT_MAX:
-        raise ServiceError("too_long", "note too long", "note")
+        raise ServiceError("too_long", _("%(n)s文字以内で入力してください。", n=TEXT_MAX), "note")
     contact = HostContact(office_id=office_id, on=_dated(on), channel=channel, note=note.strip(), user_id=user.id)
     host.contacts.append(contact)
     session.flush()
@@ -213,11 +214,11 @@ def add_contact(session: Session, user: User, host: Host, channel: str, note: st
 def add_support_note(session: Session, user: User, host: Host, need: str, note: str, on: date | None = None) -> HostSupportNote:
     office_id = _require_office(user, host)
     if need not in SUPPORT_NEEDS:
-        raise ServiceError("unknown_choice", "unknown need", "need")
+        raise ServiceError("unknown_choice", _("一覧から選んでください。"), "need")
     if not note.strip():
-        raise ServiceError("note_required", "write the note", "note")
+        raise ServiceError("note_required", _("メモを入力してください。"), "note")
     if len(note) > TEXT_MAX:
-        raise ServiceError("too_long", "note too long", "note")
+        raise ServiceError("too_long", _("%(n)s文字以内で入力してください。", n=TEXT_MAX), "note")
     item = HostSupportNote(office_id=office_id, on=_dated(on), need=need, note=note.strip(), user_id=user.id)
     host.support_notes.append(item)
     session.flush()
@@ -245,9 +246,9 @@ def propose_listing(session: Session, user: User, host: Host) -> int:
     from webapp.listings import organizer
 
     if host.stage not in ("agreed", "receiving"):
-        raise ServiceError("not_agreed", "only an agreed host can be proposed as a listing", "stage")
+        raise ServiceError("not_agreed", _("合意した受け入れ先だけを掲載の候補にできます。"), "stage")
     if host.listing_activity_id is not None:
-        raise ServiceError("already_proposed", "a listing was already proposed for this host", "stage")
+        raise ServiceError("already_proposed", _("この受け入れ先の掲載はすでに作成されています。"), "stage")
     org = host.organization
     if org is None:
         org = Organization(source="host", source_id=f"host-{host.id}", name=host.name, kind="other", trusted=False)

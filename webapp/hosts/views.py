@@ -67,20 +67,6 @@ def _writable(host_id: int) -> Host:
     return host
 
 
-def _service_message(exc: ServiceError) -> str:
-    messages = {
-        "bad_move": _("この段階からは、その段階に進めません。"),
-        "before_last_step": _("前の段階の日付より前の日付は選べません。"),
-        "future_date": _("今日より後の日付は選べません。"),
-        "reason_required": _("見送りの理由を入力してください。"),
-        "not_working_with": _("この受け入れ先と連携している所属の職員だけが記録できます。"),
-        "not_agreed": _("合意した受け入れ先だけを掲載の候補にできます。"),
-        "already_proposed": _("この受け入れ先の掲載はすでに作成されています。"),
-        "organization_required": _("地図に載っている団体を選んでください。"),
-    }
-    return messages.get(exc.code, _("入力内容を確認してください。"))
-
-
 @bp.route("/")
 @require(Permission.HOSTS_READ)
 def host_list() -> str:
@@ -115,7 +101,7 @@ def host_new() -> str | Response | tuple[str, int]:
         try:
             host = svc.create_host(db.session(), _me(), form.to_input(), {c for c, _n in districts})
         except ServiceError as exc:
-            getattr(form, exc.field or "name", form.name).errors = [_service_message(exc)]
+            getattr(form, exc.field or "name", form.name).errors = [exc.message]
         else:
             flash(_("受け入れ先を登録しました: %(name)s", name=host.name), "info")
             return redirect(url_for("hosts.host_view", host_id=host.id))
@@ -151,7 +137,7 @@ def host_edit(host_id: int) -> str | Response | tuple[str, int]:
         try:
             svc.update_host(db.session(), _me(), host, form.to_input(), {c for c, _n in districts})
         except ServiceError as exc:
-            getattr(form, exc.field or "name", form.name).errors = [_service_message(exc)]
+            getattr(form, exc.field or "name", form.name).errors = [exc.message]
         else:
             flash(_("保存しました。"), "info")
             return redirect(url_for("hosts.host_view", host_id=host.id))
@@ -197,7 +183,7 @@ def host_stage(host_id: int) -> Response | tuple[str, int]:
             svc.move_stage(db.session(), _me(), host, form.stage.data or "", form.on.data, form.reason.data or "")
         except ServiceError as exc:
             target = {"on": form.on, "reason": form.reason}.get(exc.field or "", form.stage)
-            target.errors = [_service_message(exc)]
+            target.errors = [exc.message]
         else:
             flash(_("段階を記録しました。"), "info")
             return redirect(url_for("hosts.host_view", host_id=host.id))
@@ -254,7 +240,7 @@ def host_listing(host_id: int) -> Response:
     try:
         svc.propose_listing(db.session(), _me(), host)
     except ServiceError as exc:
-        flash(_service_message(exc), "error")
+        flash(exc.message, "error")
     else:
         flash(_("掲載の下書きを作成しました。内容を整えて審査に出すまで公開されません。"), "info")
     return redirect(url_for("hosts.host_view", host_id=host.id))
