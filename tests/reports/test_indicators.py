@@ -216,7 +216,7 @@ def test_page_and_csv_show_the_same_rows(client: FlaskClient, dataset: dict[int,
 def test_host_figures_on_the_page_json_and_exports(client: FlaskClient, dataset: dict[int, int]) -> None:
     login(client, "lead@example.jp")
     page = client.get("/staff/reports?start=2026-04-01&end=2026-09-30").get_data(as_text=True)
-    row = page.split('data-code="partner_hosts"', 1)[1].split("</tr>", 1)[0]
+    row = page.split('data-code="partner_hosts"', 1)[1].split("</tbody>", 1)[0]
     assert '<td class="num">4</td>' in row and "地図に載っている団体以外" in row
     assert 'data-code="places_created"' in page and 'data-code="hosts_agreed"' in page
     # One list of indicators (the older 「指標の一覧」 is gone); the kind is a badge, not repeated in the text.
