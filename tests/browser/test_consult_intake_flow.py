@@ -100,7 +100,13 @@ def test_consult_arrives_on_the_staff_home_and_becomes_a_case(
     after = int(re.search(r"サイトから届いた参加の相談: (\d+)", panel.inner_text()).group(1))  # type: ignore[union-attr]
     assert after == before - 1
     page.screenshot(path=str(out / "intake-staff-home-after-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(out / "intake-staff-home-after-phone.png"), full_page=True)
     page.goto(live_server("/staff/consult/?status=received"))
+    page.screenshot(path=str(out / "consult-list-phone.png"), full_page=True)
+    page.set_viewport_size(DESKTOP_800["viewport"])
+    page.screenshot(path=str(out / "consult-list-desktop.png"), full_page=True)
+    assert axe_violations(page, live_server) == []
     page.get_by_role("link", name=re.compile(r"^C-")).first.click()
     assert page.url == case_url
 
