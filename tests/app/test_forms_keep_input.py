@@ -53,6 +53,7 @@ NOT_FORMS: dict[str, str] = {
     "moderation.moderation_trust": "a button; nothing typed",
     "moderation.moderation_report": "buttons with fixed values; nothing typed",
     "consult_staff.consult_receive": "a button; nothing typed",
+    "consult_staff.consult_intake": "a button (受付する); nothing typed: the case is made from the request",
     "consult_staff.consult_areas": "one select per district, no text field: every offered office (or none) is valid",
     "hosts.host_add_office": "one select of offices and a button, no text field: every offered office is valid",
     "hosts.host_listing": "a button; nothing typed",

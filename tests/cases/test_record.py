@@ -263,13 +263,50 @@ def test_closing_schedules_light_watch(world: World, session: Session, client: F
 
 
 def test_demo_history_is_consistent(session: Session, app_ctx: Flask) -> None:
+    """Everything `odekake load-demo-staff` loads: cases, demo hosts and 参加の相談 (all 架空)."""
     from webapp.cases.demo import load_staff_demo
+    from webapp.consult.demo import load_consult_demo
+    from webapp.consult.models import ConsultRequest, OfficeDistrict
+    from webapp.hosts.counts import host_counts
+    from webapp.hosts.demo import load_host_demo
+    from webapp.hosts.models import Host
     from webapp.listings.demo import load_sample_city
+    from webapp.listings.models.place import District
     from webapp.reports.kpis import KpiFilter, compute_kpis, load_rows
 
     load_sample_city(session)
     load_staff_demo(session, "correct horse battery")
+    assert load_host_demo(session) == 7
+    assert load_consult_demo(session) == {"office_districts": 12, "consultations": 2, "cases": 1}
     today = clock.today()
+    now = clock.now()
+    # Hosts: labelled サンプル/架空, several kinds, no step before the host was registered, none in the
+    # future, steps in order; contacts and support notes inside the same span.
+    hosts = list(session.scalars(select(Host)))
+    assert {h.kind for h in hosts} >= {"farm", "company", "business", "temple", "npo", "listing_org"}
+    assert {h.stage for h in hosts} == {"candidate", "approached", "agreed", "receiving", "declined"}
+    for h in hosts:
+        assert "サンプル" in h.name or "架空" in h.name, h.name
+        born = clock.to_jst(h.created_at).date()
+        assert h.created_at <= now
+        days = [e.on for e in h.events]
+        assert days == sorted(days) and days[0] == born and all(born <= d <= today for d in days), (h.name, born, days)
+        assert h.events[-1].stage == h.stage and h.stage_on == days[-1]
+        assert all(born <= c.on <= today for c in h.contacts) and all(born <= n.on <= today for n in h.support_notes)
+        assert all("架空" in c.note for c in h.contacts) and all("架空" in n.note for n in h.support_notes)
+        assert all(e.recorded_at <= now for e in h.events)
+    # Every 小学校区 of the sample city has an office for 参加の相談.
+    districts = set(session.scalars(select(District.code).where(District.kind != "city")))
+    assert set(session.scalars(select(OfficeDistrict.district_code))) == districts
+    # Two 参加の相談: one new (on the home), one taken up as a case received the day it arrived.
+    requests = sorted(session.scalars(select(ConsultRequest)), key=lambda r: r.created_at)
+    assert [r.status for r in requests] == ["received", "new"]
+    taken, waiting = requests
+    assert waiting.intake_id is None and all(r.created_at <= now for r in requests)
+    case = session.get(Person, taken.intake_id)
+    assert case is not None and case.intake_route == "site_self"
+    assert case.received_on == clock.to_jst(taken.created_at).date() and taken.received_at >= taken.created_at
+    assert [(c.purpose, c.version) for c in case.consents] == [("record_keeping", taken.consent_version)]
     people = list(session.scalars(select(Person)))
     assert people
     for p in people:
@@ -283,3 +320,9 @@ def test_demo_history_is_consistent(session: Session, app_ctx: Flask) -> None:
     report = compute_kpis(load_rows(session), KpiFilter(date(2000, 1, 1), today), as_of=today)
     assert report.median_days_to_participation is not None and report.median_days_to_participation >= 0
     assert report.plans_made == 2 and report.meetings_held == 3 and report.plan_participating.numerator == 1
+    # 相談件数: the 4 demo cases and the one taken up from the site (counted once), and the new request.
+    assert (report.consultations, report.consultations_site) == (6, 2)
+    year = host_counts(session, today - timedelta(days=365), today)
+    # Agreed: the farm, the shop, the care business, the salon; cooperating: the first three (the salon is on
+    # the map, the temple declined before agreeing); new places: the farm, the care business, the salon.
+    assert (year.agreed, year.cooperating, year.places_set_up) == (4, 3, 3)

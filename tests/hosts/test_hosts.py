@@ -249,10 +249,14 @@ def test_counts_for_reports(world: World, session: Session, app, clock: Clock) -
 
         fy = host_counts(session, date(2026, 4, 1), date(2027, 3, 31))
         assert (fy.agreed, fy.places_set_up) == (4, 1)
-        assert fy.cooperating_companies == 2  # the declined one no longer counts at the period's end
+        # 協力企業・団体: every kind not on the map, at 合意/受け入れ中 at some time in the period — the
+        # declined one too (agreed May–June), and the farm.
+        assert fy.cooperating == 4
         assert fy.agreed_by_district == {"": 1, "t-kita": 2, "t-minami": 2}
         assert fy.places_by_district == {"t-kita": 1}
         june = host_counts(session, date(2026, 6, 1), date(2026, 6, 30))
-        assert (june.agreed, june.places_set_up, june.cooperating_companies) == (0, 1, 3)
+        assert (june.agreed, june.places_set_up, june.cooperating) == (0, 1, 4)
+        august = host_counts(session, date(2026, 8, 1), date(2026, 8, 31))
+        assert august.cooperating == 3  # declined on 07-01: no longer cooperating in August
         office_b = host_counts(session, date(2026, 4, 1), date(2027, 3, 31), office_id=sup_b.office_id)
-        assert (office_b.agreed, office_b.cooperating_companies) == (1, 0)
+        assert (office_b.agreed, office_b.cooperating) == (1, 1)  # the farm

@@ -1,15 +1,20 @@
-"""Plans, meetings, meeting outputs, hosts and 見守り on top of the fixed KPI dataset (tests.factories).
+"""Plans, meetings, meeting outputs, hosts, 見守り, 参加の相談 from the site and a host register (受け入れ先の
+台帳) on top of the fixed KPI dataset (tests.factories).
 
 Every figure is worked out by hand in tests/reports/test_indicators.py. Period 2026-04-01 … 09-30.
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.factories import FOLLOWUPS, PEOPLE, PLACEMENTS, D
+from tests.factories import FOLLOWUPS, ICHIBU, IKOMA, MAYUMI, PEOPLE, PLACEMENTS, D
 from webapp.reports.kpis import (
+    ConsultRow,
     FollowUpRow,
     KpiRows,
     MeetingRow,
@@ -55,6 +60,35 @@ OUTPUTS = [
 ]
 # A 見守り check-in (after closing) due in the period and not done: never a late 定着支援 follow-up.
 WATCH = (12, 1, "person", D(2026, 9, 1), None, "", None, False, True)
+# 参加の相談 from the site: (id, office, the day it arrived in Japan, the person (case) opened from it). Each
+# arrived at 08:30 in Japan, 23:30 UTC the day before: read as UTC dates, 5 and 3 would swap sides.
+CONSULTS = [
+    (1, 1, D(2026, 5, 2), None),  # in the period, no case yet
+    (2, 1, D(2026, 4, 10), 2),  # taken up as P2 (received the same day): counted once, as P2
+    (3, 1, D(2026, 10, 1), None),  # after the period
+    (4, 2, D(2026, 6, 1), None),  # office 2
+    (5, 1, D(2026, 4, 1), None),  # the period's first day
+    (6, 1, D(2026, 3, 31), None),  # before the period
+]
+# The host register: (id, name, kind, office, districts served, [(day, stage) …] — the first is 候補)
+HOST_REGISTER = [
+    (1, "農園A", "farm", 1, (IKOMA,),
+     [(D(2026, 3, 1), "candidate"), (D(2026, 3, 10), "approached"), (D(2026, 3, 20), "agreed"), (D(2026, 4, 15), "receiving")]),
+    (2, "企業B", "company", 1, (MAYUMI, IKOMA),
+     [(D(2026, 4, 5), "candidate"), (D(2026, 4, 20), "approached"), (D(2026, 5, 10), "agreed")]),
+    (3, "寺C", "temple", 1, (),
+     [(D(2026, 1, 10), "candidate"), (D(2026, 1, 20), "approached"), (D(2026, 2, 1), "agreed"), (D(2026, 3, 15), "declined"),
+      (D(2026, 7, 1), "candidate"), (D(2026, 7, 10), "approached"), (D(2026, 8, 1), "agreed")]),
+    (4, "サロン団体D", "listing_org", 1, (IKOMA,),
+     [(D(2026, 4, 1), "candidate"), (D(2026, 4, 2), "approached"), (D(2026, 4, 3), "agreed"), (D(2026, 6, 1), "receiving")]),
+    (5, "事業所E", "business", 2, (ICHIBU,),
+     [(D(2026, 5, 1), "candidate"), (D(2026, 5, 5), "approached"), (D(2026, 9, 30), "agreed"), (D(2026, 10, 1), "receiving")]),
+    (6, "企業F", "company", 1, (IKOMA,),
+     [(D(2026, 4, 1), "candidate"), (D(2026, 5, 1), "approached"), (D(2026, 5, 20), "declined")]),
+    (7, "NPO G", "npo", 1, (MAYUMI,),
+     [(D(2025, 6, 1), "candidate"), (D(2025, 7, 1), "approached"), (D(2025, 8, 1), "agreed"), (D(2025, 9, 1), "receiving"),
+      (D(2026, 4, 1), "declined")]),
+]
 
 
 def _plan_of(placement_id: int) -> int | None:
@@ -74,6 +108,7 @@ def plan_rows() -> KpiRows:
         plans=[PlanRow(i, p, v, made) for i, p, v, made, _pl in PLANS],
         meetings=[MeetingRow(i, o, k, held, persons) for i, o, k, held, persons in MEETINGS],
         outputs=[OutputRow(i, meeting_office[m], k, done) for i, m, k, done in OUTPUTS],
+        consults=[ConsultRow(i, o, on, person) for i, o, on, person in CONSULTS],
     )
 
 
@@ -110,3 +145,40 @@ def store_plan_dataset(session: Session, offices: dict[int, int]) -> None:
     _fid, p, target, due, _done, _scale, _score, _base, watch = WATCH
     session.add(FollowUp(person_id=people[p].id, target=target, due_on=due, is_watch=watch, label="watch+30d"))
     session.flush()
+    _store_consults(session, offices, people)
+    _store_host_register(session, offices)
+
+
+def _store_consults(session: Session, offices: dict[int, int], people: dict[int, Any]) -> None:
+    from webapp.clock import at_jst
+    from webapp.consult.models import ConsultRequest
+
+    for _i, o, on, person in CONSULTS:
+        moment = at_jst(on, time(8, 30))
+        session.add(ConsultRequest(
+            office_id=offices[o], name="（架空）", contact="090", consent_version="test", consented_at=moment,
+            created_at=moment, status="received" if person else "new", intake_id=people[person].id if person else None,
+        ))  # fmt: skip
+    session.flush()
+
+
+def _store_host_register(session: Session, offices: dict[int, int]) -> None:
+    from webapp.hosts.models import Host, HostOffice, HostStageEvent
+    from webapp.listings.models.organization import Organization
+
+    org = Organization(source="test", source_id="org-d", name="サロン団体D（架空）", kind="other")
+    session.add(org)
+    session.flush()
+    for _i, name, kind, o, districts, events in HOST_REGISTER:
+        host = Host(name=name, kind=kind, districts=list(districts), stage=events[-1][1], stage_on=events[-1][0],
+                    organization_id=org.id if kind == "listing_org" else None, created_at=at_noon(events[0][0]))
+        host.offices = [HostOffice(office_id=offices[o])]
+        host.events = [HostStageEvent(stage=stage, on=on) for on, stage in events]
+        session.add(host)
+    session.flush()
+
+
+def at_noon(day: date) -> datetime:
+    from webapp.clock import at_jst
+
+    return at_jst(day)

@@ -85,7 +85,7 @@ def test_kpi_csv_is_excel_ready_and_suppressed(client: FlaskClient, session: Ses
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
     assert "attachment" in r.headers["Content-Disposition"]
     rows = _csv_rows(r.get_data())
-    assert rows[0] == ["コード", "指標", "値", "分子", "分母", "目標", "定義"]
+    assert rows[0] == ["コード", "指標", "値", "分子", "分母", "目標", "定義", "フロー・ストック"]
     values = {row[0]: row[2:] for row in rows[1:]}
     assert values["people_supported"][0] == "6"
     assert values["people_connected"][0] == "<5"  # 3 people (P1, P2, P4)
@@ -106,7 +106,10 @@ def test_kpi_xlsx_reopens_with_openpyxl(client: FlaskClient, dataset: dict[int, 
     assert r.status_code == 200
     assert r.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     wb = load_workbook(io.BytesIO(r.get_data()))
-    assert wb.sheetnames == ["指標", "KPI", "分野別", "未充足ニーズ", "注記"]
+    assert wb.sheetnames == ["指標", "KPI", "分野別", "未充足ニーズ", "受け入れ先（地区別）", "注記"]
+    hosts = list(wb["受け入れ先（地区別）"].iter_rows(values_only=True))
+    assert hosts[0] == ("地区コード", "地区", "新たに合意した受け入れ先", "協力企業・団体（受け入れ先）", "企画による場の設定")
+    assert len(hosts) == 1  # no host register in this dataset (tests/reports/test_indicators.py has one)
     indicators = {row[0]: row[2:] for row in wb["指標"].iter_rows(min_row=2, values_only=True)}
     assert indicators["people_supported"][0] == 7 and indicators["placement_rate"][0] == 71.4  # as the CSV
     kpi = {row[0]: row[1:] for row in wb["KPI"].iter_rows(min_row=2, values_only=True)}

@@ -355,9 +355,9 @@ def test_idor_sweep_across_organizations_and_offices(probe_app: Flask, session: 
     assert {"organizer.edit", "organizer.remove_photo", "organizer.photo", "cases.case_view",
             "cases.placement_stage", "cases.followup_done", "cases.consent_withdraw",
             "auth.revoke_session", "hosts.host_stage", "hosts.host_note", "consult_staff.consult_view",
-            "consult_staff.consult_receive", "host_requests.request_view", "host_requests.request_answer",
-            "host_requests.request_message", "hosts.staff_request", "hosts.staff_message",
-            "hosts.placement_request"} <= endpoints  # fmt: skip
+            "consult_staff.consult_receive", "consult_staff.consult_intake", "host_requests.request_view",
+            "host_requests.request_answer", "host_requests.request_message", "hosts.staff_request",
+            "hosts.staff_message", "hosts.placement_request"} <= endpoints  # fmt: skip
     # B still works with what it owns: the sweep did not pass by breaking everything.
     assert b_client.get(f"/organizer/activities/{b.draft.id}/edit").status_code == 200
 

@@ -49,6 +49,7 @@ DEFAULT_ROUTES = (
     ("self_family", "本人・家族"),
     ("agency", "関係機関"),
     ("other", "その他"),
+    ("site_self", "本人からの相談（サイト）"),  # added by revision de33f76cb6be (参加の相談 → 受付)
 )
 
 

@@ -18,11 +18,13 @@ import click
 @click.command("load-demo-staff")
 @click.option("--password-stdin", is_flag=True, help="read the demo accounts' password from standard input")
 def load_demo_staff(password_stdin: bool) -> None:
-    """Load fictional staff accounts and cases (架空) for the matching-board demo."""
+    """Load fictional staff accounts, cases, hosts and 参加の相談 (架空) for the staff-side demo."""
     import json
 
     from webapp.cases.demo import STAFF_DEMO_FILE, load_staff_demo
+    from webapp.consult.demo import load_consult_demo
     from webapp.extensions import db
+    from webapp.hosts.demo import load_host_demo
 
     if password_stdin or not sys.stdin.isatty():
         # Piped (echo pw | odekake load-demo-staff): one line, read once. getpass would warn
@@ -32,9 +34,12 @@ def load_demo_staff(password_stdin: bool) -> None:
         password = click.prompt("password for the demo accounts", hide_input=True, confirmation_prompt=True)
     with db.transaction() as session:
         counts = load_staff_demo(session, password)
+        hosts = load_host_demo(session)
+        consult = load_consult_demo(session)
     click.echo(
-        f"loaded fictional staff demo (架空): {counts['users']} accounts, {counts['people']} cases, "
-        f"{counts['placements']} placements"
+        f"loaded fictional staff demo (架空): {counts['users']} accounts, {counts['people'] + consult['cases']} cases, "
+        f"{counts['placements']} placements, {hosts} hosts, {consult['consultations']} 参加の相談 "
+        f"({consult['cases']} taken up as a case), {consult['office_districts']} districts given to an office"
     )
     users = json.loads(STAFF_DEMO_FILE.read_text(encoding="utf-8"))["users"]
     click.echo("log in at /auth/login with the password you chose:")

@@ -59,7 +59,7 @@ class ConsultRequest(Base):
     status: Mapped[str] = mapped_column(String(20), default="new")
     received_at: Mapped[datetime | None] = mapped_column()
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    # The cases feature's Intake created from this request (linked when that model exists; no FK yet).
-    intake_id: Mapped[int | None] = mapped_column()
+    # The case (Person: the 受付) opened from this request by 「受付する」; cleared if that case is deleted.
+    intake_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
 
     office: Mapped[Office | None] = relationship()

@@ -1,4 +1,5 @@
-"""参加の相談 (self-referral) rules: routing to an office, the staff list, marking one received.
+"""参加の相談 (self-referral) rules: routing to an office, the staff list, marking one received, and
+「受付する」: opening a case (the 受付) from it.
 
 Routing: the office the resident chose; else the office covering the chosen district (OfficeDistrict);
 else the first office (lowest id), so that no request is left without a reader. Staff see only their
@@ -9,8 +10,9 @@ received are audited with the staff member.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from webapp import clock
@@ -20,6 +22,9 @@ from webapp.listings.models.activity import Activity
 from webapp.security.audit import record
 from webapp.service_error import ServiceError
 
+if TYPE_CHECKING:
+    from webapp.cases.models import Person
+
 # The consent text shown on the form; change the version whenever the wording changes.
 CONSENT_VERSION = "consult-2026-12"
 NAME_MAX = 100
@@ -27,6 +32,8 @@ CONTACT_MAX = 200
 MESSAGE_MAX = 1000
 # What the confirmation promises ("who will contact them and when").
 REPLY_WITHIN_OPEN_DAYS = 3
+# The intake route of a case opened from a 参加の相談 (seeded by revision de33f76cb6be).
+SITE_ROUTE = "site_self"
 
 
 class ConsultNotFound(ServiceError):
@@ -151,6 +158,101 @@ def mark_received(session: Session, user: User, req: ConsultRequest) -> ConsultR
     session.flush()
     record(session, "consult.receive", "consult_request", req.id)
     return req
+
+
+class AlreadyTakenUp(ServiceError):
+    """The request already has a case (another staff member took it up first)."""
+
+    def __init__(self, person_id: int | None) -> None:
+        super().__init__("already_taken_up", "this consultation already has a case", "request")
+        self.person_id = person_id
+
+
+def _handover(req: ConsultRequest, activity_name: str) -> str:
+    """The つなぐシート summary of the request, in Japanese like every stored case text (whatever language
+    the staff member reads the site in)."""
+    from flask_babel import force_locale
+
+    from webapp.consult.labels import METHOD_LABELS, WISH_LABELS
+
+    with force_locale("ja"):
+        wishes = "・".join(str(WISH_LABELS[w]) for w in req.wishes if w in WISH_LABELS)
+        method = str(METHOD_LABELS.get(req.contact_method, req.contact_method))
+    lines = [f"サイトからの参加の相談 #{req.id}（受信 {clock.to_jst(req.created_at).strftime('%Y-%m-%d %H:%M')}）"]
+    if req.wishes:
+        lines.append(f"相談したいこと: {wishes}")
+    if activity_name:
+        lines.append(f"相談する活動: {activity_name}")
+    lines.append(f"連絡の方法: {method}")
+    if req.message:
+        lines.append(f"伝えたいこと: {req.message}")
+    return "\n".join(lines)
+
+
+def take_up(session: Session, user: User, req: ConsultRequest) -> Person:
+    """「受付する」: open a case (Person, the 受付) for the request and link it.
+
+    Prefilled from the request: the name or nickname, the contact and how to reach them, the district
+    (when it is still a known 小学校区), 行ってみたいけれど不安 → 一人で参加するのが不安, 一緒に行ってほしい →
+    同行が必要, and a つなぐシート summary (what they would like, the activity, their message). Received on
+    the day the request arrived (Japan date), so 相談件数 counts it in the same period before and after.
+    The consent given on the form becomes the case's record-keeping consent (purpose record_keeping,
+    version = the form's consent version, dated the day it was given); it covers nothing else: sharing
+    with a host or at a meeting is asked for in person. The request is marked received; the staff
+    member is assigned to the case (cases.services.create_person). A request that already has a case
+    raises AlreadyTakenUp, also when another staff member took it up a moment earlier.
+    """
+    from webapp.cases import services as cases
+    from webapp.cases.suggestions import district_choices
+
+    if req.office_id != user.office_id:
+        raise ConsultNotFound()
+    if req.intake_id is not None:
+        raise AlreadyTakenUp(req.intake_id)
+    activity = session.get(Activity, req.activity_id) if req.activity_id else None
+    routes = {r.code for r in cases.intake_routes(session)}
+    received = clock.to_jst(req.created_at).date()
+    district = req.district if req.district in {c for c, _n in district_choices(session)} else ""
+    person = cases.create_person(session, user, cases.PersonInput(
+        name=req.name, contact=req.contact, contact_preference=req.contact_method, referral_source="self",
+        district=district, received_on=received, intake_route=SITE_ROUTE if SITE_ROUTE in routes else "",
+        solo_worry="anxious" in req.wishes, needs_accompany="accompany" in req.wishes,
+        handover_summary=_handover(req, activity.name if activity else ""),
+    ))  # fmt: skip
+    cases.grant_consent(
+        session, user, person, "record_keeping", "written", version=req.consent_version,
+        granted_on=max(received, clock.to_jst(req.consented_at).date()),
+        note=f"サイトの参加の相談フォームで同意（説明の版 {req.consent_version}）。ほかの目的の同意は含まない。",
+    )  # fmt: skip
+    # Linked only if nobody linked it meanwhile: a second click or a colleague's is refused, and the
+    # view's error status rolls this whole transaction (the case just made included) back.
+    claimed = session.execute(
+        update(ConsultRequest)
+        .where(ConsultRequest.id == req.id, ConsultRequest.intake_id.is_(None))
+        .values(intake_id=person.id, status="received", received_at=clock.now(), received_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise AlreadyTakenUp(None)
+    session.refresh(req)
+    record(session, "consult.intake", "consult_request", req.id, {"person_id": person.id})
+    return person
+
+
+def case_codes(session: Session, requests: list[ConsultRequest]) -> dict[int, str]:
+    """request id → the case code of the case opened from it (only requests that have one)."""
+    from webapp.cases.models import Person
+
+    ids = {r.intake_id: r.id for r in requests if r.intake_id is not None}
+    if not ids:
+        return {}
+    rows = session.execute(select(Person.id, Person.case_code).where(Person.id.in_(list(ids))))
+    return {ids[pid]: str(code) for pid, code in rows}
+
+
+def case_code_of(session: Session, req: ConsultRequest) -> str:
+    """The case code of the case opened from this request ("" when none)."""
+    return case_codes(session, [req]).get(req.id, "")
 
 
 def set_office_districts(session: Session, office: Office, district_codes: list[str]) -> None:

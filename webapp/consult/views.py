@@ -20,6 +20,7 @@ from webapp.accounts.models.user import Office, User
 from webapp.consult import services as svc
 from webapp.consult.forms import ConsultForm
 from webapp.consult.labels import METHOD_LABELS, STATUS_LABELS, WISH_LABELS
+from webapp.consult.models import ConsultRequest
 from webapp.extensions import db, limiter
 from webapp.listings.models.activity import Activity
 from webapp.security.permissions import Permission, has_permission, public, require
@@ -118,7 +119,7 @@ def consult_list() -> str:
     districts = dict(svc.district_choices(db.session()))
     return render_template(
         "consult/list.html", rows=rows, status=status, districts=districts, form=ActionForm(),
-        new_count=svc.new_count(db.session(), _me()),
+        new_count=svc.new_count(db.session(), _me()), case_codes=svc.case_codes(db.session(), rows),
     )  # fmt: skip
 
 
@@ -129,9 +130,14 @@ def consult_view(request_id: int) -> str:
         req = svc.get_request(db.session(), _me(), request_id)
     except svc.ConsultNotFound:
         abort(404)
+    return _view_page(req)
+
+
+def _view_page(req: ConsultRequest, error: str = "") -> str:
     activity = db.session().get(Activity, req.activity_id) if req.activity_id else None
     districts = dict(svc.district_choices(db.session()))
-    return render_template("consult/view.html", req=req, activity=activity, districts=districts, form=ActionForm())
+    return render_template("consult/view.html", req=req, activity=activity, districts=districts, form=ActionForm(),
+                           error=error, case_code=svc.case_code_of(db.session(), req))
 
 
 @staff_bp.route("/<int:request_id>/receive", methods=["POST"])
@@ -146,6 +152,33 @@ def consult_receive(request_id: int) -> Response:
         abort(404)
     flash(_("受付済みにしました。"), "info")
     return redirect(url_for("consult_staff.consult_view", request_id=request_id))
+
+
+@staff_bp.route("/<int:request_id>/intake", methods=["POST"])
+@require(Permission.CONSULT_WRITE, Permission.CASE_WRITE)
+def consult_intake(request_id: int) -> Response | tuple[str, int]:
+    """「受付する」: open a case from the request and go to it (consult.services.take_up)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    s = db.session()
+    try:
+        req = svc.get_request(s, _me(), request_id)
+    except svc.ConsultNotFound:
+        abort(404)
+    try:
+        person = svc.take_up(s, _me(), req)
+    except svc.ConsultNotFound:
+        abort(404)
+    except ServiceError as exc:
+        # Already taken up (perhaps a moment ago by a colleague), or the case could not be opened: the
+        # page again with the reason; its 409 status rolls back anything this request wrote.
+        message = (_("この相談はすでに受付されています。") if isinstance(exc, svc.AlreadyTakenUp)
+                   else _("ケースを作成できませんでした: %(reason)s", reason=exc.message))
+        s.refresh(req)
+        return _view_page(req, error=message), 409
+    flash(_("参加の相談を受付し、ケース %(code)s を作成しました。内容を確かめて、受付の記録を補ってください。",
+            code=person.case_code), "info")
+    return redirect(url_for("cases.case_view", person_id=person.id))
 
 
 @staff_bp.route("/areas", methods=["GET", "POST"])

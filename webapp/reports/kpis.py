@@ -18,6 +18,9 @@ by hand; :func:`load_rows` reads the rows from the case tables. Definitions, as 
   (paired); mean baseline, mean latest, mean change.
 - unmet needs: placements ended with "no suitable activity" or "host has no capacity" in the period,
   as distinct people by the person's district × interest.
+- consultations (相談件数): cases received in the period (every intake route), plus 参加の相談 sent from
+  the site in the period that have no case yet. A 参加の相談 taken up as a case is counted once, as
+  that case (received on the day the request arrived, so it stays in the same period).
 
 Exports that leave the staff side go through :func:`suppress_count` / :func:`suppress_rate`: a count
 of 1–4 is shown as "<5", and a rate or mean only when the counts behind it are 0 or at least 5.
@@ -125,6 +128,16 @@ class OutputRow:
 
 
 @dataclass(frozen=True)
+class ConsultRow:
+    """A 参加の相談 sent from the site (consult_request): no name, contact or message."""
+
+    id: int
+    office_id: int | None
+    on: date  # the Japan date it arrived
+    intake_id: int | None = None  # the case opened from it
+
+
+@dataclass(frozen=True)
 class KpiFilter:
     start: date
     end: date
@@ -140,6 +153,7 @@ class KpiRows:
     plans: list[PlanRow] = field(default_factory=list)
     meetings: list[MeetingRow] = field(default_factory=list)
     outputs: list[OutputRow] = field(default_factory=list)
+    consults: list[ConsultRow] = field(default_factory=list)
 
 
 # ── figures out ─────────────────────────────────────────────────────────────────────────────────
@@ -213,11 +227,12 @@ class KpiReport:
     # Meetings held in the period by kind (生駒・門真), office filter only (a meeting has no 分野).
     meetings_by_kind: dict[str, int] = field(default_factory=dict)
     # 芦屋: flows in the period.
-    consultations: int = 0  # 相談件数: cases received in the period
+    consultations: int = 0  # 相談件数: cases received + site consultations without a case, in the period
+    consultations_site: int = 0  # of those, 参加の相談 sent from the site (with or without a case)
     people_connected: int = 0  # first participation ever falls in the period
     outside_services_connected: int = 0  # of those, people outside existing services
-    partner_hosts: int = 0  # distinct hosts that took someone in (同行見学 or later) in the period
-    places_created: int = 0  # meeting outputs "new place" done in the period
+    hosts_took_in: int = 0  # distinct hosts that took someone in (同行見学 or later) in the period
+    meeting_new_places: int = 0  # meeting outputs "new place" done in the period
     collaboration_cases: int = 0  # distinct people discussed at a meeting held in the period
 
     @property
@@ -276,12 +291,17 @@ def _flows(rows: KpiRows, selected: dict[int, PersonRow], f: KpiFilter) -> dict[
     kinds: dict[str, int] = defaultdict(int)
     for m in meetings:
         kinds[m.kind] += 1
+    received = {pid for pid, p in selected.items() if inside(p.first_contact)}
+    site = [c for c in rows.consults if inside(c.on) and (f.office_id is None or c.office_id == f.office_id)]
+    # A request without a case has no 分野: it is left out when the report is for one 分野.
+    waiting = [c for c in site if c.intake_id is None and not f.field]
     return {
-        "consultations": sum(1 for p in selected.values() if inside(p.first_contact)),
+        "consultations": len(received) + len(waiting),
+        "consultations_site": len(waiting) + sum(1 for c in site if c.intake_id in received),
         "people_connected": len(connected),
         "outside_services_connected": sum(1 for pid in connected if selected[pid].outside_services),
-        "partner_hosts": len(hosts),
-        "places_created": sum(
+        "hosts_took_in": len(hosts),
+        "meeting_new_places": sum(
             1 for o in rows.outputs
             if o.kind == "new_place" and inside(o.done_on) and (f.office_id is None or o.office_id == f.office_id)
         ),
@@ -498,8 +518,9 @@ def load_rows(session: Session, office_id: int | None = None) -> KpiRows:
             )
         )
     meetings, outputs = _meeting_rows(session, office_id)
+    consults = _consult_rows(session, office_id)
     if not persons:
-        return KpiRows(meetings=meetings, outputs=outputs)
+        return KpiRows(meetings=meetings, outputs=outputs, consults=consults)
     # A subquery rather than a list of ids: no parameter limit however many people there are.
     ids = people_q.with_only_columns(Person.id)
     events: dict[int, list[StageEvent]] = defaultdict(list)
@@ -565,7 +586,20 @@ def load_rows(session: Session, office_id: int | None = None) -> KpiRows:
             )
         )
     ]
-    return KpiRows(persons, placements, followups, plans, meetings, outputs)
+    return KpiRows(persons, placements, followups, plans, meetings, outputs, consults)
+
+
+def _consult_rows(session: Session, office_id: int | None) -> list[ConsultRow]:
+    """参加の相談 from the site: id, office, the day it arrived and the case opened from it (nothing else)."""
+    from webapp.consult.models import ConsultRequest
+
+    q = select(ConsultRequest.id, ConsultRequest.office_id, ConsultRequest.created_at, ConsultRequest.intake_id)
+    if office_id is not None:
+        q = q.where(ConsultRequest.office_id == office_id)
+    return [
+        ConsultRow(int(cid), oid, tokyo_date(created) or date.min, intake_id)
+        for cid, oid, created, intake_id in session.execute(q)
+    ]
 
 
 def _meeting_rows(session: Session, office_id: int | None) -> tuple[list[MeetingRow], list[OutputRow]]:

@@ -26,6 +26,7 @@ from webapp.cases.labels import FIELD_LABELS, SCALE_LABELS, board_labels
 from webapp.cases.models import FIELDS
 from webapp.config import settings
 from webapp.extensions import db
+from webapp.hosts.counts import HostCounts, host_counts
 from webapp.i18n import current_lang
 from webapp.imports.exports import escape_cell
 from webapp.listings.models.place import District
@@ -134,9 +135,9 @@ def parse_kpi_form(start_key: str = "start", end_key: str = "end") -> KpiForm:
     return KpiForm(start, end, office_id, fld, errors, offices, all_offices)
 
 
-def _indicators(report: KpiReport) -> list[Indicator]:
+def _indicators(report: KpiReport, hosts: HostCounts) -> list[Indicator]:
     cfg = settings()
-    return indicators(report, targets(cfg.kpi_targets, cfg.kpi_placement_target_pct))
+    return indicators(report, targets(cfg.kpi_targets, cfg.kpi_placement_target_pct), hosts)
 
 
 def _kpis(form: KpiForm) -> tuple[KpiReport, dict[str, KpiReport]]:
@@ -147,6 +148,11 @@ def _kpis(form: KpiForm) -> tuple[KpiReport, dict[str, KpiReport]]:
     report = compute_kpis(rows, form.filter, target=target, as_of=as_of)
     fields = by_field(rows, form.filter, [f for f in FIELDS], target=target, as_of=as_of)
     return report, fields
+
+
+def _hosts(form: KpiForm) -> HostCounts:
+    """The host register's figures for the period and office (hosts have no 分野)."""
+    return host_counts(db.session(), form.start, form.end, form.office_id)
 
 
 def _district_names() -> dict[str, str]:
@@ -225,6 +231,20 @@ def unmet_table(r: KpiReport, lang: str, *, suppressed: bool) -> Table:
 
 
 UNMET_HEADER = (_l("地区"), _l("興味・関心"), _l("適当な活動が見つからない"), _l("受け入れ先に余裕がない"))
+
+
+def host_district_table(hosts: HostCounts, *, suppressed: bool) -> Table:
+    """(district code, district, new hosts agreed, 協力企業・団体, 企画による場の設定) per district served."""
+    count = suppress_count if suppressed else (lambda n: n)
+    names = _district_names()
+    return [
+        [code, (names.get(code, code) if code else _("（地区の記入なし）")), count(a), count(c), count(p)]
+        for code, a, c, p in hosts.by_district()
+    ]
+
+
+HOST_DISTRICT_HEADER = (_l("地区コード"), _l("地区"), _l("新たに合意した受け入れ先"), _l("協力企業・団体（受け入れ先）"),
+                        _l("企画による場の設定"))
 
 
 def coverage_table(report: CoverageReport, lang: str) -> Table:
@@ -325,16 +345,18 @@ def _audit(action: str, form: KpiForm, **extra: Any) -> None:
 def reports() -> str:
     form = parse_kpi_form()
     report, fields = _kpis(form)
+    hosts = _hosts(form)
     _audit("reports.kpi.view", form)
     lang = current_lang()
+    names = _district_names()
     return render_template(
         "reports/index.html",
         unmet_url=url_for("reports.reports_unmet_geojson", **form.args()),
         form=form,
         r=report,
         fields=fields,
-        kpi_rows=kpi_table(report, suppressed=False),
-        indicators=_indicators(report),
+        indicators=_indicators(report, hosts),
+        host_rows=[(names.get(code, code) if code else _("（地区の記入なし）"), a, c, p) for code, a, c, p in hosts.by_district()],
         json_url=url_for("reports.reports_kpis_json", **_json_args(form)),
         field_rows=field_table(fields, suppressed=False),
         unmet_rows=unmet_table(report, lang, suppressed=False),
@@ -393,12 +415,17 @@ def reports_kpis_json() -> Response | tuple[Response, int]:
     if form.errors:
         return jsonify({"errors": form.errors}), 400
     report, _fields = _kpis(form)
+    hosts = _hosts(form)
     _audit("reports.kpi.view", form, format="json")
     return jsonify({
         "from": form.start.isoformat(),
         "to": form.end.isoformat(),
         "office": form.office_id,
-        "indicators": [i.as_json() for i in _indicators(report)],
+        "indicators": [i.as_json() for i in _indicators(report, hosts)],
+        "hosts_by_district": [
+            {"district": code, "hosts_agreed": a, "partner_hosts": c, "places_created": p}
+            for code, a, c, p in hosts.by_district()
+        ],
     })
 
 
@@ -408,7 +435,7 @@ def reports_kpis_csv() -> Response:
     form = parse_kpi_form()
     report, _fields = _kpis(form)
     _audit("reports.kpi.export", form, format="csv")
-    return csv_response(INDICATOR_HEADER, indicator_table(_indicators(report), suppressed=True), "kpis")
+    return csv_response(INDICATOR_HEADER, indicator_table(_indicators(report, _hosts(form)), suppressed=True), "kpis")
 
 
 @bp.route("/reports/unmet.csv")
@@ -425,14 +452,16 @@ def reports_unmet_csv() -> Response:
 def reports_kpis_xlsx() -> Response:
     form = parse_kpi_form()
     report, fields = _kpis(form)
+    hosts = _hosts(form)
     _audit("reports.kpi.export", form, format="xlsx")
     lang = current_lang()
     return xlsx_response(
         [
-            (_("指標"), INDICATOR_HEADER, indicator_table(_indicators(report), suppressed=True)),
+            (_("指標"), INDICATOR_HEADER, indicator_table(_indicators(report, hosts), suppressed=True)),
             (_("KPI"), KPI_HEADER, kpi_table(report, suppressed=True)),
             (_("分野別"), FIELD_HEADER, field_table(fields, suppressed=True)),
             (_("未充足ニーズ"), UNMET_HEADER, unmet_table(report, lang, suppressed=True)),
+            (_("受け入れ先（地区別）"), HOST_DISTRICT_HEADER, host_district_table(hosts, suppressed=True)),
         ],
         "kpis",
         _export_notes(form),
