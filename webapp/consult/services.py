@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from webapp import clock
 from webapp.accounts.models.user import Office, User
+from webapp.cases.messages import _
 from webapp.consult.models import CONTACT_METHODS, WISHES, ConsultRequest, OfficeDistrict
 from webapp.listings.models.activity import Activity
 from webapp.security.audit import record
@@ -68,19 +69,21 @@ def route_office(session: Session, office_id: int | None, district: str) -> Offi
 
 def create_request(session: Session, data: ConsultInput, known_districts: set[str]) -> ConsultRequest:
     if not data.consent:
-        raise ServiceError("consent_required", "consent is required", "consent")
+        raise ServiceError("consent_required", _("同意していただける場合はチェックを入れてください。"), "consent")
     if not data.name.strip():
-        raise ServiceError("name_required", "name required", "name")
+        raise ServiceError("name_required", _("お名前かニックネームを入力してください。"), "name")
     if not data.contact.strip():
-        raise ServiceError("contact_required", "contact required", "contact")
+        raise ServiceError("contact_required", _("連絡先を入力してください。"), "contact")
     if data.contact_method not in CONTACT_METHODS:
-        raise ServiceError("unknown_choice", "unknown contact method", "contact_method")
+        raise ServiceError("unknown_choice", _("一覧から選んでください。"), "contact_method")
     if any(w not in WISHES for w in data.wishes):
-        raise ServiceError("unknown_choice", "unknown wish", "wishes")
+        raise ServiceError("unknown_choice", _("一覧から選んでください。"), "wishes")
     if data.district and data.district not in known_districts:
-        raise ServiceError("unknown_choice", "unknown district", "district")
-    if len(data.name) > NAME_MAX or len(data.contact) > CONTACT_MAX or len(data.message) > MESSAGE_MAX:
-        raise ServiceError("too_long", "too long", "message")
+        raise ServiceError("unknown_choice", _("一覧から選んでください。"), "district")
+    for field_name, value, limit in (("name", data.name, NAME_MAX), ("contact", data.contact, CONTACT_MAX),
+                                     ("message", data.message, MESSAGE_MAX)):  # fmt: skip
+        if len(value) > limit:
+            raise ServiceError("too_long", _("%(n)s文字以内で入力してください。", n=limit), field_name)
     activity_id = data.activity_id
     if activity_id is not None:
         activity = session.get(Activity, activity_id)

@@ -81,7 +81,7 @@ def consult_form() -> str | Response | tuple[str, int]:
         try:
             req = svc.create_request(s, form.to_input(), {c for c, _n in svc.district_choices(s)})
         except ServiceError as exc:
-            getattr(form, exc.field or "message", form.message).errors = [_("入力内容を確かめてください。")]
+            getattr(form, exc.field or "message", form.message).errors = [exc.message]
         else:
             office = s.get(Office, req.office_id) if req.office_id else None
             session[_SENT_KEY] = {"office": office.name if office else "", "method": req.contact_method}
