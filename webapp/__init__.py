@@ -125,7 +125,7 @@ def init_flask_config(app: Flask, settings: Settings) -> None:
         RATELIMIT_STORAGE_URI=settings.resolved_ratelimit_storage_uri,
         RATELIMIT_STORAGE_OPTIONS=ratelimit_storage_options(settings),
         RATELIMIT_HEADERS_ENABLED=True,
-        # When the shared store (Redis) is down, count in memory per worker rather than answer 500.
+        # When the shared store (Redis, the database) is down, count in memory per worker rather than answer 500.
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         # Any other Host header gets 400: nothing the app builds from the Host may be poisoned.
         TRUSTED_HOSTS=list(settings.allowed_hosts),

@@ -111,9 +111,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     for statement in _previous_update_triggers(op.get_bind().dialect.name):
         op.execute(statement)
-    with op.batch_alter_table('change_log', schema=None) as batch_op:
-        batch_op.drop_column('doc_changed')
-
-    with op.batch_alter_table('rate_limit_hit', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_rate_limit_hit_expires_at'))
+    # Not a batch (copy-and-rename) on SQLite: the other tables' triggers name change_log, and
+    # SQLite refuses to rename a table under them; it drops a column itself (3.35+).
+    op.drop_column('change_log', 'doc_changed')
+    op.drop_index(op.f('ix_rate_limit_hit_expires_at'), table_name='rate_limit_hit')
     op.drop_table('rate_limit_hit')
