@@ -94,7 +94,7 @@ def _stored_key(prefix: str, key: str) -> str:
 
 
 class DatabaseStorage(Storage):
-    """limits' Storage interface over ``rate_limit_hit`` (fixed and fixed-window-elastic windows).
+    """limits' Storage interface over ``rate_limit_hit``, for the fixed-window strategy (flask-limiter's default).
 
     ``engine``: the database to count in; by default the app's (webapp.extensions.db), looked up
     at each call, so the one storage object flask-limiter keeps per process follows the app.
