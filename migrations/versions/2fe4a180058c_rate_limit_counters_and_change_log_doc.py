@@ -28,6 +28,7 @@ DOC_COLUMNS = {
     "activity": (
         "status", "name", "name_kana", "description", "category", "category_text", "audiences", "tags", "cost_yen",
         "schedule_rrule", "start_time", "end_time", "schedule_dtstart", "schedule_exdates", "schedule_rdates",
+        "schedule_yearly_exclusions",
         "skip_holidays", "place_id", "organization_id",
     ),
     "place": ("name", "name_kana", "address", "lat", "lon", "district_id"),

@@ -67,6 +67,7 @@ def _new_values(place_id: int, org_id: int, district_id: int) -> dict[str, dict[
             "cost_yen": 300, "schedule_rrule": "FREQ=WEEKLY;BYDAY=WE", "start_time": time(9, 30),
             "end_time": time(11), "schedule_dtstart": date(2026, 4, 1), "schedule_exdates": ["2026-12-29"],
             "schedule_rdates": ["2026-12-30"], "skip_holidays": True, "place_id": place_id, "organization_id": org_id,
+            "schedule_yearly_exclusions": ["12-29/01-03"],
         },
         "place": {"name": "新会館", "name_kana": "シンカイカン", "address": "奈良県生駒市元町1-1", "lat": 34.6901,
                   "lon": 135.7002, "district_id": district_id},
