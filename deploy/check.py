@@ -8,7 +8,9 @@ ODEKAKE_ENV=production and proxy_fix_hops = 1. Then:
 1. cache: anonymous pages and API answers are served by nginx while both app nodes are stopped
    (SIGSTOP: as slow as an app can be);
 2. mail: a password reset asked for through nginx is sent by the worker (to a local SMTP sink);
-3. feed: a listing imported through node A is found through node B and through nginx. This needs
+3. static: the stylesheet a page names (fingerprinted, ?v=<hash>) is served by nginx with a year's
+   immutable cache, the same file without ?v= with an hour's;
+4. feed: a listing imported through node A is found through node B and through nginx. This needs
    the change feed (issue 22, "Change feed"); without it node B's index never learns of it.
 
 Prints one line per check and exits 0 when all pass. Used by tests/deploy/test_deploy.py too.
@@ -348,6 +350,25 @@ def check_reset_mail_by_worker(stack: Stack, email: str = "deploy-check@example.
     raise CheckFailed(f"no reset mail within 30 s; worker log: {stack.log('worker')[-1500:]}")
 
 
+def check_static_fingerprinted(stack: Stack) -> str:
+    """The stylesheet a page names (?v=<hash>) is kept a year; the same file without ?v= an hour."""
+    page = stack.get("/")
+    found = re.search(r'href="(/static/css/site\.css\?v=([0-9a-f]{12}))"', page.body)
+    if page.status != 200 or not found:
+        raise CheckFailed(f"/ names no fingerprinted stylesheet ({page.status})")
+    answers = {
+        "fingerprinted": (stack.get(found.group(1)), "public, max-age=31536000, immutable"),
+        "plain": (stack.get("/static/css/site.css"), "public, max-age=3600"),
+        "vendored": (stack.get("/static/vendor/leaflet/images/layers.png"), "public, max-age=2592000"),
+    }
+    for label, (answer, wanted) in answers.items():
+        if answer.status != 200 or answer.headers.get("Cache-Control") != wanted:
+            raise CheckFailed(f"{label} static file: {answer.status}, Cache-Control {answer.headers.get('Cache-Control')!r}")
+        if "Expires" in answer.headers or answer.headers.get("X-Content-Type-Options") != "nosniff":
+            raise CheckFailed(f"{label} static file: headers {answer.headers}")
+    return f"{found.group(1)} is kept a year (immutable); the file without ?v= an hour, vendored images 30 days"
+
+
 def check_change_visible_on_node_b(stack: Stack, within: float = 10) -> str:
     csv = stack.tmp / "feed.csv"
     csv.write_text(FEED_CSV, encoding="utf-8")
@@ -378,6 +399,7 @@ def check_change_visible_on_node_b(stack: Stack, within: float = 10) -> str:
 CHECKS: list[tuple[str, Callable[[Stack], str]]] = [
     ("cache", check_cache_while_slow),
     ("mail", check_reset_mail_by_worker),
+    ("static", check_static_fingerprinted),
     ("feed", check_change_visible_on_node_b),
 ]
 

@@ -72,7 +72,13 @@ def init_compression(app: Flask) -> None:
 
 
 def init_changefeed(app: Flask, settings: Settings) -> None:
-    """Follow the change log into this node's index (started by the first request of each worker)."""
+    """Follow the change log into this node's index (started by the first request of each worker).
+
+    A missing index is built with its place in the change log (webapp.search.index.build_missing),
+    so the tailer goes on from there instead of checking every listing after the build."""
+    from webapp.changefeed.tailer import build_app_index
+
+    app.extensions["odekake_index_builder"] = build_app_index
     tail = settings.changefeed_tail
     if tail is None:
         tail = settings.env != "testing"
@@ -118,14 +124,28 @@ def init_flask_config(app: Flask, settings: Settings) -> None:
         BABEL_DEFAULT_LOCALE=settings.default_locale,
         BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),
         RATELIMIT_STORAGE_URI=settings.resolved_ratelimit_storage_uri,
+        RATELIMIT_STORAGE_OPTIONS=ratelimit_storage_options(settings),
         RATELIMIT_HEADERS_ENABLED=True,
-        # When the shared store (Redis) is down, count in memory per worker rather than answer 500.
+        # When the shared store (Redis, the database) is down, count in memory per worker rather than answer 500.
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         # Any other Host header gets 400: nothing the app builds from the Host may be poisoned.
         TRUSTED_HOSTS=list(settings.allowed_hosts),
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+
+#: storage schemes (limits library) that take a key prefix: this site's keys start with its site_key
+_PREFIXED_SCHEMES = ("db", "redis", "rediss", "redis+unix", "redis+cluster", "redis+sentinel")
+
+
+def ratelimit_storage_options(settings: Settings) -> dict[str, Any]:
+    """flask-limiter's storage options: the site's key prefix, where the storage takes one (several
+    sites on one Redis must not count together). memcached and MongoDB URIs keep their own keys."""
+    scheme = settings.resolved_ratelimit_storage_uri.split("://", 1)[0]
+    if scheme in _PREFIXED_SCHEMES:
+        return {"key_prefix": settings.ratelimit_key_prefix}
+    return {}
 
 
 def init_database(app: Flask, settings: Settings) -> None:
@@ -151,6 +171,7 @@ def init_i18n(app: Flask) -> None:
 
 
 def init_security(app: Flask, settings: Settings) -> None:
+    import webapp.security.rate_limits  # noqa: F401  (registers the "db://" storage with flask-limiter)
     from webapp.extensions import csrf, limiter
     from webapp.security.headers import init_headers
     from webapp.security.permissions import enforce_declared_access
@@ -160,8 +181,8 @@ def init_security(app: Flask, settings: Settings) -> None:
     if settings.is_production and not settings.rate_limits_shared:
         # gunicorn runs several workers: each would count on its own, multiplying every limit.
         logging.getLogger(__name__).warning(
-            "rate limits are counted per worker (no redis_url, ratelimit_storage_uri is memory://); set"
-            " ODEKAKE_REDIS_URL=redis://host:6379/0 to share them between workers and nodes"
+            "rate limits are counted per worker (ratelimit_storage_uri is memory://); leave it empty to"
+            " count in the database (db://) or in Redis (redis_url), shared by every worker and node"
         )
     init_headers(app)
     app.before_request(enforce_declared_access)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -32,14 +34,20 @@ class Settings:
         '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>'
     )
     max_content_length: int = 10 * 1024 * 1024
-    # Empty → "memory://" (one worker's own count), or redis_url when that is set: shared by every
-    # worker and node. A storage URI of flask-limiter's (limits library) may be given explicitly.
+    # Where flask-limiter counts. Empty → redis_url when that is set; else in production "db://"
+    # (a table in the database: webapp.security.rate_limits), so every worker of every node counts
+    # against one limit; else (development, tests) "memory://", each process its own count. Any
+    # storage URI of the limits library may be given, or "db://" / "memory://" explicitly.
     ratelimit_storage_uri: str = ""
     # Redis (e.g. redis://127.0.0.1:6379/0): jobs go to an RQ queue run by `odekake worker`, and
     # rate limits are counted there. Empty → jobs run inline after the request's commit (embedded).
     redis_url: str = ""
-    # RQ queue name: several sites on one Redis keep their jobs apart by it.
-    job_queue: str = "odekake"
+    # This site's name in services several sites may share (one Redis): the prefix of its rate-limit
+    # keys and the default name of its job queue. Letters, digits, "-" and "_". Empty → made from
+    # base_url's host (and port and path) and the database's name, e.g. "odekake-example-jp_odekake".
+    site_key: str = ""
+    # RQ queue name (also the start of the ids of jobs a page follows). Empty → site_key.
+    job_queue: str = ""
     # Admin-page imports with more rows than this run as a job (with a progress page) when Redis is set.
     import_inline_rows: int = 2000
     session_cookie_secure: bool | None = None  # None → secure outside development/testing
@@ -106,11 +114,23 @@ class Settings:
 
     @property
     def resolved_ratelimit_storage_uri(self) -> str:
-        return self.ratelimit_storage_uri or self.redis_url or "memory://"
+        if self.ratelimit_storage_uri:
+            return self.ratelimit_storage_uri
+        if self.redis_url:
+            return self.redis_url
+        # Production runs several gunicorn workers (and maybe nodes): counts must be shared. The
+        # embedded default (one development server) and the tests count in memory: fast, and a
+        # test's count never outlives its app.
+        return "db://" if self.is_production else "memory://"
 
     @property
     def rate_limits_shared(self) -> bool:
         return not self.resolved_ratelimit_storage_uri.startswith("memory://")
+
+    @property
+    def ratelimit_key_prefix(self) -> str:
+        """Every rate-limit key of this site starts with this (two sites on one Redis never share a count)."""
+        return f"{self.site_key}:limits"
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -233,6 +253,7 @@ def _finish(settings: Settings) -> Settings:
         # Links in development mails open the dev server; in tests, the test client's default host.
         default = "http://localhost" if settings.env == "testing" else "http://127.0.0.1:5000"
         settings = replace(settings, base_url=default)
+    settings = _with_site_key(settings)
     if settings.is_production:
         if not settings.secret_key:
             raise ConfigError("ODEKAKE_SECRET_KEY is required when ODEKAKE_ENV=production")
@@ -253,6 +274,46 @@ def _finish(settings: Settings) -> Settings:
     if not settings.encryption_key:
         settings = replace(settings, encryption_key=_dev_encryption_key(settings.instance_dir))
     return settings
+
+
+_SITE_KEY = re.compile(r"[A-Za-z0-9_-]{1,80}")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def derived_site_key(settings: Settings) -> str:
+    """The default site_key: base_url's host (port, path) and the database's name.
+
+    The same on every node and the worker (they share one configuration); different for two sites
+    (their public addresses differ) and for two databases behind one address (staging, a second
+    development checkout). A SQLite file is named by its stem and a hash of its full path.
+    """
+    from sqlalchemy.engine import make_url
+
+    parts = urlsplit(settings.base_url)
+    site = _slug(f"{parts.hostname or ''} {parts.port or ''} {parts.path}") or "odekake"
+    url = make_url(settings.sqlalchemy_url)
+    database = url.database or ""
+    if url.get_backend_name() == "sqlite":
+        full = str(Path(database).resolve()) if database and database != ":memory:" else database
+        database = f"{Path(database).stem}-{hashlib.sha256(full.encode('utf-8')).hexdigest()[:8]}"
+    key = f"{site}_{_slug(database) or 'db'}"
+    if len(key) > 64:
+        key = f"{key[:55]}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:8]}"
+    return key
+
+
+def _with_site_key(settings: Settings) -> Settings:
+    site_key = settings.site_key.strip() or derived_site_key(settings)
+    if not _SITE_KEY.fullmatch(site_key):
+        raise ConfigError(f"site_key may hold letters, digits, '-' and '_' (at most 80), not {settings.site_key!r}")
+    job_queue = settings.job_queue.strip() or site_key
+    if not _SITE_KEY.fullmatch(job_queue):
+        # RQ job ids are made from it (webapp.jobs.progress), and RQ accepts only these characters there.
+        raise ConfigError(f"job_queue may hold letters, digits, '-' and '_' (at most 80), not {settings.job_queue!r}")
+    return replace(settings, site_key=site_key, job_queue=job_queue)
 
 
 def _dev_secret(instance_dir: Path) -> str:

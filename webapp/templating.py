@@ -8,6 +8,7 @@ from flask import Flask, request, url_for
 from flask_login import current_user
 
 from webapp import display
+from webapp.assets import init_assets
 from webapp.config import settings as current_settings
 from webapp.display import query_args
 from webapp.i18n import current_lang
@@ -38,7 +39,9 @@ def _context() -> dict[str, Any]:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Every app-wide template global, filter and request hook (furigana, formats, icons, links)."""
+    """Every app-wide template global, filter and request hook (furigana, formats, icons, links,
+    static URLs fingerprinted by their content)."""
     display.register(app)
     app.context_processor(_context)
     app.add_template_filter(safe_link, "safe_link")
+    init_assets(app)

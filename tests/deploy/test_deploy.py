@@ -18,6 +18,7 @@ from deploy.check import (
     check_cache_while_slow,
     check_change_visible_on_node_b,
     check_reset_mail_by_worker,
+    check_static_fingerprinted,
 )
 
 
@@ -37,6 +38,10 @@ def test_cached_pages_are_served_while_the_app_is_slow(stack: Stack) -> None:
 
 def test_a_reset_mail_is_sent_by_the_worker(stack: Stack) -> None:
     assert "sent by the worker" in check_reset_mail_by_worker(stack)
+
+
+def test_fingerprinted_static_files_are_cached_a_year_by_nginx(stack: Stack) -> None:
+    assert "kept a year" in check_static_fingerprinted(stack)
 
 
 def test_a_change_through_node_a_is_visible_from_node_b(stack: Stack) -> None:

@@ -4,6 +4,7 @@ systemd units parse."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -50,3 +51,21 @@ def test_systemd_units_parse() -> None:
     # The units name /srv/odekake, which this machine does not have; anything else is a real fault.
     faults = [line for line in done.stderr.splitlines() if line.strip() and "is not executable" not in line]
     assert faults == [], done.stderr
+
+
+def test_static_files_are_cached_by_their_fingerprint() -> None:
+    """?v=<hash> (every static URL the app writes): a year, immutable; without it an hour (30 days for
+    the versioned vendor folder). One Cache-Control each: no `expires` beside it, no `if` block."""
+    site = render(upstreams=["127.0.0.1:8001"], server_name="odekake.example.jp", cert="/c.pem", key="/k.pem",
+                  static_dir="/srv/odekake/static", cache_dir="/var/cache/nginx/odekake",
+                  snippets_dir="/etc/nginx/snippets")  # fmt: skip
+    blocks = {m.group(1): m.group(2) for m in re.finditer(r"location (/static/(?:vendor/)?) \{(.*?)\n    \}", site, re.S)}
+    assert set(blocks) == {"/static/", "/static/vendor/"}
+    assert "add_header Cache-Control $odekake_static_cache;" in blocks["/static/"]
+    assert "add_header Cache-Control $odekake_vendor_cache;" in blocks["/static/vendor/"]
+    for block in blocks.values():
+        assert "expires" not in block and "if (" not in block and "X-Content-Type-Options nosniff" in block
+    maps = dict(re.findall(r"map \$arg_v (\$\w+) \{(.*?)\}", site, re.S))
+    assert maps["$odekake_static_cache"].split() == ['default', '"public,', 'max-age=31536000,', 'immutable";',
+                                                     '""', '"public,', 'max-age=3600";']
+    assert 'max-age=2592000' in maps["$odekake_vendor_cache"] and "immutable" in maps["$odekake_vendor_cache"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, String, text
+from sqlalchemy import BigInteger, Integer, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.orm import Base
@@ -18,6 +18,24 @@ from webapp.orm import Base
 TRACKED = ("activity", "place", "organization", "district")
 #: PostgreSQL channel a trigger notifies (once per transaction: identical payloads fold)
 CHANNEL = "odekake_changes"
+
+#: The columns a search document is made of (webapp.search.sync reads exactly these, and an
+#: activity's status decides whether it is indexed at all). An UPDATE that changes none of them is
+#: logged with ``doc_changed`` false (migration 2fe4a180058c), and no node re-reads the row for it:
+#: a re-import that only brings new phone numbers, a reconfirmation's timestamp. A column added to
+#: the documents must be added here and to the triggers by a migration
+#: (tests/changefeed/test_doc_changed.py compares this with what sync reads).
+DOC_COLUMNS: dict[str, tuple[str, ...]] = {
+    "activity": (
+        "status", "name", "name_kana", "description", "category", "category_text", "audiences", "tags", "cost_yen",
+        "schedule_rrule", "start_time", "end_time", "schedule_dtstart", "schedule_exdates", "schedule_rdates",
+        "schedule_yearly_exclusions",
+        "skip_holidays", "place_id", "organization_id",
+    ),
+    "place": ("name", "name_kana", "address", "lat", "lon", "district_id"),
+    "organization": ("name", "name_kana"),
+    "district": ("name", "name_kana"),
+}
 
 
 class ChangeLog(Base):
@@ -28,3 +46,5 @@ class ChangeLog(Base):
     kind: Mapped[str] = mapped_column(String(20))  # a TRACKED table name
     row_id: Mapped[int] = mapped_column(Integer)
     changed_at: Mapped[datetime] = mapped_column(server_default=text("CURRENT_TIMESTAMP"))
+    # False: an UPDATE that left every DOC_COLUMNS column of the row as it was (no document changed).
+    doc_changed: Mapped[bool] = mapped_column(server_default=true())

@@ -128,6 +128,7 @@ class Step:
     rows: int = 0
     documents: int = 0
     checked: bool = False
+    skipped: int = 0  # rows read but not applied: no document column changed
 
 
 def catch_up(session: Session, index: Any, pos: Position | None) -> tuple[Position, Step]:
@@ -147,18 +148,22 @@ def catch_up(session: Session, index: Any, pos: Position | None) -> tuple[Positi
         # its rows visible to the read that follows (READ COMMITTED: a fresh snapshot per statement).
         oldest = _xid_oldest_running(session) if session.get_bind().dialect.name == "postgresql" else None
         found = session.execute(
-            select(ChangeLog.id, ChangeLog.kind, ChangeLog.row_id).where(ChangeLog.id.in_(sorted(pos.gaps)))
+            select(ChangeLog.id, ChangeLog.kind, ChangeLog.row_id, ChangeLog.doc_changed)
+            .where(ChangeLog.id.in_(sorted(pos.gaps)))
         ).all()
         for row in found:
             pos.gaps.pop(int(row.id), None)
-            changes.append((row.kind, row.row_id))
+            if row.doc_changed:
+                changes.append((row.kind, row.row_id))
+            else:
+                step.skipped += 1
         step.rows += len(found)
         # A gap is closed once no transaction that may have taken its id is still running.
         pos.gaps = {g: h for g, h in pos.gaps.items() if oldest is not None and oldest < h}
     horizon: int | None = None
     while True:
         rows = session.execute(
-            select(ChangeLog.id, ChangeLog.kind, ChangeLog.row_id)
+            select(ChangeLog.id, ChangeLog.kind, ChangeLog.row_id, ChangeLog.doc_changed)
             .where(ChangeLog.id > pos.last_id)
             .order_by(ChangeLog.id)
             .limit(BATCH)
@@ -170,7 +175,11 @@ def catch_up(session: Session, index: Any, pos: Position | None) -> tuple[Positi
                 for g in range(pos.last_id + 1, int(row.id)):
                     pos.gaps[g] = horizon
             pos.last_id = int(row.id)
-            changes.append((row.kind, row.row_id))
+            # An UPDATE that changed no column of a document (doc_changed false) needs no reading.
+            if row.doc_changed:
+                changes.append((row.kind, row.row_id))
+            else:
+                step.skipped += 1
         step.rows += len(rows)
         if len(rows) < BATCH:
             break
@@ -183,6 +192,29 @@ def catch_up(session: Session, index: Any, pos: Position | None) -> tuple[Positi
         ids = affected_activities(session, changes)
         step.documents = sync.index_activities(session, index, ids)
     return pos, step
+
+
+def build_index(session: Session, index: Any, progress: Any = None) -> int:
+    """Rebuild ``index`` from the database and record the feed position it reflects.
+
+    `odekake reindex`, and a node's first build (create_app makes this the app's
+    ``odekake_index_builder``, used by webapp.search.index.build_missing): the rebuild reads every
+    row committed before it, so the node's tailer goes on from the newest log id read first,
+    with no full check. Returns the number of documents indexed.
+    """
+    from webapp.search import sync
+
+    start = latest_id(session)
+    count = sync.rebuild(session, index, progress=progress)
+    write_position(index.path, Position(start))
+    return count
+
+
+def build_app_index(index: Any) -> None:
+    """The app's ``odekake_index_builder``: :func:`build_index` in the app's session."""
+    from webapp.extensions import db
+
+    build_index(db.session(), index)
 
 
 def _purged_past(session: Session, pos: Position) -> bool:
@@ -277,11 +309,19 @@ class Tailer:
             lock.release()
 
     def tick(self, index_path: Path) -> Step:
+        from webapp.config import settings as current_settings
         from webapp.extensions import db
-        from webapp.search.index import current_index
+        from webapp.search.index import build_missing, current_index, index_at
 
         with self.app.app_context():
             try:
+                if current_settings().env != "testing":
+                    # A new node: the index is built once, by whichever of the tailer and the first
+                    # requests comes first (with its feed position); the others wait for it. The
+                    # tailer waits on: a full check during the build would build it a second time.
+                    node_index = index_at(index_path)
+                    if not node_index.complete:
+                        build_missing(node_index, wait=None)
                 index = current_index()
                 pos, step = catch_up(db.session(), index, read_position(index_path))
                 write_position(index_path, pos)

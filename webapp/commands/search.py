@@ -67,14 +67,11 @@ def _check_and_repair(session: Any, index: Any, quiet: bool) -> bool:
 
 
 def _rebuild(session: Any, index: Any, quiet: bool) -> None:
-    from webapp.changefeed.tailer import Position, latest_id, write_position
-    from webapp.search import sync
-
-    # The rebuild reads every row committed by now: the node's change feed goes on from here.
-    start = latest_id(session)
+    # The rebuild reads every row committed by now: the node's change feed goes on from there.
+    from webapp.changefeed.tailer import build_index
 
     if quiet or not sys.stderr.isatty():
-        count = sync.rebuild(session, index)
+        count = build_index(session, index)
     else:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -90,6 +87,5 @@ def _rebuild(session: Any, index: Any, quiet: bool) -> None:
             def report(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total)
 
-            count = sync.rebuild(session, index, progress=report)
-    write_position(index.path, Position(start))
+            count = build_index(session, index, progress=report)
     click.echo(f"indexed {count} published activities into {index.path}")

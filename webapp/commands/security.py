@@ -1,4 +1,4 @@
-"""Security housekeeping on `odekake`: expired login attempts."""
+"""Security housekeeping on `odekake`: expired login attempts and rate-limit counters."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import click
 
 @click.command("purge-login-attempts")
 def purge_login_attempts() -> None:
-    """Delete login attempts older than 90 days (failed logins also delete them a batch at a time)."""
+    """Delete login attempts older than 90 days and rate-limit counters whose window has ended (db://)."""
     from webapp.commands import tasks
     from webapp.commands.worker import run_or_enqueue
 

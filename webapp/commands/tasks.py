@@ -43,10 +43,16 @@ def purge_cases() -> str:
 def purge_login_attempts() -> str:
     from webapp.accounts import throttle
     from webapp.extensions import db
+    from webapp.security.rate_limits import purge_expired
 
     with db.transaction() as session:
         count = throttle.purge(session)
-    return f"deleted {count} login attempts older than {throttle.KEEP.days} days"
+    assert db.engine is not None
+    counters = purge_expired(db.engine)
+    return (
+        f"deleted {count} login attempts older than {throttle.KEEP.days} days"
+        f" and {counters} rate-limit counters whose window had ended"
+    )
 
 
 def remind_hosts(base_url: str | None = None) -> str:

@@ -10,6 +10,7 @@ Writers from several processes (gunicorn workers, the CLI) serialise on Whoosh's
 from __future__ import annotations
 
 import bisect
+import fcntl
 import hashlib
 import json
 import logging
@@ -684,6 +685,7 @@ class SearchIndex:
         self._segments: dict[str, _Segment] = {}  # by segment id, kept across generations
         self._current: list[_Segment] = []
         self._loaded = False
+        self._complete = False  # seen built, with no build of this node's in progress (build_missing)
 
     # -- opening
 
@@ -849,6 +851,43 @@ class SearchIndex:
                 self._landing = ids[order[ids[order] > 0]]
             return self._landing
 
+    # -- building a missing index, once per node
+
+    @contextmanager
+    def build_lock(self, wait: float | None) -> Iterator[bool]:
+        """``<index>.build.lock`` (an ``flock``): held by whoever builds this missing index, so every
+        other process and thread of the node waits for that build instead of starting its own.
+
+        Yields whether the lock was taken (False: ``wait`` seconds passed first; None waits on)."""
+        lock_path = self.path.with_name(self.path.name + ".build.lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = None if wait is None else time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError:
+                    if deadline is not None and time.monotonic() > deadline:
+                        yield False
+                        return
+                    time.sleep(0.05)
+            try:
+                yield True
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    @property
+    def complete(self) -> bool:
+        """Built, as far as this process knows (no build of this node was running when last looked)."""
+        return self._complete and self.exists()
+
+    def mark_complete(self) -> None:
+        self._complete = True
+
     def reset(self) -> None:
         """Forget the searcher (reopened on next use); not closed: other threads may hold it."""
         with self._lock:
@@ -941,19 +980,53 @@ def index_at(path: Path | str) -> SearchIndex:
         return _indexes[key]
 
 
+#: how long a request waits for another process's build of the node's missing index before it
+#: searches whatever is there (gunicorn's timeout is 60 s; the change feed's tailer waits on)
+REQUEST_BUILD_WAIT_S = 30.0
+
+
 def current_index() -> SearchIndex:
     """The app's index (settings.resolved_index_dir).
 
     Outside tests, a missing index is built from the database on first use, so a fresh
-    `make run` (load-demo without reindex) can search at once.  Tests build their own.
+    `make run` (load-demo without reindex) can search at once: see :func:`build_missing`.
+    Tests build their own.
     """
 
     settings = current_settings()
     index = index_at(settings.resolved_index_dir)
-    if settings.env != "testing" and not index.exists():
-        from webapp.extensions import db
-        from webapp.search.sync import rebuild
-
-        log.warning("search index missing in %s: building it from the database", index.path)
-        rebuild(db.session(), index)
+    if settings.env != "testing" and not index.complete:
+        build_missing(index)
     return index
+
+
+def build_missing(index: SearchIndex, wait: float | None = REQUEST_BUILD_WAIT_S) -> bool:
+    """Build ``index`` from the database if it does not exist; whether this call built it.
+
+    Once per node: the first search request of every gunicorn worker and the change feed's tailer
+    all arrive here on a new node, and only the holder of :meth:`SearchIndex.build_lock` builds;
+    the others wait for it (an index being built already exists, empty, so existence alone says
+    nothing) and then use it. The build is the app's ``odekake_index_builder`` (create_app sets
+    the change feed's, which also records where in the change log the index stands, so the tailer
+    goes on from there instead of checking every listing again), else a plain rebuild.
+    """
+    from flask import current_app
+
+    with index.build_lock(wait) as locked:
+        if not locked:
+            log.warning("search index in %s is being built by another process: searching it as it is", index.path)
+            return False
+        if index.exists():
+            index.mark_complete()
+            return False
+        log.warning("search index missing in %s: building it from the database", index.path)
+        builder = current_app.extensions.get("odekake_index_builder")
+        if builder is None:
+            from webapp.extensions import db
+            from webapp.search.sync import rebuild
+
+            rebuild(db.session(), index)
+        else:
+            builder(index)
+        index.mark_complete()
+        return True

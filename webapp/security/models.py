@@ -23,3 +23,18 @@ class AuditEvent(Base):
     object_id: Mapped[str] = mapped_column(String(60), default="")
     ip: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class RateLimitHit(Base):
+    """One rate-limit counter (flask-limiter's fixed window): webapp.security.rate_limits.
+
+    ``key`` is flask-limiter's key behind the site's prefix (site_key:limits:LIMITER/<address>/<route>/5/1/hour);
+    the count restarts when ``expires_at`` has passed. Expired rows are reused by the next hit of
+    their key and deleted by `odekake purge-login-attempts`.
+    """
+
+    __tablename__ = "rate_limit_hit"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    hits: Mapped[int] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column(index=True)
