@@ -55,7 +55,7 @@ class _Cycle:
         self.me = self
 
 
-def test_frozen_garbage_is_collected_when_the_frozen_set_doubles(thawed: None) -> None:
+def test_frozen_garbage_is_collected_when_the_frozen_set_grows_past_the_rebalance(thawed: None) -> None:
     kept = [[i] for i in range(1000)]
     heap.settle(heap.MIN_DOCS)
     first = gc.get_freeze_count()
@@ -63,7 +63,7 @@ def test_frozen_garbage_is_collected_when_the_frozen_set_doubles(thawed: None) -
     garbage = [_Cycle() for _ in range(first + 10)]
     del garbage  # cycles: only a collection frees them, and they are not frozen yet
     heap.settle(heap.MIN_DOCS)  # freezes the unreachable cycles along with the rest
-    assert gc.get_freeze_count() > 2 * first
-    heap.settle(heap.MIN_DOCS)  # more than doubled: unfreeze, collect, freeze again
-    assert gc.get_freeze_count() < 2 * first
+    assert gc.get_freeze_count() > heap.REBALANCE * first
+    heap.settle(heap.MIN_DOCS)  # grown past REBALANCE: unfreeze, collect, freeze again
+    assert gc.get_freeze_count() < heap.REBALANCE * first
     assert not _tracked(kept)
