@@ -129,6 +129,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture()
+def own_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """An empty search index of this test's own: what a request indexes after its commit goes there,
+    not into the app's index shared by tests (the database side is rolled back, an index would not be)."""
+    from webapp.search.index import SearchIndex
+
+    index = SearchIndex(tmp_path / "index")
+    monkeypatch.setattr("webapp.search.index.current_index", lambda: index)
+    return index
+
+
+@pytest.fixture()
 def indexed_city(session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Session:
     """The sample city, and a search index of exactly it (the app's own index is shared by tests)."""
     from webapp.listings.demo import load_sample_city

@@ -21,15 +21,7 @@ URL = "/staff/import"
 _CONFIRM = re.compile(r'action="(/staff/import/[A-Za-z0-9_-]+/confirm)"')
 
 
-@pytest.fixture(autouse=True)
-def _own_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Confirming re-indexes after commit: into a throw-away index, not the shared test instance's
-    (the DB side is rolled back after each test, the index would not be)."""
-    from webapp.search.index import SearchIndex
-
-    index = SearchIndex(tmp_path / "index")
-    monkeypatch.setattr("webapp.search.index.current_index", lambda: index)
-    return index
+pytestmark = pytest.mark.usefixtures("own_index")  # a throw-away index (tests/conftest.py)
 
 
 def _count(session: Session, source: str) -> int:
@@ -49,7 +41,7 @@ def test_only_import_admins(client: FlaskClient, make_user) -> None:  # type: ig
     assert client.get(URL).status_code == 403
 
 
-def test_preview_then_confirm(client: FlaskClient, make_user, session: Session, _own_index) -> None:  # type: ignore[no-untyped-def]
+def test_preview_then_confirm(client: FlaskClient, make_user, session: Session, own_index) -> None:  # type: ignore[no-untyped-def]
     make_user("admin@example.jp", "admin")
     login(client, "admin@example.jp")
     page = client.get(URL)
@@ -74,7 +66,7 @@ def test_preview_then_confirm(client: FlaskClient, make_user, session: Session, 
     assert "取り込みました" in done.get_data(as_text=True)
     assert _count(session, "kayoi") == 4
     assert session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "import")) == 1
-    assert _own_index.doc_count() == 3  # indexed after commit: the published ones (K004 is a draft)
+    assert own_index.doc_count() == 3  # indexed after commit: the published ones (K004 is a draft)
     # The stored upload is gone: confirming twice is a 404, not a second import.
     token = csrf_token(client, URL)
     assert client.post(action.group(1), data={"csrf_token": token}).status_code == 404

@@ -24,13 +24,7 @@ URL = "/staff/import"
 _CONFIRM = re.compile(r'action="(/staff/import/([A-Za-z0-9_-]+)/confirm)"')
 
 
-@pytest.fixture(autouse=True)
-def _own_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    from webapp.search.index import SearchIndex
-
-    index = SearchIndex(tmp_path / "index")
-    monkeypatch.setattr("webapp.search.index.current_index", lambda: index)
-    return index
+pytestmark = pytest.mark.usefixtures("own_index")  # a throw-away index (tests/conftest.py)
 
 
 def _preview(client: FlaskClient, email: str) -> re.Match[str]:

@@ -27,13 +27,7 @@ _CONFIRM = re.compile(r'action="(/staff/import/[A-Za-z0-9_-]+/confirm)"')
 _RUN = re.compile(r"/staff/import/runs/(\d+)$")
 
 
-@pytest.fixture(autouse=True)
-def _own_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    from webapp.search.index import SearchIndex
-
-    index = SearchIndex(tmp_path / "index")
-    monkeypatch.setattr("webapp.search.index.current_index", lambda: index)
-    return index
+pytestmark = pytest.mark.usefixtures("own_index")  # a throw-away index (tests/conftest.py)
 
 
 @pytest.fixture()
@@ -66,7 +60,7 @@ def _confirm(client: FlaskClient, make_user) -> str:  # type: ignore[no-untyped-
 
 
 def test_large_import_runs_as_a_job_with_a_progress_page(
-    big_import_app: Flask, client: FlaskClient, make_user, session: Session, _own_index  # type: ignore[no-untyped-def]
+    big_import_app: Flask, client: FlaskClient, make_user, session: Session, own_index  # type: ignore[no-untyped-def]
 ) -> None:
     run_url = _confirm(client, make_user)
     waiting = client.get(run_url)
@@ -81,7 +75,7 @@ def test_large_import_runs_as_a_job_with_a_progress_page(
     assert _count(session) == 4
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "import")).one()
     assert event.detail["job_run"] and event.user_id is not None
-    assert _own_index.doc_count() == 3  # the worker indexed after its commit
+    assert own_index.doc_count() == 3  # the worker indexed after its commit
     english = client.get(run_url, headers={"Accept-Language": "en"}, query_string={"lang": "en"})
     assert english.status_code == 200
 
