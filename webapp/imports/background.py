@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from webapp.config import settings as current_settings
 from webapp.extensions import db
 from webapp.imports import uploads
 from webapp.imports.report import ImportReport
-from webapp.imports.service import after_import_commit, default_geocoder, import_file, mark_index_pending
+from webapp.imports.service import after_import_commit, mark_index_pending
 from webapp.imports.source_settings import choices_from_meta, save_source_settings
 from webapp.jobs.models import QUEUED, JobRun
 from webapp.jobs.progress import Reporter, finish_in
@@ -41,7 +40,6 @@ def run_import(run_id: int) -> None:
     """Job: the confirmed import of the upload named by the run's params (token)."""
     from rq import get_current_job
 
-    settings = current_settings()
     with db.transaction() as session:
         run = session.get(JobRun, run_id)
         if run is None or run.state != QUEUED:
@@ -56,20 +54,7 @@ def run_import(run_id: int) -> None:
             if upload is None:
                 raise LookupError("the upload is gone (forgotten after a day, or already imported)")
             meta = dict(upload.meta)
-            chosen = choices_from_meta(meta)
-            with uploads.as_file(upload) as path:
-                report = import_file(
-                    session,
-                    meta["format"],
-                    path,
-                    source=meta["source"],
-                    archive_missing=bool(meta.get("archive_missing")),
-                    overwrite_edits=bool(meta.get("overwrite_edits")),
-                    geocoder=default_geocoder(settings),
-                    progress=reporter.advance,
-                    mapping=chosen.columns,
-                    category=chosen.category,
-                )
+            report = uploads.import_upload(session, upload, dry_run=False, progress=reporter.advance)
             counts = report.to_dict()["counts"]
             detail = {"format": meta["format"], "filename": meta["filename"], "job_run": run_id, **counts}
             audit(session, "import", "import", meta["source"], detail=detail, user_id=user_id)
@@ -87,7 +72,7 @@ def run_import(run_id: int) -> None:
             raise exc
     if isinstance(meta.get("choices"), dict):
         # What the person confirmed is the mapping for this source's next file.
-        save_source_settings(meta["source"], chosen)
+        save_source_settings(meta["source"], choices_from_meta(meta))
     try:
         note = after_import_commit(db.session(), report)
     finally:

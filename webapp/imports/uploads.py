@@ -14,12 +14,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, LargeBinary, String, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from importers import UnreadableFile
 from webapp.orm import Base, utcnow
+
+if TYPE_CHECKING:
+    from webapp.imports.report import ImportReport
+    from webapp.imports.service import Progress
 
 KEEP = timedelta(days=1)
 
@@ -57,3 +62,37 @@ def as_file(upload: ImportUpload) -> Iterator[Path]:
         path = Path(folder) / str(upload.meta["stored_name"])
         path.write_bytes(upload.content)
         yield path
+
+
+def import_upload(
+    session: Session, upload: ImportUpload, *, dry_run: bool, progress: Progress | None = None
+) -> ImportReport:
+    """Import the upload as its meta says (format, source, options, the person's choices): the
+    preview (dry run), the confirm in the request and the job all read it this one way. The
+    readers' messages name the file as it was uploaded, not the temporary copy."""
+    from webapp.config import settings
+    from webapp.imports.service import default_geocoder, import_file
+    from webapp.imports.source_settings import choices_from_meta
+
+    meta = upload.meta
+    chosen = choices_from_meta(meta)
+    with as_file(upload) as path:
+        try:
+            return import_file(
+                session,
+                meta["format"],
+                path,
+                source=meta["source"],
+                dry_run=dry_run,
+                archive_missing=bool(meta.get("archive_missing")),
+                overwrite_edits=bool(meta.get("overwrite_edits")),
+                geocoder=default_geocoder(settings()),
+                progress=progress,
+                mapping=chosen.columns,
+                category=chosen.category,
+            )
+        except UnreadableFile as exc:
+            for attr in ("message_ja", "message_en"):
+                text = getattr(exc, attr)
+                setattr(exc, attr, text.replace(str(path), meta["filename"]).replace(path.name, meta["filename"]))
+            raise

@@ -35,8 +35,6 @@ from webapp.imports.background import IMPORT_TIMEOUT, run_import
 from webapp.imports.service import (
     ImportReport,
     after_import_commit,
-    default_geocoder,
-    import_file,
     mark_index_pending,
     validate_source,
 )
@@ -122,32 +120,6 @@ def _messages(report: ImportReport) -> dict[str, Any]:
     }
 
 
-def _run(upload: uploads.ImportUpload, *, dry_run: bool) -> ImportReport:
-    settings = current_settings()
-    meta = upload.meta
-    chosen = choices_from_meta(meta)
-    with uploads.as_file(upload) as path:
-        try:
-            return import_file(
-                db.session(),
-                meta["format"],
-                path,
-                source=meta["source"],
-                dry_run=dry_run,
-                archive_missing=bool(meta.get("archive_missing")),
-                overwrite_edits=bool(meta.get("overwrite_edits")),
-                geocoder=default_geocoder(settings),
-                mapping=chosen.columns,
-                category=chosen.category,
-            )
-        except UnreadableFile as exc:
-            # The readers name the file they were given: the person knows it by the name they uploaded.
-            for attr in ("message_ja", "message_en"):
-                text = getattr(exc, attr)
-                setattr(exc, attr, text.replace(str(path), meta["filename"]).replace(path.name, meta["filename"]))
-            raise
-
-
 def _preview(report: ImportReport, meta: dict[str, Any], token: str, status: int = 200) -> Any:
     return render_template(
         "imports/preview.html",
@@ -186,7 +158,7 @@ def import_upload() -> Any:
     session = db.session()
     stored = uploads.keep(session, token, current_user.id, meta, upload.read())
     try:
-        report = _run(stored, dry_run=True)
+        report = uploads.import_upload(session, stored, dry_run=True)
     except UnreadableFile as exc:
         session.delete(stored)
         message = exc.message_en if current_lang() == "en" else exc.message_ja
@@ -228,7 +200,7 @@ def import_choices(token: str) -> Any:
     session = db.session()
     uploads.update_meta(session, stored, choices={"columns": columns, "every": every, "values": values})
     try:
-        report = _run(stored, dry_run=True)
+        report = uploads.import_upload(session, stored, dry_run=True)
     except UnreadableFile as exc:
         message = exc.message_en if current_lang() == "en" else exc.message_ja
         return render_template("imports/upload.html", form=ImportUploadForm(), unreadable=message), 400
@@ -256,7 +228,7 @@ def import_confirm(token: str) -> Any:
         enqueue(run_import, run.id, timeout=IMPORT_TIMEOUT, job_id=rq_job_id(settings, run.id))
         return redirect(url_for("imports.import_run", run_id=run.id), 303)
     try:
-        report = _run(stored, dry_run=False)
+        report = uploads.import_upload(session, stored, dry_run=False)
     except UnreadableFile:
         session.delete(stored)
         abort(400)
