@@ -19,7 +19,7 @@ from webapp.extensions import db
 from webapp.hosts import requests as rq
 from webapp.hosts.forms import AnswerForm, MessageForm
 from webapp.hosts.labels import host_labels
-from webapp.hosts.models import HostRequest
+from webapp.hosts.models import Host, HostRequest
 from webapp.hosts.views import bp
 from webapp.security.permissions import Permission, require
 from webapp.service_error import ServiceError
@@ -133,13 +133,11 @@ def _staff_request(host_request_id: int) -> HostRequest:
 
 def _staff_page(req: HostRequest, status: int = 200, message_form: MessageForm | None = None) -> tuple[str, int]:
     session = db.session()
-    from webapp.hosts.models import Host
-
-    placement_person = rq.placement_of(session, req)
+    is_open = rq.is_open(session, req)
     return render_template(
         "hosts/request_staff.html", req=req, view=rq.shared_view(session, req), host=session.get(Host, req.host_id),
-        placement=placement_person, is_open=rq.is_open(session, req),
-        can_write=rq.staff_may_write(session, _me(), req) and rq.is_open(session, req),
+        placement=rq.placement_of(session, req), is_open=is_open,
+        can_write=is_open and rq.staff_may_write(session, _me(), req),
         message_form=message_form or MessageForm(formdata=None), failed="message" if message_form else "",
     ), status  # fmt: skip
 

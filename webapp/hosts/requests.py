@@ -208,8 +208,7 @@ def load_for_member(session: Session, user: User, request_id: int) -> HostReques
     req = session.scalar(_member_query(session, user).where(HostRequest.id == request_id))
     if req is None:
         raise RequestNotFound()
-    placement = session.get(Placement, req.placement_id)
-    assert placement is not None
+    placement = placement_of(session, req)
     detail = {"request_id": req.id, "side": "host"}
     record(session, "host.request.read", "person", placement.person_id, detail, user_id=user.id)
     record(session, "host.request.read", "host", req.host_id, detail, user_id=user.id)
@@ -294,8 +293,7 @@ def shared_view(session: Session, req: HostRequest) -> SharedView:
     from webapp.listings.taxonomy import taxonomy
 
     consent = consent_of(session, req)
-    placement = session.get(Placement, req.placement_id)
-    assert placement is not None
+    placement = placement_of(session, req)
     person: Person = placement.person
     fields = list(consent.share_fields) if consent is not None and consent.withdrawn_at is None else []
     lang = current_lang()
@@ -361,8 +359,7 @@ def answer_request(
     now = utcnow()
     req.answer, req.reason, req.reason_text = answer, reason, reason_text
     req.answered_at, req.answered_by_id = now, user.id
-    placement = session.get(Placement, req.placement_id)
-    assert placement is not None
+    placement = placement_of(session, req)
     placement.host_answer = answer
     if answer != "more_info" and placement.answered_at is None:
         placement.answered_at, placement.host_accepted = now, answer in ACCEPTING
@@ -410,8 +407,7 @@ def add_message(session: Session, user: User, req: HostRequest, side: str, body:
         _tell_supporter(session, req, _("受け入れ先からメッセージが届きました。"))
     else:
         _tell_host(session, req)
-    placement = session.get(Placement, req.placement_id)
-    assert placement is not None
+    placement = placement_of(session, req)
     detail = {"request_id": req.id, "message_id": message.id, "side": side}
     record(session, "host.request.message", "person", placement.person_id, detail, user_id=user.id)
     record(session, "host.request.message", "host", req.host_id, detail, user_id=user.id)
